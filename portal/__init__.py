@@ -1,0 +1,164 @@
+"""The Ready for the World portal: create_app() builds and wires the Flask application."""
+import logging
+import os
+from datetime import datetime, timezone
+
+from flask import Flask, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config.load(app.instance_path, test_config))
+    if app.config["PORTAL_ENV"] != "testing":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        app.logger.setLevel(logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL and foreign keys for SQLite; a no-op for other databases."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (models must be imported before migrate sees metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        from .models import User
+
+        user = db.session.scalar(db.select(User).where(User.session_token == token))
+        return user if user is not None and user.active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect
+
+        from .htmx import hx_redirect, is_htmx
+
+        target = request.full_path if request.method == "GET" else request.referrer
+        from .auth.routes import safe_next
+
+        if request.headers.get("HX-Request") == "true":
+            current = request.headers.get("HX-Current-URL", "")
+            path = current.split(request.host, 1)[-1] if current else ""
+            return hx_redirect(url_for("auth.login", next=safe_next(path) or None), status=401)
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=safe_next(target.rstrip("?") if target else None)))
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+    from .plan import bp as plan_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(plan_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .access import enforce
+    from .htmx import add_vary
+    from .security import set_security_headers
+
+    @app.before_request
+    def absolute_session_lifetime():
+        if current_user.is_authenticated:
+            started = session.get("login_at", 0)
+            limit = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+            if datetime.now(timezone.utc).timestamp() - started > limit:
+                logout_user()
+                session.clear()
+
+    app.before_request(enforce)
+    app.after_request(add_vary)
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .htmx import is_htmx
+
+    messages = {
+        400: ("Something in that request was not right",
+              "The page could not use what was sent. Go back, reload the page and try again."),
+        403: ("You do not have access to this page",
+              "Your role does not include this page. If you think it should, ask your administrator."),
+        404: ("We could not find that page", "It may have moved, or the link may be mistyped."),
+        405: ("That action is not available here", "Go back and use the buttons on the page."),
+        413: ("That file is too large", "Files up to 10 MB can be uploaded."),
+        429: ("Too many attempts", "Wait a few minutes and try again."),
+        500: ("Something went wrong on our side",
+              "Nothing you did caused this. Your last change may not have been saved; try again shortly."),
+    }
+
+    def render_error(code: int, detail: str | None = None):
+        title, text = messages[code]
+        template = "errors/_error.html" if is_htmx() else "errors/error.html"
+        return render_template(template, code=code, title=title, text=detail or text), code
+
+    for code in messages:
+        app.register_error_handler(code, lambda e, code=code: render_error(
+            code, getattr(e, "description", None) if code == 429 else None))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        app.logger.warning("CSRF refused: path=%s reason=%s", request.path, e.description)
+        return render_error(400, "This form has expired or was not sent from the portal. "
+                                 "Reload the page and try again.")
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .navigation import nav_for
+
+    @app.context_processor
+    def inject():
+        return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [],
+                "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"]}
+
+    @app.template_filter("num")
+    def num(value, digits: int = 1):
+        if value is None:
+            return "—"
+        return f"{value:,.{digits}f}"

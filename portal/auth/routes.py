@@ -1,0 +1,78 @@
+"""Log-in (throttled), log-out (POST only), and the safe `next` redirect."""
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..access import allow, public
+from ..extensions import db, limiter
+from ..models import User
+from . import bp
+from .forms import LoginForm
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _login_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{request.remote_addr}|{email}"
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count toward the limit; a successful log-in redirects.
+    return response.status_code not in (302, 303)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
+               methods=["POST"], deduct_when=_failed,
+               error_message="Too many failed log-in attempts. Wait a few minutes and try again.")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        user = db.session.scalar(User.by_email(form.email.data))
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            current_app.logger.warning(
+                "failed log-in: email=%r ip=%s at=%s", form.email.data, request.remote_addr,
+                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            )
+            form.password.errors.append("That email and password do not match an active account.")
+            return render_template("auth/login.html", form=form), 200
+        session.clear()  # a fresh session for every log-in
+        login_user(user)
+        session.permanent = True
+        session["login_at"] = datetime.now(timezone.utc).timestamp()
+        user.last_login_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        db.session.commit()
+        current_app.logger.info("log-in: user=%s role=%s", user.email, user.role.value)
+        return redirect(safe_next(form.next.data) or url_for("main.home"), code=303)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow()
+def logout():
+    # Rotating the token ends this session everywhere a copy of the cookie lives.
+    current_user.end_sessions()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have logged out.", "info")
+    return redirect(url_for("auth.login"), code=303)

@@ -1,0 +1,138 @@
+"""Command-line tasks: flask seed, flask demo, flask create-user, flask import-schools/-users."""
+import getpass
+import time
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Role, School, User
+from .services import demo as demo_service
+from .services import imports
+from .services.passwords import PasswordPolicyError, check_policy
+from .services.seed import SeedError, load_plan
+
+
+def register(app):
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(import_schools_command)
+    app.cli.add_command(import_users_command)
+    app.cli.add_command(bootstrap_command)
+
+
+@click.command("seed")
+def seed_command():
+    """Load the Strategic Plan from seed/ (safe to run again)."""
+    try:
+        changes = load_plan(current_app.config["SEED_DIR"])
+    except SeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not changes:
+        click.echo("The plan is up to date: nothing changed.")
+    for what, count in sorted(changes.items()):
+        click.echo(f"  {what}: {count}")
+
+
+def _print_accounts(accounts, password: str):
+    shown = set()
+    click.echo("Demo log-ins (password: %s):" % password)
+    for account in accounts:
+        if account.role in shown:
+            continue
+        shown.add(account.role)
+        click.echo(f"  {account.role.title:<24} {account.email:<36} {account.scope}")
+
+
+@click.command("demo")
+@click.option("--schools", "n_schools", type=click.IntRange(6, 100_000), default=None,
+              help="How many schools (default: DEMO_SCHOOLS, 1200).")
+@click.option("--replace", is_flag=True, help="Delete the current schools and accounts first.")
+@click.option("--seed", "random_seed", type=int, default=2022, help="Random seed for a repeatable district.")
+def demo_command(n_schools, replace, random_seed):
+    """Build a realistic demo district."""
+    n_schools = n_schools or current_app.config["DEMO_SCHOOLS"]
+    password = current_app.config["DEMO_PASSWORD"]
+    started = time.perf_counter()
+    if replace:
+        demo_service.remove_demo()
+    try:
+        result = demo_service.build_demo(n_schools, password, seed=random_seed)
+    except demo_service.DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Built {result['schools']} schools, {result['baselines']} school baselines and "
+               f"{len(result['users'])} accounts in {time.perf_counter() - started:.1f} s.")
+    _print_accounts(result["users"], password)
+
+
+@click.command("bootstrap")
+def bootstrap_command():
+    """Load the plan, and the demo district when there are no schools yet (used by make run)."""
+    load_plan(current_app.config["SEED_DIR"])
+    password = current_app.config["DEMO_PASSWORD"]
+    if db.session.scalar(select(func.count(School.id))):
+        click.echo("The district already has schools: kept as it is.")
+        accounts = [demo_service.DemoAccount(u.role, u.email, u.name, u.scope_label) for u in db.session.scalars(
+            select(User).where(User.email.like(f"%@{demo_service.DEMO_DOMAIN}")).order_by(User.id).limit(40))]
+        if accounts:
+            _print_accounts(accounts, password)
+        return
+    result = demo_service.build_demo(current_app.config["DEMO_SCHOOLS"], password)
+    click.echo(f"Built a demo district of {result['schools']} schools.")
+    _print_accounts(result["users"], password)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--school", "school_code", help="School code (principals).")
+@click.option("--region", "region_code", help="Region code (regional leaders).")
+@click.option("--office", "office_code", help="Office code (central office staff).")
+def create_user_command(email, name, role, school_code, region_code, office_code):
+    """Create a real account; the password is asked for twice and checked against the policy."""
+    scope = {"school_code": school_code or "", "region_code": region_code or "", "office_code": office_code or ""}
+    errors = imports.validate_user_fields(email, name, role, scope)
+    if errors:
+        raise click.ClickException("; ".join(errors))
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != password:
+        raise click.ClickException("The passwords do not match.")
+    try:
+        check_policy(password, email=email)
+    except PasswordPolicyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    user = imports.build_user(email, name, role, scope)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {user.role.title} {user.email}.")
+
+
+def _run_import(kind: str, path: str):
+    with open(path, "rb") as fh:
+        report = imports.import_csv(kind, fh.read())
+    if report.errors:
+        click.echo(f"Nothing was imported: {len(report.errors)} problem(s).")
+        for err in report.errors[:200]:
+            click.echo(f"  row {err.row}: {err.column}: {err.message}")
+        raise SystemExit(1)
+    click.echo(f"Imported {report.created} new and {report.updated} updated {kind}.")
+
+
+@click.command("import-schools")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_schools_command(path):
+    """Import schools from CSV (all rows or none)."""
+    _run_import("schools", path)
+
+
+@click.command("import-users")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_users_command(path):
+    """Import user accounts from CSV (all rows or none)."""
+    _run_import("users", path)
+
+

@@ -1,0 +1,66 @@
+"""Settings read from the environment, with a safe default for each."""
+import os
+from datetime import timedelta
+
+WEAK_SECRETS = {"", "dev", "change-me", "secret", "development-only-secret"}
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _sqlite_default(instance_path: str) -> str:
+    return "sqlite:///" + os.path.join(instance_path, "portal.db")
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping.
+
+    PORTAL_ENV is one of development, testing, production (the default). Outside
+    development and testing a real SECRET_KEY must be set and cookies are Secure-only.
+    """
+    env = (overrides or {}).get("PORTAL_ENV") or os.environ.get("PORTAL_ENV", "production")
+    relaxed = env in {"development", "testing"}
+    secret = os.environ.get("SECRET_KEY", "")
+    if not secret and relaxed:
+        secret = "development-only-secret"
+    cfg = {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _sqlite_default(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", not relaxed),
+        "SESSION_COOKIE_NAME": "portal_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", not relaxed),
+        # Idle lifetime: the cookie is refreshed on each request and expires after this much quiet.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
+        # Absolute lifetime: a log-in is good for at most this long, however active.
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_CSRF_SSL_STRICT": _bool("WTF_CSRF_SSL_STRICT", not relaxed),
+        # Log-in throttling (Flask-Limiter). Several processes or servers share it through
+        # RATELIMIT_STORAGE_URI, e.g. redis://127.0.0.1:6379/0.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 5 minutes"),
+        # htmx: served from portal/static by default; HTMX_CDN=1 uses the pinned CDN copy.
+        "HTMX_CDN": _bool("HTMX_CDN", False),
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "ready4world"),
+        "DEMO_SCHOOLS": int(os.environ.get("DEMO_SCHOOLS", "1200")),
+        "SEED_DIR": os.environ.get("SEED_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "seed")),
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    }
+    cfg.update(overrides or {})
+    if cfg["PORTAL_ENV"] not in {"development", "testing"} and cfg["SECRET_KEY"] in WEAK_SECRETS:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a long random value outside development "
+            "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    return cfg

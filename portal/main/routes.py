@@ -1,0 +1,80 @@
+"""Role home pages ('what needs my attention'), schools, and /healthz."""
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from ..access import allow, get_school_or_404, public
+from ..extensions import db
+from ..htmx import render
+from ..models import LEVELS, Goal, Pillar, Priority, Region, Role, User
+from ..services.schools import PAGE_SIZE, SchoolFilter, school_baselines, search_schools, visible_schools
+from . import bp
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return {"status": "unavailable", "database": "down"}, 503
+    return {"status": "ok", "database": "up"}
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/home")
+@allow()
+def home():
+    counts = {
+        "goals": db.session.scalar(select(func.count(Goal.id))),
+        "pillars": db.session.scalar(select(func.count(Pillar.id))),
+        "priorities": db.session.scalar(select(func.count(Priority.id))),
+    }
+    context = {"counts": counts}
+    role = current_user.role
+    if role in {Role.regional_leader, Role.superintendent, Role.admin, Role.board}:
+        stmt = visible_schools(current_user)
+        context["school_count"] = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        context["by_level"] = _levels(stmt)
+    if role == Role.admin:
+        context["user_count"] = db.session.scalar(select(func.count(User.id)))
+    return render_template("main/home.html", **context)
+
+
+def _levels(stmt) -> dict:
+    sub = stmt.subquery()
+    return dict(db.session.execute(select(sub.c.level, func.count()).group_by(sub.c.level)).tuples().all())
+
+
+@bp.route("/schools")
+@allow(Role.regional_leader, Role.superintendent, Role.board, Role.admin)
+def schools():
+    flt = SchoolFilter.from_args(request.args)
+    rows, total = search_schools(current_user, flt)
+    pages = max(1, -(-total // PAGE_SIZE))
+    regions = [] if current_user.role == Role.regional_leader else db.session.scalars(
+        select(Region).order_by(Region.short_name)).all()
+    return render("main/schools.html", "main/_schools_results.html", rows=rows, total=total, flt=flt,
+                  pages=pages, levels=LEVELS, regions=regions)
+
+
+@bp.route("/schools/<int:school_id>")
+@allow(Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin)
+def school(school_id: int):
+    school = get_school_or_404(school_id, current_user)
+    return render_template("main/school.html", school=school, tables=school_baselines(school))
+
+
+@bp.route("/my-school")
+@allow(Role.principal)
+def my_school():
+    if current_user.school_id is None:
+        abort(404)
+    return redirect(url_for("main.school", school_id=current_user.school_id))

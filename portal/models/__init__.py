@@ -1,0 +1,20 @@
+"""All models, importable from one place."""
+from .org import LEVELS, ROLE_SCOPE, UNUSABLE_PASSWORD, Office, Region, Role, School, User  # noqa: F401
+from .plan import (  # noqa: F401
+    Baseline,
+    BoardMeeting,
+    BoardUpdateKind,
+    CoreBelief,
+    Goal,
+    GraduateAttribute,
+    Measure,
+    Metric,
+    Pillar,
+    PlanSetting,
+    Priority,
+    Resource,
+    SchoolLevel,
+    Strategy,
+    StudentGroup,
+    Trajectory,
+)

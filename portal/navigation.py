@@ -1,0 +1,18 @@
+"""The navigation each role sees."""
+from flask import url_for
+
+from .models import Role
+
+_NAV = {
+    Role.principal: [("Home", "main.home"), ("My school", "main.my_school"), ("The plan", "plan.browse")],
+    Role.regional_leader: [("Home", "main.home"), ("Schools", "main.schools"), ("The plan", "plan.browse")],
+    Role.central_office: [("Home", "main.home"), ("The plan", "plan.browse")],
+    Role.superintendent: [("Home", "main.home"), ("Schools", "main.schools"), ("The plan", "plan.browse")],
+    Role.board: [("Home", "main.home"), ("The plan", "plan.browse")],
+    Role.admin: [("Home", "main.home"), ("Schools", "main.schools"), ("People", "admin.users"),
+                 ("Imports", "admin.imports_page"), ("The plan", "plan.browse")],
+}
+
+
+def nav_for(user) -> list[dict]:
+    return [{"label": label, "endpoint": endpoint, "url": url_for(endpoint)} for label, endpoint in _NAV[user.role]]

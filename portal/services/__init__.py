@@ -1,0 +1,1 @@
+"""Services: the work behind the views, with no request handling in them."""
