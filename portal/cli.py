@@ -4,6 +4,7 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -24,6 +25,7 @@ def register(app):
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command():
     """Load the Strategic Plan from seed/ (safe to run again)."""
     try:
@@ -47,6 +49,7 @@ def _print_accounts(accounts, password: str):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--schools", "n_schools", type=click.IntRange(6, 100_000), default=None,
               help="How many schools (default: DEMO_SCHOOLS, 1200).")
 @click.option("--replace", is_flag=True, help="Delete the current schools and accounts first.")
@@ -68,6 +71,7 @@ def demo_command(n_schools, replace, random_seed):
 
 
 @click.command("bootstrap")
+@with_appcontext
 def bootstrap_command():
     """Load the plan, and the demo district when there are no schools yet (used by make run)."""
     load_plan(current_app.config["SEED_DIR"])
@@ -85,6 +89,7 @@ def bootstrap_command():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
@@ -123,6 +128,7 @@ def _run_import(kind: str, path: str):
 
 
 @click.command("import-schools")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_schools_command(path):
     """Import schools from CSV (all rows or none)."""
@@ -130,6 +136,7 @@ def import_schools_command(path):
 
 
 @click.command("import-users")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_users_command(path):
     """Import user accounts from CSV (all rows or none)."""

@@ -2,6 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..models import Role
@@ -10,7 +11,7 @@ from ..models import Role
 class UserForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired(message="Enter an email address."), Length(max=254)])
     name = StringField("Name", validators=[DataRequired(message="Enter the person's name."), Length(max=120)])
-    role = SelectField("Role", choices=[(r.value, r.title) for r in Role])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.title) for r in Role])
     school_code = StringField("School code", description="For principals.", validators=[Length(max=12)])
     region_code = SelectField("Region", description="For regional leaders.", choices=[])
     office_code = SelectField("Office", description="For central office staff.", choices=[])
@@ -23,7 +24,8 @@ class PasswordForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    kind = RadioField("What the file holds", choices=[("schools", "Schools"), ("users", "People (accounts)")],
+    kind = RadioField("What the file holds",
+                      choices=[SelectChoice("schools", "Schools"), SelectChoice("users", "People (accounts)")],
                       default="schools")
     file = FileField("CSV file", validators=[
         FileRequired(message="Choose a CSV file to import."),

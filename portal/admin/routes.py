@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
 
 from ..access import allow
 from ..extensions import db
@@ -47,9 +48,9 @@ def users():
 
 def _user_form() -> UserForm:
     form = UserForm()
-    form.region_code.choices = [("", "—")] + [(r.code, r.name) for r in db.session.scalars(
+    form.region_code.choices = [SelectChoice("", "—")] + [SelectChoice(r.code, r.name) for r in db.session.scalars(
         select(Region).order_by(Region.name))]
-    form.office_code.choices = [("", "—")] + [(o.code, o.name) for o in db.session.scalars(
+    form.office_code.choices = [SelectChoice("", "—")] + [SelectChoice(o.code, o.name) for o in db.session.scalars(
         select(Office).order_by(Office.name))]
     return form
 

@@ -50,7 +50,7 @@ def home():
 
 def _levels(stmt) -> dict:
     sub = stmt.subquery()
-    return dict(db.session.execute(select(sub.c.level, func.count()).group_by(sub.c.level)).tuples().all())
+    return dict(db.session.execute(select(sub.c.level, func.count()).group_by(sub.c.level)).all())
 
 
 @bp.route("/schools")

@@ -152,7 +152,7 @@ SCOPES = {
 
 def scope_lookups() -> dict[str, dict[str, int]]:
     """Code -> id for schools, regions and offices, loaded once per import."""
-    return {kind: dict(db.session.execute(select(model.code, model.id)).tuples().all())
+    return {kind: dict(db.session.execute(select(model.code, model.id)).all())
             for kind, (_, model, _) in SCOPES.items()}
 
 

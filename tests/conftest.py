@@ -1,0 +1,135 @@
+"""Test fixtures: one migrated database with the plan and a small demo district, a client
+per test, and login_as(role) that logs in through the real form with CSRF on.
+
+Set TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the suite on PostgreSQL.
+"""
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from portal import create_app
+from portal.extensions import db, limiter
+from portal.models import Role, User
+from portal.services.demo import build_demo
+from portal.services.seed import load_plan
+
+DEMO_PASSWORD = "test-demo-password"
+DEMO_SCHOOLS = 60
+ROLE_EMAILS = {
+    Role.principal: "principal@district.example",
+    Role.regional_leader: "leader.central@district.example",
+    Role.central_office: "central@district.example",
+    Role.superintendent: "superintendent@district.example",
+    Role.board: "board@district.example",
+    Role.admin: "admin@district.example",
+}
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "portal-test.db")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    })
+    with app.app_context():
+        upgrade()  # the committed migrations build the schema, as in production
+        load_plan(app.config["SEED_DIR"])
+        build_demo(DEMO_SCHOOLS, DEMO_PASSWORD, seed=7)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    with app.app_context():
+        limiter.reset()
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for reading and arranging the database directly."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Actions:
+    """What a person does with the log-in form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = DEMO_PASSWORD, next_url: str = "", follow: bool = False):
+        page = self.client.get("/login" + (f"?next={next_url}" if next_url else ""))
+        token = csrf_from(page.get_data(as_text=True))
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token,
+                                                "next": next_url}, follow_redirects=follow)
+
+    def logout(self):
+        token = csrf_from(self.client.get("/home").get_data(as_text=True))
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def csrf(self, path: str = "/home") -> str:
+        return csrf_from(self.client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def auth(client):
+    return Actions(client)
+
+
+@pytest.fixture
+def login_as(client, auth):
+    """login_as(Role.principal) logs the test client in as that role's demo account."""
+    def _login(role: Role, email: str | None = None):
+        response = auth.login(email or ROLE_EMAILS[role])
+        assert response.status_code == 303, f"log-in as {role} failed"
+        return client
+    return _login
+
+
+@pytest.fixture
+def demo_user(app):
+    def _get(role: Role) -> User:
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[role]))
+            db.session.expunge(user)
+            return user
+    return _get

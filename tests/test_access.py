@@ -1,0 +1,143 @@
+"""Access: every route declares who may use it (default deny), and every role gets what the
+declaration says, through pages, htmx partials and posts alike. Records are scoped: a principal
+sees only their school, a regional leader only their region (others answer 404)."""
+import pytest
+from sqlalchemy import select
+
+from portal.access import rule_for
+from portal.extensions import db
+from portal.models import Role, School, User
+from tests.conftest import ROLE_EMAILS, csrf_from
+
+EVERYONE = set(Role)
+PUBLIC = "public"
+# Who may reach each endpoint: the product's intent, written down independently of the code.
+DECLARED = {
+    "auth.login": PUBLIC,
+    "main.healthz": PUBLIC,
+    "main.index": PUBLIC,
+    "static": PUBLIC,
+    "auth.logout": EVERYONE,
+    "main.home": EVERYONE,
+    "plan.browse": EVERYONE,
+    "plan.priority": EVERYONE,
+    "main.schools": {Role.regional_leader, Role.superintendent, Role.board, Role.admin},
+    "main.school": {Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin},
+    "main.my_school": {Role.principal},
+    "admin.users": {Role.admin},
+    "admin.new_user": {Role.admin},
+    "admin.user": {Role.admin},
+    "admin.set_password": {Role.admin},
+    "admin.toggle_active": {Role.admin},
+    "admin.imports_page": {Role.admin},
+}
+
+
+@pytest.fixture(scope="module")
+def samples(app):
+    """URL arguments for each route: the principal's own school and one in another region."""
+    with app.app_context():
+        principal = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.principal]))
+        own = principal.school
+        other = db.session.scalar(select(School).where(School.region_id != own.region_id))
+        board = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.board]))
+        return {"school_id": own.id, "other_school_id": other.id, "user_id": board.id, "code": "2D",
+                "filename": "css/app.css"}
+
+
+def url_for_rule(app, rule, samples):
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{arg: samples[arg] for arg in rule.arguments})
+
+
+def test_every_route_has_a_declared_access_rule(app):
+    with app.test_request_context():
+        endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+        missing = sorted(e for e in endpoints if rule_for(e) is None)
+    assert not missing, f"routes without an access rule: {missing}"
+    undeclared = sorted(endpoints - DECLARED.keys())
+    assert not undeclared, f"routes missing from the access table in this test: {undeclared}"
+
+
+def test_the_code_rules_match_the_declared_table(app):
+    with app.test_request_context():
+        for endpoint, who in DECLARED.items():
+            rule = rule_for(endpoint)
+            if who == PUBLIC:
+                assert rule.public, endpoint
+            else:
+                assert not rule.public and set(rule.roles) == who, endpoint
+
+
+def expected_status(who, role, method):
+    if who == PUBLIC:
+        return None  # answered for everyone; the page decides
+    if role is None:
+        return 302
+    return None if role in who else 403
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: "anonymous" if r is None else r.value)
+def test_every_route_answers_each_role_as_declared(app, client, login_as, samples, role):
+    if role is not None:
+        login_as(role)
+    token = csrf_from(client.get("/login" if role is None else "/home").get_data(as_text=True))
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        url = url_for_rule(app, rule, samples)
+        who = DECLARED[rule.endpoint]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for htmx in (False, True):
+                if rule.endpoint == "auth.logout":
+                    continue  # logging out would end this walk; test_auth covers it
+                headers = {"HX-Request": "true"} if htmx else {}
+                if method == "POST":
+                    headers["X-CSRFToken"] = token
+                response = client.open(url, method=method, headers=headers)
+                want = expected_status(who, role, method)
+                got = response.status_code
+                if want == 302 and htmx:
+                    assert got == 401 and "/login" in response.headers["HX-Redirect"], (url, method, role)
+                elif want == 302:
+                    assert got == 302 and "/login" in response.headers["Location"], (url, method, role)
+                elif want == 403:
+                    assert got == 403, (url, method, role, got)
+                else:
+                    assert got < 500 and got not in (401, 403), (url, method, role, got)
+                checked += 1
+    assert checked > 20
+
+
+def school_status(client, school_id, htmx=False):
+    return client.get(f"/schools/{school_id}", headers={"HX-Request": "true"} if htmx else {}).status_code
+
+
+def test_a_principal_sees_their_own_school_and_no_other(login_as, client, samples):
+    login_as(Role.principal)
+    assert school_status(client, samples["school_id"]) == 200
+    assert school_status(client, samples["other_school_id"]) == 404
+    assert school_status(client, samples["other_school_id"], htmx=True) == 404
+    my = client.get("/my-school")
+    assert my.headers["Location"].endswith(f"/schools/{samples['school_id']}")
+
+
+def test_a_regional_leader_sees_only_their_regions_schools(app, login_as, client, samples):
+    login_as(Role.regional_leader)
+    assert school_status(client, samples["school_id"]) == 200  # the principal's school is in Central
+    assert school_status(client, samples["other_school_id"]) == 404
+    with app.app_context():
+        leader = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.regional_leader]))
+        in_region = db.session.scalar(select(School.code).where(School.region_id == leader.region_id))
+        elsewhere = db.session.scalar(select(School.code).where(School.region_id != leader.region_id))
+    listing = client.get("/schools?q=" + elsewhere).get_data(as_text=True)
+    assert "0 schools match" in listing
+    listing = client.get("/schools?q=" + in_region).get_data(as_text=True)
+    assert "1 school matches" in listing
+
+
+def test_a_district_role_reads_any_school(login_as, client, samples):
+    login_as(Role.superintendent)
+    assert school_status(client, samples["other_school_id"]) == 200
+    assert school_status(client, 10_000_000) == 404

@@ -1,0 +1,144 @@
+"""Importing schools and accounts from CSV: all rows or none, with a row-level report."""
+import io
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Role, School, User
+
+GOOD_SCHOOLS = """code,name,level,grade_low,grade_high,enrolment,region,priority_tier
+T001,Test Harbor Elementary,elementary,K,5,412,C,1
+T002,Test Valley Middle School,middle,6,8,880,East,2
+"""
+BAD_SCHOOLS = """code,name,level,grade_low,grade_high,enrolment,region,priority_tier
+T101,Fine Elementary,elementary,K,5,400,C,1
+T102,,college,K,14,-3,Atlantis,7
+T101,Duplicate Elementary,elementary,5,K,abc,C,1
+"""
+
+
+def upload(client, token, kind, text, filename="file.csv"):
+    return client.post("/admin/imports", data={
+        "csrf_token": token, "kind": kind, "file": (io.BytesIO(text.encode()), filename),
+    }, content_type="multipart/form-data")
+
+
+def school_count(app, prefix):
+    with app.app_context():
+        return db.session.scalar(select(func.count(School.id)).where(School.code.like(prefix + "%")))
+
+
+def test_an_admin_imports_schools_and_sees_them(app, login_as, client, auth):
+    login_as(Role.admin)
+    response = upload(client, auth.csrf("/admin/imports"), "schools", GOOD_SCHOOLS)
+    assert response.status_code == 303
+    page = client.get("/admin/imports").get_data(as_text=True)
+    assert "Imported 2 rows: 2 new and 0 updated schools." in page
+    assert school_count(app, "T00") == 2
+    listing = client.get("/schools?q=Test+Harbor").get_data(as_text=True)
+    assert "Test Harbor Elementary" in listing
+    # Importing the same file again changes nothing; an edit updates the one school.
+    upload(client, auth.csrf("/admin/imports"), "schools", GOOD_SCHOOLS.replace("412", "430"))
+    assert "1 updated" in client.get("/admin/imports").get_data(as_text=True)
+
+
+def test_a_file_with_bad_rows_writes_nothing_and_lists_every_problem(app, login_as, client, auth):
+    login_as(Role.admin)
+    response = upload(client, auth.csrf("/admin/imports"), "schools", BAD_SCHOOLS)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was imported" in page
+    assert school_count(app, "T10") == 0  # the good row 2 was not written either
+    for expected in ["Enter the school&#39;s name", "Use one of: elementary, middle, high, span",
+                     "Use K or a grade from 1 to 12", "Enter the number of students enrolled",
+                     "Unknown region", "Use 1 (all schools)", "Code T101 is also on row 2",
+                     "The highest grade must not be below the lowest grade"]:
+        assert expected in page, expected
+    assert "<td class=\"num\">3</td>" in page and "<td class=\"num\">4</td>" in page
+
+
+def test_malformed_files_get_a_clear_message(login_as, client, auth):
+    login_as(Role.admin)
+    cases = [
+        ("", "The file is empty."),
+        ("name,level\nA,high\n", "Missing column(s): code"),
+        ("\xff\xfe\x00bad", "not UTF-8"),
+    ]
+    for text, message in cases:
+        data = text.encode("latin-1") if text.startswith("\xff") else text.encode()
+        response = client.post("/admin/imports", data={"csrf_token": auth.csrf("/admin/imports"), "kind": "schools",
+                                                       "file": (io.BytesIO(data), "f.csv")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True), message
+    wrong_type = upload(client, auth.csrf("/admin/imports"), "schools", GOOD_SCHOOLS, filename="schools.xlsx")
+    assert "Upload a .csv file" in wrong_type.get_data(as_text=True)
+    no_file = client.post("/admin/imports", data={"csrf_token": auth.csrf("/admin/imports"), "kind": "schools"})
+    assert "Choose a CSV file to import." in no_file.get_data(as_text=True)
+
+
+def test_importing_people_checks_each_roles_scope(app, login_as, client, auth):
+    login_as(Role.admin)
+    with app.app_context():
+        code = db.session.scalar(select(School.code).order_by(School.id))
+    good = f"""email,name,role,school_code,region_code,office_code
+new.principal@district.example,New Principal,principal,{code},,
+new.leader@district.example,New Leader,regional_leader,,E,
+new.office@district.example,New Office,central_office,,,psa
+"""
+    bad = """email,name,role,school_code,region_code,office_code
+not-an-email,Someone,principal,,,
+x@district.example,X,wizard,,,
+y@district.example,Y,regional_leader,,ZZ,psa
+"""
+    response = upload(client, auth.csrf("/admin/imports"), "users", bad)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for expected in ["Enter a valid email address.", "A principal needs a school.", "Use one of: principal",
+                     "Unknown region code", "A regional leader has no office; leave this blank."]:
+        assert expected in page, expected
+    assert upload(client, auth.csrf("/admin/imports"), "users", good).status_code == 303
+    with app.app_context():
+        users = {u.email: u for u in db.session.scalars(select(User).where(User.email.like("new.%")))}
+        assert users["new.leader@district.example"].region.short_name == "East"
+        assert users["new.office@district.example"].office.code == "psa"
+        assert not users["new.principal@district.example"].check_password("")
+
+
+def test_an_imported_person_can_log_in_once_the_admin_sets_a_password(app, login_as, client, auth):
+    login_as(Role.admin)
+    upload(client, auth.csrf("/admin/imports"), "users",
+           "email,name,role,school_code,region_code,office_code\nboard.two@district.example,Board Two,board,,,\n")
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == "board.two@district.example"))
+    weak = client.post(f"/admin/users/{user_id}/password", data={
+        "csrf_token": auth.csrf(f"/admin/users/{user_id}"), "password": "password1234", "confirm": "password1234"})
+    assert weak.status_code == 422 and "Choose a harder password" in weak.get_data(as_text=True)
+    strong = "Harbor-lantern-47-quietly"
+    ok = client.post(f"/admin/users/{user_id}/password", data={
+        "csrf_token": auth.csrf(f"/admin/users/{user_id}"), "password": strong, "confirm": strong})
+    assert ok.status_code == 303
+    auth.logout()
+    assert auth.login("board.two@district.example", password=strong).status_code == 303
+
+
+def test_an_admin_adds_a_person_with_the_form_and_sees_field_errors(app, login_as, client, auth):
+    login_as(Role.admin)
+    token = auth.csrf("/admin/users/new")
+    bad = client.post("/admin/users/new", data={"csrf_token": token, "email": "leader.central@district.example",
+                                                "name": "", "role": "regional_leader", "school_code": "",
+                                                "region_code": "", "office_code": ""})
+    page = bad.get_data(as_text=True)
+    assert "Enter the person&#39;s name." in page
+    good = client.post("/admin/users/new", data={"csrf_token": token, "email": "Added.Person@district.example",
+                                                 "name": "Added Person", "role": "regional_leader",
+                                                 "school_code": "", "region_code": "W", "office_code": ""})
+    assert good.status_code == 303
+    with app.app_context():
+        added = db.session.scalar(select(User).where(User.email == "added.person@district.example"))
+        assert added.region.short_name == "West"
+    duplicate = client.post("/admin/users/new", data={"csrf_token": auth.csrf("/admin/users/new"),
+                                                      "email": "added.person@district.example", "name": "Again",
+                                                      "role": "board", "school_code": "", "region_code": "",
+                                                      "office_code": ""})
+    assert "An account with that email already exists." in duplicate.get_data(as_text=True)
