@@ -146,8 +146,12 @@ def test_expired_session_sends_an_htmx_request_to_the_login_page(page, context, 
     expect(page.locator("#plan-results .result-count")).to_have_text("All 20 priorities across the five pillars.")
 
     context.clear_cookies()  # the session has ended (expired, or logged out elsewhere)
-    page.get_by_label("Pillar", exact=True).select_option("2")
+    with page.expect_response(lambda r: "/plan?" in r.url and r.request.headers.get("hx-request") == "true") as hx:
+        page.get_by_label("Pillar", exact=True).select_option("2")
 
+    # The server answers htmx with HX-Redirect (not a login form swapped into the results)...
+    assert hx.value.headers.get("hx-redirect", "").startswith("/login"), hx.value.headers
+    # ...and the browser follows it to the full log-in page.
     expect(page).to_have_url(re.compile(re.escape(live_server) + r"/login(\?|$)"))
     expect(page.get_by_role("heading", name="Log in", level=1)).to_be_visible()
     expect(page.get_by_label("Email", exact=True)).to_be_visible()
