@@ -14,5 +14,16 @@ _NAV = {
 }
 
 
+# Pages that belong under a navigation item besides its own endpoint.
+_SECTION = {
+    "main.my_school": {"main.school"},
+    "main.schools": {"main.school"},
+    "admin.users": {"admin.user", "admin.new_user"},
+    "plan.browse": {"plan.priority"},
+}
+
+
 def nav_for(user) -> list[dict]:
-    return [{"label": label, "endpoint": endpoint, "url": url_for(endpoint)} for label, endpoint in _NAV[user.role]]
+    return [{"label": label, "endpoint": endpoint, "url": url_for(endpoint),
+             "section": {endpoint} | _SECTION.get(endpoint, set())}
+            for label, endpoint in _NAV[user.role]]

@@ -132,7 +132,8 @@ def remove_demo() -> None:
 
 
 def _make_schools(rng: random.Random, n: int, regions: list[Region]) -> list[dict]:
-    codes = rng.sample(range(1000, 99999), n)
+    # Four-digit school codes as the district uses, five when a scale test needs more.
+    codes = rng.sample(range(1000, 10000) if n <= 6000 else range(10000, 100000), n)
     used_names = set()
     rows = []
     for i in range(n):
