@@ -3,7 +3,7 @@ import logging
 import os
 from datetime import datetime, timezone
 
-from flask import Flask, render_template, request, session, url_for
+from flask import Flask, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -65,19 +65,17 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import flash, redirect
-
-        from .htmx import hx_redirect, is_htmx
-
-        target = request.full_path if request.method == "GET" else request.referrer
         from .auth.routes import safe_next
+        from .htmx import hx_redirect
 
         if request.headers.get("HX-Request") == "true":
+            # htmx asked for a fragment: send the whole window to log-in, then back to the page.
             current = request.headers.get("HX-Current-URL", "")
             path = current.split(request.host, 1)[-1] if current else ""
             return hx_redirect(url_for("auth.login", next=safe_next(path) or None), status=401)
         flash(login_manager.login_message, "info")
-        return redirect(url_for("auth.login", next=safe_next(target.rstrip("?") if target else None)))
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=safe_next(target) or None))
 
 
 def register_blueprints(app: Flask) -> None:

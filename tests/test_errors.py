@@ -1,0 +1,40 @@
+"""Error pages: friendly, generic, and the same for a page or an htmx request."""
+import logging
+
+from portal import create_app
+from portal.access import allow
+from portal.models import Role
+
+
+def test_an_unexpected_failure_shows_a_generic_page_without_details(app, database_url):
+    broken = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": database_url})
+
+    @broken.route("/boom")
+    @allow()
+    def boom():
+        raise RuntimeError("secret internals")
+
+    client = broken.test_client()
+    from tests.conftest import Actions, ROLE_EMAILS
+
+    Actions(client).login(ROLE_EMAILS[Role.board])
+    response = client.get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in html and "secret internals" not in html and "Traceback" not in html
+    partial = client.get("/boom", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in partial and "Something went wrong" in partial
+
+
+def test_denied_access_is_logged_with_who_and_what(login_as, client, caplog):
+    login_as(Role.principal)
+    with caplog.at_level(logging.WARNING, logger="portal"):
+        assert client.get("/admin/users").status_code == 403
+    assert any("access denied" in r.getMessage() and "principal@district.example" in r.getMessage()
+               and "/admin/users" in r.getMessage() for r in caplog.records)
+
+
+def test_unknown_pages_and_wrong_methods_answer_plainly(login_as, client):
+    login_as(Role.admin)
+    assert client.get("/no/such/page").status_code == 404
+    assert client.delete("/plan").status_code == 405
