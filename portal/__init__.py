@@ -3,7 +3,7 @@ import logging
 import os
 from datetime import datetime, timezone
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -103,6 +103,13 @@ def register_request_hooks(app: Flask) -> None:
             if datetime.now(timezone.utc).timestamp() - started > limit:
                 logout_user()
                 session.clear()
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No field or filter of the portal takes a NUL; PostgreSQL cannot store one either.
+        for values in (request.args, request.form):
+            if any("\x00" in v for v in values.values()):
+                abort(400)
 
     app.before_request(enforce)
     app.after_request(add_vary)

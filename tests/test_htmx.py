@@ -53,5 +53,16 @@ def test_a_filter_that_matches_nothing_says_what_to_do(login_as, client):
 def test_bad_filter_values_are_ignored_not_errors(login_as, client):
     login_as(Role.admin)
     assert client.get("/plan?pillar=abc&q=" + "x" * 5000).status_code == 200
-    assert client.get("/schools?page=-4&level=nonsense&region=%00").status_code == 200
+    assert client.get("/schools?page=-4&level=nonsense&region=Atlantis").status_code == 200
     assert client.get("/admin/users?page=zz&role=wizard").status_code == 200
+
+
+def test_a_nul_character_anywhere_is_refused_plainly(login_as, client, auth):
+    login_as(Role.admin)
+    for path in ["/schools?region=%00", "/plan?q=a%00b"]:
+        response = client.get(path)
+        assert response.status_code == 400 and "Something in that request was not right" in response.get_data(as_text=True)
+    token = auth.csrf("/admin/users/new")
+    response = client.post("/admin/users/new", data={"csrf_token": token, "email": "x\x00@d.example", "name": "N",
+                                                     "role": "board"})
+    assert response.status_code == 400

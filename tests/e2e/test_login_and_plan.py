@@ -40,7 +40,7 @@ def test_each_role_logs_in_sees_its_home_and_logs_out(page, app, live_server, lo
     login(page, role)
 
     expect(page).to_have_url(live_server + "/home")
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.name.split(' ')[0]}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.name}")
     header = page.get_by_role("banner")
     expect(header).to_contain_text(user.name)
     expect(header.locator(".who__role")).to_contain_text(role.title)
@@ -167,4 +167,7 @@ def test_principal_opens_my_school(page, live_server, login, screenshot, demo_us
     expect(page.get_by_role("heading", name="Baselines by District Goal and student group")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).not_to_have_text("")
     expect(page.locator("table.data").first).to_be_visible()
+    # The school's page sits under "My school" in the navigation.
+    my_school = page.get_by_role("navigation", name="Main").get_by_role("link", name="My school")
+    expect(my_school).to_have_attribute("aria-current", "true")
     screenshot(page, "my-school")
