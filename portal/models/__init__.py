@@ -18,3 +18,5 @@ from .plan import (  # noqa: F401
     StudentGroup,
     Trajectory,
 )
+from .audit import AuditEvent, Notice  # noqa: F401,E402
+from .targets import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, WindowExtension  # noqa: F401,E402

@@ -119,12 +119,19 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
     for start in range(0, len(baseline_rows), 20000):
         db.session.execute(insert(Baseline), baseline_rows[start:start + 20000])
     accounts = _make_users(rng, password, regions, offices)
+    from .demo_targets import build_demo_targets  # needs the schools and accounts above
+
+    build_demo_targets(rng)
     db.session.commit()
     return {"schools": len(schools), "baselines": len(baseline_rows), "users": accounts}
 
 
 def remove_demo() -> None:
-    """Delete the district's schools, school baselines and every account (before a rebuild)."""
+    """Delete the district's schools, plans, school baselines and every account (before a rebuild)."""
+    from ..models import AuditEvent, Notice, Target, TargetCycle, TargetPlan, WindowExtension
+
+    for model in (Notice, AuditEvent, Target, TargetPlan, WindowExtension, TargetCycle):
+        db.session.execute(delete(model))
     db.session.execute(delete(User))
     db.session.execute(delete(Baseline).where(Baseline.school_id.is_not(None)))
     db.session.execute(delete(School))

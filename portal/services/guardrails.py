@@ -1,0 +1,94 @@
+"""Trajectory arithmetic and the guardrails on a target. Plain functions, no Flask, no database:
+they take anything with a metric's fields (unit, target_kind, target_value, group_gain,
+group_gain_reading, value_min, value_max)."""
+from dataclasses import dataclass
+
+MIN_RATIONALE = 15
+
+ERROR = "error"  # the value cannot be saved as it is
+NEEDS_RATIONALE = "needs_rationale"  # allowed with a written reason
+NOTE = "note"  # worth a reviewer's look; never blocks
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    severity: str
+    message: str
+
+
+def parse_number(raw) -> tuple[float | None, str | None]:
+    """A typed value as a number, or an error message; blank is None with no error."""
+    if raw is None:
+        return None, None
+    text = str(raw).strip().replace(",", "").replace("%", "").replace("\u2212", "-")
+    if text == "":
+        return None, None
+    try:
+        value = float(text)
+    except ValueError:
+        return None, "Enter a number, like 62.5 or -20."
+    if value != value or value in (float("inf"), float("-inf")):
+        return None, "Enter a number, like 62.5 or -20."
+    return round(value, 1), None
+
+
+def interim_targets(baseline: float, target: float, shares: list[float]) -> list[float]:
+    """The yearly targets a trajectory gives: baseline plus each year's share of the total gain."""
+    return [round(baseline + share * (target - baseline), 1) for share in shares]
+
+
+def yearly_gains(baseline: float, interims: list[float]) -> list[float]:
+    previous = [baseline, *interims[:-1]]
+    return [round(now - before, 1) for before, now in zip(previous, interims)]
+
+
+def unit_word(metric) -> str:
+    return "points" if metric.unit == "dfs" else "percentage points"
+
+
+def plan_target(metric, baseline: float, targeted: bool) -> float:
+    """What the plan asks of this row by 2026."""
+    if targeted:
+        if metric.group_gain_reading == "percent_of_baseline":
+            wanted = baseline * (1 + metric.group_gain / 100)
+        else:
+            wanted = baseline + metric.group_gain
+    elif metric.target_kind == "absolute":
+        wanted = metric.target_value
+    else:
+        wanted = baseline + metric.target_value
+    return round(min(metric.value_max, wanted), 1)
+
+
+def check_target(metric, targeted: bool, baseline: float | None, target: float | None,
+                 rationale: str = "") -> list[Flag]:
+    """Guardrails on one row. An empty target gives no flags (completeness is checked on submit)."""
+    flags: list[Flag] = []
+    if target is None:
+        return flags
+    if not metric.value_min <= target <= metric.value_max:
+        flags.append(Flag("range", ERROR, f"Enter a value from {metric.value_min:g} to {metric.value_max:g}."))
+        return flags
+    if baseline is None:
+        return flags
+    explained = len((rationale or "").strip()) >= MIN_RATIONALE
+    if target < baseline:
+        flags.append(Flag("below_baseline", NEEDS_RATIONALE if not explained else NOTE,
+                          f"This target is below the baseline ({baseline:g}). "
+                          + ("Explain why in the rationale." if not explained else "A rationale is given.")))
+    wanted = plan_target(metric, baseline, targeted)
+    if targeted and target < wanted and target >= baseline:
+        gain = metric.group_target_label if hasattr(metric, "group_target_label") else f"+{metric.group_gain:g}"
+        flags.append(Flag("group_pace", NEEDS_RATIONALE if not explained else NOTE,
+                          f"The plan asks targeted groups to gain {gain} (to {wanted:g}); this target gains "
+                          f"{target - baseline:+.1f}. " + ("Explain why in the rationale." if not explained
+                                                           else "A rationale is given.")))
+    if not targeted and target < wanted and target >= baseline:
+        flags.append(Flag("district_pace", NOTE,
+                          f"Below the district goal's pace: the plan aims for {wanted:g} by 2026."))
+    return flags
+
+
+def blocking(flags: list[Flag]) -> list[Flag]:
+    return [f for f in flags if f.severity in (ERROR, NEEDS_RATIONALE)]
