@@ -83,10 +83,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .main import bp as main_bp
     from .plan import bp as plan_bp
+    from .review import bp as review_bp
+    from .targets import bp as targets_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(plan_bp)
+    app.register_blueprint(targets_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -4,19 +4,21 @@ from flask import url_for
 from .models import Role
 
 _NAV = {
-    Role.principal: [("Home", "main.home"), ("My school", "main.my_school"), ("The plan", "plan.browse")],
+    Role.principal: [("Home", "main.home"), ("Our targets", "targets.mine"), ("My school", "main.my_school"),
+                     ("The plan", "plan.browse")],
     Role.regional_leader: [("Home", "main.home"), ("Schools", "main.schools"), ("The plan", "plan.browse")],
     Role.central_office: [("Home", "main.home"), ("The plan", "plan.browse")],
     Role.superintendent: [("Home", "main.home"), ("Schools", "main.schools"), ("The plan", "plan.browse")],
     Role.board: [("Home", "main.home"), ("The plan", "plan.browse")],
-    Role.admin: [("Home", "main.home"), ("Schools", "main.schools"), ("People", "admin.users"),
-                 ("Imports", "admin.imports_page"), ("The plan", "plan.browse")],
+    Role.admin: [("Home", "main.home"), ("Schools", "main.schools"), ("Cycles", "admin.cycles"),
+                 ("People", "admin.users"), ("Imports", "admin.imports_page"), ("The plan", "plan.browse")],
 }
 
 
 # Pages that belong under a navigation item besides its own endpoint.
 _SECTION = {
     "main.my_school": {"main.school"},
+    "targets.mine": {"targets.plan"},
     "main.schools": {"main.school"},
     "admin.users": {"admin.user", "admin.new_user"},
     "plan.browse": {"plan.priority"},

@@ -17,7 +17,7 @@ from portal.services.demo import build_demo
 from portal.services.seed import load_plan
 
 DEMO_PASSWORD = "test-demo-password"
-DEMO_SCHOOLS = 60
+DEMO_SCHOOLS = 120
 ROLE_EMAILS = {
     Role.principal: "principal@district.example",
     Role.regional_leader: "leader.central@district.example",

@@ -19,11 +19,29 @@ DECLARED = {
     "static": PUBLIC,
     "auth.logout": EVERYONE,
     "main.home": EVERYONE,
+    "main.dismiss_notice": EVERYONE,
     "plan.browse": EVERYONE,
     "plan.priority": EVERYONE,
     "main.schools": {Role.regional_leader, Role.superintendent, Role.board, Role.admin},
     "main.school": {Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin},
     "main.my_school": {Role.principal},
+    "targets.mine": {Role.principal},
+    "targets.plan": {Role.principal},
+    "targets.save_row": {Role.principal},
+    "targets.save_all": {Role.principal},
+    "targets.submit": {Role.principal},
+    "targets.comment": {Role.principal},
+    "review.queue": {Role.regional_leader, Role.admin, Role.superintendent},
+    "review.plan": {Role.regional_leader, Role.admin, Role.superintendent},
+    "review.completeness": {Role.regional_leader, Role.admin, Role.superintendent},
+    "review.approve": {Role.regional_leader, Role.admin},
+    "review.bulk_approve": {Role.regional_leader, Role.admin},
+    "review.decide": {Role.regional_leader, Role.admin},
+    "review.comment": {Role.regional_leader, Role.admin},
+    "review.remind": {Role.regional_leader, Role.admin},
+    "admin.cycles": {Role.admin},
+    "admin.new_cycle": {Role.admin},
+    "admin.extend_window": {Role.admin},
     "admin.users": {Role.admin},
     "admin.new_user": {Role.admin},
     "admin.user": {Role.admin},
@@ -41,8 +59,13 @@ def samples(app):
         own = principal.school
         other = db.session.scalar(select(School).where(School.region_id != own.region_id))
         board = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.board]))
+        from portal.models import Target, TargetPlan
+
+        own_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == own.id))
+        row = db.session.scalar(select(Target.id).where(Target.plan_id == own_plan.id))
         return {"school_id": own.id, "other_school_id": other.id, "user_id": board.id, "code": "2D",
-                "filename": "css/app.css"}
+                "filename": "css/app.css", "plan_id": own_plan.id, "row_id": row,
+                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000}
 
 
 def url_for_rule(app, rule, samples):

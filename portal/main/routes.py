@@ -1,4 +1,6 @@
 """Role home pages ('what needs my attention'), schools, and /healthz."""
+from datetime import datetime, timezone
+
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
@@ -6,7 +8,8 @@ from sqlalchemy import func, select, text
 from ..access import allow, get_school_or_404, public
 from ..extensions import db
 from ..htmx import render
-from ..models import LEVELS, Goal, Pillar, Priority, Region, Role, User
+from ..models import LEVELS, Goal, Notice, Pillar, Priority, Region, Role, TargetCycle, TargetPlan, User
+from ..services import targets as targets_service
 from ..services.schools import PAGE_SIZE, SchoolFilter, school_baselines, search_schools, visible_schools
 from . import bp
 
@@ -45,7 +48,26 @@ def home():
         context["by_level"] = _levels(stmt)
     if role == Role.admin:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
+    if role == Role.principal and current_user.school_id:
+        context["plan"] = db.session.scalar(
+            select(TargetPlan).join(TargetCycle).where(TargetPlan.school_id == current_user.school_id)
+            .order_by(TargetCycle.opens_on.desc()).limit(1))
+        context["overdue"] = context["plan"] is not None and targets_service.is_overdue(context["plan"])
+    context["notices"] = db.session.scalars(
+        select(Notice).where(Notice.user_id == current_user.id, Notice.dismissed_at.is_(None))
+        .order_by(Notice.id.desc()).limit(10)).all()
     return render_template("main/home.html", **context)
+
+
+@bp.route("/notices/<int:notice_id>/dismiss", methods=["POST"])
+@allow()
+def dismiss_notice(notice_id: int):
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != current_user.id:
+        abort(404)
+    notice.dismissed_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    db.session.commit()
+    return redirect(url_for("main.home"), code=303)
 
 
 def _levels(stmt) -> dict:

@@ -90,5 +90,19 @@ def check_target(metric, targeted: bool, baseline: float | None, target: float |
     return flags
 
 
+def check_year_target(metric, planned: float | None, value: float | None, rationale: str = "") -> list[Flag]:
+    """Annual cycles: this year's target may differ from the approved path, with a reason."""
+    if value is None:
+        return []
+    if not metric.value_min <= value <= metric.value_max:
+        return [Flag("range", ERROR, f"Enter a value from {metric.value_min:g} to {metric.value_max:g}.")]
+    if planned is not None and abs(value - planned) >= 0.05:
+        explained = len((rationale or "").strip()) >= MIN_RATIONALE
+        return [Flag("off_path", NOTE if explained else NEEDS_RATIONALE,
+                     f"The approved trajectory gives {planned:g} for this year; this target is {value - planned:+.1f} "
+                     "from it. " + ("A rationale is given." if explained else "Explain why in the rationale."))]
+    return []
+
+
 def blocking(flags: list[Flag]) -> list[Flag]:
     return [f for f in flags if f.severity in (ERROR, NEEDS_RATIONALE)]

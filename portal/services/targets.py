@@ -10,11 +10,11 @@ from sqlalchemy.orm import selectinload
 from .. import workflow
 from ..extensions import db
 from ..models import (
-    AuditEvent, Baseline, Metric, PlanStatus, School, SchoolLevel, StudentGroup, Target, TargetCycle, TargetPlan,
+    AuditEvent, Baseline, CycleKind, Metric, PlanStatus, School, SchoolLevel, StudentGroup, Target, TargetCycle, TargetPlan,
     Trajectory, WindowExtension,
 )
 from .demo import applicable_levels
-from .guardrails import ERROR, NEEDS_RATIONALE, blocking, check_target, interim_targets, parse_number
+from .guardrails import ERROR, blocking, check_target, check_year_target, interim_targets, parse_number
 from .plan import setting
 
 MIN_GROUP_SIZE = 11
@@ -43,9 +43,43 @@ def create_cycle(school_year: str, kind, name: str, opens_on: date, due_on: date
     plan_ids = dict(db.session.execute(
         select(TargetPlan.school_id, TargetPlan.id).where(TargetPlan.cycle_id == cycle.id)).all())
     rows = build_target_rows(schools, plan_ids)
+    if kind == CycleKind.annual:
+        prefill_from_trajectory(rows, school_year, {v: k for k, v in plan_ids.items()})
     for start in range(0, len(rows), 20000):
         db.session.execute(insert(Target), rows[start:start + 20000])
     return cycle
+
+
+def prefill_from_trajectory(rows: list[dict], school_year: str, school_of_plan: dict) -> None:
+    """Annual cycles start from each school's approved trajectory: its 2026 target, its path,
+    and the path's target for this year (adjustable, with a rationale)."""
+    years = setting("trajectory_years", [])
+    shares = {t.code: t.shares for t in db.session.scalars(select(Trajectory))}
+    approved = {}
+    for school_id, metric_id, group_id, target, trajectory, baseline in db.session.execute(
+            select(TargetPlan.school_id, Target.metric_id, Target.group_id, Target.target_2026,
+                   Target.trajectory_code, Target.baseline_value)
+            .join(TargetPlan, Target.plan_id == TargetPlan.id).join(TargetCycle)
+            .where(TargetCycle.kind == CycleKind.trajectory, TargetPlan.status == PlanStatus.approved)
+            .order_by(TargetCycle.opens_on)):
+        approved[(school_id, metric_id, group_id)] = (target, trajectory, baseline)
+    for row in rows:
+        found = approved.get((school_of_plan[row["plan_id"]], row["metric_id"], row["group_id"]))
+        if not found or found[0] is None:
+            continue
+        target, trajectory, baseline = found
+        row.update(target_2026=target, trajectory_code=trajectory, baseline_value=baseline)
+        if trajectory in shares and school_year in years:
+            row["year_target"] = interim_targets(baseline, target, shares[trajectory])[years.index(school_year)]
+
+
+def planned_for_year(row: Target, shares: dict) -> float | None:
+    """What the approved trajectory gives for the cycle's year (annual cycles)."""
+    years = setting("trajectory_years", [])
+    year = row.plan.cycle.school_year
+    if row.target_2026 is None or row.baseline_value is None or row.trajectory_code not in shares or year not in years:
+        return None
+    return interim_targets(row.baseline_value, row.target_2026, shares[row.trajectory_code])[years.index(year)]
 
 
 def build_target_rows(schools, plan_ids: dict) -> list[dict]:
@@ -110,6 +144,7 @@ class RowView:
     gains: list[float] = field(default_factory=list)
     typed: dict = field(default_factory=dict)  # what the person typed, kept when it could not be saved
     errors: dict = field(default_factory=dict)  # field -> message
+    planned: float | None = None  # annual cycles: the approved path's value for this year
 
 
 def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, errors: dict | None = None) -> RowView:
@@ -122,7 +157,14 @@ def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, er
         target = parsed if parsed is not None else None
         rationale = typed.get("rationale", rationale)
         trajectory = typed.get("trajectory", trajectory)
-    view.flags = check_target(row.metric, row.group.targeted, row.baseline_value, target, rationale)
+    if row.plan.cycle.kind == CycleKind.annual:
+        view.planned = planned_for_year(row, trajectory_shares)
+        year_value = row.year_target
+        if typed:
+            year_value, _ = parse_number(typed.get("year_target"))
+        view.flags = check_year_target(row.metric, view.planned, year_value, rationale)
+    else:
+        view.flags = check_target(row.metric, row.group.targeted, row.baseline_value, target, rationale)
     if target is not None and row.baseline_value is not None and trajectory in trajectory_shares \
             and not any(f.severity == ERROR for f in view.flags):
         view.interims = interim_targets(row.baseline_value, target, trajectory_shares[trajectory])
@@ -134,6 +176,20 @@ def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, er
 def validate_row_input(row: Target, form: dict, trajectory_codes) -> tuple[dict, dict]:
     """Parse one row's fields. Returns (clean values, errors by field)."""
     errors, clean = {}, {}
+    if row.plan.cycle.kind == CycleKind.annual:
+        value, problem = parse_number(form.get("year_target"))
+        if problem:
+            errors["year_target"] = problem
+        elif value is not None and not row.metric.value_min <= value <= row.metric.value_max:
+            errors["year_target"] = f"Enter a value from {row.metric.value_min:g} to {row.metric.value_max:g}."
+        else:
+            clean["year_target"] = value
+        rationale = (form.get("rationale") or "").strip()
+        if len(rationale) > MAX_RATIONALE:
+            errors["rationale"] = f"Keep the rationale under {MAX_RATIONALE:,} characters."
+        else:
+            clean["rationale"] = rationale
+        return clean, errors
     value, problem = parse_number(form.get("target_2026"))
     if problem:
         errors["target_2026"] = problem
@@ -179,6 +235,15 @@ def completeness_problems(plan: TargetPlan, rows: list[Target] | None = None) ->
         if not required(row):
             continue
         label = f"{row.metric.short_name}, {row.group.short_name}"
+        if row.plan.cycle.kind == CycleKind.annual:
+            if row.year_target is None:
+                problems.append((row, f"{label}: enter this year's target."))
+                continue
+            shares = {t.code: t.shares for t in trajectories().values()}
+            for flag in blocking(check_year_target(row.metric, planned_for_year(row, shares), row.year_target,
+                                                   row.rationale)):
+                problems.append((row, f"{label}: {flag.message}"))
+            continue
         if row.target_2026 is None:
             problems.append((row, f"{label}: enter a 2026 target."))
             continue
@@ -199,7 +264,8 @@ def submit(plan: TargetPlan, user, expected_version: int | None) -> list[str]:
 
 
 def snapshot(plan: TargetPlan) -> dict:
-    return {str(r.id): {"target_2026": r.target_2026, "trajectory_code": r.trajectory_code, "rationale": r.rationale}
+    return {str(r.id): {"target_2026": r.target_2026, "trajectory_code": r.trajectory_code,
+                        "year_target": r.year_target, "rationale": r.rationale}
             for r in db.session.scalars(select(Target).where(Target.plan_id == plan.id))}
 
 
@@ -233,8 +299,8 @@ def changes_since_return(plan: TargetPlan, rows: list[Target], events: list[Audi
         old = before.get(str(row.id))
         if old is None:
             continue
-        diff = {k: (old[k], getattr(row, k)) for k in ("target_2026", "trajectory_code", "rationale")
-                if old[k] != getattr(row, k)}
+        diff = {k: (old.get(k), getattr(row, k)) for k in ("target_2026", "trajectory_code", "year_target", "rationale")
+                if old.get(k) != getattr(row, k)}
         if diff:
             changed[row.id] = diff
     return {"event": last_return, "rows": changed}

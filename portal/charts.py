@@ -1,0 +1,35 @@
+"""Small server-rendered SVG charts: a path of values over years (no script, CSP-safe)."""
+from dataclasses import dataclass
+
+
+@dataclass
+class PathChart:
+    width: int
+    height: int
+    history: str  # SVG points for the school's past results
+    plan: str  # SVG points from the baseline through the yearly targets
+    dots: list[tuple[float, float, str]]
+    low: float
+    high: float
+
+
+def path_chart(history: list[tuple[str, float]], planned: list[tuple[str, float]],
+               width: int = 220, height: int = 64, pad: int = 6) -> PathChart | None:
+    """history: past (year, value); planned: the baseline and yearly targets (year, value)."""
+    series = history + [p for p in planned if p[0] not in {y for y, _ in history}]
+    if len(series) < 2:
+        return None
+    values = [v for _, v in series]
+    low, high = min(values), max(values)
+    if high - low < 1:
+        high, low = high + 0.5, low - 0.5
+    step = (width - 2 * pad) / (len(series) - 1)
+    xs = {year: pad + i * step for i, (year, _) in enumerate(series)}
+
+    def y(value: float) -> float:
+        return round(height - pad - (value - low) / (high - low) * (height - 2 * pad), 1)
+
+    hist_points = " ".join(f"{xs[yr]:.1f},{y(v)}" for yr, v in history)
+    plan_points = " ".join(f"{xs[yr]:.1f},{y(v)}" for yr, v in planned)
+    dots = [(round(xs[yr], 1), y(v), f"{yr}: {v:g}") for yr, v in series]
+    return PathChart(width, height, hist_points, plan_points, dots, low, high)

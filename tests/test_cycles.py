@@ -1,0 +1,123 @@
+"""Administrators open target cycles and extend a school's window; annual cycles start from
+the approved trajectory and ask for a rationale when a school departs from it."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CycleKind, PlanStatus, Role, School, Target, TargetCycle, TargetPlan, User
+from portal.services import targets as svc
+from portal.services.guardrails import interim_targets
+
+
+def in_app(app, fn):
+    with app.app_context():
+        try:
+            return fn()
+        finally:
+            db.session.remove()
+
+
+def test_cycle_dates_and_year_are_checked_at_the_field(app, login_as, client, auth):
+    login_as(Role.admin)
+    token = auth.csrf("/admin/cycles")
+    today = svc.today()
+    response = client.post("/admin/cycles/new", data={
+        "csrf_token": token, "school_year": "2024-26", "kind": "trajectory", "name": "Bad",
+        "opens_on": today.isoformat(), "due_on": (today - timedelta(days=2)).isoformat(),
+        "closes_on": (today + timedelta(days=9)).isoformat()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Write the school year as 2023-24." in html and "The dates must run in order" in html
+    empty = client.post("/admin/cycles/new", data={"csrf_token": token, "kind": "trajectory"})
+    assert "Enter the date the window opens." in empty.get_data(as_text=True)
+    assert "Enter the school year" in empty.get_data(as_text=True)
+
+
+def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, client, auth):
+    login_as(Role.admin)
+    today = svc.today()
+    response = client.post("/admin/cycles/new", data={
+        "csrf_token": auth.csrf("/admin/cycles"), "school_year": "2023-24", "kind": "annual",
+        "name": "2023-24 targets", "opens_on": (today - timedelta(days=90)).isoformat(),
+        "due_on": (today + timedelta(days=10)).isoformat(), "closes_on": (today + timedelta(days=20)).isoformat()})
+    assert response.status_code == 303
+    assert "with a plan for each of" in client.get("/admin/cycles").get_data(as_text=True)
+
+    def check():
+        cycle = db.session.scalar(select(TargetCycle).where(TargetCycle.kind == CycleKind.annual))
+        approved = db.session.scalar(select(TargetPlan).join(TargetCycle).where(
+            TargetCycle.kind == CycleKind.trajectory, TargetPlan.status == PlanStatus.approved))
+        old = db.session.scalar(select(Target).where(Target.plan_id == approved.id, Target.target_2026.is_not(None),
+                                                     Target.trajectory_code.is_not(None)))
+        new_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
+                                                              TargetPlan.school_id == approved.school_id))
+        new = db.session.scalar(select(Target).where(Target.plan_id == new_plan.id,
+                                                     Target.metric_id == old.metric_id, Target.group_id == old.group_id))
+        shares = {"linear": [0.25, 0.5, 0.75, 1.0], "aggressive": [0.4, 0.7, 0.9, 1.0],
+                  "step_up": [0.1, 0.3, 0.6, 1.0], "delayed": [0.0, 0.1, 0.4, 1.0]}[old.trajectory_code]
+        assert new.target_2026 == old.target_2026 and new.trajectory_code == old.trajectory_code
+        assert new.year_target == interim_targets(old.baseline_value, old.target_2026, shares)[1]
+        email = db.session.scalar(select(User.email).where(User.school_id == approved.school_id,
+                                                           User.role == Role.principal))
+        return new_plan.id, new.id, new.year_target, new_plan.version, email
+    plan_id, row_id, planned, version, email = in_app(app, check)
+
+    auth.logout()
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    page = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+    assert "Target for 2023-24" in page and "Approved path" in page
+    off_path = client.post(f"/targets/plans/{plan_id}/rows/{row_id}",
+                           headers={"HX-Request": "true", "X-CSRFToken": token},
+                           data={f"year_target-{row_id}": str(planned - 3), f"rationale-{row_id}": "",
+                                 "version": str(version)})
+    html = off_path.get_data(as_text=True)
+    assert off_path.status_code == 200 and "Needs a rationale" in html and "-3.0 from it" in html
+    assert in_app(app, lambda: db.session.get(Target, row_id).year_target) == round(planned - 3, 1)
+
+
+def test_after_the_window_closes_a_principal_cannot_edit_until_an_admin_extends_it(app, login_as, client, auth):
+    def arrange():
+        cycle = db.session.scalar(select(TargetCycle).where(TargetCycle.kind == CycleKind.trajectory))
+        plan = db.session.scalars(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
+                                                           TargetPlan.status == PlanStatus.draft)
+                                  .order_by(TargetPlan.id.desc()).offset(8).limit(1)).first()
+        school = db.session.get(School, plan.school_id)
+        email = db.session.scalar(select(User.email).where(User.school_id == school.id, User.role == Role.principal))
+        row = db.session.scalar(select(Target.id).where(Target.plan_id == plan.id))
+        return cycle.id, cycle.closes_on, plan.id, school.code, email, row
+    cycle_id, closes_on, plan_id, code, email, row_id = in_app(app, arrange)
+
+    def set_closes(value):
+        def go():
+            db.session.get(TargetCycle, cycle_id).closes_on = value
+            db.session.commit()
+        in_app(app, go)
+    set_closes(svc.today() - timedelta(days=1))
+    try:
+        auth.login(email)
+        token = auth.csrf(f"/targets/plans/{plan_id}")
+        page = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+        assert "The target-setting window closed" in page and '<input type="text"' not in page
+        version = in_app(app, lambda: db.session.get(TargetPlan, plan_id).version)
+        refused = client.post(f"/targets/plans/{plan_id}/rows/{row_id}",
+                              headers={"HX-Request": "true", "X-CSRFToken": token},
+                              data={f"target_2026-{row_id}": "10", "version": str(version)})
+        assert refused.status_code == 409 and "window for this school has closed" in refused.get_data(as_text=True)
+        auth.logout()
+        auth.login("admin@district.example")
+        bad = client.post(f"/admin/cycles/{cycle_id}/extend", data={
+            "csrf_token": auth.csrf("/admin/cycles"), "school_code": "nope", "until": svc.today().isoformat(),
+            "reason": "Principal on leave"})
+        assert "No school has that code." in bad.get_data(as_text=True)
+        ok = client.post(f"/admin/cycles/{cycle_id}/extend", data={
+            "csrf_token": auth.csrf("/admin/cycles"), "school_code": code,
+            "until": (svc.today() + timedelta(days=5)).isoformat(), "reason": "New principal started this week"})
+        assert ok.status_code == 303
+        auth.logout()
+        auth.login(email)
+        page = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+        assert '<input type="text"' in page
+    finally:
+        set_closes(closes_on)

@@ -1,0 +1,345 @@
+"""School target setting: the transition table, trajectory arithmetic and guardrails, the
+principal's autosave, submit and scope, and two people acting on one plan at once."""
+import threading
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import workflow
+from portal.extensions import db
+from portal.models import AuditEvent, CycleKind, PlanStatus, Role, Target, TargetCycle, TargetPlan, User
+from portal.services import targets as svc
+from portal.services.guardrails import (
+    ERROR, NEEDS_RATIONALE, NOTE, check_target, interim_targets, parse_number, plan_target, yearly_gains,
+)
+
+S = PlanStatus
+
+# ---------------------------------------------------------------- the transition table
+
+EXPECTED = {
+    # (state, action): (new state, who)
+    (S.not_started, "edit"): (S.draft, {Role.principal}),
+    (S.draft, "edit"): (S.draft, {Role.principal}),
+    (S.returned, "edit"): (S.returned, {Role.principal}),
+    (S.draft, "submit"): (S.submitted, {Role.principal}),
+    (S.returned, "submit"): (S.submitted, {Role.principal}),
+    (S.submitted, "approve"): (S.approved, {Role.regional_leader, Role.admin}),
+    (S.submitted, "return"): (S.returned, {Role.regional_leader, Role.admin}),
+    (S.approved, "reopen"): (S.returned, {Role.regional_leader, Role.admin}),
+}
+
+
+@pytest.mark.parametrize("state", list(S), ids=lambda s: s.value)
+@pytest.mark.parametrize("action", ["edit", "submit", "approve", "return", "reopen"])
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_the_transition_table_for_every_state_action_and_role(state, action, role):
+    plan = SimpleNamespace(status=state)
+    user = SimpleNamespace(role=role)
+    decision = workflow.check(plan, action, user)
+    expected = EXPECTED.get((state, action))
+    assert decision.allowed == (expected is not None and role in expected[1])
+    if expected is not None and decision.allowed:
+        assert workflow.TRANSITIONS[(state, action)][0] == expected[0]
+    if not decision.allowed:
+        assert decision.reason  # always a sentence for the person
+
+
+def test_edits_and_submits_need_an_open_window():
+    plan, user = SimpleNamespace(status=S.draft), SimpleNamespace(role=Role.principal)
+    decision = workflow.check(plan, "submit", user, window_open=False)
+    assert not decision.allowed and "window" in decision.reason
+
+
+# ---------------------------------------------------------------- arithmetic and guardrails
+
+def metric(**kw):
+    base = dict(unit="dfs", target_kind="gain", target_value=30, group_gain=40, group_gain_reading="points",
+                value_min=-300, value_max=300, group_target_label="+40 pts")
+    base.update(kw)
+    return SimpleNamespace(**base)
+
+
+AG = metric(unit="percent", target_kind="absolute", target_value=70, group_gain=25, value_min=0, value_max=100,
+            group_target_label="+25 pts")
+
+
+@pytest.mark.parametrize("shares, expected", [
+    ([0.25, 0.5, 0.75, 1.0], [-32.5, -25.0, -17.5, -10.0]),  # linear from -40 to -10
+    ([0.4, 0.7, 0.9, 1.0], [-28.0, -19.0, -13.0, -10.0]),  # aggressive
+    ([0.1, 0.3, 0.6, 1.0], [-37.0, -31.0, -22.0, -10.0]),  # step-up
+    ([0.0, 0.1, 0.4, 1.0], [-40.0, -37.0, -28.0, -10.0]),  # delayed
+])
+def test_interim_targets_follow_the_trajectory(shares, expected):
+    interims = interim_targets(-40.0, -10.0, shares)
+    assert interims == expected
+    assert sum(yearly_gains(-40.0, interims)) == pytest.approx(30.0)
+
+
+def test_yearly_gain_of_a_linear_path_is_a_quarter_of_the_total():
+    assert yearly_gains(48.0, interim_targets(48.0, 70.0, [0.25, 0.5, 0.75, 1.0])) == [5.5, 5.5, 5.5, 5.5]
+
+
+def test_what_the_plan_asks_of_each_row():
+    assert plan_target(metric(), -40, targeted=False) == -10  # +30 schoolwide
+    assert plan_target(metric(), -90, targeted=True) == -50  # +40 for a targeted group
+    assert plan_target(AG, 48.1, targeted=False) == 70
+    assert plan_target(AG, 22.1, targeted=True) == 47.1
+    assert plan_target(AG, 90, targeted=True) == 100  # never past the top of the scale
+    relative = metric(unit="percent", group_gain=25, group_gain_reading="percent_of_baseline", value_max=100)
+    assert plan_target(relative, 40, targeted=True) == 50
+
+
+def codes(flags):
+    return {(f.code, f.severity) for f in flags}
+
+
+def test_a_value_outside_the_metrics_range_is_an_error():
+    assert codes(check_target(AG, False, 48, 101)) == {("range", ERROR)}
+    assert codes(check_target(metric(), False, -40, -400)) == {("range", ERROR)}
+
+
+def test_a_target_below_baseline_needs_a_rationale_until_one_is_given():
+    assert ("below_baseline", NEEDS_RATIONALE) in codes(check_target(metric(), False, -40, -45))
+    explained = check_target(metric(), False, -40, -45, "Many newcomers arrive this year in grade 3.")
+    assert ("below_baseline", NOTE) in codes(explained)
+
+
+def test_a_targeted_group_growing_slower_than_the_plan_needs_a_rationale():
+    assert ("group_pace", NEEDS_RATIONALE) in codes(check_target(metric(), True, -90, -60))  # +30 < +40
+    assert check_target(metric(), True, -90, -50) == []  # exactly +40
+    assert ("group_pace", NEEDS_RATIONALE) in codes(check_target(AG, True, 22.1, 40.0))  # +17.9 < +25
+
+
+def test_a_schoolwide_target_short_of_the_districts_pace_is_only_a_note():
+    flags = check_target(metric(), False, -40, -20)
+    assert codes(flags) == {("district_pace", NOTE)}
+
+
+@pytest.mark.parametrize("raw, value, problem", [
+    ("62.5", 62.5, None), (" -20 ", -20.0, None), ("1,234", 1234.0, None), ("70%", 70.0, None),
+    ("\u221212", -12.0, None), ("", None, None), ("abc", None, "Enter a number"), ("nan", None, "Enter a number"),
+    ("1e999", None, "Enter a number"),
+])
+def test_typed_numbers_are_read_generously_and_refused_clearly(raw, value, problem):
+    got, message = parse_number(raw)
+    assert got == value
+    assert (message or "").startswith(problem or "")
+
+
+# ---------------------------------------------------------------- the principal's form
+
+def in_app(app, fn):
+    """Read the database in a context of its own: holding one open across client requests
+    would share `g` (and its cached CSRF token and user) between requests."""
+    with app.app_context():
+        try:
+            return fn()
+        finally:
+            db.session.remove()
+
+
+def plan_of(app, status: PlanStatus, skip: int = 0) -> tuple[int, str]:
+    """The principal's email and the id of the (skip+1)-th plan in this state, from the end of
+    the list so these tests and the review tests (which count from the start) do not collide."""
+    def find():
+        plan = db.session.scalars(select(TargetPlan).join(TargetCycle).where(
+            TargetPlan.status == status, TargetCycle.kind == CycleKind.trajectory)
+            .order_by(TargetPlan.id.desc()).offset(skip).limit(1)).first()
+        assert plan is not None, f"the demo district has a {status.value} plan"
+        email = db.session.scalar(select(User.email).where(User.school_id == plan.school_id,
+                                                           User.role == Role.principal))
+        return plan.id, email
+    return in_app(app, find)
+
+
+def row_facts(app, plan_id: int, limit: int = 1, group: str = "all") -> list[dict]:
+    def find():
+        rows = db.session.scalars(select(Target).where(Target.plan_id == plan_id, Target.group.has(code=group))
+                                  .order_by(Target.id).limit(limit)).all()
+        return [{"id": r.id, "baseline": r.baseline_value, "target": r.target_2026,
+                 "trajectory": r.trajectory_code} for r in rows]
+    return in_app(app, find)
+
+
+def plan_facts(app, plan_id: int) -> dict:
+    def find():
+        plan = db.session.get(TargetPlan, plan_id)
+        return {"version": plan.version, "status": plan.status, "events": events(plan_id)}
+    return in_app(app, find)
+
+
+def target_of(app, row_id: int):
+    return in_app(app, lambda: db.session.get(Target, row_id).target_2026)
+
+
+def events(plan_id: int):
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.entity == "target_plan", AuditEvent.entity_id == plan_id))
+
+
+def test_a_principal_types_a_target_and_it_saves_with_its_yearly_path(app, auth, client):
+    plan_id, email = plan_of(app, S.draft)
+    row = row_facts(app, plan_id)[0]
+    before = plan_facts(app, plan_id)
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    target = round(row["baseline"] + 40, 1)
+    response = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}",
+                           headers={"HX-Request": "true", "X-CSRFToken": token},
+                           data={f"target_2026-{row['id']}": str(target), f"trajectory-{row['id']}": "linear",
+                                 f"rationale-{row['id']}": "", "version": str(before["version"])})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Saved at" in html
+    expected = interim_targets(row["baseline"], target, [0.25, 0.5, 0.75, 1.0])
+    assert f"{expected[0]:,.1f}" in html and "+10.0" in html
+    assert f'id="plan-version" name="version" value="{before["version"] + 1}" hx-swap-oob="true"' in html
+    saved = row_facts(app, plan_id)[0]
+    assert (saved["target"], saved["trajectory"]) == (target, "linear")
+    assert plan_facts(app, plan_id)["events"] == before["events"] + 1
+
+
+def test_a_bad_value_is_refused_at_the_field_and_nothing_is_saved(app, auth, client):
+    plan_id, email = plan_of(app, S.draft, skip=1)
+    row = row_facts(app, plan_id)[0]
+    before = plan_facts(app, plan_id)
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    for typed, message in [("lots", "Enter a number"), ("5000", "Enter a value from -300 to 300")]:
+        response = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}",
+                               headers={"HX-Request": "true", "X-CSRFToken": token},
+                               data={f"target_2026-{row['id']}": typed, f"trajectory-{row['id']}": "linear",
+                                     "version": str(before["version"])})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in html
+        assert f'id="err-target_2026-{row["id"]}"' in html
+    assert target_of(app, row["id"]) == row["target"]
+    assert plan_facts(app, plan_id) == before
+
+
+def test_two_tabs_on_one_plan_do_not_silently_overwrite_each_other(app, auth, client):
+    plan_id, email = plan_of(app, S.draft, skip=2)
+    first, second = row_facts(app, plan_id, limit=1, group="all") + row_facts(app, plan_id, limit=1, group="low_income")
+    version = plan_facts(app, plan_id)["version"]
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    headers = {"HX-Request": "true", "X-CSRFToken": token}
+    ok = client.post(f"/targets/plans/{plan_id}/rows/{first['id']}", headers=headers, data={
+        f"target_2026-{first['id']}": str(round(first["baseline"] + 31, 1)),
+        f"trajectory-{first['id']}": "linear", "version": str(version)})
+    assert ok.status_code == 200
+    stale = client.post(f"/targets/plans/{plan_id}/rows/{second['id']}", headers=headers, data={
+        f"target_2026-{second['id']}": "12.3", f"trajectory-{second['id']}": "delayed", "version": str(version)})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Not saved." in html and "while you were working" in html
+    assert "plan-version" not in html  # the stale tab is not quietly handed the new version
+    assert target_of(app, second["id"]) == second["target"]
+
+
+def test_submit_checks_completeness_then_locks_the_plan(app, auth, client):
+    plan_id, email = plan_of(app, S.not_started)
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    version = plan_facts(app, plan_id)["version"]
+    incomplete = client.post(f"/targets/plans/{plan_id}/submit", data={"csrf_token": token, "version": str(version)})
+    assert incomplete.status_code == 422
+    assert "enter a 2026 target" in incomplete.get_data(as_text=True)
+    assert plan_facts(app, plan_id)["status"] == S.not_started
+
+    def on_pace_form():
+        form = {}
+        for row in svc.load_plan_rows(db.session.get(TargetPlan, plan_id)):
+            if svc.required(row):
+                wanted = plan_target(row.metric, row.baseline_value, row.group.targeted)
+                form.update({f"target_2026-{row.id}": str(wanted), f"trajectory-{row.id}": "linear"})
+        return form
+    form = in_app(app, on_pace_form)
+    saved = client.post(f"/targets/plans/{plan_id}/save", data={**form, "csrf_token": token, "version": str(version)})
+    assert saved.status_code == 303
+    facts = plan_facts(app, plan_id)
+    assert facts["status"] == S.draft
+    submitted = client.post(f"/targets/plans/{plan_id}/submit", data={"csrf_token": token,
+                                                                      "version": str(facts["version"])})
+    assert submitted.status_code == 303
+    assert plan_facts(app, plan_id)["status"] == S.submitted
+    page = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+    assert "Submitted" in page and '<input type="text"' not in page  # locked
+    row = row_facts(app, plan_id)[0]
+    locked = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}",
+                         headers={"HX-Request": "true", "X-CSRFToken": token},
+                         data={f"target_2026-{row['id']}": "1", "version": str(plan_facts(app, plan_id)["version"])})
+    assert locked.status_code == 409 and "cannot be edited" in locked.get_data(as_text=True)
+
+
+def test_save_all_with_one_bad_row_saves_nothing_and_keeps_what_was_typed(app, auth, client):
+    plan_id, email = plan_of(app, S.draft, skip=3)
+    rows = row_facts(app, plan_id, limit=2)
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    form = {"csrf_token": token, "version": str(plan_facts(app, plan_id)["version"]),
+            f"target_2026-{rows[0]['id']}": "12.5", f"target_2026-{rows[1]['id']}": "twelve"}
+    response = client.post(f"/targets/plans/{plan_id}/save", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "nothing was saved yet" in html
+    assert 'value="twelve"' in html and 'value="12.5"' in html
+    assert [target_of(app, r["id"]) for r in rows] == [r["target"] for r in rows]
+
+
+def test_a_principal_cannot_reach_another_schools_plan(app, auth, client):
+    own_id, email = plan_of(app, S.draft, skip=4)
+    other_id, _ = plan_of(app, S.draft, skip=5)
+    other_row = row_facts(app, other_id)[0]["id"]
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{own_id}")
+    assert client.get(f"/targets/plans/{other_id}").status_code == 404
+    post = client.post(f"/targets/plans/{other_id}/rows/{other_row}", headers={"X-CSRFToken": token},
+                       data={f"target_2026-{other_row}": "1"})
+    assert post.status_code == 404
+    for path in ("save", "submit", "comments"):
+        assert client.post(f"/targets/plans/{other_id}/{path}", data={"csrf_token": token}).status_code == 404
+    mixed = client.post(f"/targets/plans/{own_id}/rows/{other_row}", headers={"X-CSRFToken": token}, data={})
+    assert mixed.status_code == 404
+
+
+# ---------------------------------------------------------------- two reviewers at once
+
+def test_two_reviewers_acting_at_once_exactly_one_wins(app):
+    with app.app_context():
+        plan_id = db.session.scalars(select(TargetPlan.id).where(TargetPlan.status == S.submitted)
+                                     .order_by(TargetPlan.id.desc()).limit(1)).first()
+        school = db.session.get(TargetPlan, plan_id).school
+        leader_id = db.session.scalar(select(User.id).where(User.role == Role.regional_leader,
+                                                            User.region_id == school.region_id))
+        admin_id = db.session.scalar(select(User.id).where(User.role == Role.admin))
+        before = events(plan_id)
+        db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def act(name, user_id, action, comment):
+        with app.app_context():
+            plan = db.session.get(TargetPlan, plan_id)
+            user = db.session.get(User, user_id)
+            version = plan.version
+            barrier.wait()
+            try:
+                svc.decide(plan, action, user, comment, version)
+                outcomes[name] = "ok"
+            except workflow.WorkflowError as exc:
+                outcomes[name] = str(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=act, args=("leader", leader_id, "approve", None)),
+               threading.Thread(target=act, args=("admin", admin_id, "return", "Please revise the math rows."))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes.values()).count("ok") == 1, outcomes
+    loser = next(v for v in outcomes.values() if v != "ok")
+    assert "while you were working" in loser or "cannot be" in loser
+    with app.app_context():
+        assert events(plan_id) == before + 1
+        assert db.session.get(TargetPlan, plan_id).status in (S.approved, S.returned)
