@@ -163,7 +163,9 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [],
+        from .models import PlanStatus
+
+        return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [], "PlanStatus": PlanStatus,
                 "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"]}
 
     @app.template_filter("num")

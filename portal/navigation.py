@@ -6,11 +6,14 @@ from .models import Role
 _NAV = {
     Role.principal: [("Home", "main.home"), ("Our targets", "targets.mine"), ("My school", "main.my_school"),
                      ("The plan", "plan.browse")],
-    Role.regional_leader: [("Home", "main.home"), ("Schools", "main.schools"), ("The plan", "plan.browse")],
+    Role.regional_leader: [("Home", "main.home"), ("Target plans", "review.queue"), ("Schools", "main.schools"),
+                           ("The plan", "plan.browse")],
     Role.central_office: [("Home", "main.home"), ("The plan", "plan.browse")],
-    Role.superintendent: [("Home", "main.home"), ("Schools", "main.schools"), ("The plan", "plan.browse")],
+    Role.superintendent: [("Home", "main.home"), ("Target plans", "review.queue"), ("Schools", "main.schools"),
+                          ("The plan", "plan.browse")],
     Role.board: [("Home", "main.home"), ("The plan", "plan.browse")],
-    Role.admin: [("Home", "main.home"), ("Schools", "main.schools"), ("Cycles", "admin.cycles"),
+    Role.admin: [("Home", "main.home"), ("Target plans", "review.queue"), ("Schools", "main.schools"),
+                 ("Cycles", "admin.cycles"),
                  ("People", "admin.users"), ("Imports", "admin.imports_page"), ("The plan", "plan.browse")],
 }
 
@@ -19,6 +22,7 @@ _NAV = {
 _SECTION = {
     "main.my_school": {"main.school"},
     "targets.mine": {"targets.plan"},
+    "review.queue": {"review.plan", "review.completeness"},
     "main.schools": {"main.school"},
     "admin.users": {"admin.user", "admin.new_user"},
     "plan.browse": {"plan.priority"},

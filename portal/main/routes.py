@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from ..access import allow, get_school_or_404, public
 from ..extensions import db
 from ..htmx import render
-from ..models import LEVELS, Goal, Notice, Pillar, Priority, Region, Role, TargetCycle, TargetPlan, User
+from ..models import LEVELS, Goal, Notice, Pillar, Priority, Region, Role, School, TargetCycle, TargetPlan, User
 from ..services import targets as targets_service
 from ..services.schools import PAGE_SIZE, SchoolFilter, school_baselines, search_schools, visible_schools
 from . import bp
@@ -48,6 +48,13 @@ def home():
         context["by_level"] = _levels(stmt)
     if role == Role.admin:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
+    if role == Role.regional_leader:
+        latest = db.session.scalar(select(TargetCycle).order_by(TargetCycle.opens_on.desc()).limit(1))
+        if latest is not None:
+            plans = select(TargetPlan).join(School).where(TargetPlan.cycle_id == latest.id,
+                                                          School.region_id == current_user.region_id)
+            context["cycle"] = latest
+            context["plan_counts"] = targets_service.status_counts(plans)
     if role == Role.principal and current_user.school_id:
         context["plan"] = db.session.scalar(
             select(TargetPlan).join(TargetCycle).where(TargetPlan.school_id == current_user.school_id)

@@ -19,8 +19,9 @@ from .queries import ReviewFilter, current_cycle, plan_or_404, scope_region
 
 READERS = (Role.regional_leader, Role.admin, Role.superintendent)
 REVIEWERS = (Role.regional_leader, Role.admin)
-DECISIONS = {"approve": "approved", "return": "returned for revision", "reopen": "reopened"}
+DECISIONS = ("approve", "return", "reopen")
 MAX_COMMENT = 2000
+NO_VERSION = "This form did not say which version of the plan you saw. Reload the page and try again."
 
 
 def posted_version() -> int | None:
@@ -79,8 +80,7 @@ def approve(plan_id: int):
     version = posted_version()
     try:
         if version is None:
-            raise workflow.WorkflowError("This form did not say which version of the plan you saw. "
-                                         "Reload the page and try again.")
+            raise workflow.WorkflowError(NO_VERSION)
         svc.decide(plan, "approve", current_user, None, version)
     except workflow.WorkflowError as exc:
         db.session.rollback()
@@ -105,7 +105,7 @@ def bulk_approve():
             chosen.append((int(plan_id), int(version)))
     if not chosen:
         flash("No plans were selected. Tick the submitted plans you want to approve, then choose "
-              "Approve selected.", "error")
+              "Approve selected plans.", "error")
         return redirect(queue_url(flt), code=303)
     # Check every plan is within the reviewer's reach before approving any of them.
     plans = [(plan_or_404(plan_id, current_user), version) for plan_id, version in chosen]
@@ -152,6 +152,12 @@ def plan(plan_id: int):
     return render("review/plan.html", "review/_plan.html", **review_context(plan))
 
 
+def _page_again(plan: TargetPlan, status: int, typed: dict | None = None, errors: dict | None = None,
+                problem: str = ""):
+    """The review page re-shown after a refused action, keeping what the reviewer typed."""
+    return render("review/plan.html", "review/_plan.html", **review_context(plan, typed, errors, problem)), status
+
+
 @bp.route("/plans/<int:plan_id>/decide", methods=["POST"])
 @allow(*REVIEWERS)
 def decide(plan_id: int):
@@ -160,25 +166,19 @@ def decide(plan_id: int):
     comment = (request.form.get("comment") or "").strip()
     typed = {action: request.form.get("comment", "")}
     if action not in DECISIONS:
-        return render("review/plan.html", "review/_plan.html",
-                      **review_context(plan, problem="Choose approve, return or reopen.")), 422
+        return _page_again(plan, 422, problem="Choose approve, return or reopen.")
     if action in workflow.NEEDS_COMMENT and not comment:
-        return render("review/plan.html", "review/_plan.html",
-                      **review_context(plan, typed, {action: workflow.NEEDS_COMMENT[action]})), 422
+        return _page_again(plan, 422, typed, {action: workflow.NEEDS_COMMENT[action]})
     if len(comment) > MAX_COMMENT:
-        return render("review/plan.html", "review/_plan.html", **review_context(
-            plan, typed, {action: f"Keep the comment under {MAX_COMMENT:,} characters."})), 422
+        return _page_again(plan, 422, typed, {action: f"Keep the comment under {MAX_COMMENT:,} characters."})
     if posted_version() is None:
-        return render("review/plan.html", "review/_plan.html", **review_context(
-            plan, typed, problem="This form did not say which version of the plan you saw. "
-                                 "Reload the page and try again.")), 422
+        return _page_again(plan, 422, typed, problem=NO_VERSION)
     try:
         svc.decide(plan, action, current_user, comment or None, posted_version())
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        plan = plan_or_404(plan_id, current_user)
         status = 409 if isinstance(exc, workflow.ConflictError) else 422
-        return render("review/plan.html", "review/_plan.html", **review_context(plan, typed, problem=str(exc))), status
+        return _page_again(plan_or_404(plan_id, current_user), status, typed, problem=str(exc))
     messages = {
         "approve": f"Approved {plan.school.name}'s plan. The principal sees it as approved.",
         "return": f"Returned {plan.school.name}'s plan for revision with your comment. "
@@ -200,8 +200,7 @@ def comment(plan_id: int):
     elif len(text) > MAX_COMMENT:
         error = f"Keep the comment under {MAX_COMMENT:,} characters."
     if error:
-        return render("review/plan.html", "review/_plan.html", **review_context(
-            plan, {"comment": request.form.get("comment", "")}, {"comment": error})), 422
+        return _page_again(plan, 422, {"comment": request.form.get("comment", "")}, {"comment": error})
     svc.add_comment(plan, current_user, text)
     flash("Your comment is added to the plan's thread.", "success")
     return redirect(url_for("review.plan", plan_id=plan.id) + "#thread", code=303)
@@ -242,5 +241,3 @@ def remind():
                     "and did not get a second reminder.")
     flash(message, "success" if sent else "info")
     return redirect(back, code=303)
-
-
