@@ -65,7 +65,7 @@ class DemoError(RuntimeError):
     pass
 
 
-def _pick(rng: random.Random, weighted):
+def pick_weighted(rng: random.Random, weighted):
     r, acc = rng.random(), 0.0
     for value, weight in weighted:
         acc += weight
@@ -144,8 +144,8 @@ def _make_schools(rng: random.Random, n: int, regions: list[Region]) -> list[dic
     used_names = set()
     rows = []
     for i in range(n):
-        level = _pick(rng, LEVEL_MIX)
-        low, high = _pick(rng, SPANS[level])
+        level = pick_weighted(rng, LEVEL_MIX)
+        low, high = pick_weighted(rng, SPANS[level])
         mean, sd, floor, ceiling = ENROLMENT[level]
         enrolment = int(min(ceiling, max(floor, rng.gauss(mean, sd))))
         name = _school_name(rng, level, low, high, used_names)

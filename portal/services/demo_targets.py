@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, insert, select, update
 from ..extensions import db
 from ..models import AuditEvent, CycleKind, Metric, PlanStatus, Role, School, StudentGroup, Target, TargetPlan, User
 from .guardrails import plan_target
+from .demo import pick_weighted
 from .targets import create_cycle, today
 
 STATE_MIX = [(PlanStatus.not_started, 0.10), (PlanStatus.draft, 0.18), (PlanStatus.submitted, 0.30),
@@ -25,15 +26,6 @@ RATIONALES = [
     "Enrolment is shifting; we set a realistic target and will revisit after the fall data.",
     "We are adding a reading intervention block and expect the gains to arrive in the later years.",
 ]
-
-
-def _pick(rng, weighted):
-    r, acc = rng.random(), 0.0
-    for value, weight in weighted:
-        acc += weight
-        if r < acc:
-            return value
-    return weighted[-1][0]
 
 
 def build_demo_targets(rng: random.Random) -> None:
@@ -57,12 +49,12 @@ def build_demo_targets(rng: random.Random) -> None:
     target_updates, plan_updates, events = [], [], []
     base_time = datetime.combine(cycle.opens_on, datetime.min.time())
     for plan in plans:
-        status = _pick(rng, STATE_MIX)
+        status = pick_weighted(rng, STATE_MIX)
         if status == PlanStatus.not_started:
             continue
         principal = principals.get(plan.school_id)
         leader = leaders.get(plan.region_id)
-        trajectory = _pick(rng, TRAJECTORY_MIX)
+        trajectory = pick_weighted(rng, TRAJECTORY_MIX)
         started = base_time + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
         filled = 0
         for row in rows_by_plan.get(plan.id, []):
@@ -78,7 +70,7 @@ def build_demo_targets(rng: random.Random) -> None:
             if value < wanted:
                 rationale = rng.choice(RATIONALES)
             target_updates.append({"tid": row.id, "target_2026": value,
-                                   "trajectory_code": trajectory if rng.random() < 0.85 else _pick(rng, TRAJECTORY_MIX),
+                                   "trajectory_code": trajectory if rng.random() < 0.85 else pick_weighted(rng, TRAJECTORY_MIX),
                                    "rationale": rationale})
             filled += 1
         at = started

@@ -174,34 +174,23 @@ def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, er
 
 
 def validate_row_input(row: Target, form: dict, trajectory_codes) -> tuple[dict, dict]:
-    """Parse one row's fields. Returns (clean values, errors by field)."""
+    """Parse one row's fields. Returns (clean values, errors by field). Annual cycles take this
+    year's target; trajectory cycles the 2026 target and a trajectory."""
     errors, clean = {}, {}
-    if row.plan.cycle.kind == CycleKind.annual:
-        value, problem = parse_number(form.get("year_target"))
-        if problem:
-            errors["year_target"] = problem
-        elif value is not None and not row.metric.value_min <= value <= row.metric.value_max:
-            errors["year_target"] = f"Enter a value from {row.metric.value_min:g} to {row.metric.value_max:g}."
-        else:
-            clean["year_target"] = value
-        rationale = (form.get("rationale") or "").strip()
-        if len(rationale) > MAX_RATIONALE:
-            errors["rationale"] = f"Keep the rationale under {MAX_RATIONALE:,} characters."
-        else:
-            clean["rationale"] = rationale
-        return clean, errors
-    value, problem = parse_number(form.get("target_2026"))
+    value_field = "year_target" if row.plan.cycle.kind == CycleKind.annual else "target_2026"
+    value, problem = parse_number(form.get(value_field))
     if problem:
-        errors["target_2026"] = problem
+        errors[value_field] = problem
     elif value is not None and not row.metric.value_min <= value <= row.metric.value_max:
-        errors["target_2026"] = f"Enter a value from {row.metric.value_min:g} to {row.metric.value_max:g}."
+        errors[value_field] = f"Enter a value from {row.metric.value_min:g} to {row.metric.value_max:g}."
     else:
-        clean["target_2026"] = value
-    trajectory = (form.get("trajectory") or "").strip()
-    if trajectory and trajectory not in trajectory_codes:
-        errors["trajectory"] = "Choose one of the four trajectories."
-    else:
-        clean["trajectory_code"] = trajectory or None
+        clean[value_field] = value
+    if value_field == "target_2026":
+        trajectory = (form.get("trajectory") or "").strip()
+        if trajectory and trajectory not in trajectory_codes:
+            errors["trajectory"] = "Choose one of the four trajectories."
+        else:
+            clean["trajectory_code"] = trajectory or None
     rationale = (form.get("rationale") or "").strip()
     if len(rationale) > MAX_RATIONALE:
         errors["rationale"] = f"Keep the rationale under {MAX_RATIONALE:,} characters."
