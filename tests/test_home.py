@@ -18,14 +18,14 @@ def add_notice(app, email: str, text: str) -> int:
 
 
 def test_a_principal_sees_their_plan_status_and_a_reminder_they_can_dismiss(app, login_as, client, auth):
-    notice_id = add_notice(app, ROLE_EMAILS[Role.principal], "Your school's targets were due on Friday.")
+    notice_id = add_notice(app, ROLE_EMAILS[Role.principal], "Your targets were due on Friday.")
     login_as(Role.principal)
     home = client.get("/home").get_data(as_text=True)
-    assert "Your school's targets were due on Friday." in home
+    assert "Your targets were due on Friday." in home
     assert "Work on your targets" in home or "Open your targets" in home
     response = client.post(f"/notices/{notice_id}/dismiss", data={"csrf_token": auth.csrf()})
     assert response.status_code == 303
-    assert "Your school's targets were due on Friday." not in client.get("/home").get_data(as_text=True)
+    assert "Your targets were due on Friday." not in client.get("/home").get_data(as_text=True)
 
 
 def test_nobody_dismisses_someone_elses_notice(app, login_as, client, auth):
