@@ -1,34 +1,24 @@
-"""The target plan workflow: one table says which action moves a plan from which state to
-which, and who may take it. apply() is the only code that changes a plan's status; it writes
-the audit event in the same transaction and makes concurrent actors lose cleanly."""
+"""The portal's workflows as transition tables: (state, action) -> (new state, roles that may act).
+
+Machine.apply() is the only code that changes a workflow object's state. It checks the table,
+writes the audit event in the same transaction, and relies on the object's version column so
+that of two people acting at once exactly one wins and the other is told who acted and when.
+Two machines: target plans (school targets) and check-ins (the progress monitoring cycle).
+"""
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
-from .models import AuditEvent, PlanStatus, Role, TargetPlan
+from .models import AuditEvent, CheckIn, PlanStatus, Role, Stage, TargetPlan
 
-S = PlanStatus
-PRINCIPAL = frozenset({Role.principal})
-REVIEWERS = frozenset({Role.regional_leader, Role.admin})
-
-# (state, action) -> (new state, roles that may act)
-TRANSITIONS: dict[tuple[PlanStatus, str], tuple[PlanStatus, frozenset]] = {
-    (S.not_started, "edit"): (S.draft, PRINCIPAL),
-    (S.draft, "edit"): (S.draft, PRINCIPAL),
-    (S.returned, "edit"): (S.returned, PRINCIPAL),
-    (S.draft, "submit"): (S.submitted, PRINCIPAL),
-    (S.returned, "submit"): (S.submitted, PRINCIPAL),
-    (S.submitted, "approve"): (S.approved, REVIEWERS),
-    (S.submitted, "return"): (S.returned, REVIEWERS),
-    (S.approved, "reopen"): (S.returned, REVIEWERS),
-}
-ACTIONS = sorted({action for _, action in TRANSITIONS})
-NEEDS_COMMENT = {"return": "Say what needs to change before the plan is returned.",
-                 "reopen": "Give the reason for reopening the approved plan."}
-# Actions a principal takes only while the school's window is open.
-WINDOWED = {"edit", "submit"}
+PAST = {"edit": "edited", "submit": "submitted", "approve": "approved", "return": "returned",
+        "reopen": "reopened", "comment": "commented on", "extend": "extended the window of",
+        "record_sharing": "recorded the sharing session of", "submit_update": "submitted",
+        "send_back": "sent back", "accept_data": "accepted the data of",
+        "record_superintendent": "recorded the superintendent's update on",
+        "place": "placed in a Board update", "unplace": "took out of a Board update"}
 
 
 class WorkflowError(Exception):
@@ -36,7 +26,7 @@ class WorkflowError(Exception):
 
 
 class ConflictError(WorkflowError):
-    """Someone else changed the plan first."""
+    """Someone else changed the record first."""
 
 
 @dataclass(frozen=True)
@@ -45,68 +35,151 @@ class Decision:
     reason: str = ""
 
 
-def check(plan: TargetPlan, action: str, user, window_open: bool = True) -> Decision:
-    entry = TRANSITIONS.get((plan.status, action))
-    if entry is None:
-        return Decision(False, f"A plan that is {plan.status.title.lower()} cannot be {_past(action)}.")
-    _, roles = entry
-    if user.role not in roles:
-        return Decision(False, f"A {user.role.title.lower()} cannot {action} a target plan.")
-    if action in WINDOWED and not window_open:
-        return Decision(False, "The target-setting window for this school has closed. "
-                               "An administrator can extend it.")
-    return Decision(True)
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _past(action: str) -> str:
-    return {"edit": "edited", "submit": "submitted", "approve": "approved", "return": "returned",
-            "reopen": "reopened"}.get(action, action)
+class Machine:
+    def __init__(self, entity: str, noun: str, state_attr: str, transitions: dict, needs_comment: dict,
+                 windowed: frozenset = frozenset()):
+        self.entity = entity
+        self.noun = noun
+        self.state_attr = state_attr
+        self.transitions = transitions
+        self.needs_comment = needs_comment
+        self.windowed = windowed
+        self.actions = sorted({action for _, action in transitions})
+
+    def state(self, obj):
+        return getattr(obj, self.state_attr)
+
+    def check(self, obj, action: str, user, window_open: bool = True) -> Decision:
+        state = self.state(obj)
+        entry = self.transitions.get((state, action))
+        if entry is None:
+            where = getattr(state, "phrase", None) or state.title.lower()
+            return Decision(False, f"A {self.noun} that is {where} cannot be {PAST.get(action, action)}.")
+        _, roles = entry
+        if user.role not in roles:
+            return Decision(False, f"A {user.role.title.lower()} cannot do that to a {self.noun}.")
+        if action in self.windowed and not window_open:
+            return Decision(False, "The target-setting window for this school has closed. "
+                                   "An administrator can extend it.")
+        return Decision(True)
+
+    def last_event(self, obj) -> AuditEvent | None:
+        return db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.entity == self.entity, AuditEvent.entity_id == obj.id)
+            .order_by(AuditEvent.id.desc()).limit(1)).first()
+
+    def describe_last_change(self, obj) -> str:
+        last = self.last_event(obj)
+        if last is None:
+            return f"Someone else changed this {self.noun} first. Reload to see the latest version."
+        who = last.actor.name if last.actor else "Someone"
+        return (f"{who} ({Role(last.actor_role).title}) {PAST.get(last.action, last.action)} this {self.noun} at "
+                f"{last.at:%H:%M} UTC on {last.at:%d %b %Y} while you were working. Reload to see their change.")
+
+    def apply(self, obj, action: str, user, *, comment: str | None = None, expected_version: int | None = None,
+              window_open: bool = True, details: dict | None = None, commit: bool = True, before_flush=None):
+        """Take `action` on `obj` as `user`, or raise WorkflowError / ConflictError and change nothing."""
+        if expected_version is not None and obj.version != expected_version:
+            raise ConflictError(self.describe_last_change(obj))
+        decision = self.check(obj, action, user, window_open)
+        if not decision.allowed:
+            raise WorkflowError(decision.reason)
+        comment = (comment or "").strip() or None
+        if action in self.needs_comment and not comment:
+            raise WorkflowError(self.needs_comment[action])
+        old_state = self.state(obj)
+        new_state, _ = self.transitions[(old_state, action)]
+        now = _now()
+        setattr(obj, self.state_attr, new_state)
+        obj.updated_at = now
+        obj.updated_by_id = user.id
+        if before_flush is not None:
+            before_flush(obj, now)
+        db.session.add(AuditEvent(
+            entity=self.entity, entity_id=obj.id, action=action, from_state=old_state.value,
+            to_state=new_state.value, comment=comment, details=details, actor_id=user.id,
+            actor_role=user.role.value, at=now,
+        ))
+        try:
+            db.session.flush()  # UPDATE ... WHERE version = <the version we read>
+        except StaleDataError as exc:
+            db.session.rollback()
+            fresh = db.session.get(type(obj), obj.id)
+            raise ConflictError(self.describe_last_change(fresh)) from exc
+        if commit:
+            db.session.commit()
+        return obj
 
 
-def describe_last_change(plan: TargetPlan) -> str:
-    last = db.session.scalars(
-        db.select(AuditEvent).where(AuditEvent.entity == "target_plan", AuditEvent.entity_id == plan.id)
-        .order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    if last is None:
-        return "Someone else changed this plan first. Reload to see the latest version."
-    who = last.actor.name if last.actor else "Someone"
-    return (f"{who} ({Role(last.actor_role).title}) {_past(last.action)} this plan at "
-            f"{last.at:%H:%M} UTC on {last.at:%d %b %Y} while you were working. Reload to see their change.")
+# ------------------------------------------------------------------ school target plans
+S = PlanStatus
+PRINCIPAL = frozenset({Role.principal})
+REVIEWERS = frozenset({Role.regional_leader, Role.admin})
 
 
-def apply(plan: TargetPlan, action: str, user, *, comment: str | None = None, expected_version: int | None = None,
-          window_open: bool = True, details: dict | None = None, commit: bool = True) -> TargetPlan:
-    """Take `action` on `plan` as `user`, or raise WorkflowError / ConflictError and change nothing."""
-    if expected_version is not None and plan.version != expected_version:
-        raise ConflictError(describe_last_change(plan))
-    decision = check(plan, action, user, window_open)
-    if not decision.allowed:
-        raise WorkflowError(decision.reason)
-    comment = (comment or "").strip() or None
-    if action in NEEDS_COMMENT and not comment:
-        raise WorkflowError(NEEDS_COMMENT[action])
-    new_state, _ = TRANSITIONS[(plan.status, action)]
-    old_state = plan.status
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    plan.status = new_state
-    plan.updated_at = now
-    plan.updated_by_id = user.id
+def _plan_timestamps(plan: TargetPlan, now: datetime, action: str) -> None:
     if action == "submit":
         plan.submitted_at = now
     if action in {"approve", "return", "reopen"}:
         plan.decided_at = now
-    db.session.add(AuditEvent(
-        entity="target_plan", entity_id=plan.id, action=action, from_state=old_state.value,
-        to_state=new_state.value, comment=comment, details=details, actor_id=user.id, actor_role=user.role.value,
-        at=now,
-    ))
-    try:
-        db.session.flush()  # UPDATE ... WHERE version = <the version we read>
-    except StaleDataError as exc:
-        db.session.rollback()
-        fresh = db.session.get(TargetPlan, plan.id)
-        raise ConflictError(describe_last_change(fresh)) from exc
-    if commit:
-        db.session.commit()
-    return plan
+
+
+PLAN = Machine(
+    "target_plan", "plan", "status",
+    {
+        (S.not_started, "edit"): (S.draft, PRINCIPAL),
+        (S.draft, "edit"): (S.draft, PRINCIPAL),
+        (S.returned, "edit"): (S.returned, PRINCIPAL),
+        (S.draft, "submit"): (S.submitted, PRINCIPAL),
+        (S.returned, "submit"): (S.submitted, PRINCIPAL),
+        (S.submitted, "approve"): (S.approved, REVIEWERS),
+        (S.submitted, "return"): (S.returned, REVIEWERS),
+        (S.approved, "reopen"): (S.returned, REVIEWERS),
+    },
+    {"return": "Say what needs to change before the plan is returned.",
+     "reopen": "Give the reason for reopening the approved plan."},
+    windowed=frozenset({"edit", "submit"}),
+)
+
+# Target-plan names kept at module level: the views, services and tests speak of "the" workflow.
+TRANSITIONS = PLAN.transitions
+ACTIONS = PLAN.actions
+NEEDS_COMMENT = PLAN.needs_comment
+check = PLAN.check
+describe_last_change = PLAN.describe_last_change
+
+
+def apply(plan: TargetPlan, action: str, user, **kwargs) -> TargetPlan:
+    return PLAN.apply(plan, action, user, before_flush=lambda p, now: _plan_timestamps(p, now, action), **kwargs)
+
+
+# ------------------------------------------------------------------ check-ins through the four stages
+OFFICE = frozenset({Role.central_office, Role.admin})
+SUPERINTENDENTS = frozenset({Role.superintendent, Role.admin})
+G = Stage
+
+CHECK_IN = Machine(
+    "check_in", "check-in", "stage",
+    {
+        (G.sharing, "edit"): (G.sharing, OFFICE),
+        (G.sent_back, "edit"): (G.sent_back, OFFICE),
+        (G.sharing, "record_sharing"): (G.sharing, OFFICE),
+        (G.sent_back, "record_sharing"): (G.sent_back, OFFICE),
+        (G.sharing, "submit_update"): (G.data_review, OFFICE),
+        (G.sent_back, "submit_update"): (G.data_review, OFFICE),
+        (G.data_review, "send_back"): (G.sent_back, SUPERINTENDENTS),
+        (G.data_review, "accept_data"): (G.superintendent, SUPERINTENDENTS),
+        (G.superintendent, "record_superintendent"): (G.ready, SUPERINTENDENTS),
+        (G.ready, "place"): (G.board, SUPERINTENDENTS),
+        (G.board, "unplace"): (G.ready, SUPERINTENDENTS),
+    },
+    {"send_back": "Say what the office should fix before the check-in is sent back."},
+)
+
+
+def apply_check_in(check_in: CheckIn, action: str, user, **kwargs) -> CheckIn:
+    return CHECK_IN.apply(check_in, action, user, **kwargs)

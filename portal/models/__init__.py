@@ -20,3 +20,6 @@ from .plan import (  # noqa: F401
 )
 from .audit import AuditEvent, Notice  # noqa: F401,E402
 from .targets import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, WindowExtension  # noqa: F401,E402
+from .initiatives import (  # noqa: F401,E402
+    STAGE_NAMES, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MetricValue, Progress, ProgressMetric, Stage,
+)

@@ -122,15 +122,28 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
     from .demo_targets import build_demo_targets  # needs the schools and accounts above
 
     build_demo_targets(rng)
+    from flask import current_app
+
+    from .demo_initiatives import build_demo_initiatives
+    from .targets import today
+
+    build_demo_initiatives(current_app.config["SEED_DIR"], rng, today())
     db.session.commit()
     return {"schools": len(schools), "baselines": len(baseline_rows), "users": accounts}
 
 
 def remove_demo() -> None:
     """Delete the district's schools, plans, school baselines and every account (before a rebuild)."""
-    from ..models import AuditEvent, Notice, Target, TargetCycle, TargetPlan, WindowExtension
+    from ..models import (
+        AuditEvent, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MetricValue, Notice, ProgressMetric, Target,
+        TargetCycle, TargetPlan, WindowExtension,
+    )
+    from ..models.initiatives import board_update_check_in, data_review_school, initiative_measure
 
-    for model in (Notice, AuditEvent, Target, TargetPlan, WindowExtension, TargetCycle):
+    for table in (board_update_check_in, data_review_school, initiative_measure):
+        db.session.execute(table.delete())
+    for model in (Notice, AuditEvent, MetricValue, CheckIn, ProgressMetric, Initiative, BoardUpdate,
+                  DataReviewMeeting, Target, TargetPlan, WindowExtension, TargetCycle):
         db.session.execute(delete(model))
     db.session.execute(delete(User))
     db.session.execute(delete(Baseline).where(Baseline.school_id.is_not(None)))
