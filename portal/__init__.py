@@ -81,6 +81,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .board import bp as board_bp
+    from .initiatives import bp as initiatives_bp
     from .main import bp as main_bp
     from .plan import bp as plan_bp
     from .review import bp as review_bp
@@ -91,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plan_bp)
     app.register_blueprint(targets_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(initiatives_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -163,9 +167,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        from .models import PlanStatus
+        from .models import PlanStatus, Stage
 
         return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [], "PlanStatus": PlanStatus,
+                "Stage": Stage,
                 "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"]}
 
     @app.template_filter("num")

@@ -21,6 +21,16 @@ PAST = {"edit": "edited", "submit": "submitted", "approve": "approved", "return"
         "place": "placed in a Board update", "unplace": "took out of a Board update"}
 
 
+# How each action reads in a refusal: "you cannot <phrase> now".
+ACTION_PHRASES = {
+    "edit": "edit it", "submit": "submit it", "approve": "approve it", "return": "return it",
+    "reopen": "reopen it", "record_sharing": "record the sharing session",
+    "submit_update": "submit the platform update", "send_back": "send it back", "accept_data": "accept its data",
+    "record_superintendent": "record the update with the superintendent", "place": "place it in a Board update",
+    "unplace": "take it out of a Board update",
+}
+
+
 class WorkflowError(Exception):
     """The action is not allowed: the message says why, in words for the person acting."""
 
@@ -58,7 +68,8 @@ class Machine:
         entry = self.transitions.get((state, action))
         if entry is None:
             where = getattr(state, "phrase", None) or state.title.lower()
-            return Decision(False, f"A {self.noun} that is {where} cannot be {PAST.get(action, action)}.")
+            doing = ACTION_PHRASES.get(action, f"{action.replace('_', ' ')} it")
+            return Decision(False, f"This {self.noun} is {where}: you cannot {doing} now.")
         _, roles = entry
         if user.role not in roles:
             return Decision(False, f"A {user.role.title.lower()} cannot do that to a {self.noun}.")

@@ -39,6 +39,30 @@ DECLARED = {
     "review.decide": {Role.regional_leader, Role.admin},
     "review.comment": {Role.regional_leader, Role.admin},
     "review.remind": {Role.regional_leader, Role.admin},
+    "initiatives.cycle": {Role.central_office, Role.superintendent, Role.admin},
+    "initiatives.initiative": {Role.central_office, Role.superintendent, Role.admin},
+    "initiatives.check_in": {Role.central_office, Role.superintendent, Role.admin},
+    "initiatives.new": {Role.central_office, Role.admin},
+    "initiatives.edit": {Role.central_office, Role.admin},
+    "initiatives.add_metric": {Role.central_office, Role.admin},
+    "initiatives.edit_metric": {Role.central_office, Role.admin},
+    "initiatives.start_check_in": {Role.central_office, Role.admin},
+    "initiatives.save_check_in": {Role.central_office, Role.admin},
+    "initiatives.record_sharing": {Role.central_office, Role.admin},
+    "initiatives.submit_check_in": {Role.central_office, Role.admin},
+    "initiatives.advance": {Role.superintendent, Role.admin},
+    "initiatives.review_check_in": {Role.superintendent, Role.admin},
+    "initiatives.record_superintendent": {Role.superintendent, Role.admin},
+    "initiatives.place_check_in": {Role.superintendent, Role.admin},
+    "initiatives.unplace_check_in": {Role.superintendent, Role.admin},
+    "board.updates": {Role.board, Role.superintendent, Role.admin, Role.central_office},
+    "board.update": {Role.board, Role.superintendent, Role.admin, Role.central_office},
+    "board.create_update": {Role.superintendent, Role.admin},
+    "board.place": {Role.superintendent, Role.admin},
+    "board.unplace": {Role.superintendent, Role.admin},
+    "board.publish": {Role.superintendent, Role.admin},
+    "board.data_reviews": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
+    "board.log_meeting": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
     "admin.cycles": {Role.admin},
     "admin.new_cycle": {Role.admin},
     "admin.extend_window": {Role.admin},
@@ -59,13 +83,18 @@ def samples(app):
         own = principal.school
         other = db.session.scalar(select(School).where(School.region_id != own.region_id))
         board = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.board]))
-        from portal.models import Target, TargetPlan
+        from portal.models import BoardUpdate, CheckIn, Initiative, Target, TargetPlan
 
         own_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == own.id))
         row = db.session.scalar(select(Target.id).where(Target.plan_id == own_plan.id))
+        tutoring = db.session.scalar(select(Initiative).where(Initiative.code == "tutoring"))
         return {"school_id": own.id, "other_school_id": other.id, "user_id": board.id, "code": "2D",
                 "filename": "css/app.css", "plan_id": own_plan.id, "row_id": row,
-                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000}
+                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000,
+                "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
+                "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)
+                                                 .order_by(CheckIn.period_end.desc()).limit(1)),
+                "update_id": db.session.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_not(None)))}
 
 
 def url_for_rule(app, rule, samples):

@@ -301,7 +301,7 @@ def test_bulk_approve_approves_only_the_submitted_plans_selected(data, login_as,
     assert response.headers["Location"] == "/review/?status=submitted&region=E"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Approved 2 plans." in page
-    assert f"1 could not be approved. {escape(name_done)}: A plan that is approved cannot be approved." in page
+    assert f"1 could not be approved. {escape(name_done)}: This plan is approved: you cannot approve it now." in page
     with data() as s:
         assert [s.get(TargetPlan, i).status for i in ids] == [PlanStatus.approved, PlanStatus.approved]
         assert s.get(TargetPlan, left_alone).status == PlanStatus.submitted

@@ -269,7 +269,7 @@ def test_submit_checks_completeness_then_locks_the_plan(app, auth, client):
     locked = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}",
                          headers={"HX-Request": "true", "X-CSRFToken": token},
                          data={f"target_2026-{row['id']}": "1", "version": str(plan_facts(app, plan_id)["version"])})
-    assert locked.status_code == 409 and "cannot be edited" in locked.get_data(as_text=True)
+    assert locked.status_code == 409 and "you cannot edit it now" in locked.get_data(as_text=True)
 
 
 def test_save_all_with_one_bad_row_saves_nothing_and_keeps_what_was_typed(app, auth, client):
@@ -339,7 +339,7 @@ def test_two_reviewers_acting_at_once_exactly_one_wins(app):
         t.join()
     assert sorted(outcomes.values()).count("ok") == 1, outcomes
     loser = next(v for v in outcomes.values() if v != "ok")
-    assert "while you were working" in loser or "cannot be" in loser
+    assert "while you were working" in loser or "you cannot" in loser
     with app.app_context():
         assert events(plan_id) == before + 1
         assert db.session.get(TargetPlan, plan_id).status in (S.approved, S.returned)

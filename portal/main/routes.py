@@ -8,7 +8,8 @@ from sqlalchemy import func, select, text
 from ..access import allow, get_school_or_404, public
 from ..extensions import db
 from ..htmx import render
-from ..models import LEVELS, Goal, Notice, Pillar, Priority, Region, Role, School, TargetCycle, TargetPlan, User
+from ..models import LEVELS, BoardUpdate, Goal, Initiative, Notice, Stage, Pillar, Priority, Region, Role, School, TargetCycle, TargetPlan, User
+from ..services import checkins as checkins_service
 from ..services import targets as targets_service
 from ..services.schools import PAGE_SIZE, SchoolFilter, school_baselines, search_schools, visible_schools
 from . import bp
@@ -55,6 +56,12 @@ def home():
                                                           School.region_id == current_user.region_id)
             context["cycle"] = latest
             context["plan_counts"] = targets_service.status_counts(plans)
+    if role in {Role.central_office, Role.superintendent, Role.admin}:
+        context.update(cycle_summary(current_user))
+    if role in {Role.board, Role.superintendent, Role.admin, Role.central_office}:
+        context["latest_update"] = db.session.scalar(
+            select(BoardUpdate).where(BoardUpdate.published_at.is_not(None))
+            .order_by(BoardUpdate.meeting_date.desc()).limit(1))
     if role == Role.principal and current_user.school_id:
         context["plan"] = db.session.scalar(
             select(TargetPlan).join(TargetCycle).where(TargetPlan.school_id == current_user.school_id)
@@ -75,6 +82,21 @@ def dismiss_notice(notice_id: int):
     notice.dismissed_at = datetime.now(timezone.utc).replace(tzinfo=None)
     db.session.commit()
     return redirect(url_for("main.home"), code=303)
+
+
+def cycle_summary(user) -> dict:
+    """What the progress monitoring cycle asks of this person now."""
+    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.name)).all()
+    current = checkins_service.current_check_ins(initiatives)
+    by_stage: dict[Stage, int] = {}
+    for check_in in current.values():
+        by_stage[check_in.stage] = by_stage.get(check_in.stage, 0) + 1
+    mine = []
+    if user.role == Role.central_office:
+        mine = [(i, current.get(i.id)) for i in initiatives if i.office_id == user.office_id]
+    draft = db.session.scalar(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))
+                              .order_by(BoardUpdate.meeting_date).limit(1))
+    return {"stage_counts": by_stage, "my_initiatives": mine, "draft_update": draft}
 
 
 def _levels(stmt) -> dict:

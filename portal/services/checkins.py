@@ -35,7 +35,9 @@ def breakdowns(metric: ProgressMetric, values: list[MetricValue] | None = None) 
 
 
 def initiative_values(initiative: Initiative) -> list[MetricValue]:
-    return db.session.scalars(select(MetricValue).join(CheckIn).where(CheckIn.initiative_id == initiative.id)).all()
+    """Every value reported for the initiative, oldest period first (so breakdowns keep their order)."""
+    return db.session.scalars(select(MetricValue).join(CheckIn).where(CheckIn.initiative_id == initiative.id)
+                              .order_by(CheckIn.period_end, MetricValue.id)).all()
 
 
 def series(initiative: Initiative) -> dict:
@@ -65,12 +67,13 @@ def save_check_in(check_in: CheckIn, form: dict, user, expected_version: int | N
     errors: dict[str, str] = {}
     initiative = check_in.initiative
     existing = {(v.metric_id, v.breakdown): v for v in check_in.values}
+    reported = initiative_values(initiative)  # earlier periods' breakdowns are offered again
     wanted: dict[tuple, tuple[float, date]] = {}
     default_as_of, problem = parse_date(form.get("as_of"))
     if problem:
         errors["as_of"] = problem
     for metric in initiative.metrics:
-        keys = breakdowns(metric, check_in.values)
+        keys = breakdowns(metric, reported)
         extra = (form.get(f"new-breakdown-{metric.id}") or "").strip()
         if extra:
             if len(extra) > 80:
