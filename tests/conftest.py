@@ -133,3 +133,28 @@ def demo_user(app):
             db.session.expunge(user)
             return user
     return _get
+
+
+@pytest.fixture
+def sql_counter(app):
+    """Counts the SQL statements the app runs: `with sql_counter() as counted: ...; counted()`."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield lambda: len(statements)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return counting

@@ -15,7 +15,7 @@ from itertools import count
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -408,27 +408,18 @@ def test_the_filters_narrow_the_table_in_place_and_stay_in_the_url(data, login_a
     assert 'hx-push-url="true"' in full
 
 
-def test_the_schools_table_runs_the_same_number_of_queries_however_many_schools_it_shows(app, login_as, client):
+def test_the_schools_table_runs_the_same_number_of_queries_however_many_schools_it_shows(login_as, client,
+                                                                                         sql_counter):
     login_as(Role.admin)
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def counter(*_args):
-        statements.append(1)
 
     def queries(path):
-        statements.clear()
-        response = client.get(path, headers={"HX-Request": "true"})
-        assert response.status_code == 200
-        return len(statements), len(ROW.findall(response.get_data(as_text=True)))
+        with sql_counter() as counted:
+            response = client.get(path, headers={"HX-Request": "true"})
+            assert response.status_code == 200
+        return counted(), len(ROW.findall(response.get_data(as_text=True)))
 
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        everyone, tier2, tier3, below = (queries("/data-reviews"), queries("/data-reviews?tier=2"),
-                                         queries("/data-reviews?tier=3"), queries("/data-reviews?below=1"))
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
+    everyone, tier2, tier3, below = (queries("/data-reviews"), queries("/data-reviews?tier=2"),
+                                     queries("/data-reviews?tier=3"), queries("/data-reviews?below=1"))
     assert everyone[1] > tier2[1] > 0 and everyone[1] > tier3[1] > 0
     assert everyone[0] == tier2[0] == tier3[0] == below[0]
 
