@@ -23,3 +23,4 @@ from .targets import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, Win
 from .initiatives import (  # noqa: F401,E402
     STAGE_NAMES, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MetricValue, Progress, ProgressMetric, Stage,
 )
+from .rollups import Actual, RollupCache  # noqa: F401,E402

@@ -1,0 +1,31 @@
+"""Exports: CSV and Excel that open cleanly and never carry a live formula."""
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from portal.services.exports import safe_cell, to_csv, to_xlsx
+
+NASTY = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn", "Plain name"]
+
+
+def test_text_that_could_start_a_formula_is_neutralised_and_numbers_are_kept():
+    assert [safe_cell(v) for v in NASTY] == ["'" + v for v in NASTY[:-1]] + ["Plain name"]
+    assert safe_cell(-12.5) == -12.5 and safe_cell(0) == 0 and safe_cell(None) is None
+
+
+def test_an_excel_export_opens_in_openpyxl_with_no_formula_cells():
+    data = to_xlsx(["School", "Value"], [[name, i] for i, name in enumerate(NASTY)], sheet="Schools: all/any")
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    assert sheet.title == "Schools  all any"
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert sheet["A2"].value == "'=HYPERLINK(\"http://x\",\"y\")" and sheet["B3"].value == 1
+
+
+def test_a_csv_export_reads_back_with_neutralised_cells():
+    text = to_csv(["School", "Value"], [[name, 1.5] for name in NASTY]).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["School", "Value"]
+    assert all(not r[0].startswith(("=", "+", "-", "@")) for r in rows[1:])
