@@ -82,9 +82,11 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .board import bp as board_bp
+    from .dashboard import bp as dashboard_bp
     from .initiatives import bp as initiatives_bp
     from .main import bp as main_bp
     from .plan import bp as plan_bp
+    from .public import bp as public_bp
     from .review import bp as review_bp
     from .targets import bp as targets_bp
 
@@ -95,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(initiatives_bp)
     app.register_blueprint(board_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
