@@ -8,6 +8,7 @@ from .plan import (  # noqa: F401
     Goal,
     GraduateAttribute,
     Measure,
+    MeasureValue,
     Metric,
     Pillar,
     PlanSetting,

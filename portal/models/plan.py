@@ -1,5 +1,5 @@
 """The Strategic Plan as data: goals and metrics, baselines, pillars to measures, trajectories."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -150,8 +150,15 @@ class Measure(db.Model):
     baseline_year: Mapped[str | None] = mapped_column(String(7))
     target_value: Mapped[float | None]
     subtargets: Mapped[list] = mapped_column(JSON, default=list)
+    owner_office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
+    # A check-in metric that measures the same quantity feeds this measure (no typing it twice).
+    feed_metric_id: Mapped[int | None] = mapped_column(ForeignKey("progress_metric.id"))
+    feed_breakdown: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     priority: Mapped[Priority] = relationship(back_populates="measures")
+    owner_office = relationship("Office")
+    values: Mapped[list["MeasureValue"]] = relationship(back_populates="measure", order_by="MeasureValue.year",
+                                                        cascade="all, delete-orphan")
 
 
 class Resource(db.Model):
@@ -205,3 +212,24 @@ class BoardMeeting(db.Model):
     date: Mapped[date]
 
     kind: Mapped[BoardUpdateKind] = relationship()
+
+
+class MeasureValue(db.Model):
+    """A Measure of Success's value for a school year, entered by its office or fed by a check-in."""
+
+    __table_args__ = (UniqueConstraint("measure_id", "subtarget", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), index=True)
+    subtarget: Mapped[str] = mapped_column(String(80), default="")  # "" for the measure itself
+    year: Mapped[str] = mapped_column(String(7))
+    value: Mapped[float]
+    as_of: Mapped[date]
+    source: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc).replace(tzinfo=None))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"))  # set when a check-in fed it
+
+    measure: Mapped["Measure"] = relationship(back_populates="values")
+    entered_by = relationship("User")

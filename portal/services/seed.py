@@ -87,6 +87,7 @@ def load_plan(seed_dir: str) -> Counter:
         metric_ids, group_ids = _load_goals(up, seed_dir)
         _load_baselines(up, seed_dir, metric_ids, group_ids)
         _load_pillars(up, seed_dir)
+        _load_measure_owners(up, seed_dir)
         _load_trajectories(up, seed_dir)
         _load_board_calendar(up, seed_dir)
     except (KeyError, TypeError, ValueError) as exc:
@@ -233,6 +234,20 @@ def _load_pillars(up: Upserter, seed_dir: str):
                 db.session.flush()
                 keep_measures.add(measure.id)
     up.remove_missing(Measure, keep_measures)
+
+
+def _load_measure_owners(up: Upserter, seed_dir: str):
+    data = _read_yaml(seed_dir, "measure_owners.yaml")
+    offices = {o.code: o.id for o in db.session.scalars(db.select(Office))}
+    by_priority = {str(k): v for k, v in data["by_priority"].items()}
+    by_measure = {str(k): v for k, v in (data.get("by_measure") or {}).items()}
+    for measure, priority_code in db.session.execute(db.select(Measure, Priority.code).join(Priority)).all():
+        code = by_measure.get(measure.code, by_priority.get(priority_code))
+        if code not in offices:
+            raise SeedError(f"measure_owners.yaml: no office {code!r} for {measure.code}")
+        if measure.owner_office_id != offices[code]:
+            measure.owner_office_id = offices[code]
+            up.changes["measure owner updated"] += 1
 
 
 def _load_trajectories(up: Upserter, seed_dir: str):

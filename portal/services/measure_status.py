@@ -1,0 +1,91 @@
+"""The status rules for Measures of Success, in one place (the README states the same rules).
+
+For a measure (or one of its sub-targets) and a school year:
+
+1. "Work in progress" when no value has been recorded for that year.
+2. Change against the baseline (the plan's baseline, or when the plan gives none, the first
+   value recorded): "improved" when the value moved in the measure's direction by more than
+   NO_CHANGE_TOLERANCE, "declined" when it moved the other way by more than that, otherwise
+   "no change". A measure to decrease (e.g. chronic absence) improves when its value goes down.
+3. Pace against a straight path from the baseline year to the 2026 target (2025-26): "on track"
+   when the value is at or beyond where that straight line is in that year, "behind" when it is
+   short of it; no pace where the plan gives no numeric baseline or target.
+4. A measure split into sub-targets (by grade or school level) with no value of its own takes its
+   change from its sub-targets: improved if more of them improved than declined, declined if more
+   declined than improved, otherwise no change; on track only when every sub-target with a pace
+   is on track.
+"""
+from dataclasses import dataclass
+
+NO_CHANGE_TOLERANCE = 0.05
+TARGET_YEAR = "2025-26"
+
+IMPROVED, NO_CHANGE, DECLINED, WORK_IN_PROGRESS = "improved", "no_change", "declined", "work_in_progress"
+ON_TRACK, BEHIND = "on_track", "behind"
+TITLES = {IMPROVED: "Improved", NO_CHANGE: "No change", DECLINED: "Declined", WORK_IN_PROGRESS: "Work in progress",
+          ON_TRACK: "On track", BEHIND: "Behind"}
+
+
+@dataclass(frozen=True)
+class Status:
+    change: str  # improved | no_change | declined | work_in_progress
+    pace: str | None  # on_track | behind | None
+
+
+def year_start(year: str) -> int:
+    """'2023-24' -> 2023."""
+    return int(str(year)[:4])
+
+
+def sign(direction: str) -> int:
+    return -1 if direction == "decrease" else 1
+
+
+def change_status(direction: str, reference: float | None, value: float | None) -> str:
+    if value is None:
+        return WORK_IN_PROGRESS
+    if reference is None:
+        return NO_CHANGE
+    moved = (value - reference) * sign(direction)
+    if moved > NO_CHANGE_TOLERANCE:
+        return IMPROVED
+    if moved < -NO_CHANGE_TOLERANCE:
+        return DECLINED
+    return NO_CHANGE
+
+
+def expected_on_path(baseline: float, baseline_year: str, target: float, year: str) -> float:
+    """Where a straight line from the baseline to the 2026 target stands in `year`."""
+    start, end, now = year_start(baseline_year), year_start(TARGET_YEAR), year_start(year)
+    if end <= start:
+        return target
+    share = min(1.0, max(0.0, (now - start) / (end - start)))
+    return baseline + share * (target - baseline)
+
+
+def pace_status(direction: str, baseline: float | None, baseline_year: str | None, target: float | None,
+                year: str, value: float | None) -> str | None:
+    if value is None or baseline is None or target is None or not baseline_year:
+        return None
+    expected = expected_on_path(baseline, baseline_year, target, year)
+    return ON_TRACK if (value - expected) * sign(direction) >= -NO_CHANGE_TOLERANCE else BEHIND
+
+
+def status_for(direction: str, baseline: float | None, baseline_year: str | None, target: float | None,
+               year: str, value: float | None, first_value: float | None = None) -> Status:
+    reference = baseline if baseline is not None else first_value
+    return Status(change_status(direction, reference, value),
+                  pace_status(direction, baseline, baseline_year, target, year, value))
+
+
+def combine(parts: list[Status]) -> Status:
+    """A split measure's status from its sub-targets' statuses (rule 4)."""
+    recorded = [p for p in parts if p.change != WORK_IN_PROGRESS]
+    if not recorded:
+        return Status(WORK_IN_PROGRESS, None)
+    improved = sum(p.change == IMPROVED for p in recorded)
+    declined = sum(p.change == DECLINED for p in recorded)
+    change = IMPROVED if improved > declined else DECLINED if declined > improved else NO_CHANGE
+    paces = [p.pace for p in recorded if p.pace is not None]
+    pace = None if not paces else ON_TRACK if all(p == ON_TRACK for p in paces) else BEHIND
+    return Status(change, pace)
