@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .plan import bp as plan_bp
     from .public import bp as public_bp
     from .review import bp as review_bp
+    from .scorecard import bp as scorecard_bp
     from .targets import bp as targets_bp
 
     app.register_blueprint(auth_bp)
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(board_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(scorecard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
