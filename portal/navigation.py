@@ -18,6 +18,7 @@ _NAV = {
     Role.board: [("Home", "main.home"), ("Board updates", "board.updates"), ("The plan", "plan.browse")],
     Role.admin: [("Home", "main.home"), ("Target plans", "review.queue"), ("Progress cycle", "initiatives.cycle"),
                  ("Board updates", "board.updates"), ("Schools", "main.schools"), ("Cycles", "admin.cycles"),
+                 ("Results", "admin.actuals_import"),
                  ("People", "admin.users"), ("Imports", "admin.imports_page"), ("The plan", "plan.browse")],
 }
 

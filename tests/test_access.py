@@ -63,6 +63,9 @@ DECLARED = {
     "board.publish": {Role.superintendent, Role.admin},
     "board.data_reviews": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
     "board.log_meeting": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
+    "admin.actuals_import": {Role.admin},
+    "public.progress": PUBLIC,
+    "review.queue_export": {Role.regional_leader, Role.admin, Role.superintendent},
     "admin.cycles": {Role.admin},
     "admin.new_cycle": {Role.admin},
     "admin.extend_window": {Role.admin},
@@ -90,7 +93,7 @@ def samples(app):
         tutoring = db.session.scalar(select(Initiative).where(Initiative.code == "tutoring"))
         return {"school_id": own.id, "other_school_id": other.id, "user_id": board.id, "code": "2D",
                 "filename": "css/app.css", "plan_id": own_plan.id, "row_id": row,
-                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000,
+                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000, "fmt": "csv",
                 "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
                 "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)
                                                  .order_by(CheckIn.period_end.desc()).limit(1)),

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import cycles, routes  # noqa: E402,F401
+from . import actuals, cycles, routes  # noqa: E402,F401

@@ -9,6 +9,7 @@ from ..access import allow, get_school_or_404, public
 from ..extensions import db
 from ..htmx import render
 from ..models import LEVELS, BoardUpdate, Goal, Initiative, Notice, Stage, Pillar, Priority, Region, Role, School, TargetCycle, TargetPlan, User
+from ..services import actuals as actuals_service
 from ..services import checkins as checkins_service
 from ..services import targets as targets_service
 from ..services.schools import PAGE_SIZE, SchoolFilter, school_baselines, search_schools, visible_schools
@@ -120,7 +121,8 @@ def schools():
 @allow(Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin)
 def school(school_id: int):
     school = get_school_or_404(school_id, current_user)
-    return render_template("main/school.html", school=school, tables=school_baselines(school))
+    return render_template("main/school.html", school=school, tables=school_baselines(school),
+                           progress=actuals_service.progress(school))
 
 
 @bp.route("/my-school")

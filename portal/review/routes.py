@@ -2,16 +2,17 @@
 decisions and comments, completeness per region, and reminders for overdue schools.
 
 Views never set a status: every decision goes through services.targets.decide (workflow.apply)."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 
 from .. import workflow
 from ..access import allow
 from ..extensions import db
 from ..htmx import is_htmx, render
-from ..models import LEVELS, PlanStatus, Region, Role, TargetPlan
+from ..models import LEVELS, PlanStatus, Region, Role, School, TargetPlan
 from ..services import targets as svc
+from ..services.exports import export_response
 from ..services.plan import setting
 from . import bp
 from . import queries as q
@@ -57,6 +58,54 @@ def queue():
                   total=found, flt=flt, pages=max(1, -(-found // q.PAGE_SIZE)), counts=counts, levels=LEVELS,
                   regions=regions, sorts=q.SORTS, statuses=list(PlanStatus), can_act=can_act(current_user),
                   back=request.full_path.rstrip("?"), show_region=region is None, is_overdue=svc.is_overdue)
+
+
+EXPORT_COLUMNS = ["School code", "School", "Region", "Level", "Status", "Submitted (UTC)", "Overdue",
+                  "Last updated (UTC)"]
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def queue_export_rows(user, cycle, region, flt: ReviewFilter) -> list[list]:
+    """Every plan the queue's filters match (all pages), in the queue's order, as table rows.
+
+    The filters mirror queries.search_queue, which pages its results."""
+    stmt = q.cycle_plans(user, cycle, region)
+    if flt.status:
+        stmt = stmt.where(TargetPlan.status == PlanStatus(flt.status))
+    if flt.level:
+        stmt = stmt.where(School.level == flt.level)
+    if flt.overdue:
+        stmt = stmt.where(q.overdue_clause(cycle))
+    if flt.q:
+        stmt = stmt.where(or_(func.lower(School.name).like(f"%{flt.q.lower()}%"), School.code == flt.q))
+    order = {
+        "school": [School.name],
+        "status": [case({s: i for i, s in enumerate(q.STATUS_ORDER)}, value=TargetPlan.status), School.name],
+        "submitted": [TargetPlan.submitted_at.is_(None), TargetPlan.submitted_at.desc(), School.name],
+        "updated": [TargetPlan.updated_at.desc(), School.name],
+    }[flt.sort]
+    rows = db.session.execute(stmt.add_columns(School, Region).join(Region, School.region_id == Region.id)
+                              .order_by(*order, TargetPlan.id)).all()
+    return [[school.code, school.name, school_region.name, school.level.capitalize(), plan.status.title,
+             plan.submitted_at.strftime("%Y-%m-%d %H:%M") if plan.submitted_at else "",
+             "Yes" if svc.is_overdue(plan) else "No", plan.updated_at.strftime("%Y-%m-%d %H:%M")]
+            for plan, school, school_region in rows]
+
+
+@bp.route("/export.<fmt>")
+@allow(*READERS)
+def queue_export(fmt: str):
+    """The queue as CSV or Excel, with the filters the queue page shows (a leader's own region only)."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    flt = ReviewFilter.from_args(request.args)
+    cycle = current_cycle()
+    if cycle is None:
+        abort(404)
+    region = scope_region(current_user, flt.region)
+    rows = queue_export_rows(current_user, cycle, region, flt)
+    name = f"target-plans-{cycle.school_year}-{region.short_name if region else 'district'}"
+    return export_response(name, EXPORT_COLUMNS, rows, fmt)
 
 
 def safe_back() -> str:

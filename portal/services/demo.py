@@ -128,6 +128,9 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
     from .targets import today
 
     build_demo_initiatives(current_app.config["SEED_DIR"], rng, today())
+    from .demo_actuals import build_demo_actuals
+
+    build_demo_actuals(rng)
     db.session.commit()
     return {"schools": len(schools), "baselines": len(baseline_rows), "users": accounts}
 
@@ -135,14 +138,15 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
 def remove_demo() -> None:
     """Delete the district's schools, plans, school baselines and every account (before a rebuild)."""
     from ..models import (
-        AuditEvent, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MetricValue, Notice, ProgressMetric, Target,
-        TargetCycle, TargetPlan, WindowExtension,
+        Actual, AuditEvent, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MeasureValue, MetricValue, Notice,
+        ProgressMetric, RollupCache, Target, TargetCycle, TargetPlan, WindowExtension,
     )
     from ..models.initiatives import board_update_check_in, data_review_school, initiative_measure
 
     for table in (board_update_check_in, data_review_school, initiative_measure):
         db.session.execute(table.delete())
-    for model in (Notice, AuditEvent, MetricValue, CheckIn, ProgressMetric, Initiative, BoardUpdate,
+    for model in (Notice, AuditEvent, Actual, RollupCache, MeasureValue, MetricValue, CheckIn, ProgressMetric,
+                  Initiative, BoardUpdate,
                   DataReviewMeeting, Target, TargetPlan, WindowExtension, TargetCycle):
         db.session.execute(delete(model))
     db.session.execute(delete(User))
