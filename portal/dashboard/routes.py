@@ -1,1 +1,141 @@
-"""Views (being built)."""
+"""Dashboard views: the district, one region with its schools, one school, and every table's
+CSV and Excel export. Read-only; the superintendent's office, the board and administrators.
+
+Views parse the filters, ask payloads for the (cached) rollups, and render; an htmx request gets
+the part below the filters alone."""
+from flask import abort, make_response, render_template, request, url_for
+from sqlalchemy import select
+
+from ..access import allow
+from ..extensions import db
+from ..htmx import is_htmx, render
+from ..models import Role, School, TargetPlan
+from ..services import rollup_data as rd
+from ..services import rollups as r
+from ..services.exports import export_response
+from ..services.targets import today
+from . import bp, payloads, tables, views
+from .filters import DashboardFilter, Vocabulary
+
+READERS = (Role.superintendent, Role.board, Role.admin)
+FORMATS = ("csv", "xlsx")
+
+
+@bp.context_processor
+def helpers():
+    return {"fmt_value": r.fmt_value, "fmt_gain": r.fmt_gain, "fmt_number": r.fmt_number,
+            "level_names": r.LEVEL_NAMES, "status_titles": tables.STATUS_TITLES}
+
+
+def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: DashboardFilter, **ctx):
+    """The full page, or for htmx the part below the filters, with the canonical address of what is
+    shown pushed to the browser's history (no empty or unknown filters in shared links)."""
+    response = make_response(render(template, partial, endpoint=endpoint, endpoint_args=endpoint_args, flt=flt,
+                                    **ctx))
+    if is_htmx():
+        response.headers["HX-Push-Url"] = url_for(endpoint, **endpoint_args, **flt.as_args(
+            **({"region": ""} if endpoint != "dashboard.district" else {})))
+    return response
+
+
+def district_context(flt: DashboardFilter, vocab: Vocabulary) -> dict | None:
+    cycle = rd.current_cycle()
+    if cycle is None:
+        return None
+    payload = payloads.district(cycle, flt, vocab, today())
+    names = rd.trajectory_names()
+    regions_by_code = {reg.code: reg.name for reg in vocab.regions}
+    chart, trajectory_table = views.trajectory_chart(payload, vocab, names)
+    return {
+        "cycle": cycle, "flt": flt, "vocab": vocab, "payload": payload, "trajectory_names": names,
+        "cards": views.cards(payload, vocab, regions_by_code), "regions_by_code": regions_by_code,
+        "short_names": {reg.code: reg.short_name for reg in vocab.regions},
+        "region_blocks": views.regions_by_metric(payload), "grid_completeness": views.completeness_grid(payload, vocab),
+        "trajectory_chart": chart, "trajectory_table": trajectory_table, "paths": views.path_charts(payload, vocab),
+        "grid": rd.initiative_grid(), "region": vocab.region(flt.region),
+    }
+
+
+@bp.route("/")
+@allow(*READERS)
+def district():
+    vocab = Vocabulary.load()
+    flt = DashboardFilter.from_args(request.args, vocab)
+    ctx = district_context(flt, vocab)
+    if ctx is None:
+        return render_template("dashboard/no_cycle.html")
+    return page("dashboard/district.html", "dashboard/_body.html", "dashboard.district", {}, **ctx)
+
+
+@bp.route("/regions/<code>")
+@allow(*READERS)
+def region(code: str):
+    vocab = Vocabulary.load()
+    if vocab.region(code) is None:
+        abort(404)
+    flt = DashboardFilter.from_args(request.args, vocab)
+    flt.region = code
+    ctx = district_context(flt, vocab)
+    if ctx is None:
+        return render_template("dashboard/no_cycle.html")
+    return page("dashboard/region.html", "dashboard/_body.html", "dashboard.region", {"code": code}, **ctx)
+
+
+def school_context(school: School, flt: DashboardFilter, vocab: Vocabulary) -> dict | None:
+    cycle = rd.current_cycle()
+    if cycle is None:
+        return None
+    plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
+                                                      TargetPlan.school_id == school.id))
+    data = payloads.school(cycle, school.id, vocab, flt)
+    overdue = plan is not None and plan.status.value in r.NOT_SUBMITTED and today() > cycle.due_on
+    return {"cycle": cycle, "school": school, "plan": plan, "overdue": overdue, "flt": flt, "vocab": vocab,
+            "school_payload": data, "trajectory_names": rd.trajectory_names(),
+            "sections": views.school_sections(data, vocab)}
+
+
+@bp.route("/schools/<int:school_id>")
+@allow(*READERS)
+def school(school_id: int):
+    school = db.session.get(School, school_id)
+    if school is None:
+        abort(404)
+    vocab = Vocabulary.load()
+    flt = DashboardFilter.from_args(request.args, vocab)
+    flt.region, flt.level = "", ""
+    ctx = school_context(school, flt, vocab)
+    if ctx is None:
+        return render_template("dashboard/no_cycle.html")
+    return page("dashboard/school.html", "dashboard/_school_body.html", "dashboard.school",
+                {"school_id": school.id}, **ctx)
+
+
+@bp.route("/export")
+@allow(*READERS)
+def export():
+    """GET /dashboard/export?table=regions&format=xlsx&<the page's filters> (school=<id> for a school's)."""
+    name = request.args.get("table", "")
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS or name not in {**tables.DISTRICT_TABLES, **tables.SCHOOL_TABLES}:
+        abort(404)
+    vocab = Vocabulary.load()
+    flt = DashboardFilter.from_args(request.args, vocab)
+    if name in tables.SCHOOL_TABLES:
+        school_id = request.args.get("school", "")
+        school = db.session.get(School, int(school_id)) if school_id.isdigit() else None
+        if school is None:
+            abort(404)
+        flt.region, flt.level = "", ""
+        ctx = school_context(school, flt, vocab)
+        stem = f"{school.code}-{name}"
+        builder = tables.SCHOOL_TABLES[name]
+    else:
+        if name == "schools" and not flt.region:
+            abort(404)
+        ctx = district_context(flt, vocab)
+        stem = "-".join(["dashboard", name, *flt.as_args().values()])
+        builder = tables.DISTRICT_TABLES[name]
+    if ctx is None:
+        abort(404)
+    _title, columns, rows = builder(ctx)
+    return export_response(stem, columns, rows, fmt)

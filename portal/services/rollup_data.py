@@ -1,0 +1,231 @@
+"""What the rollups read from the database, as DataFrames, and the rollup cache every app process
+shares through the database.
+
+A stored rollup (RollupCache) is keyed by its name and filters and carries the fingerprint of the
+data it was computed from. The fingerprint is read in one cheap query (counts, sums of versions
+and latest change times of the tables the rollups read, the current cycle's due date and today's
+date, which decides what is overdue), so every process and server sharing the database agrees on
+whether a stored rollup is fresh. The fingerprint is read *before* the data: if the data changes
+while a rollup is being computed, the stored fingerprint is the older one and the next request
+recomputes; a stored rollup is never newer-stamped than its data.
+"""
+import hashlib
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import String, delete, func, select, type_coerce
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    Actual, CheckIn, Goal, Initiative, Metric, Pillar, PlanSetting, Region, RollupCache, School, SchoolLevel,
+    StudentGroup, Target, TargetCycle, TargetPlan, Trajectory,
+)
+from ..models.org import utcnow
+from .checkins import current_check_ins
+
+CACHE_VERSION = "v2"  # bump when a rollup's shape or arithmetic changes
+KEY_PREFIX = "dashboard/"  # every key these rollups store starts so (other features may share the table)
+
+
+# ---------------------------------------------------------------- the shared cache
+
+def fingerprint(today: date) -> str:
+    """The state of everything the dashboard rollups read, in one query."""
+    def scalar(stmt):
+        return stmt.scalar_subquery()
+
+    stmt = select(
+        scalar(select(func.count(TargetPlan.id))),
+        scalar(select(func.max(TargetPlan.updated_at))),
+        scalar(select(func.coalesce(func.sum(TargetPlan.version), 0))),
+        scalar(select(func.count(Target.id))),
+        scalar(select(func.max(Target.id))),
+        scalar(select(func.count(Actual.id))),
+        scalar(select(func.max(Actual.id))),
+        scalar(select(func.max(Actual.imported_at))),
+        scalar(select(func.count(CheckIn.id))),
+        scalar(select(func.max(CheckIn.updated_at))),
+        scalar(select(func.count(School.id))),
+        # A school moved to another region or given another grade span changes the sum.
+        scalar(select(func.coalesce(func.sum(School.region_id * 10000 + School.grade_low * 100 + School.grade_high),
+                                    0))),
+        scalar(select(func.max(TargetCycle.id))),
+        scalar(select(TargetCycle.due_on).order_by(TargetCycle.opens_on.desc(), TargetCycle.id.desc()).limit(1)),
+        scalar(select(func.coalesce(func.sum(Metric.target_value + Metric.group_gain), 0))),
+    )
+    parts = [str(v) for v in db.session.execute(stmt).one()]
+    raw = "|".join([CACHE_VERSION, today.isoformat(), *parts])
+    # Readable head for whoever looks at the table, a hash so the stamp always fits its column.
+    return f"{today.isoformat()}:{parts[0]}:{parts[3]}:{parts[5]}:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def cache_key(name: str, filters: dict) -> str:
+    args = "&".join(f"{k}={filters[k]}" for k in sorted(filters) if filters[k])
+    key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}?{args}"
+    if len(key) > 120:  # never in practice (codes are short); keep the key within its column anyway
+        key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}#" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def cached(name: str, filters: dict, compute: Callable[[], dict], today: date) -> dict:
+    """The stored rollup when its fingerprint is current; otherwise compute, store and return it."""
+    stamp = fingerprint(today)
+    key = cache_key(name, filters)
+    row = db.session.get(RollupCache, key)
+    if row is not None and row.stamp == stamp:
+        return row.payload
+    payload = compute()
+    session = db.session()
+    # Storing the rollup must not expire what the request has already loaded (the user, the plan's
+    # vocabulary): that would cost a query per object afterwards.
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        # Rollups stored under an older fingerprint can never be served again: drop them.
+        session.execute(delete(RollupCache).where(RollupCache.key.startswith(KEY_PREFIX), RollupCache.key != key,
+                                                  RollupCache.stamp != stamp))
+        if row is None:
+            session.add(RollupCache(key=key, stamp=stamp, payload=payload))
+        else:
+            row.stamp, row.payload, row.computed_at = stamp, payload, utcnow()
+        session.commit()
+    except (IntegrityError, OperationalError):
+        # Another process stored the same rollup at the same moment (or the database is busy):
+        # its copy is as good as ours, and ours is still correct for this request.
+        session.rollback()
+    finally:
+        session.expire_on_commit = expire
+    return payload
+
+
+# ---------------------------------------------------------------- the plan's vocabulary
+
+def current_cycle() -> TargetCycle | None:
+    return db.session.scalar(select(TargetCycle).order_by(TargetCycle.opens_on.desc(), TargetCycle.id.desc())
+                             .limit(1))
+
+
+def settings() -> dict:
+    return {s.key: s.value for s in db.session.scalars(select(PlanSetting))}
+
+
+def metrics_frame() -> pd.DataFrame:
+    rows = db.session.execute(
+        select(Metric.code, Goal.code.label("goal"), Goal.name.label("goal_name"), Goal.number.label("goal_number"),
+               Metric.name, Metric.short_name, Metric.unit, Metric.target_kind, Metric.target_value, Metric.group_gain,
+               Metric.group_gain_reading, Metric.levels, Metric.value_min, Metric.value_max, Metric.position)
+        .join(Goal).order_by(Goal.number, Metric.position)).all()
+    frame = pd.DataFrame([r._asdict() for r in rows])
+    if frame.empty:
+        return frame
+    frame["order"] = range(len(frame))
+    return frame.set_index("code")
+
+
+def bands() -> dict:
+    return {lv.code: (lv.band_low, lv.band_high)
+            for lv in db.session.scalars(select(SchoolLevel)) if lv.band_low is not None}
+
+
+def trajectory_shares() -> dict[str, list[float]]:
+    return {t.code: t.shares for t in db.session.scalars(select(Trajectory).order_by(Trajectory.position))}
+
+
+def trajectory_names() -> dict[str, str]:
+    return {t.code: t.name for t in db.session.scalars(select(Trajectory).order_by(Trajectory.position))}
+
+
+# ---------------------------------------------------------------- frames
+
+# The plan's status as stored (its enum's value), without building an enum object per row.
+STATUS = type_coerce(TargetPlan.status, String).label("status")
+SCHOOL_COLUMNS = (School.id.label("school_id"), School.code.label("school_code"), School.name.label("school_name"),
+                  Region.code.label("region"), School.level.label("school_level"), School.grade_low, School.grade_high)
+
+
+def target_rows(cycle: TargetCycle, region_id: int | None = None, school_id: int | None = None) -> pd.DataFrame:
+    """Every target of the cycle with its school, region, plan status and student group."""
+    stmt = (select(*SCHOOL_COLUMNS, STATUS, Metric.code.label("metric"),
+                   StudentGroup.code.label("group"), StudentGroup.name.label("group_name"),
+                   StudentGroup.targeted, StudentGroup.sort.label("group_sort"),
+                   Target.baseline_value.label("baseline"), Target.baseline_n.label("n"),
+                   Target.target_2026.label("target"), Target.trajectory_code.label("trajectory"))
+            .select_from(Target).join(TargetPlan, Target.plan_id == TargetPlan.id)
+            .join(School, TargetPlan.school_id == School.id).join(Region, School.region_id == Region.id)
+            .join(Metric, Target.metric_id == Metric.id).join(StudentGroup, Target.group_id == StudentGroup.id)
+            .where(TargetPlan.cycle_id == cycle.id))
+    if region_id is not None:
+        stmt = stmt.where(School.region_id == region_id)
+    if school_id is not None:
+        stmt = stmt.where(School.id == school_id)
+    frame = _frame(stmt)
+    if not frame.empty:
+        frame["n"] = frame["n"].fillna(0)
+        for col in ("baseline", "target", "n"):
+            frame[col] = frame[col].astype(float)
+    return frame
+
+
+def plan_rows(cycle: TargetCycle, region_id: int | None = None) -> pd.DataFrame:
+    stmt = (select(*SCHOOL_COLUMNS, STATUS, TargetPlan.id.label("plan_id"))
+            .select_from(TargetPlan).join(School, TargetPlan.school_id == School.id)
+            .join(Region, School.region_id == Region.id).where(TargetPlan.cycle_id == cycle.id))
+    if region_id is not None:
+        stmt = stmt.where(School.region_id == region_id)
+    frame = _frame(stmt)
+    if not frame.empty:
+        frame = frame.rename(columns={"school_code": "code", "school_name": "name"})
+    return frame
+
+
+def actual_rows(school_id: int | None = None, metrics: list[str] | None = None, group: str | None = None,
+                region: str | None = None) -> pd.DataFrame:
+    stmt = (select(Actual.school_id, School.level.label("school_level"), School.grade_low, School.grade_high,
+                   Region.code.label("region"), Metric.code.label("metric"), StudentGroup.code.label("group"),
+                   Actual.year, Actual.value, Actual.n_students.label("n"))
+            .select_from(Actual).join(School, Actual.school_id == School.id)
+            .join(Region, School.region_id == Region.id).join(Metric, Actual.metric_id == Metric.id)
+            .join(StudentGroup, Actual.group_id == StudentGroup.id))
+    if school_id is not None:
+        stmt = stmt.where(Actual.school_id == school_id)
+    if metrics is not None:
+        stmt = stmt.where(Metric.code.in_(metrics))
+    if group is not None:
+        stmt = stmt.where(StudentGroup.code == group)
+    if region:
+        stmt = stmt.where(Region.code == region)
+    frame = _frame(stmt)
+    if frame.empty:
+        return pd.DataFrame(columns=["school_id", "school_level", "grade_low", "grade_high", "region", "metric",
+                                     "group", "year", "value", "n"])
+    frame["value"] = frame["value"].astype(float)
+    frame["n"] = frame["n"].astype(float)
+    return frame
+
+
+def _frame(stmt) -> pd.DataFrame:
+    """A query's rows as a DataFrame, column by column (much faster than row objects)."""
+    result = db.session.execute(stmt)
+    keys = list(result.keys())
+    rows = result.all()
+    columns = list(zip(*rows)) if rows else [() for _ in keys]
+    return pd.DataFrame({key: list(values) for key, values in zip(keys, columns)}, columns=keys)
+
+
+# ---------------------------------------------------------------- initiatives
+
+def initiative_grid() -> list:
+    """The 5 pillars and their 20 priorities, each with its initiatives and their latest check-in:
+    [(pillar, [(priority, [(initiative, check_in or None)])])], in five queries."""
+    pillars = db.session.scalars(select(Pillar).order_by(Pillar.number)
+                                 .options(selectinload(Pillar.priorities))).all()
+    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.name)
+                                     .options(selectinload(Initiative.office))).all()
+    latest = current_check_ins(list(initiatives))
+    by_priority: dict = {}
+    for initiative in initiatives:
+        by_priority.setdefault(initiative.priority_id, []).append((initiative, latest.get(initiative.id)))
+    return [(pillar, [(priority, by_priority.get(priority.id, [])) for priority in pillar.priorities])
+            for pillar in pillars]
