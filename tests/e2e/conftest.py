@@ -12,11 +12,11 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-# The suite runs on two cores beside the server it drives: give the page time before failing.
-expect.set_options(timeout=15_000)
-
 from portal.extensions import limiter
 from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
+
+# The suite runs on two cores beside the server it drives: give the page time before failing.
+expect.set_options(timeout=15_000)
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent.parent
