@@ -241,7 +241,7 @@ def test_taking_a_check_in_out_makes_it_ready_again(data, login_as, client, auth
 
 def test_publishing_an_empty_update_is_refused(data, login_as, client, auth):
     with data() as s:
-        update_id = arrange_draft(s, "annual_report").id
+        update_id = arrange_draft(s, "mid_year").id
     login_as(Role.superintendent)
     token = auth.csrf(f"/board-updates/{update_id}")
     response = client.post(f"/board-updates/{update_id}/publish", data={"csrf_token": token, "version": 1})
@@ -555,3 +555,16 @@ def test_the_superintendents_office_logs_central_meetings_and_principals_see_not
     login_as(Role.principal)
     assert client.get("/data-reviews").status_code == 403
     assert client.get("/board-updates").status_code == 403
+
+
+def test_an_annual_report_opens_on_its_own_page_and_is_not_published_as_a_board_update(data, login_as, client, auth):
+    with data() as s:
+        update_id = arrange_draft(s, "annual_report").id
+    login_as(Role.superintendent)
+    response = client.get(f"/board-updates/{update_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/annual-reports/{update_id}")
+    token = auth.csrf("/board-updates")
+    refused = client.post(f"/board-updates/{update_id}/publish", data={"csrf_token": token, "version": 1})
+    assert refused.status_code == 422
+    with data() as s:
+        assert not s.get(BoardUpdate, update_id).published

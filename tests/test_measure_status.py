@@ -50,3 +50,8 @@ def test_a_split_measure_takes_its_status_from_its_sub_targets():
     assert combine([Status(IMPROVED, None), Status(DECLINED, None)]) == Status(NO_CHANGE, None)
     assert combine([Status(WORK_IN_PROGRESS, None)]) == Status(WORK_IN_PROGRESS, None)
     assert combine([Status(IMPROVED, ON_TRACK), Status(WORK_IN_PROGRESS, None)]) == Status(IMPROVED, ON_TRACK)
+
+
+def test_no_pace_when_the_target_is_a_yearly_gain_below_the_baseline():
+    # 3A-2: "by 4% annually (from 81% in 2021-22)": the 4 is a gain, not a level.
+    assert status_for("increase", 81.0, "2021-22", 4.0, "2023-24", 85.0).pace is None

@@ -90,7 +90,10 @@ def _show(update, status: int = 200, problem: str = "", message: str = ""):
 @bp.route("/board-updates/<int:update_id>")
 @allow(*READERS)
 def update(update_id: int):
-    return _show(up.update_or_404(update_id, current_user))
+    found = up.update_or_404(update_id, current_user)
+    if found.kind_code == "annual_report":  # annual reports are assembled by the scorecard
+        return redirect(url_for("scorecard.annual_report", update_id=found.id))
+    return _show(found)
 
 
 def _refused(update_id: int, exc: workflow.WorkflowError):
@@ -154,6 +157,8 @@ def publish(update_id: int):
     version = posted_int("version")
     if version is None:
         return _show(update, 422, problem=NO_VERSION)
+    if update.kind_code == "annual_report":
+        return _show(update, 422, problem="Publish an annual report from its own page, where it is assembled.")
     try:
         board_svc.publish(update, current_user, version)
     except workflow.WorkflowError as exc:

@@ -7,7 +7,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from werkzeug.security import generate_password_hash
 
 from ..extensions import db
@@ -131,6 +131,9 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
     from .demo_actuals import build_demo_actuals
 
     build_demo_actuals(rng)
+    from .demo_measures import build_demo_measures
+
+    build_demo_measures(rng)
     db.session.commit()
     return {"schools": len(schools), "baselines": len(baseline_rows), "users": accounts}
 
@@ -143,6 +146,9 @@ def remove_demo() -> None:
     )
     from ..models.initiatives import board_update_check_in, data_review_school, initiative_measure
 
+    from ..models import Measure
+
+    db.session.execute(update(Measure).values(feed_metric_id=None, feed_breakdown=""))
     for table in (board_update_check_in, data_review_school, initiative_measure):
         db.session.execute(table.delete())
     for model in (Notice, AuditEvent, Actual, RollupCache, MeasureValue, MetricValue, CheckIn, ProgressMetric,

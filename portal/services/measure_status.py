@@ -9,7 +9,9 @@ For a measure (or one of its sub-targets) and a school year:
    "no change". A measure to decrease (e.g. chronic absence) improves when its value goes down.
 3. Pace against a straight path from the baseline year to the 2026 target (2025-26): "on track"
    when the value is at or beyond where that straight line is in that year, "behind" when it is
-   short of it; no pace where the plan gives no numeric baseline or target.
+   short of it; no pace where the plan gives no numeric baseline or target, or where its target
+   lies on the wrong side of the baseline (the plan then states a yearly gain, not a level:
+   3A-2's "4% annually from 81%").
 4. A measure split into sub-targets (by grade or school level) with no value of its own takes its
    change from its sub-targets: improved if more of them improved than declined, declined if more
    declined than improved, otherwise no change; on track only when every sub-target with a pace
@@ -66,6 +68,8 @@ def expected_on_path(baseline: float, baseline_year: str, target: float, year: s
 def pace_status(direction: str, baseline: float | None, baseline_year: str | None, target: float | None,
                 year: str, value: float | None) -> str | None:
     if value is None or baseline is None or target is None or not baseline_year:
+        return None
+    if (target - baseline) * sign(direction) < 0:
         return None
     expected = expected_on_path(baseline, baseline_year, target, year)
     return ON_TRACK if (value - expected) * sign(direction) >= -NO_CHANGE_TOLERANCE else BEHIND
