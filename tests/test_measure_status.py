@@ -2,6 +2,7 @@
 import pytest
 
 from portal.services.measure_status import (
+    target_level, target_words,
     BEHIND, DECLINED, IMPROVED, NO_CHANGE, ON_TRACK, WORK_IN_PROGRESS, Status, combine, expected_on_path, status_for,
 )
 
@@ -55,3 +56,15 @@ def test_a_split_measure_takes_its_status_from_its_sub_targets():
 def test_no_pace_when_the_target_is_a_yearly_gain_below_the_baseline():
     # 3A-2: "by 4% annually (from 81% in 2021-22)": the 4 is a gain, not a level.
     assert status_for("increase", 81.0, "2021-22", 4.0, "2023-24", 85.0).pace is None
+
+
+def test_targets_stated_as_a_gain_or_a_percent_change_become_levels():
+    # 3A-6: "increase by 10 points"; 3B-3 style: "by 20%"; 3A-2: "by 4% annually (from 81% in 2021-22)".
+    assert target_level("gain", "", 60.0, "2021-22", 10.0) == 70.0
+    assert target_level("percent_change", "", 50.0, "2021-22", 20.0) == 60.0
+    assert target_level("gain", "year", 81.0, "2021-22", 4.0) == 97.0  # four years of +4
+    assert target_level("gain", "", None, None, 30.0) is None  # 1A-1: no district baseline yet
+    assert target_level("level", "", 49.1, "2020-21", 83.0) == 83.0
+    assert target_words("gain", "", 30.0, "points") == "+30 pts"
+    assert target_words("gain", "year", 4.0, "percent") == "+4% a year"
+    assert target_words("percent_change", "", 20.0, "count") == "+20%"

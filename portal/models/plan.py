@@ -149,6 +149,10 @@ class Measure(db.Model):
     baseline_value: Mapped[float | None]
     baseline_year: Mapped[str | None] = mapped_column(String(7))
     target_value: Mapped[float | None]
+    # How the plan states the target: a level to reach, a gain in the measure's unit, or a percent
+    # change; target_per is "year" where the plan says "annually".
+    target_kind: Mapped[str] = mapped_column(String(16), default="level", server_default="level")
+    target_per: Mapped[str] = mapped_column(String(8), default="", server_default="")
     subtargets: Mapped[list] = mapped_column(JSON, default=list)
     owner_office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
     # A check-in metric that measures the same quantity feeds this measure (no typing it twice).

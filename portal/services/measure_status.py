@@ -43,6 +43,31 @@ def sign(direction: str) -> int:
     return -1 if direction == "decrease" else 1
 
 
+def target_level(kind: str, per: str, baseline: float | None, baseline_year: str | None,
+                 target: float | None) -> float | None:
+    """The 2026 level a target stands for. The plan states some targets as a gain ("30 points
+    closer") or a percent change ("by 20%"), some per year ("annually"); those need a baseline."""
+    if target is None or kind in ("", "level"):
+        return target
+    if baseline is None:
+        return None
+    years = max(1, year_start(TARGET_YEAR) - year_start(baseline_year)) if per == "year" and baseline_year else 1
+    if kind == "gain":
+        return round(baseline + target * years, 2)
+    if kind == "percent_change":
+        return round(baseline * (1 + target / 100) ** years, 2)
+    return target
+
+
+def target_words(kind: str, per: str, target: float | None, unit: str) -> str:
+    """How the plan states a gain or percent-change target, for display ("+30 pts", "+20% a year")."""
+    if target is None or kind in ("", "level"):
+        return ""
+    amount = f"+{target:g}%" if kind == "percent_change" else f"+{target:g}" + (" pts" if unit == "points" else
+                                                                              "%" if unit == "percent" else "")
+    return amount + (" a year" if per == "year" else "")
+
+
 def change_status(direction: str, reference: float | None, value: float | None) -> str:
     if value is None:
         return WORK_IN_PROGRESS

@@ -217,6 +217,7 @@ class MeasureView:
     subs: list[Line]
     feed_metric_id: int | None = None
     feed_breakdown: str = ""
+    target_text: str = ""  # the plan's wording of a gain or percent-change target, e.g. "+30 pts"
 
     @property
     def lines(self) -> list[Line]:
@@ -270,7 +271,9 @@ def load_measures(codes: list[str] | None = None) -> list[MeasureView]:
             id=m.id, code=m.code, text=m.text, unit=m.unit, direction=m.direction, position=m.position,
             priority_code=pr_code, priority_name=pr_name, pillar_number=p_number, pillar_name=p_name,
             office_id=o_id, office_code=o_code or "", office_name=o_name or "No office yet",
-            own=Line("", m.text, m.baseline_value, m.baseline_year, m.target_value),
+            own=Line("", m.text, m.baseline_value, m.baseline_year,
+                     ms.target_level(m.target_kind, m.target_per, m.baseline_value, m.baseline_year, m.target_value)),
+            target_text=ms.target_words(m.target_kind, m.target_per, m.target_value, m.unit),
             subs=[_sub_line(s) for s in (m.subtargets or []) if s.get("label")],
             feed_metric_id=m.feed_metric_id, feed_breakdown=m.feed_breakdown or "")
     if not views:

@@ -229,6 +229,8 @@ def _load_pillars(up: Upserter, seed_dir: str):
                     "baseline_value": _num(m.get("baseline"), "value"),
                     "baseline_year": (m.get("baseline") or {}).get("year"),
                     "target_value": _num(m.get("target"), "value"),
+                    "target_kind": (m.get("target") or {}).get("kind") or "level",
+                    "target_per": (m.get("target") or {}).get("per") or "",
                     "subtargets": m.get("subtargets") or [],
                 })
                 db.session.flush()
