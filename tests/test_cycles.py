@@ -47,9 +47,10 @@ def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, clie
     def check():
         cycle = db.session.scalar(select(TargetCycle).where(TargetCycle.kind == CycleKind.annual))
         approved = db.session.scalar(select(TargetPlan).join(TargetCycle).where(
-            TargetCycle.kind == CycleKind.trajectory, TargetPlan.status == PlanStatus.approved))
+            TargetCycle.kind == CycleKind.trajectory, TargetPlan.status == PlanStatus.approved)
+            .order_by(TargetPlan.id))
         old = db.session.scalar(select(Target).where(Target.plan_id == approved.id, Target.target_2026.is_not(None),
-                                                     Target.trajectory_code.is_not(None)))
+                                                     Target.trajectory_code.is_not(None)).order_by(Target.id))
         new_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
                                                               TargetPlan.school_id == approved.school_id))
         new = db.session.scalar(select(Target).where(Target.plan_id == new_plan.id,
@@ -59,7 +60,8 @@ def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, clie
         assert new.target_2026 == old.target_2026 and new.trajectory_code == old.trajectory_code
         assert new.year_target == interim_targets(old.baseline_value, old.target_2026, shares)[1]
         email = db.session.scalar(select(User.email).where(User.school_id == approved.school_id,
-                                                           User.role == Role.principal))
+                                                           User.role == Role.principal, User.active.is_(True))
+                                  .order_by(User.id))
         return new_plan.id, new.id, new.year_target, new_plan.version, email
     plan_id, row_id, planned, version, email = in_app(app, check)
 
@@ -84,7 +86,8 @@ def test_after_the_window_closes_a_principal_cannot_edit_until_an_admin_extends_
                                                            TargetPlan.status == PlanStatus.draft)
                                   .order_by(TargetPlan.id.desc()).offset(8).limit(1)).first()
         school = db.session.get(School, plan.school_id)
-        email = db.session.scalar(select(User.email).where(User.school_id == school.id, User.role == Role.principal))
+        email = db.session.scalar(select(User.email).where(User.school_id == school.id, User.role == Role.principal,
+                                                           User.active.is_(True)).order_by(User.id))
         row = db.session.scalar(select(Target.id).where(Target.plan_id == plan.id))
         return cycle.id, cycle.closes_on, plan.id, school.code, email, row
     cycle_id, closes_on, plan_id, code, email, row_id = in_app(app, arrange)

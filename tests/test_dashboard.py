@@ -232,8 +232,9 @@ def test_a_school_page_says_on_track_or_behind_against_its_interim_targets(data,
     try:
         login_as(Role.superintendent)
         page = text_of(client.get(f"/dashboard/schools/{school_id}?goal=math_3_5&group=all").get_data(as_text=True))
-        assert f"Target {first:.1f} Actual {first:.1f} ✓ On track" in page
-        assert f"Actual {second - 3:.1f} ✕ Behind" in page
+        shown = lambda v: f"{v:.1f}".replace("-", "\u2212")  # noqa: E731  the page prints a true minus sign
+        assert f"Target {shown(first)} Actual {shown(first)} ✓ On track" in page
+        assert f"Actual {shown(second - 3)} ✕ Behind" in page
     finally:
         with data() as s:  # put back whatever results the demo had for this row
             s.execute(delete(Actual).where(Actual.import_id == "test-dashboard"))

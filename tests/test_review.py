@@ -52,7 +52,8 @@ def region_plans(s, code: str) -> list[TargetPlan]:
 
 
 def principal_of(s, plan: TargetPlan) -> User:
-    return s.scalar(select(User).where(User.school_id == plan.school_id, User.role == Role.principal))
+    return s.scalar(select(User).where(User.school_id == plan.school_id, User.role == Role.principal,
+                                       User.active.is_(True)).order_by(User.id))
 
 
 def leader_of(s, plan: TargetPlan) -> User:

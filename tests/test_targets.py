@@ -149,7 +149,8 @@ def plan_of(app, status: PlanStatus, skip: int = 0) -> tuple[int, str]:
             .order_by(TargetPlan.id.desc()).offset(skip).limit(1)).first()
         assert plan is not None, f"the demo district has a {status.value} plan"
         email = db.session.scalar(select(User.email).where(User.school_id == plan.school_id,
-                                                           User.role == Role.principal))
+                                                           User.role == Role.principal, User.active.is_(True))
+                                  .order_by(User.id))
         return plan.id, email
     return in_app(app, find)
 
