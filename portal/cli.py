@@ -38,10 +38,14 @@ def seed_command():
         click.echo(f"  {what}: {count}")
 
 
+# The accounts the README lists, shown first for their role.
+README_ACCOUNTS = ("principal@", "central@", "leader.central@")
+
+
 def _print_accounts(accounts, password: str):
     shown = set()
     click.echo("Demo log-ins (password: %s):" % password)
-    for account in accounts:
+    for account in sorted(accounts, key=lambda a: not a.email.startswith(README_ACCOUNTS)):
         if account.role in shown:
             continue
         shown.add(account.role)

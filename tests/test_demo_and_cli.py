@@ -1,6 +1,7 @@
 """The demo district and the command line: flask seed, demo, create-user, import-*; config."""
 import statistics
 
+import click
 import pytest
 from sqlalchemy import func, select
 
@@ -113,3 +114,21 @@ def test_healthz_answers_503_when_the_database_is_down(monkeypatch, tmp_path):
     app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
+
+
+def test_the_demo_log_ins_printed_are_the_ones_the_readme_lists(app):
+    from portal.cli import _print_accounts
+    from portal.services.demo import DemoAccount
+
+    accounts = [DemoAccount(Role.principal, "p1234@district.example", "A", "School A"),
+                DemoAccount(Role.principal, "principal@district.example", "B", "School B"),
+                DemoAccount(Role.regional_leader, "leader.east@district.example", "C", "East"),
+                DemoAccount(Role.regional_leader, "leader.central@district.example", "D", "Central")]
+    import click.testing
+
+    @click.command()
+    def show():
+        _print_accounts(accounts, "pw")
+    output = click.testing.CliRunner().invoke(show).output
+    assert "principal@district.example" in output and "p1234@" not in output
+    assert "leader.central@district.example" in output and "leader.east@" not in output
