@@ -105,17 +105,19 @@ class Machine:
         old_state = self.state(obj)
         new_state, _ = self.transitions[(old_state, action)]
         now = _now()
-        setattr(obj, self.state_attr, new_state)
-        obj.updated_at = now
-        obj.updated_by_id = user.id
-        if before_flush is not None:
-            before_flush(obj, now)
-        db.session.add(AuditEvent(
-            entity=self.entity, entity_id=obj.id, action=action, from_state=old_state.value,
-            to_state=new_state.value, comment=comment, details=details, actor_id=user.id,
-            actor_role=user.role.value, at=now,
-        ))
         try:
+            setattr(obj, self.state_attr, new_state)
+            obj.updated_at = now
+            obj.updated_by_id = user.id
+            # before_flush may load a relationship, and that query flushes the change first: the
+            # version check can fail there as well as in the flush below.
+            if before_flush is not None:
+                before_flush(obj, now)
+            db.session.add(AuditEvent(
+                entity=self.entity, entity_id=obj.id, action=action, from_state=old_state.value,
+                to_state=new_state.value, comment=comment, details=details, actor_id=user.id,
+                actor_role=user.role.value, at=now,
+            ))
             db.session.flush()  # UPDATE ... WHERE version = <the version we read>
         except StaleDataError as exc:
             db.session.rollback()

@@ -253,6 +253,11 @@ def unplace_check_in(check_in_id: int):
     update = _board_update()
 
     def run(item: CheckIn, version: int):
+        if update is not None and update not in item.board_updates:
+            # The Board updates are read after the check-in: someone may have just taken it out.
+            db.session.refresh(item)
+            if item.version != version:
+                raise workflow.ConflictError(workflow.CHECK_IN.describe_last_change(item))
         if update is None or update not in item.board_updates:
             return {"unplace_board_update_id": "Choose a Board update this check-in is in."}
         svc.unplace(item, update, current_user, version)
