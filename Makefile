@@ -44,5 +44,31 @@ run: db
 test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The performance benchmark (docs/performance.md): wrk and PostgreSQL 15 from Debian where missing.
+.PHONY: bench
+bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then \
+		echo "Installing wrk and PostgreSQL for the benchmark"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends wrk postgresql; \
+	fi
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/report.py
+
 clean:
 	rm -rf $(VENV) instance/portal.db* .pytest_cache test-artifacts
+
+# The soak tests (docs/reliability.md): real gunicorn, PostgreSQL 15, nginx and redis, as separate
+# processes; races, kill -9 and two servers behind nginx. Installs what is missing from Debian.
+.PHONY: soak
+soak: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,soak]'
+	@missing=""; \
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql"; \
+	command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the soak tests"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	$(BIN)/pytest soak -p no:cacheprovider $(SOAK_ARGS)

@@ -21,6 +21,7 @@ def register(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(import_schools_command)
     app.cli.add_command(import_users_command)
+    app.cli.add_command(import_baselines_command)
     app.cli.add_command(bootstrap_command)
 
 
@@ -147,3 +148,19 @@ def import_users_command(path):
     _run_import("users", path)
 
 
+@click.command("import-baselines")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_baselines_command(path):
+    """Import school baselines from CSV or Excel (all rows or none)."""
+    from .services.baselines import import_baselines
+
+    with open(path, "rb") as fh:
+        report = import_baselines(fh.read(), path)
+    if report.errors:
+        click.echo(f"Nothing was imported: {len(report.errors)} problem(s).")
+        for err in report.errors[:200]:
+            click.echo(f"  row {err.row}: {err.column}: {err.message}")
+        raise SystemExit(1)
+    click.echo(f"Imported {report.rows:,} rows: {report.created:,} new baselines, {report.updated:,} updated and "
+               f"{report.unchanged:,} unchanged in {report.seconds:.1f} s.")

@@ -25,7 +25,8 @@ class PasswordForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     kind = RadioField("What the file holds",
-                      choices=[SelectChoice("schools", "Schools"), SelectChoice("users", "People (accounts)")],
+                      choices=[SelectChoice("schools", "Schools"), SelectChoice("users", "People (accounts)"),
+                               SelectChoice("baselines", "School baselines")],
                       default="schools")
     file = FileField("CSV file", validators=[
         FileRequired(message="Choose a CSV file to import."),

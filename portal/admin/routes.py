@@ -8,7 +8,7 @@ from ..access import allow
 from ..extensions import db
 from ..htmx import render
 from ..models import Office, Region, Role, User
-from ..services import imports
+from ..services import baselines, imports
 from ..services.passwords import PasswordPolicyError, check_policy
 from . import bp
 from .forms import EmptyForm, ImportForm, PasswordForm, UserForm
@@ -122,11 +122,16 @@ def imports_page():
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        report = imports.import_csv(form.kind.data, form.file.data.read())
+        if form.kind.data == "baselines":
+            report = baselines.import_baselines(form.file.data.read(), form.file.data.filename or "baselines.csv")
+        else:
+            report = imports.import_csv(form.kind.data, form.file.data.read())
         if report.ok:
-            flash(f"Imported {report.rows} rows: {report.created} new and {report.updated} updated "
-                  f"{'schools' if report.kind == 'schools' else 'accounts'}.", "success")
+            what = {"schools": "schools", "users": "accounts", "baselines": "school baselines"}[report.kind]
+            flash(f"Imported {report.rows:,} rows: {report.created:,} new and {report.updated:,} updated {what}.",
+                  "success")
             return redirect(url_for("admin.imports_page"), code=303)
     status = 422 if (report and not report.ok) or form.errors else 200
     return render_template("admin/imports.html", form=form, report=report,
-                           school_columns=imports.SCHOOL_COLUMNS, user_columns=imports.USER_COLUMNS), status
+                           school_columns=imports.SCHOOL_COLUMNS, user_columns=imports.USER_COLUMNS,
+                           baseline_columns=baselines.COLUMNS), status

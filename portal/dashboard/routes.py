@@ -4,6 +4,8 @@ CSV and Excel export. Read-only; the superintendent's office, the board and admi
 Views parse the filters, ask payloads for the (cached) rollups, and render; an htmx request gets
 the part below the filters alone."""
 from flask import abort, make_response, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..access import allow
@@ -29,9 +31,13 @@ def helpers():
 
 def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: DashboardFilter, **ctx):
     """The full page, or for htmx the part below the filters, with the canonical address of what is
-    shown pushed to the browser's history (no empty or unknown filters in shared links)."""
-    response = make_response(render(template, partial, endpoint=endpoint, endpoint_args=endpoint_args, flt=flt,
-                                    **ctx))
+    shown pushed to the browser's history (no empty or unknown filters in shared links). A part
+    already drawn (body_html) is sent as it is for htmx."""
+    if is_htmx() and "body_html" in ctx:
+        response = make_response(ctx["body_html"])
+    else:
+        response = make_response(render(template, partial, endpoint=endpoint, endpoint_args=endpoint_args,
+                                        flt=flt, **ctx))
     if is_htmx():
         response.headers["HX-Push-Url"] = url_for(endpoint, **endpoint_args, **flt.as_args(
             **({"region": ""} if endpoint != "dashboard.district" else {})))
@@ -56,12 +62,31 @@ def district_context(flt: DashboardFilter, vocab: Vocabulary) -> dict | None:
     }
 
 
+def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoint_args: dict) -> dict | None:
+    """What the district and region pages show around their body, with the body itself drawn from
+    the stored rollup (body_html): drawn again only when the rollup is recomputed."""
+    cycle = rd.current_cycle()
+    if cycle is None:
+        return None
+    filters = {"cycle": cycle.id, **flt.as_args()}
+    # The body links initiatives for the roles that may open them (_body.html).
+    linked = current_user.role in (Role.superintendent, Role.admin)
+    variant = f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
+
+    def draw() -> str:
+        ctx = district_context(flt, vocab)
+        return render_template("dashboard/_body.html", endpoint=endpoint, endpoint_args=endpoint_args, **ctx)
+    html = rd.rendered("district", filters, variant, draw, today())
+    return {"cycle": cycle, "flt": flt, "vocab": vocab, "region": vocab.region(flt.region),
+            "body_html": Markup(html)}
+
+
 @bp.route("/")
 @allow(*READERS)
 def district():
     vocab = Vocabulary.load()
     flt = DashboardFilter.from_args(request.args, vocab)
-    ctx = district_context(flt, vocab)
+    ctx = body_context(flt, vocab, "dashboard.district", {})
     if ctx is None:
         return render_template("dashboard/no_cycle.html")
     return page("dashboard/district.html", "dashboard/_body.html", "dashboard.district", {}, **ctx)
@@ -75,7 +100,7 @@ def region(code: str):
         abort(404)
     flt = DashboardFilter.from_args(request.args, vocab)
     flt.region = code
-    ctx = district_context(flt, vocab)
+    ctx = body_context(flt, vocab, "dashboard.region", {"code": code})
     if ctx is None:
         return render_template("dashboard/no_cycle.html")
     return page("dashboard/region.html", "dashboard/_body.html", "dashboard.region", {"code": code}, **ctx)

@@ -24,4 +24,4 @@ from .targets import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, Win
 from .initiatives import (  # noqa: F401,E402
     STAGE_NAMES, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MetricValue, Progress, ProgressMetric, Stage,
 )
-from .rollups import Actual, RollupCache  # noqa: F401,E402
+from .rollups import Actual, DataStamp, RollupCache  # noqa: F401,E402

@@ -40,3 +40,15 @@ class RollupCache(db.Model):
     stamp: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataStamp(db.Model):
+    """A counter the database itself moves on every change to the data the rollups read.
+
+    Triggers (migration 5e1f0c2a9b7d) add one to `n` in the same transaction as any insert, update
+    or delete on those tables, whoever makes it (the portal, an import, a console), so the stamp
+    is read in one primary-key lookup and is never newer than the data it describes.
+    """
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

@@ -71,7 +71,23 @@ def _sums(rows) -> dict:
 def aggregates(years: list[str], baseline_year: str) -> tuple[dict, dict]:
     """(results, baselines): region or 'district' x metric x group x year -> [sum of value x n, sum of n].
 
-    Baselines are taken over the same school cells that have results, so the gain compares like with like."""
+    Summed over every school's results, so kept in the shared rollup cache until the data changes."""
+    from ..services import rollup_data
+    from ..services.targets import today
+
+    stored = rollup_data.cached("public", {"years": ",".join(years), "baseline": baseline_year},
+                                lambda: _stored_sums(years, baseline_year), today())
+    return ({tuple(k): v for k, v in stored["results"]}, {tuple(k): v for k, v in stored["baselines"]})
+
+
+def _stored_sums(years: list[str], baseline_year: str) -> dict:
+    results, baselines = _aggregate_sums(years, baseline_year)
+    return {"results": [[list(k), v] for k, v in results.items()],
+            "baselines": [[list(k), v] for k, v in baselines.items()]}
+
+
+def _aggregate_sums(years: list[str], baseline_year: str) -> tuple[dict, dict]:
+    """Baselines are taken over the same school cells that have results, so the gain compares like with like."""
     results = _sums(db.session.execute(
         select(School.region_id, Actual.metric_id, Actual.group_id, Actual.year,
                func.sum(Actual.value * Actual.n_students), func.sum(Actual.n_students))

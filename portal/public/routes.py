@@ -1,9 +1,12 @@
 """The public progress page: the District Goals, where the district started, and its progress in
 aggregate, for families and the community. No log-in; aggregates only, small cells suppressed."""
 from flask import render_template
+from markupsafe import Markup
 
 from ..access import public
-from ..services.plan import goal_tables
+from ..services import rollup_data
+from ..services.plan import goal_tables, setting
+from ..services.targets import today
 from . import bp
 from .progress import district_progress
 
@@ -11,5 +14,12 @@ from .progress import district_progress
 @bp.route("/progress")
 @public
 def progress():
-    response = render_template("public/progress.html", goals=goal_tables(), **district_progress())
-    return response
+    """The content is the same for every visitor until the data changes: it is drawn once per
+    change (per process) from the stored rollup, and set into the page, whose frame (session,
+    navigation, CSRF token) is drawn per request."""
+    filters = {"years": ",".join(setting("trajectory_years", [])), "baseline": setting("baseline_year", "2021-22")}
+
+    def draw() -> str:
+        return render_template("public/_content.html", goals=goal_tables(), **district_progress())
+    content = rollup_data.rendered("public", filters, "content", draw, today())
+    return render_template("public/progress.html", content_html=Markup(content))

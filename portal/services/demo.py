@@ -7,7 +7,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
 from ..extensions import db
@@ -135,7 +135,15 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
 
     build_demo_measures(rng)
     db.session.commit()
+    refresh_statistics()
     return {"schools": len(schools), "baselines": len(baseline_rows), "users": accounts}
+
+
+def refresh_statistics() -> None:
+    """Let the database's query planner see how large the tables have grown after a bulk load
+    (SQLite keeps no statistics until asked; without them it may read a whole table for a region)."""
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
 
 
 def remove_demo() -> None:

@@ -2,12 +2,17 @@
 shares through the database.
 
 A stored rollup (RollupCache) is keyed by its name and filters and carries the fingerprint of the
-data it was computed from. The fingerprint is read in one cheap query (counts, sums of versions
-and latest change times of the tables the rollups read, the current cycle's due date and today's
-date, which decides what is overdue), so every process and server sharing the database agrees on
-whether a stored rollup is fresh. The fingerprint is read *before* the data: if the data changes
-while a rollup is being computed, the stored fingerprint is the older one and the next request
-recomputes; a stored rollup is never newer-stamped than its data.
+data it was computed from: the data stamp that the database's own triggers move in the same
+transaction as any change to the tables the rollups read (migration 5e1f0c2a9b7d), and today's
+date, which decides what is overdue. It is one primary-key lookup, whatever the district's size,
+and every process and server sharing the database agrees on whether a stored rollup is fresh.
+The fingerprint is read *before* the data: if the data changes while a rollup is being computed,
+the stored fingerprint is the older one and the next request recomputes; a stored rollup is never
+newer-stamped than its data.
+
+Each process also keeps what it last read or drew from a stored rollup (the decoded payload, a
+page's part drawn from it) under the same stamp, and uses it only while the stored rollup still
+carries the current stamp.
 """
 import hashlib
 from collections.abc import Callable
@@ -17,49 +22,35 @@ import pandas as pd
 from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
-    Actual, CheckIn, Goal, Initiative, Metric, Pillar, PlanSetting, Region, RollupCache, School, SchoolLevel,
+    Actual, CheckIn, DataStamp, Goal, Initiative, Metric, Pillar, PlanSetting, Region, RollupCache, School, SchoolLevel,
     StudentGroup, Target, TargetCycle, TargetPlan, Trajectory,
 )
 from ..models.org import utcnow
 from .checkins import current_check_ins
 
-CACHE_VERSION = "v2"  # bump when a rollup's shape or arithmetic changes
+CACHE_VERSION = "v3"  # bump when a rollup's shape or arithmetic changes
+STAMP_SCOPE = "rollups"  # the DataStamp row the triggers move
+# Rollups this process has already read back, by database and key: (stamp, payload). A stored
+# rollup is only served when its stamp is the current one, so this saves decoding it again, never
+# freshness.
+_decoded: dict[tuple[str, str], tuple[str, dict]] = {}
+_rendered: dict[tuple[str, str, str], tuple[str, str]] = {}
+DECODED_MAX = 256
 KEY_PREFIX = "dashboard/"  # every key these rollups store starts so (other features may share the table)
 
 
 # ---------------------------------------------------------------- the shared cache
 
 def fingerprint(today: date) -> str:
-    """The state of everything the dashboard rollups read, in one query."""
-    def scalar(stmt):
-        return stmt.scalar_subquery()
-
-    stmt = select(
-        scalar(select(func.count(TargetPlan.id))),
-        scalar(select(func.max(TargetPlan.updated_at))),
-        scalar(select(func.coalesce(func.sum(TargetPlan.version), 0))),
-        scalar(select(func.count(Target.id))),
-        scalar(select(func.max(Target.id))),
-        scalar(select(func.count(Actual.id))),
-        scalar(select(func.max(Actual.id))),
-        scalar(select(func.max(Actual.imported_at))),
-        scalar(select(func.count(CheckIn.id))),
-        scalar(select(func.max(CheckIn.updated_at))),
-        scalar(select(func.count(School.id))),
-        # A school moved to another region or given another grade span changes the sum.
-        scalar(select(func.coalesce(func.sum(School.region_id * 10000 + School.grade_low * 100 + School.grade_high),
-                                    0))),
-        scalar(select(func.max(TargetCycle.id))),
-        scalar(select(TargetCycle.due_on).order_by(TargetCycle.opens_on.desc(), TargetCycle.id.desc()).limit(1)),
-        scalar(select(func.coalesce(func.sum(Metric.target_value + Metric.group_gain), 0))),
-    )
-    parts = [str(v) for v in db.session.execute(stmt).one()]
-    raw = "|".join([CACHE_VERSION, today.isoformat(), *parts])
-    # Readable head for whoever looks at the table, a hash so the stamp always fits its column.
-    return f"{today.isoformat()}:{parts[0]}:{parts[3]}:{parts[5]}:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+    """The state of everything the rollups read, in one primary-key lookup: the data stamp the
+    database's triggers move on every insert, update or delete of those tables (whoever writes),
+    and today's date, which decides what is overdue."""
+    n = db.session.scalar(select(DataStamp.n).where(DataStamp.scope == STAMP_SCOPE))
+    return f"{CACHE_VERSION}:{today.isoformat()}:{n}"
 
 
 def cache_key(name: str, filters: dict) -> str:
@@ -74,10 +65,16 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date) -
     """The stored rollup when its fingerprint is current; otherwise compute, store and return it."""
     stamp = fingerprint(today)
     key = cache_key(name, filters)
-    row = db.session.get(RollupCache, key)
-    if row is not None and row.stamp == stamp:
-        return row.payload
+    if _stored_stamp(key) == stamp:
+        known = _decoded.get((_database(), key))
+        if known is not None and known[0] == stamp:
+            return known[1]
+        payload = db.session.scalar(select(RollupCache.payload).where(RollupCache.key == key,
+                                                                       RollupCache.stamp == stamp))
+        if payload is not None:
+            return _remember(key, stamp, payload)
     payload = compute()
+    row = db.session.get(RollupCache, key)
     session = db.session()
     # Storing the rollup must not expire what the request has already loaded (the user, the plan's
     # vocabulary): that would cost a query per object afterwards.
@@ -91,12 +88,47 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date) -
         else:
             row.stamp, row.payload, row.computed_at = stamp, payload, utcnow()
         session.commit()
-    except (IntegrityError, OperationalError):
-        # Another process stored the same rollup at the same moment (or the database is busy):
-        # its copy is as good as ours, and ours is still correct for this request.
+    except (IntegrityError, OperationalError, StaleDataError):
+        # Another process stored the same rollup at the same moment, or dropped the stale copy we
+        # were replacing (or the database is busy): ours is still correct for this request.
         session.rollback()
     finally:
         session.expire_on_commit = expire
+    return _remember(key, stamp, payload)
+
+
+def rendered(name: str, filters: dict, variant: str, render: Callable[[], str], today: date) -> str:
+    """A part of a page drawn from a stored rollup, drawn again only when that rollup is recomputed.
+
+    `render` draws it (and through `cached` computes and stores the rollup when needed); what it
+    returns is kept by this process under the stamp read first, and served while the stored rollup
+    still carries that stamp. `variant` tells apart what else the part depends on (the page, the
+    reader's role)."""
+    stamp = fingerprint(today)
+    key = cache_key(name, filters)
+    memo_key = (_database(), key, variant)
+    known = _rendered.get(memo_key)
+    if known is not None and known[0] == stamp and _stored_stamp(key) == stamp:
+        return known[1]
+    html = render()
+    if len(_rendered) >= DECODED_MAX:
+        _rendered.clear()
+    _rendered[memo_key] = (stamp, html)
+    return html
+
+
+def _stored_stamp(key: str) -> str | None:
+    return db.session.scalar(select(RollupCache.stamp).where(RollupCache.key == key))
+
+
+def _database() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+def _remember(key: str, stamp: str, payload: dict) -> dict:
+    if len(_decoded) >= DECODED_MAX:
+        _decoded.clear()
+    _decoded[(_database(), key)] = (stamp, payload)
     return payload
 
 

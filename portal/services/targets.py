@@ -1,9 +1,9 @@
 """Target plans: creating a cycle's plans, saving a principal's rows, submitting, reviewing,
 and the context a reviewer needs (flags, history, changes since return, peers' spread)."""
+import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-import pandas as pd
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
@@ -296,20 +296,60 @@ def changes_since_return(plan: TargetPlan, rows: list[Target], events: list[Audi
 
 
 def peer_spread(plan: TargetPlan) -> dict:
-    """Quartiles of the 2026 targets chosen by other schools of the same level in the same region."""
+    """Quartiles of the 2026 targets chosen by other schools of the same level in the same region.
+
+    Every school's targets for its region and level are a stored rollup (rollup_data.cached, kept
+    until the data changes), so a plan's form reads them once instead of every peer's rows; this
+    school's own targets are taken out of them here."""
+    from . import rollup_data
+
     school = plan.school
+    filters = {"cycle": plan.cycle_id, "region": school.region_id, "level": school.level}
+    stored = rollup_data.cached("peers", filters, lambda: _peer_targets(plan.cycle_id, school.region_id, school.level),
+                                today())
+    own = {(m, g): v for m, g, v in db.session.execute(
+        select(Target.metric_id, Target.group_id, Target.target_2026)
+        .where(Target.plan_id == plan.id, Target.target_2026.is_not(None)))}
+    out = {}
+    for metric_id, group_id, values in stored["cells"]:
+        mine = own.get((metric_id, group_id))
+        if mine is not None:
+            values = list(values)
+            at = bisect.bisect_left(values, mine)
+            if at < len(values) and values[at] == mine:
+                del values[at]
+        if values:
+            out[(metric_id, group_id)] = {"q1": _round1(_quantile(values, 0.25)),
+                                          "median": _round1(_quantile(values, 0.5)),
+                                          "q3": _round1(_quantile(values, 0.75)), "n": len(values)}
+    return out
+
+
+def _peer_targets(cycle_id: int, region_id: int, level: str) -> dict:
+    """Every 2026 target set by the region's schools of one level, sorted, by metric and group."""
     stmt = (select(Target.metric_id, Target.group_id, Target.target_2026)
             .join(TargetPlan, Target.plan_id == TargetPlan.id).join(School, TargetPlan.school_id == School.id)
-            .where(TargetPlan.cycle_id == plan.cycle_id, School.region_id == school.region_id,
-                   School.level == school.level, School.id != school.id, Target.target_2026.is_not(None)))
-    frame = pd.DataFrame(db.session.execute(stmt).all(), columns=["metric_id", "group_id", "target"])
-    if frame.empty:
-        return {}
-    grouped = frame.groupby(["metric_id", "group_id"])["target"]
-    stats = grouped.quantile([0.25, 0.5, 0.75]).unstack()
-    counts = grouped.count()
-    return {key: {"q1": round(row[0.25], 1), "median": round(row[0.5], 1), "q3": round(row[0.75], 1),
-                  "n": int(counts[key])} for key, row in stats.iterrows()}
+            .where(TargetPlan.cycle_id == cycle_id, School.region_id == region_id, School.level == level,
+                   Target.target_2026.is_not(None)))
+    cells: dict = {}
+    for metric_id, group_id, value in db.session.execute(stmt):
+        cells.setdefault((metric_id, group_id), []).append(value)
+    return {"cells": [[m, g, sorted(v)] for (m, g), v in sorted(cells.items())]}
+
+
+def _round1(value: float) -> float:
+    """To one decimal as numpy rounds (half to even on value x 10), as the figures always were."""
+    return round(value * 10) / 10
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """The q-quantile of sorted values by linear interpolation (pandas' and numpy's default)."""
+    pos = (len(values) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(values) - 1)
+    a, b, t = values[low], values[high], pos - low
+    # numpy's lerp: from the nearer end, so the result rounds as pandas' quantile did
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def school_history(school_id: int) -> dict:
