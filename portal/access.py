@@ -6,6 +6,8 @@ Record-level scope (own school, own region, own office) lives in the get_*_or_40
 and scoped queries below, so views never repeat the checks.
 """
 from dataclasses import dataclass
+from datetime import datetime, timezone
+
 from flask import abort, current_app, request
 from flask_login import current_user
 
@@ -66,12 +68,27 @@ def enforce():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if current_user.role not in rule.roles:
-        current_app.logger.warning(
-            "access denied: user=%s role=%s endpoint=%s path=%s",
-            current_user.email, current_user.role.value, request.endpoint, request.path,
-        )
+        log_denied(403, "role")
         abort(403)
     return None
+
+
+def log_denied(status: int, reason: str) -> None:
+    """Who asked for what, when, and why they were refused: for the security log."""
+    who = current_user.email if current_user.is_authenticated else "anonymous"
+    role = current_user.role.value if current_user.is_authenticated else "-"
+    current_app.logger.warning(
+        "access denied: user=%s role=%s endpoint=%s method=%s path=%s status=%s reason=%s at=%s",
+        who, role, request.endpoint, request.method, request.path, status, reason,
+        datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def deny(status: int = 404, reason: str = "outside the person's scope"):
+    """Refuse a record that exists but is outside the person's reach, and log it. 404 hides that
+    the record exists; 403 is for records the person may read but not change."""
+    log_denied(status, reason)
+    abort(status)
 
 
 def scoped_to_school(user, school) -> bool:
@@ -90,6 +107,8 @@ def get_school_or_404(school_id: int, user):
     from .models import School
 
     school = db.session.get(School, school_id)
-    if school is None or not scoped_to_school(user, school):
+    if school is None:
         abort(404)
+    if not scoped_to_school(user, school):
+        deny(404, "another school")
     return school

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..access import deny
 from ..extensions import db
 from ..models import AuditEvent, BoardUpdate, BoardUpdateKind, CheckIn, Initiative, Role, Stage
 from ..models.initiatives import board_update_check_in
@@ -61,8 +62,10 @@ def visible_updates(user) -> list[dict]:
 def update_or_404(update_id: int, user) -> BoardUpdate:
     """A draft is the superintendent's office's work in progress: others get 404, as if absent."""
     update = db.session.get(BoardUpdate, update_id)
-    if update is None or (not update.published and not can_edit(user)):
+    if update is None:
         abort(404)
+    if not update.published and not can_edit(user):
+        deny(404, "a Board update not yet published")
     return update
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import workflow
+from ..access import deny
 from ..extensions import db
 from ..models import AuditEvent, BoardUpdate, CheckIn, Initiative, Office, Pillar, Priority, Role, Stage
 from ..models.initiatives import board_update_check_in
@@ -35,7 +36,7 @@ def check_in_or_404(check_in_id: int) -> CheckIn:
 def editable_or_403(user, initiative: Initiative) -> None:
     """An office keeps its own action plans; another office's answer 403, never a silent no-op."""
     if not svc.can_edit_initiative(user, initiative):
-        abort(403)
+        deny(403, "another office's action plan")
 
 
 def draft_updates() -> list[BoardUpdate]:

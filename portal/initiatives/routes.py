@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import workflow
 from ..access import allow
+from ..auth.routes import safe_next
 from ..extensions import db
 from ..htmx import is_htmx, render
 from ..models import STAGE_NAMES, BoardUpdate, Office, Pillar, Priority, ProgressMetric, Role
@@ -36,8 +37,8 @@ def posted_version() -> int | None:
 # ---------------------------------------------------------------- the cycle board
 
 def safe_back() -> str:
-    back = request.form.get("back", "")
-    return back if back.startswith("/cycle") and "//" not in back else url_for("initiatives.cycle")
+    back = safe_next(request.form.get("back", ""))
+    return back if back and back.startswith("/cycle") and "//" not in back else url_for("initiatives.cycle")
 
 
 def _act(draft: BoardUpdate | None):

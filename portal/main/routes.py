@@ -5,7 +5,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from ..access import allow, get_school_or_404, public
+from ..access import allow, deny, get_school_or_404, public
 from ..extensions import db
 from ..htmx import render
 from ..models import LEVELS, BoardUpdate, Goal, Initiative, Notice, Stage, Pillar, Priority, Region, Role, School, TargetCycle, TargetPlan, User
@@ -78,8 +78,10 @@ def home():
 @allow()
 def dismiss_notice(notice_id: int):
     notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.user_id != current_user.id:
+    if notice is None:
         abort(404)
+    if notice.user_id != current_user.id:
+        deny(404, "another person's notice")
     notice.dismissed_at = datetime.now(timezone.utc).replace(tzinfo=None)
     db.session.commit()
     return redirect(url_for("main.home"), code=303)

@@ -6,7 +6,7 @@ from datetime import datetime, time
 from flask import abort
 from sqlalchemy import Select, and_, case, false, func, or_, select
 
-from ..access import scoped_to_school
+from ..access import deny, scoped_to_school
 from ..extensions import db
 from ..models import LEVELS, Notice, PlanStatus, Region, Role, School, TargetCycle, TargetPlan, User
 from ..services import targets as svc
@@ -28,8 +28,10 @@ def current_cycle() -> TargetCycle | None:
 def plan_or_404(plan_id: int, user) -> TargetPlan:
     """A plan the reviewer may see: any for district roles, their region's for a regional leader."""
     plan = db.session.get(TargetPlan, plan_id)
-    if plan is None or not scoped_to_school(user, plan.school):
+    if plan is None:
         abort(404)
+    if not scoped_to_school(user, plan.school):
+        deny(404, "another region's plan")
     return plan
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import case, func, or_, select
 
 from .. import workflow
 from ..access import allow
+from ..auth.routes import safe_next
 from ..extensions import db
 from ..htmx import is_htmx, render
 from ..models import LEVELS, PlanStatus, Region, Role, School, TargetPlan
@@ -110,8 +111,8 @@ def queue_export(fmt: str):
 
 def safe_back() -> str:
     """Where to go after a POST from the queue: the queue URL it was sent from, filters and all."""
-    back = request.form.get("back", "")
-    return back if back.startswith("/review/") else url_for("review.queue")
+    back = safe_next(request.form.get("back", ""))
+    return back if back and back.startswith("/review/") else url_for("review.queue")
 
 
 def _row(plan: TargetPlan, status: int = 200, message: str = "", error: str = ""):

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import workflow
-from ..access import allow
+from ..access import allow, deny
 from ..extensions import db
 from ..htmx import is_htmx, render
 from ..models import Role
@@ -106,7 +106,7 @@ def measure(code: str):
 def add_value(code: str):
     measure = _measure_or_404(code)
     if not sc.can_enter(current_user, measure):
-        abort(403)
+        deny(403, "another office's measure")
     clean, errors, outcome = sc.save_value(measure, request.form, current_user)
     if errors:
         db.session.rollback()
@@ -124,7 +124,7 @@ def add_value(code: str):
 def set_feed(code: str):
     measure = _measure_or_404(code)
     if not sc.can_enter(current_user, measure):
-        abort(403)
+        deny(403, "another office's measure")
     problem = sc.set_feed(measure, request.form.get("feed", ""), current_user)
     if problem:
         db.session.rollback()

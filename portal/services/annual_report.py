@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import workflow
+from ..access import deny
 from ..extensions import db
 from ..models import (
     Actual, AuditEvent, Baseline, BoardMeeting, BoardUpdate, CheckIn, Goal, Initiative, PlanSetting, Priority, Role,
@@ -48,8 +49,10 @@ def annual_reports(user) -> list[BoardUpdate]:
 def report_or_404(update_id: int, user) -> BoardUpdate:
     """A draft is the superintendent's office's work in progress: others get 404, as if absent."""
     update = db.session.get(BoardUpdate, update_id)
-    if update is None or update.kind_code != KIND or (not update.published and not can_edit(user)):
+    if update is None or update.kind_code != KIND:
         abort(404)
+    if not update.published and not can_edit(user):
+        deny(404, "an annual report not yet published")
     return update
 
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import workflow
-from ..access import allow
+from ..access import allow, deny
 from ..charts import path_chart
 from ..extensions import db
 from ..models import PlanStatus, Role, Target, TargetCycle, TargetPlan
@@ -18,8 +18,10 @@ FIELDS = ("target_2026", "trajectory", "year_target", "rationale")
 
 def own_plan_or_404(plan_id: int) -> TargetPlan:
     plan = db.session.get(TargetPlan, plan_id)
-    if plan is None or plan.school_id != current_user.school_id:
+    if plan is None:
         abort(404)
+    if plan.school_id != current_user.school_id:
+        deny(404, "another school's plan")
     return plan
 
 
