@@ -50,6 +50,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 5 minutes"),
+        # How many reverse proxies (nginx) stand in front of the app. Behind one, the client's
+        # address comes from its X-Forwarded-For, so throttling and the logs see the person, not
+        # nginx. Leave at 0 when the app is reached directly: the header could then be forged.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # htmx: served from portal/static by default; HTMX_CDN=1 uses the pinned CDN copy.
         "HTMX_CDN": _bool("HTMX_CDN", False),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "ready4world"),

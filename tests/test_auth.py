@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Role, User
-from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS, csrf_from
+from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS, Actions, csrf_from
 
 
 def test_a_principal_logs_in_and_lands_on_their_home_page(auth):
@@ -142,3 +142,41 @@ def test_error_pages_are_friendly(login_as, client):
     assert missing.status_code == 404 and "We could not find that page" in missing.get_data(as_text=True)
     forbidden = client.get("/admin/users")
     assert forbidden.status_code == 403 and "You do not have access" in forbidden.get_data(as_text=True)
+
+
+def _app_behind_nginx(database_url, hops: int):
+    from portal import create_app
+    return create_app({
+        "PORTAL_ENV": "testing", "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url, "SESSION_COOKIE_SECURE": False,
+        "TRUSTED_PROXIES": hops,
+    })
+
+
+def test_behind_nginx_each_person_is_throttled_by_their_own_address(database_url, caplog):
+    """nginx forwards every request from its own address: with TRUSTED_PROXIES=1 the portal reads
+    the person's address from X-Forwarded-For, so one person guessing does not lock out everyone."""
+    app = _app_behind_nginx(database_url, hops=1)
+    email = ROLE_EMAILS[Role.superintendent]
+    guesser = Actions(app.test_client())
+    with caplog.at_level(logging.WARNING, logger="portal"):
+        for _ in range(5):
+            guesser.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.5"
+            assert guesser.login(email, password="wrong-password").status_code == 200
+        assert guesser.login(email, password="wrong-password").status_code == 429
+    assert any("failed log-in" in r.getMessage() and "ip=203.0.113.5" in r.getMessage() for r in caplog.records)
+
+    colleague = Actions(app.test_client())
+    colleague.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    assert colleague.login(email).status_code == 303
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_escape_the_throttle(database_url):
+    app = _app_behind_nginx(database_url, hops=0)
+    email = ROLE_EMAILS[Role.superintendent]
+    guesser = Actions(app.test_client())
+    for attempt in range(5):
+        guesser.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{attempt}"
+        assert guesser.login(email, password="wrong-password").status_code == 200
+    guesser.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.99"
+    assert guesser.login(email, password="wrong-password").status_code == 429
