@@ -166,7 +166,10 @@ def submit(plan_id: int):
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
     if problems:
         context = context_for(plan)
-        context["submit_problems"] = problems
+        field = "year_target" if plan.cycle.kind.value == "annual" else "target_2026"
+        context["submit_problems"] = [(message, f"{field}-{row.id}")
+                                      for row, message in svc.completeness_problems(plan)] or \
+            [(message, None) for message in problems]
         return render_template("targets/plan.html", **context), 422
     flash("Your targets are submitted to your regional office for review. They are locked while under review.",
           "success")

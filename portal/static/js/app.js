@@ -33,9 +33,97 @@
     showAlert("The portal could not be reached. Check your connection and try again.");
   });
 
-  // Put keyboard focus on an error summary when a page arrives with one.
+  function focusOn(element) {
+    if (!element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "-1"); }
+    element.focus();
+  }
+
+  // A table wider than its column scrolls; keyboard users must be able to reach and scroll it too.
+  function markScrollingTables(root) {
+    (root || document).querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        var caption = wrap.querySelector("caption");
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", (caption ? caption.textContent.trim() : "Table") + " (scrolls sideways)");
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  // An autosaved target row comes back with its errors; mark the fields they belong to.
+  function markInvalidFields(swapped) {
+    var row = swapped && swapped.closest ? swapped.closest(".target-row") : null;
+    if (!row) { return; }
+    row.querySelectorAll("input[id], select[id], textarea[id]").forEach(function (field) {
+      var invalid = !!document.getElementById("err-" + field.id);
+      if (invalid) { field.setAttribute("aria-invalid", "true"); } else { field.removeAttribute("aria-invalid"); }
+      var wrapper = field.closest(".field");
+      if (wrapper) { wrapper.classList.toggle("field--error", invalid); }
+    });
+  }
+
+  // After a swap, focus goes where the server marked it (the status of what just happened), or to
+  // an error summary. Otherwise it stays where the person was, e.g. typing in a filter.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    markInvalidFields(event.detail.elt);
+    markScrollingTables();
+    var marked = document.querySelector("[data-swap-focus]");
+    if (marked) {
+      marked.removeAttribute("data-swap-focus");
+      focusOn(marked);
+      return;
+    }
+    var summary = event.detail.elt && event.detail.elt.querySelector ? event.detail.elt.querySelector(".error-summary") : null;
+    if (summary) { focusOn(summary); }
+  });
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(function () { markScrollingTables(); }, 150);
+  });
+
+  // On narrow screens the navigation folds behind a menu button; Escape closes it again.
+  function setUpMenu() {
+    var toggle = document.querySelector(".nav-toggle");
+    var nav = toggle ? document.getElementById(toggle.getAttribute("aria-controls")) : null;
+    if (!nav) { return; }
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      toggle.setAttribute("aria-expanded", toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
+    });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true" &&
+          window.getComputedStyle(toggle).display !== "none") {
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+
+  // A link in an error summary takes the person into the field itself, not just to it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest(".error-summary a[href^='#']") : null;
+    var field = link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+    if (!field) { return; }
+    var details = field.closest("details");
+    if (details) { details.open = true; }
+    event.preventDefault();
+    field.scrollIntoView({block: "center"});
+    field.focus();
+  });
+
+  // A page arrives with an error summary: focus it. With only a message about what just happened
+  // (saved, submitted, approved): start there, so it is read first.
   document.addEventListener("DOMContentLoaded", function () {
+    setUpMenu();
+    markScrollingTables();
     var summary = document.querySelector(".error-summary");
-    if (summary) { summary.focus(); }
+    var flashes = document.querySelector(".flashes");
+    if (summary) { summary.focus(); } else if (flashes) { focusOn(flashes); }
   });
 })();

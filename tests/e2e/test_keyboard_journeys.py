@@ -1,0 +1,217 @@
+"""Keyboard-only journeys in Chromium, under the portal's real CSP: a principal fills and submits
+the school's targets; the regional leader approves that plan in place and returns another with
+feedback; the Division of Instruction takes a check-in through stage 1 and the superintendent's
+office accepts its data on the cycle board. Only Tab, Shift+Tab, Enter, Space, Escape and typing:
+every control is reached and used that way, focus is always visible, focus goes somewhere sensible
+after an htmx swap, and what changes in place is in a live region."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.extensions import db
+from portal.models import CheckIn, PlanStatus, Role, Stage, TargetPlan
+from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
+from tests.e2e import arrange
+
+MAX_TABS = 400
+
+FOCUSED = r"""() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) { return null; }
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  return {id: el.id, tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || '').replace(/\s+/g, ' ').trim().slice(0, 120),
+          label: el.getAttribute('aria-label') || '', focusVisible: el.matches(':focus-visible'),
+          ring: outline || (style.boxShadow && style.boxShadow !== 'none')};
+}"""
+
+
+def focused(page) -> dict | None:
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page, *, id: str | None = None, text: str | re.Pattern | None = None, back: bool = False) -> dict:
+    """Press Tab (or Shift+Tab) until the focused control has this id or this text, checking on
+    the way that every control focused shows a visible focus ring."""
+    seen = []
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        now = focused(page)
+        seen.append(now)
+        if now is None:
+            continue
+        assert now["ring"], f"focus is not visible on {now}"
+        if id is not None and now["id"] == id:
+            return now
+        if text is not None:
+            shown = (now["text"] + " " + now["label"]).strip()
+            if (text.search(shown) if isinstance(text, re.Pattern) else text in shown):
+                return now
+    raise AssertionError(f"could not reach {id or text} with the keyboard; focused on the way: {seen[:40]}")
+
+
+def log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    tab_to(page, id="email")
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "password"
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(base + "/home")
+
+
+def follow_link(page, text, navigates: bool = True) -> None:
+    """Tab to a link or button and press Enter: a new page loads, or (htmx) part of this one changes."""
+    tab_to(page, text=text)
+    if navigates:
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        page.keyboard.press("Enter")
+
+
+@pytest.fixture(scope="module")
+def plans(app):
+    """Two of Local District Central's unsubmitted plans: one its principal fills and submits by
+    keyboard, one already submitted for the leader to return."""
+    with app.app_context():
+        first, second = arrange.unsubmitted_plan_ids(2)
+        arrange.fill_and_submit(db.session.get(TargetPlan, second))
+        facts = arrange.plan_facts(first), arrange.plan_facts(second)
+        db.session.remove()
+    return facts
+
+
+def test_a_principal_fills_and_submits_targets_by_keyboard(app, browser, live_server, plans, screenshot):
+    mine, _ = plans
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, live_server, mine["principal"])
+    follow_link(page, "Work on your targets")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(mine["school"])
+
+    for row_id, value in mine["rows"]:
+        tab_to(page, id=f"target_2026-{row_id}")
+        page.keyboard.type(str(value))
+        page.keyboard.press("Tab")
+        assert focused(page)["id"] == f"trajectory-{row_id}"
+        page.keyboard.type("Linear")  # a closed select takes the option its first letters name
+        feedback = page.locator(f"#fb-{row_id}")
+        expect(feedback).to_contain_text("Saved at")
+        # The saved state is announced where it changed, and focus stays where the principal is.
+        expect(feedback).to_have_attribute("aria-live", "polite")
+        assert focused(page)["id"] == f"trajectory-{row_id}"
+    screenshot(page, "keyboard-1-principal-filled")
+
+    follow_link(page, "Submit for review")
+    expect(page.locator(".flash--success")).to_contain_text("submitted to your regional office")
+    expect(page.locator(".flashes")).to_be_focused()
+    expect(page.locator(".flashes")).to_have_attribute("role", "status")
+    with app.app_context():
+        assert db.session.get(TargetPlan, mine["id"]).status == PlanStatus.submitted
+        db.session.remove()
+
+
+def test_a_regional_leader_approves_one_plan_and_returns_another_by_keyboard(app, browser, live_server, plans,
+                                                                             screenshot):
+    mine, other = plans
+    with app.app_context():
+        if db.session.get(TargetPlan, mine["id"]).status != PlanStatus.submitted:
+            arrange.fill_and_submit(db.session.get(TargetPlan, mine["id"]))
+        db.session.remove()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, live_server, ROLE_EMAILS[Role.regional_leader])
+    follow_link(page, "Target plans")
+
+    # Narrow the queue to the school by typing; the results change in place, focus stays put.
+    tab_to(page, id="q")
+    page.keyboard.type(mine["code"])
+    expect(page.locator("#queue-results .result-count")).to_contain_text("1 plan matches")
+    expect(page.locator("#queue-results")).to_have_attribute("aria-live", "polite")
+    assert focused(page)["id"] == "q"
+
+    # Approve in place: the row is replaced, focus moves to what happened, and it is announced.
+    follow_link(page, f"Approve {mine['school']}", navigates=False)
+    status = page.locator(f"#plan-{mine['id']} [role=status]")
+    expect(status).to_contain_text("Approved")
+    expect(status).to_be_focused()
+    assert focused(page)["ring"]
+    screenshot(page, "keyboard-2-leader-approved-in-place")
+
+    # Open the other plan and return it; first without saying why.
+    tab_to(page, id="q", back=True)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(other["code"])
+    expect(page.locator("#queue-results .result-count")).to_contain_text("1 plan matches")
+    follow_link(page, other["school"])
+    expect(page.get_by_role("heading", level=1)).to_contain_text(other["school"])
+    follow_link(page, "Return for revision")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    follow_link(page, "Say what needs to change", navigates=False)
+    assert focused(page)["id"] == "return-comment"
+    expect(page.locator("#return-comment")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#return-comment")).to_have_attribute("aria-describedby", re.compile("return-comment-error"))
+    page.keyboard.type("Raise the English Learners' target to the plan's pace.")
+    follow_link(page, "Return for revision")
+    expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.locator(".flashes")).to_be_focused()
+    screenshot(page, "keyboard-3-leader-returned")
+
+    with app.app_context():
+        assert db.session.get(TargetPlan, mine["id"]).status == PlanStatus.approved
+        assert db.session.get(TargetPlan, other["id"]).status == PlanStatus.returned
+        db.session.remove()
+
+
+def test_a_check_in_moves_through_the_cycle_by_keyboard(app, browser, live_server, screenshot):
+    with app.app_context():
+        record = arrange.action_plan("Keyboard Reading Tutors")
+        db.session.remove()
+    office = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(office, live_server, ROLE_EMAILS[Role.central_office])
+    follow_link(office, record["name"])
+    expect(office.get_by_role("heading", level=1)).to_contain_text(record["name"])
+    follow_link(office, record["period"])
+    expect(office.get_by_role("heading", level=1)).to_contain_text(f"{record['period']} check-in")
+
+    # Stage 1: the office enters the figures and the status, and saves.
+    tab_to(office, id=f"value-{record['metric_id']}-0")
+    office.keyboard.type("512")
+    tab_to(office, id="status")
+    office.keyboard.type("On track")
+    tab_to(office, id="narrative")
+    office.keyboard.type("Tutors are in every grade 3 classroom.")
+    follow_link(office, re.compile(r"^Save$"))
+    expect(office.locator(".flash--success")).to_be_visible()
+    expect(office.locator(".flashes")).to_be_focused()
+
+    # ...records the strategy sharing session (a date typed into the date field's parts)...
+    tab_to(office, id="sharing_date")
+    office.keyboard.type("05022031")
+    tab_to(office, id="sharing_attendees")
+    office.keyboard.type("Division of Instruction; Strategy office")
+    follow_link(office, "Record the sharing session")
+    expect(office.locator(".flash--success")).to_be_visible()
+
+    # ...and submits the platform update: stage 2.
+    follow_link(office, "Submit the platform update")
+    expect(office.locator(".flash--success")).to_be_visible()
+    expect(office.locator("[aria-current=step]")).to_contain_text("Platform Progress Update")
+    screenshot(office, "keyboard-4-office-submitted")
+
+    # The superintendent's office accepts the data on the cycle board, in place.
+    supt = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(supt, live_server, ROLE_EMAILS[Role.superintendent])
+    follow_link(supt, "Progress cycle")
+    follow_link(supt, f"Accept the data of {record['name']}", navigates=False)
+    card = supt.locator(f"#check-in-{record['check_in_id']}")
+    expect(supt.locator("#stage-3-cards").locator(f"#check-in-{record['check_in_id']}")).to_be_visible()
+    expect(card.locator(".cycle-card__message")).to_be_focused()
+    expect(supt.locator("#cycle-status")).to_contain_text(f"Accepted the data of {record['name']}")
+    expect(supt.locator("#cycle-status")).to_have_attribute("role", "status")
+    screenshot(supt, "keyboard-5-supt-accepted-in-place")
+    with app.app_context():
+        assert db.session.get(CheckIn, record["check_in_id"]).stage == Stage.superintendent
+        db.session.remove()
