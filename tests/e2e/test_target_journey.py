@@ -96,3 +96,48 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
     with app.app_context():
         assert db.session.get(TargetPlan, plan_id).status == PlanStatus.approved
         db.session.remove()
+
+
+def test_two_rows_typed_in_quick_succession_both_save_on_a_slow_server(app, browser, live_server, monkeypatch):
+    """A principal on a busy deadline day types one row and moves straight on to the next while the
+    server is still answering the first. The second save must wait for the first and carry the
+    plan's new version, not be refused as if someone else had edited the plan."""
+    import time
+
+    with app.app_context():
+        plan = db.session.scalars(
+            select(TargetPlan).join(TargetCycle).join(School).join(Region)
+            .where(TargetPlan.status.in_([PlanStatus.not_started, PlanStatus.draft]), Region.code == "S",
+                   TargetCycle.kind == "trajectory")
+            .order_by(TargetPlan.id)).first()
+        email = db.session.scalar(select(User.email).where(User.school_id == plan.school_id,
+                                                           User.role == Role.principal, User.active.is_(True))
+                                  .order_by(User.id))
+        (first_id, first_value), (second_id, second_value) = [
+            (r.id, plan_target(r.metric, r.baseline_value, r.group.targeted))
+            for r in svc.load_plan_rows(plan) if svc.required(r)][:2]
+        plan_id = plan.id
+        db.session.remove()
+
+    real_save = svc.save_row
+
+    def slow_save(*args, **kwargs):
+        time.sleep(0.6)  # a busy server: the next row's save is sent before this one answers
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(svc, "save_row", slow_save)
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, live_server, email)
+    page.goto(f"{live_server}/targets/plans/{plan_id}")
+    page.locator(f"#target_2026-{first_id}").fill(str(first_value))
+    page.locator(f"#target_2026-{first_id}").dispatch_event("change")
+    page.locator(f"#target_2026-{second_id}").fill(str(second_value))
+    page.locator(f"#target_2026-{second_id}").dispatch_event("change")
+
+    expect(page.locator(f"#fb-{first_id}")).to_contain_text("Saved at")
+    expect(page.locator(f"#fb-{second_id}")).to_contain_text("Saved at")
+    expect(page.get_by_text("Not saved")).to_have_count(0)
+    with app.app_context():
+        saved = {t.id: t.target_2026 for t in svc.load_plan_rows(db.session.get(TargetPlan, plan_id))}
+        assert saved[first_id] == first_value and saved[second_id] == second_value
+        db.session.remove()
