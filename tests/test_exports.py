@@ -29,3 +29,13 @@ def test_a_csv_export_reads_back_with_neutralised_cells():
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["School", "Value"]
     assert all(not r[0].startswith(("=", "+", "-", "@")) for r in rows[1:])
+
+
+def test_a_rationale_pasted_with_control_characters_still_exports_to_excel():
+    """Text pasted from a word processor can carry a vertical tab or a form feed, which a workbook
+    cannot hold: the Excel copy drops them, keeps the words, and the CSV keeps the text as typed."""
+    typed = "Line one\x0bline two\x0c and \x01more"
+    book = load_workbook(io.BytesIO(to_xlsx(["School", "Rationale"], [["Dorsey High", typed]])))
+    assert book.active["B2"].value == "Line oneline two and more"
+    rows = list(csv.reader(io.StringIO(to_csv(["School", "Rationale"], [["Dorsey High", typed]]).decode())))
+    assert rows[1][1] == typed

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -41,7 +42,10 @@ def to_xlsx(columns: list[str], rows, sheet: str = "Data") -> bytes:
     for cell in worksheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        worksheet.append([safe_cell(v) for v in row])
+        # Control characters (a vertical tab pasted from a word processor) cannot be stored in a
+        # workbook at all: they are dropped from the Excel copy; the CSV keeps the text as typed.
+        worksheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+                          for v in map(safe_cell, row)])
         for cell in worksheet[worksheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text is text: never a formula
