@@ -4,7 +4,7 @@ docs/performance.md.
 
     .venv/bin/python bench/run.py [--scales 1,10] [--dbs sqlite,postgresql] [--duration 6]
 
-Every server listens on 127.0.0.1 (ports 8100-8199); the PostgreSQL cluster on 55500. Everything it
+Every server listens on 127.0.0.1 (ports 8100-8199); the PostgreSQL cluster on 25500. Everything it
 starts is stopped on the way out, whatever happens.
 """
 import argparse
@@ -31,7 +31,7 @@ from pages import ACCOUNTS, pages, reset_approvals, targets  # noqa: E402
 
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 PGBIN = "/usr/lib/postgresql/15/bin"
-PGPORT = 55500
+PGPORT = 25500
 SCHOOLS = 1200  # the district's scale (1x)
 BASELINE_ROWS = 100_000
 CONNECTIONS = 16

@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent
 PASSWORD = os.environ.get("DEMO_PASSWORD", "ready4world")
 SECRET_KEY = secrets.token_hex(32)
 PGBIN = Path("/usr/lib/postgresql/15/bin")
-PG_PORT = 55600
+PG_PORT = 25600  # below the kernel's ephemeral range (32768-60999): no outgoing connection can hold it
 REDIS_PORT = 6390
 NGINX_PORT = 8280
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"')
@@ -60,7 +60,7 @@ def tail(log: Path | None, lines: int = 40) -> str:
 # ---------------------------------------------------------------- PostgreSQL
 
 class Postgres:
-    """A throwaway cluster on 127.0.0.1:55600, owned by the postgres account when run as root."""
+    """A throwaway cluster on 127.0.0.1:25600, owned by the postgres account when run as root."""
 
     def __init__(self, port: int = PG_PORT):
         # Not under pytest's private temporary folder: the postgres account must reach it. CI names
