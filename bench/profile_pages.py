@@ -79,7 +79,7 @@ def main():
         for _ in range(args.n):
             call(page)
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("SHOW_ALL"))))
         return
     for page in chosen:
         status = call(page).status_code  # warm (first compute of a stored rollup, caches)

@@ -174,6 +174,7 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .navigation import nav_for
+    from .urls import id_url
 
     @app.context_processor
     def inject():
@@ -182,6 +183,8 @@ def register_template_helpers(app: Flask) -> None:
         return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [], "PlanStatus": PlanStatus,
                 "Stage": Stage,
                 "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"]}
+
+    app.add_template_global(id_url)
 
     @app.template_filter("num")
     def num(value, digits: int = 1):

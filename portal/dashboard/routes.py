@@ -62,6 +62,19 @@ def district_context(flt: DashboardFilter, vocab: Vocabulary) -> dict | None:
     }
 
 
+def export_context(flt: DashboardFilter, vocab: Vocabulary, table: str) -> dict | None:
+    """What a district table's export reads: the stored rollup and the names it shows, without the
+    charts and cards the page draws around it."""
+    cycle = rd.current_cycle()
+    if cycle is None:
+        return None
+    ctx = {"cycle": cycle, "flt": flt, "vocab": vocab, "payload": payloads.district(cycle, flt, vocab, today()),
+           "trajectory_names": rd.trajectory_names()}
+    if table == "initiatives":
+        ctx["grid"] = rd.initiative_grid()
+    return ctx
+
+
 def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoint_args: dict) -> dict | None:
     """What the district and region pages show around their body, with the body itself drawn from
     the stored rollup (body_html): drawn again only when the rollup is recomputed."""
@@ -157,7 +170,7 @@ def export():
     else:
         if name == "schools" and not flt.region:
             abort(404)
-        ctx = district_context(flt, vocab)
+        ctx = export_context(flt, vocab, name)
         stem = "-".join(["dashboard", name, *flt.as_args().values()])
         builder = tables.DISTRICT_TABLES[name]
     if ctx is None:

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import defer
 
 from ..access import allow, deny, get_school_or_404, public
 from ..extensions import db
@@ -37,17 +38,14 @@ def index():
 @bp.route("/home")
 @allow()
 def home():
-    counts = {
-        "goals": db.session.scalar(select(func.count(Goal.id))),
-        "pillars": db.session.scalar(select(func.count(Pillar.id))),
-        "priorities": db.session.scalar(select(func.count(Priority.id))),
-    }
-    context = {"counts": counts}
+    goals, pillars, priorities = db.session.execute(select(
+        select(func.count(Goal.id)).scalar_subquery(), select(func.count(Pillar.id)).scalar_subquery(),
+        select(func.count(Priority.id)).scalar_subquery())).one()
+    context = {"counts": {"goals": goals, "pillars": pillars, "priorities": priorities}}
     role = current_user.role
     if role in {Role.regional_leader, Role.superintendent, Role.admin, Role.board}:
-        stmt = visible_schools(current_user)
-        context["school_count"] = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        context["by_level"] = _levels(stmt)
+        context["by_level"] = _levels(visible_schools(current_user))
+        context["school_count"] = sum(context["by_level"].values())
     if role == Role.admin:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
     if role == Role.regional_leader:
@@ -61,7 +59,7 @@ def home():
         context.update(cycle_summary(current_user))
     if role in {Role.board, Role.superintendent, Role.admin, Role.central_office}:
         context["latest_update"] = db.session.scalar(
-            select(BoardUpdate).where(BoardUpdate.published_at.is_not(None))
+            select(BoardUpdate).options(defer(BoardUpdate.snapshot)).where(BoardUpdate.published_at.is_not(None))
             .order_by(BoardUpdate.meeting_date.desc()).limit(1))
     if role == Role.principal and current_user.school_id:
         context["plan"] = db.session.scalar(
@@ -103,8 +101,9 @@ def cycle_summary(user) -> dict:
 
 
 def _levels(stmt) -> dict:
-    sub = stmt.subquery()
-    return dict(db.session.execute(select(sub.c.level, func.count()).group_by(sub.c.level)).all())
+    """Schools the statement lists, counted by level (its WHERE clause, one grouped query)."""
+    return dict(db.session.execute(stmt.with_only_columns(School.level, func.count(School.id))
+                                   .group_by(School.level)).all())
 
 
 @bp.route("/schools")

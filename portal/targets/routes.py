@@ -39,7 +39,8 @@ def expected_version() -> int | None:
 
 def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None = None):
     rows = svc.load_plan_rows(plan)
-    shares = {code: t.shares for code, t in svc.trajectories().items()}
+    trajectories = svc.trajectories()
+    shares = {code: t.shares for code, t in trajectories.items()}
     history = svc.school_history(plan.school_id)
     peers = svc.peer_spread(plan)
     years = context_years()
@@ -55,7 +56,8 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
     events = svc.history(plan)
     last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
     return {
-        "plan": plan, "sections": sections, "years": years, "trajectories": svc.trajectories(),
+        "plan": plan, "sections": sections, "years": years, "trajectories": trajectories,
+        "trajectory_options": [(code, f"{t.name}: {' / '.join(map(str, t.shares))}") for code, t in trajectories.items()],
         "editable": plan.status in EDITABLE and svc.window_open(plan), "window_open": svc.window_open(plan),
         "overdue": svc.is_overdue(plan), "events": events, "last_return": last_return,
         "comments": [e for e in events if e.comment],

@@ -1,0 +1,22 @@
+"""Links to many records of one kind, built once per page.
+
+A table of 50 plans links each row to its plan and its approve action; building each link with
+``url_for`` walks the URL map every time. ``id_url`` builds the link once with a stand-in id and
+fills in each row's id, which gives exactly what ``url_for`` would for an integer id.
+"""
+from collections.abc import Callable
+
+from flask import url_for
+
+_STAND_IN = 918273645
+
+
+def id_url(endpoint: str, id_arg: str, **values) -> Callable[[int], str]:
+    head, found, tail = url_for(endpoint, **values, **{id_arg: _STAND_IN}).partition(str(_STAND_IN))
+    if not found:  # pragma: no cover - every integer route places the id in the path
+        raise ValueError(f"{endpoint} does not put {id_arg} in its path")
+
+    def build(record_id: int) -> str:
+        return f"{head}{int(record_id)}{tail}"
+
+    return build
