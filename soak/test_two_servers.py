@@ -68,8 +68,13 @@ def test_two_servers_behind_nginx_behave_as_one(postgres, workdir, logs, figures
             "action": "approve" if status == PlanStatus.submitted else "reopen", "version": version,
             "comment": "Reopened to check the spring data."})
         assert decided.status_code == 303
+        # Until one of them recomputes, both show the figures stored before the change, saying so.
+        stored = [text_of(supt.get("/dashboard/", base=s.url)) for s in (a, b)]
+        assert stored[0] == stored[1] and "Figures as of" in stored[0]
+        supt.get("/dashboard/?refresh=1", base=b.url)
         after = [text_of(supt.get("/dashboard/", base=s.url)) for s in (a, b)]
         assert before[0] == before[1] and after[0] == after[1] and before[0] != after[0]
+        assert "Figures as of" not in after[0]
 
         # The races hold across the two servers: contenders reach different servers and nginx.
         ledger, seen = race_everything(app, cast, [a.url, b.url, proxy.url], plan_rounds=6, check_in_rounds=6,

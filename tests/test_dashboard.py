@@ -336,11 +336,21 @@ def test_an_approved_plan_invalidates_the_stored_rollup_for_every_process(data, 
                                    .where(Region.code == "NW", TargetPlan.status == PlanStatus.approved))
         svc.decide(plan, "approve", leader, None, plan.version)
     try:
-        page = text_of(client.get("/dashboard/?region=NW").get_data(as_text=True))
+        # The next reader is not kept waiting: the figures stored before the change, said to be so,
+        # and the page asks at once for the recomputed ones.
+        html = client.get("/dashboard/?region=NW").get_data(as_text=True)
+        assert len(computations) == 1
+        assert "Figures as of" in html and f"{approved_before} approved" in text_of(html)
+        assert 'hx-get="/dashboard/?region=NW&amp;refresh=1" hx-trigger="load"' in html
+        refreshed = client.get("/dashboard/?region=NW&refresh=1", headers=HTMX)
         assert len(computations) == 2
+        assert refreshed.headers["HX-Replace-Url"] == "/dashboard/?region=NW" and "HX-Push-Url" not in refreshed.headers
+        assert "Figures as of" not in refreshed.get_data(as_text=True)
         (new_stamp, _), = stored(data).values()
         assert new_stamp != stamp
-        assert f"{approved_before + 1} approved" in page
+        page = text_of(client.get("/dashboard/?region=NW").get_data(as_text=True))
+        assert len(computations) == 2
+        assert f"{approved_before + 1} approved" in page and "Figures as of" not in page
     finally:
         with data() as s:  # put the plan back in the reviewer's queue, through the workflow
             plan = s.get(TargetPlan, plan_id)
@@ -367,9 +377,11 @@ def test_a_changed_target_or_a_new_actual_invalidates_it_too(data, login_as, cli
         errors = svc.save_row(plan, row, {"target_2026": str(value), "trajectory": "linear",
                                           "rationale": "Set by the dashboard cache test."}, principal, plan.version)
         assert errors == {}
-    client.get("/dashboard/?region=E")
+    assert "Figures as of" in client.get("/dashboard/?region=E").get_data(as_text=True)
+    assert len(computations) == 1
+    client.get("/dashboard/?region=E&refresh=1")  # the notice's link, without script: the whole page
     assert len(computations) == 2
-    client.get("/dashboard/?region=E")
+    assert "Figures as of" not in client.get("/dashboard/?region=E").get_data(as_text=True)
     assert len(computations) == 2
     with data() as s:
         school_id, metric_id, group_id = s.execute(
@@ -379,12 +391,29 @@ def test_a_changed_target_or_a_new_actual_invalidates_it_too(data, login_as, cli
                      n_students=20, import_id="test-dashboard-cache"))
         s.commit()
     try:
-        client.get("/dashboard/?region=E")
+        client.get("/dashboard/?region=E", headers=HTMX)  # a filter, too, shows the stored figures
+        assert len(computations) == 2
+        client.get("/dashboard/?region=E&refresh=1", headers=HTMX)
         assert len(computations) == 3
     finally:
         with data() as s:
             s.execute(delete(Actual).where(Actual.import_id == "test-dashboard-cache"))
             s.commit()
+
+
+def test_figures_stored_on_an_earlier_day_are_never_shown(data, login_as, client, computations):
+    """What is overdue changes with the date: a copy from yesterday is computed again, not shown."""
+    login_as(Role.superintendent)
+    clear_cache(data)
+    client.get("/dashboard/?region=S")
+    assert len(computations) == 1
+    with data() as s:
+        row = s.scalar(select(RollupCache).where(RollupCache.key.like("%district?cycle=%region=S%")))
+        version, day, n = row.stamp.split(":")
+        row.stamp = f"{version}:2020-01-01:{n}"
+        s.commit()
+    html = client.get("/dashboard/?region=S").get_data(as_text=True)
+    assert len(computations) == 2 and "Figures as of" not in html
 
 
 # ---------------------------------------------------------------- queries

@@ -10,10 +10,12 @@ from ..services import rollups as r
 from .filters import DashboardFilter, Vocabulary
 
 
-def district(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date) -> dict:
-    """Everything the district and region pages show, from the cache when the data has not changed."""
+def district(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date,
+             accept_stale: bool = False) -> dict:
+    """Everything the district and region pages show, from the cache when the data has not changed
+    (or, with accept_stale, from the copy stored before the latest change)."""
     filters = {"cycle": cycle.id, **flt.as_args()}
-    return rd.cached("district", filters, lambda: compute(cycle, flt, vocab, today), today)
+    return rd.cached("district", filters, lambda: compute(cycle, flt, vocab, today), today, accept_stale)
 
 
 def compute(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date) -> dict:

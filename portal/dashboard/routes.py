@@ -39,16 +39,18 @@ def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: D
         response = make_response(render(template, partial, endpoint=endpoint, endpoint_args=endpoint_args,
                                         flt=flt, **ctx))
     if is_htmx():
-        response.headers["HX-Push-Url"] = url_for(endpoint, **endpoint_args, **flt.as_args(
+        # A filter adds a step to the browser's history; the refresh of stored figures does not.
+        header = "HX-Replace-Url" if request.args.get(REFRESH_ARG) == "1" else "HX-Push-Url"
+        response.headers[header] = url_for(endpoint, **endpoint_args, **flt.as_args(
             **({"region": ""} if endpoint != "dashboard.district" else {})))
     return response
 
 
-def district_context(flt: DashboardFilter, vocab: Vocabulary) -> dict | None:
+def district_context(flt: DashboardFilter, vocab: Vocabulary, accept_stale: bool = False) -> dict | None:
     cycle = rd.current_cycle()
     if cycle is None:
         return None
-    payload = payloads.district(cycle, flt, vocab, today())
+    payload = payloads.district(cycle, flt, vocab, today(), accept_stale)
     names = rd.trajectory_names()
     regions_by_code = {reg.code: reg.name for reg in vocab.regions}
     chart, trajectory_table = views.trajectory_chart(payload, vocab, names)
@@ -75,9 +77,17 @@ def export_context(flt: DashboardFilter, vocab: Vocabulary, table: str) -> dict 
     return ctx
 
 
+REFRESH_ARG = "refresh"
+
+
 def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoint_args: dict) -> dict | None:
     """What the district and region pages show around their body, with the body itself drawn from
-    the stored rollup (body_html): drawn again only when the rollup is recomputed."""
+    the stored rollup (body_html): drawn again only when the rollup is recomputed.
+
+    After a change the reader is not kept waiting while the rollup is computed again (seconds, for
+    a district of thousands of schools): the page shows the figures stored earlier today, says when
+    they were computed, and asks at once (htmx, on load) for the same body with ?refresh=1, which
+    computes and stores the rollup and takes their place. Without script, the notice's link does."""
     cycle = rd.current_cycle()
     if cycle is None:
         return None
@@ -86,10 +96,16 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
     linked = current_user.role in (Role.superintendent, Role.admin)
     variant = f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
 
-    def draw() -> str:
-        ctx = district_context(flt, vocab)
+    def draw(stale: bool) -> str:
+        ctx = district_context(flt, vocab, accept_stale=stale)
         return render_template("dashboard/_body.html", endpoint=endpoint, endpoint_args=endpoint_args, **ctx)
-    html = rd.rendered("district", filters, variant, draw, today())
+    html, as_of = rd.rendered("district", filters, variant, draw, today(),
+                              accept_stale=request.args.get(REFRESH_ARG) != "1")
+    if as_of is not None:
+        notice = render_template("dashboard/_refreshing.html", as_of=as_of, refresh_url=url_for(
+            endpoint, **endpoint_args, **flt.as_args(**({"region": ""} if endpoint != "dashboard.district" else {})),
+            **{REFRESH_ARG: "1"}))
+        html = notice + html
     return {"cycle": cycle, "flt": flt, "vocab": vocab, "region": vocab.region(flt.region),
             "body_html": Markup(html)}
 

@@ -19,7 +19,7 @@ def progress():
     navigation, CSRF token) is drawn per request."""
     filters = {"years": ",".join(setting("trajectory_years", [])), "baseline": setting("baseline_year", "2021-22")}
 
-    def draw() -> str:
+    def draw(_stale: bool) -> str:
         return render_template("public/_content.html", goals=goal_tables(), **district_progress())
-    content = rollup_data.rendered("public", filters, "content", draw, today())
+    content, _ = rollup_data.rendered("public", filters, "content", draw, today())
     return render_template("public/progress.html", content_html=Markup(content))

@@ -16,7 +16,7 @@ carries the current stamp.
 """
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import String, delete, func, select, type_coerce
@@ -61,18 +61,22 @@ def cache_key(name: str, filters: dict) -> str:
     return key
 
 
-def cached(name: str, filters: dict, compute: Callable[[], dict], today: date) -> dict:
-    """The stored rollup when its fingerprint is current; otherwise compute, store and return it."""
+def cached(name: str, filters: dict, compute: Callable[[], dict], today: date, accept_stale: bool = False) -> dict:
+    """The stored rollup when its fingerprint is current; otherwise compute, store and return it.
+
+    With accept_stale, a stored rollup computed before the latest change is returned as it is (the
+    caller says so to its reader and asks for the refresh); only a missing one is computed."""
     stamp = fingerprint(today)
     key = cache_key(name, filters)
-    if _stored_stamp(key) == stamp:
+    stored = _stored_stamp(key)
+    if stored is not None and (stored == stamp or (accept_stale and stored.startswith(_day_prefix(today)))):
         known = _decoded.get((_database(), key))
-        if known is not None and known[0] == stamp:
+        if known is not None and known[0] == stored:
             return known[1]
         payload = db.session.scalar(select(RollupCache.payload).where(RollupCache.key == key,
-                                                                       RollupCache.stamp == stamp))
+                                                                       RollupCache.stamp == stored))
         if payload is not None:
-            return _remember(key, stamp, payload)
+            return _remember(key, stored, payload)
     payload = compute()
     row = db.session.get(RollupCache, key)
     session = db.session()
@@ -80,9 +84,10 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date) -
     # vocabulary): that would cost a query per object afterwards.
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
-        # Rollups stored under an older fingerprint can never be served again: drop them.
+        # Rollups of an earlier day are never served again (what is overdue has changed): drop them.
+        # Those of today under an older stamp stay, to be shown (as of their time) while refreshed.
         session.execute(delete(RollupCache).where(RollupCache.key.startswith(KEY_PREFIX), RollupCache.key != key,
-                                                  RollupCache.stamp != stamp))
+                                                  ~RollupCache.stamp.startswith(_day_prefix(today))))
         if row is None:
             session.add(RollupCache(key=key, stamp=stamp, payload=payload))
         else:
@@ -97,24 +102,38 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date) -
     return _remember(key, stamp, payload)
 
 
-def rendered(name: str, filters: dict, variant: str, render: Callable[[], str], today: date) -> str:
+def rendered(name: str, filters: dict, variant: str, render: Callable[[bool], str], today: date,
+             accept_stale: bool = False) -> tuple[str, datetime | None]:
     """A part of a page drawn from a stored rollup, drawn again only when that rollup is recomputed.
 
     `render` draws it (and through `cached` computes and stores the rollup when needed); what it
     returns is kept by this process under the stamp read first, and served while the stored rollup
     still carries that stamp. `variant` tells apart what else the part depends on (the page, the
-    reader's role)."""
+    reader's role).
+
+    Returns the part and, when accept_stale let it come from a rollup computed before the latest
+    change (earlier today), the time that rollup was computed; None when it is current. `render` is
+    told which: it passes that on to `cached`."""
     stamp = fingerprint(today)
     key = cache_key(name, filters)
+    stored = db.session.execute(select(RollupCache.stamp, RollupCache.computed_at)
+                                .where(RollupCache.key == key)).first()
+    serving, as_of = stamp, None
+    if accept_stale and stored is not None and stored.stamp != stamp and stored.stamp.startswith(_day_prefix(today)):
+        serving, as_of = stored.stamp, stored.computed_at
     memo_key = (_database(), key, variant)
     known = _rendered.get(memo_key)
-    if known is not None and known[0] == stamp and _stored_stamp(key) == stamp:
-        return known[1]
-    html = render()
+    if known is not None and known[0] == serving and stored is not None and stored.stamp == serving:
+        return known[1], as_of
+    html = render(as_of is not None)
     if len(_rendered) >= DECODED_MAX:
         _rendered.clear()
-    _rendered[memo_key] = (stamp, html)
-    return html
+    _rendered[memo_key] = (serving, html)
+    return html, as_of
+
+
+def _day_prefix(today: date) -> str:
+    return f"{CACHE_VERSION}:{today.isoformat()}:"
 
 
 def _stored_stamp(key: str) -> str | None:

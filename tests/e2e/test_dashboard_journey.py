@@ -41,3 +41,40 @@ def test_the_superintendents_office_filters_drills_down_and_exports(page, login,
     cells = {value for row in sheet.iter_rows(min_row=2, values_only=True) for value in row}
     assert school_name in cells
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def counted(page) -> int:
+    text = page.locator("#dashboard-body .dash-scope strong").first.inner_text()
+    return int(re.match(r"(\d+) of", text).group(1))
+
+
+def test_after_a_change_the_dashboard_shows_the_stored_figures_at_once_and_then_the_latest(
+        app, page, login, live_server, screenshot):
+    from portal.extensions import db
+    from portal.models import TargetPlan
+    from tests.e2e import arrange
+
+    login(page, Role.superintendent)
+    page.goto(live_server + "/dashboard/regions/C")
+    expect(page.locator("#figures-refreshing")).to_have_count(0)
+    before = counted(page)
+
+    with app.app_context():  # a principal of the region submits, elsewhere
+        arrange.fill_and_submit(db.session.get(TargetPlan, arrange.unsubmitted_plan_ids(1)[0]))
+        db.session.remove()
+
+    held = []  # hold the recompute, to see what the reader sees while it runs
+    page.route("**/dashboard/regions/C?refresh=1", lambda route: held.append(route))
+    page.reload()
+    notice = page.locator("#figures-refreshing")
+    expect(notice).to_contain_text("Figures as of")
+    expect(notice.get_by_role("link", name="Show the latest figures now")).to_be_visible()
+    assert counted(page) == before
+    screenshot(page, "dashboard-4-stored-figures-refreshing")
+
+    page.wait_for_timeout(50)
+    assert held, "the page asks for the latest figures as soon as it loads"
+    held[0].continue_()
+    expect(notice).to_have_count(0)
+    expect(page.locator("#dashboard-body .dash-scope strong").first).to_contain_text(f"{before + 1} of")
+    assert page.url == live_server + "/dashboard/regions/C"  # the refresh leaves no step in the history
