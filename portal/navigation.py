@@ -1,5 +1,5 @@
 """The navigation each role sees."""
-from flask import url_for
+from flask import current_app, request, url_for
 
 from .models import Role
 
@@ -43,7 +43,15 @@ _SECTION = {
 }
 
 
+# Each role's items, built once per application root (the links never change while it runs).
+_built: dict[tuple, list[dict]] = {}
+
+
 def nav_for(user) -> list[dict]:
-    return [{"label": label, "endpoint": endpoint, "url": url_for(endpoint),
-             "section": {endpoint} | _SECTION.get(endpoint, set())}
-            for label, endpoint in _NAV[user.role]]
+    key = (id(current_app._get_current_object()), request.script_root, user.role)
+    items = _built.get(key)
+    if items is None:
+        items = _built[key] = [{"label": label, "endpoint": endpoint, "url": url_for(endpoint),
+                                "section": frozenset({endpoint} | _SECTION.get(endpoint, set()))}
+                               for label, endpoint in _NAV[user.role]]
+    return items
