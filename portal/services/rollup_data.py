@@ -13,6 +13,10 @@ newer-stamped than its data.
 Each process also keeps what it last read or drew from a stored rollup (the decoded payload, a
 page's part drawn from it) under the same stamp, and uses it only while the stored rollup still
 carries the current stamp.
+
+A page that says so to its reader may ask for the copy stored earlier today even though the data
+has changed since (accept_stale): the dashboard shows it at once, with its time, while it asks for
+the recomputed one. A copy from an earlier day is never served that way.
 """
 import hashlib
 from collections.abc import Callable
