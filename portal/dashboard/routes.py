@@ -41,9 +41,13 @@ def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: D
     if is_htmx():
         # A filter adds a step to the browser's history; the refresh of stored figures does not.
         header = "HX-Replace-Url" if request.args.get(REFRESH_ARG) == "1" else "HX-Push-Url"
-        response.headers[header] = url_for(endpoint, **endpoint_args, **flt.as_args(
-            **({"region": ""} if endpoint != "dashboard.district" else {})))
+        response.headers[header] = url_for(endpoint, **endpoint_args, **shown_args(endpoint, flt))
     return response
+
+
+def shown_args(endpoint: str, flt: DashboardFilter) -> dict:
+    """The filters in a page's address: a region's page carries its region in the path."""
+    return flt.as_args(**({"region": ""} if endpoint != "dashboard.district" else {}))
 
 
 def district_context(flt: DashboardFilter, vocab: Vocabulary, accept_stale: bool = False) -> dict | None:
@@ -103,8 +107,7 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
                               accept_stale=request.args.get(REFRESH_ARG) != "1")
     if as_of is not None:
         notice = render_template("dashboard/_refreshing.html", as_of=as_of, refresh_url=url_for(
-            endpoint, **endpoint_args, **flt.as_args(**({"region": ""} if endpoint != "dashboard.district" else {})),
-            **{REFRESH_ARG: "1"}))
+            endpoint, **endpoint_args, **shown_args(endpoint, flt), **{REFRESH_ARG: "1"}))
         html = notice + html
     return {"cycle": cycle, "flt": flt, "vocab": vocab, "region": vocab.region(flt.region),
             "body_html": Markup(html)}
