@@ -10,8 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from portal import config
+from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -47,7 +47,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (models must be imported before migrate sees metadata)
+    from portal import models  # noqa: F401  (models must be imported before migrate sees metadata)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
@@ -62,15 +62,15 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from .models import User
+        from portal.models import User
 
         user = db.session.scalar(db.select(User).where(User.session_token == token))
         return user if user is not None and user.active else None
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from .auth.routes import safe_next
-        from .htmx import hx_redirect
+        from portal.auth.routes import safe_next
+        from portal.kernel.htmx import hx_redirect
 
         if request.headers.get("HX-Request") == "true":
             # htmx asked for a fragment: send the whole window to log-in, then back to the page.
@@ -83,17 +83,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .board import bp as board_bp
-    from .dashboard import bp as dashboard_bp
-    from .initiatives import bp as initiatives_bp
-    from .main import bp as main_bp
-    from .plan import bp as plan_bp
-    from .public import bp as public_bp
-    from .review import bp as review_bp
-    from .scorecard import bp as scorecard_bp
-    from .targets import bp as targets_bp
+    from portal.org.admin import bp as admin_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.progress.board import bp as board_bp
+    from portal.rollups.dashboard import bp as dashboard_bp
+    from portal.progress.initiatives import bp as initiatives_bp
+    from portal.home import bp as main_bp
+    from portal.strategic_plan.browser import bp as plan_bp
+    from portal.rollups.public import bp as public_bp
+    from portal.targets.review import bp as review_bp
+    from portal.measures.scorecard import bp as scorecard_bp
+    from portal.targets.views import bp as targets_bp
+    from portal.targets.cycles import bp as cycles_bp
+    from portal.targets.results_import import bp as results_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -106,12 +108,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(scorecard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(cycles_bp)
+    app.register_blueprint(results_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
-    from .access import enforce
-    from .htmx import add_vary
-    from .security import set_security_headers
+    from portal.kernel.access import enforce
+    from portal.kernel.htmx import add_vary
+    from portal.kernel.security import set_security_headers
 
     @app.before_request
     def absolute_session_lifetime():
@@ -135,7 +139,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .htmx import is_htmx
+    from portal.kernel.htmx import is_htmx
 
     messages = {
         400: ("Something in that request was not right",
@@ -167,18 +171,18 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import register
+    from portal.cli import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .navigation import nav_for
-    from .urls import id_url
+    from portal.kernel.navigation import nav_for
+    from portal.kernel.urls import id_url
 
     @app.context_processor
     def inject():
-        from .models import PlanStatus, Stage
+        from portal.models import PlanStatus, Stage
 
         return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [], "PlanStatus": PlanStatus,
                 "Stage": Stage,

@@ -7,12 +7,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Role, School, User
-from .services import demo as demo_service
-from .services import imports
-from .services.passwords import PasswordPolicyError, check_policy
-from .services.seed import SeedError, load_plan
+from portal.extensions import db
+from portal.models import Role, School, User
+from portal.demo import district as demo_service
+from portal.org import imports
+from portal.auth.passwords import PasswordPolicyError, check_policy
+from portal.strategic_plan.seed import SeedError, load_plan
 
 
 def register(app):
@@ -153,7 +153,7 @@ def import_users_command(path):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_baselines_command(path):
     """Import school baselines from CSV or Excel (all rows or none)."""
-    from .services.baselines import import_baselines
+    from portal.targets.baselines import import_baselines
 
     with open(path, "rb") as fh:
         report = import_baselines(fh.read(), path)

@@ -12,8 +12,8 @@ from portal.models import (
     AuditEvent, BoardUpdate, CheckIn, Initiative, Metric, PlanStatus, Region, Role, School, Stage, StudentGroup, Target,
     TargetPlan, User,
 )
-from portal.services import imports
-from portal.services.guardrails import plan_target
+from portal.org import imports
+from portal.targets.guardrails import plan_target
 
 from .harness import PASSWORD
 

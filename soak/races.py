@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import requests
 
 from portal.models import PlanStatus, Stage
-from portal.workflow import CHECK_IN, PLAN
+from portal.kernel.workflow import CHECK_IN, PLAN
 
 from . import district
 from .district import Cast, CheckInRace, PlanRace

@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 from portal import create_app
 from portal.extensions import db, limiter
 from portal.models import Role, User
-from portal.services.demo import build_demo
-from portal.services.seed import load_plan
+from portal.demo.district import build_demo
+from portal.strategic_plan.seed import load_plan
 
 DEMO_PASSWORD = "test-demo-password"
 DEMO_SCHOOLS = 120

@@ -4,7 +4,7 @@ sees only their school, a regional leader only their region (others answer 404).
 import pytest
 from sqlalchemy import select
 
-from portal.access import rule_for
+from portal.kernel.access import rule_for
 from portal.extensions import db
 from portal.models import Role, School, User
 from tests.conftest import ROLE_EMAILS, csrf_from
@@ -63,7 +63,7 @@ DECLARED = {
     "board.publish": {Role.superintendent, Role.admin},
     "board.data_reviews": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
     "board.log_meeting": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
-    "admin.actuals_import": {Role.admin},
+    "results.actuals_import": {Role.admin},
     "public.progress": PUBLIC,
     "review.queue_export": {Role.regional_leader, Role.admin, Role.superintendent},
     "dashboard.district": {Role.superintendent, Role.board, Role.admin},
@@ -80,9 +80,9 @@ DECLARED = {
     "scorecard.import_values": {Role.central_office, Role.admin},
     "scorecard.create_annual_report": {Role.superintendent, Role.admin},
     "scorecard.publish_annual_report": {Role.superintendent, Role.admin},
-    "admin.cycles": {Role.admin},
-    "admin.new_cycle": {Role.admin},
-    "admin.extend_window": {Role.admin},
+    "cycles.cycles": {Role.admin},
+    "cycles.new_cycle": {Role.admin},
+    "cycles.extend_window": {Role.admin},
     "admin.users": {Role.admin},
     "admin.new_user": {Role.admin},
     "admin.user": {Role.admin},

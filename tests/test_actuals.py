@@ -8,13 +8,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import delete, func, select
 
-import portal.admin.actuals  # noqa: F401  (until portal/admin/__init__.py imports it: registers /admin/actuals)
+import portal.targets.results_import
 from portal.extensions import db
 from portal.models import Actual, Metric, PlanStatus, Role, School, StudentGroup, Target, TargetPlan
-from portal.services.actuals import BEHIND, NO_RESULT, NO_TARGET, ON_TRACK, import_actuals, on_track, progress
-from portal.services.demo import applicable_levels
-from portal.services.guardrails import interim_targets
-from portal.services.targets import metric_bands
+from portal.targets.results import BEHIND, NO_RESULT, NO_TARGET, ON_TRACK, import_actuals, on_track, progress
+from portal.demo.district import applicable_levels
+from portal.targets.guardrails import interim_targets
+from portal.targets.operations import metric_bands
 
 HEADER = "school_code,metric,group,year,value,n_students\n"
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 
 from portal.extensions import db
 from portal.models import Actual, AuditEvent, BoardUpdate, Metric, Role, School, StudentGroup
-from portal.services import annual_report as ar
+from portal.measures import annual_reports as ar
 
 TAG = re.compile(r"<[^>]+>")
 

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from portal.extensions import db
 from portal.models import Baseline, Metric, Role, School, StudentGroup
-from portal.services.baselines import SOURCE
+from portal.targets.baselines import SOURCE
 
 HEADER = "school_code,metric,group,year,value,n_students\n"
 

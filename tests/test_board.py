@@ -22,8 +22,8 @@ from portal.models import (
     AuditEvent, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MetricValue, Progress, Region, Role, School,
     Stage, User,
 )
-from portal.models.initiatives import data_review_school
-from portal.services.targets import today
+from portal.progress.models import data_review_school
+from portal.targets.operations import today
 from tests.conftest import ROLE_EMAILS
 
 MARCH_2023 = "Strategic Plan Mid-Year Implementation Update"

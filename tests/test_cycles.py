@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import CycleKind, PlanStatus, Role, School, Target, TargetCycle, TargetPlan, User
-from portal.services import targets as svc
-from portal.services.guardrails import interim_targets
+from portal.targets import operations as svc
+from portal.targets.guardrails import interim_targets
 
 
 def in_app(app, fn):

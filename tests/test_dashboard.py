@@ -12,14 +12,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, func, select, update
 
-from portal import workflow
-from portal.dashboard import payloads
-from portal.dashboard.tables import DISTRICT_TABLES
+from portal.kernel import workflow
+from portal.rollups.dashboard import payloads
+from portal.rollups.dashboard.tables import DISTRICT_TABLES
 from portal.extensions import db
 from portal.models import (
     Actual, Metric, PlanStatus, Region, Role, RollupCache, School, StudentGroup, Target, TargetCycle, TargetPlan, User,
 )
-from portal.services import targets as svc
+from portal.targets import operations as svc
 
 READERS = (Role.superintendent, Role.board, Role.admin)
 OTHERS = (Role.principal, Role.regional_leader, Role.central_office)
@@ -446,7 +446,7 @@ def test_a_stored_rollup_dropped_by_another_process_while_this_one_replaces_it_i
         data, login_as, client, computations, monkeypatch):
     """Two servers refresh the same stale rollup: one drops the stale copy while the other is
     writing its fresh one over it. The reader still gets the dashboard, computed for them."""
-    from portal.services import rollup_data
+    from portal.rollups import data as rollup_data
 
     login_as(Role.superintendent)
     clear_cache(data)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal import create_app
 from portal.extensions import db
 from portal.models import Baseline, Metric, Region, Role, School, StudentGroup, User
-from portal.services.demo import applicable_levels
+from portal.demo.district import applicable_levels
 
 
 def test_the_demo_district_spreads_schools_over_six_regions_with_a_realistic_mix(ctx):
@@ -118,7 +118,7 @@ def test_healthz_answers_503_when_the_database_is_down(monkeypatch, tmp_path):
 
 def test_the_demo_log_ins_printed_are_the_ones_the_readme_lists(app):
     from portal.cli import _print_accounts
-    from portal.services.demo import DemoAccount
+    from portal.demo.district import DemoAccount
 
     accounts = [DemoAccount(Role.principal, "p1234@district.example", "A", "School A"),
                 DemoAccount(Role.principal, "principal@district.example", "B", "School B"),

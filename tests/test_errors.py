@@ -2,7 +2,7 @@
 import logging
 
 from portal import create_app
-from portal.access import allow
+from portal.kernel.access import allow
 from portal.models import Role
 
 

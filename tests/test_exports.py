@@ -4,7 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
-from portal.services.exports import safe_cell, to_csv, to_xlsx
+from portal.kernel.exports import safe_cell, to_csv, to_xlsx
 
 NASTY = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn", "Plain name"]
 

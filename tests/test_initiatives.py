@@ -15,13 +15,13 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from portal import workflow
+from portal.kernel import workflow
 from portal.extensions import db
-from portal.initiatives import forms, plans
+from portal.progress.initiatives import forms, plans
 from portal.models import (
     AuditEvent, BoardUpdate, CheckIn, Initiative, MetricValue, Office, Priority, ProgressMetric, Role, Stage, User,
 )
-from portal.services import checkins as svc
+from portal.progress import check_ins as svc
 from tests.conftest import ROLE_EMAILS
 
 G = Stage

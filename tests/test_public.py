@@ -8,8 +8,8 @@ from sqlalchemy import exists, func, select
 
 from portal.extensions import db
 from portal.models import Actual, Baseline, Goal, Metric, PlanSetting, Region, School, StudentGroup
-from portal.public.progress import SUPPRESSED_NOTE, suppress
-from portal.services.demo_actuals import DEMO_IMPORT_ID, build_demo_actuals
+from portal.rollups.public.progress import SUPPRESSED_NOTE, suppress
+from portal.demo.results import DEMO_IMPORT_ID, build_demo_actuals
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from sqlalchemy import event
 from bench.pages import ACCOUNTS, pages, reset_approvals, targets
 from portal import create_app
 from portal.extensions import db, limiter
-from portal.services.demo import build_demo
-from portal.services.seed import load_plan
+from portal.demo.district import build_demo
+from portal.strategic_plan.seed import load_plan
 
 PASSWORD = "query-count-password"
 SIZES = (30, 120)

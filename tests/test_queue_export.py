@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import PlanStatus, Region, Role, School, TargetPlan, User
-from portal.review.queries import current_cycle
-from portal.review.routes import EXPORT_COLUMNS
+from portal.targets.review.queries import current_cycle
+from portal.targets.review.routes import EXPORT_COLUMNS
 from tests.conftest import ROLE_EMAILS
 
 

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import workflow
+from portal.kernel import workflow
 from portal.extensions import db
-from portal.initiatives import check_ins as check_in_views
+from portal.progress.initiatives import check_ins as check_in_views
 from portal.models import AuditEvent, BoardUpdate, BoardUpdateKind, CheckIn, Initiative, Role, Stage, User
-from portal.services import checkins as svc
+from portal.progress import check_ins as svc
 
 from tests.conftest import ROLE_EMAILS, csrf_from
 

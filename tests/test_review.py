@@ -13,12 +13,12 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from portal import workflow
+from portal.kernel import workflow
 from portal.extensions import db
 from portal.models import (
     AuditEvent, Notice, PlanStatus, Region, Role, School, Target, TargetCycle, TargetPlan, User,
 )
-from portal.services import targets as svc
+from portal.targets import operations as svc
 from tests.conftest import ROLE_EMAILS
 
 NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)

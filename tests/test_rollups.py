@@ -8,7 +8,7 @@ beside it, from the rows in `district()`.
 import pandas as pd
 import pytest
 
-from portal.services import rollups as r
+from portal.rollups import compute as r
 
 BANDS = {"elementary": (0, 5), "middle": (6, 8), "high": (9, 12)}
 SHARES = {"linear": [0.25, 0.5, 0.75, 1.0], "aggressive": [0.4, 0.7, 0.9, 1.0],
@@ -94,7 +94,7 @@ def test_a_span_school_counts_at_every_level_its_grades_cover():
 
 
 def test_the_rule_matches_the_demo_generators():
-    from portal.services.demo import applicable_levels
+    from portal.demo.district import applicable_levels
 
     for span in [(0, 5), (0, 8), (6, 12), (0, 12), (6, 8)]:
         assert r.levels_covered("span", *span, BANDS) == applicable_levels("span", *span, BANDS)

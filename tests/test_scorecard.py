@@ -24,9 +24,9 @@ from portal.models import (
     AuditEvent, CheckIn, Initiative, Measure, MeasureValue, MetricValue, Pillar, Priority, ProgressMetric, Role, Stage,
     User,
 )
-from portal.services import measure_status as ms
-from portal.services import scorecard as sc
-from portal.services.demo_measures import SOURCE, build_demo_measures
+from portal.measures import status as ms
+from portal.measures import catalog as sc
+from portal.demo.measures import SOURCE, build_demo_measures
 from tests.conftest import ROLE_EMAILS
 
 HX = {"HX-Request": "true"}

@@ -9,7 +9,7 @@ from portal.models import (
     Baseline, BoardUpdateKind, CoreBelief, Goal, GraduateAttribute, Measure, Metric, Pillar, Priority,
     StudentGroup, Strategy, Trajectory,
 )
-from portal.services.seed import SeedError, load_plan
+from portal.strategic_plan.seed import SeedError, load_plan
 
 
 def count(model):

@@ -6,13 +6,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from portal import workflow
+from portal.kernel import workflow
 from portal.extensions import db
 from portal.models import AuditEvent, CycleKind, PlanStatus, Role, Target, TargetCycle, TargetPlan, User
-from portal.services import targets as svc
-from portal.services.guardrails import (
-    ERROR, NEEDS_RATIONALE, NOTE, check_target, interim_targets, parse_number, plan_target, yearly_gains,
-)
+from portal.targets import operations as svc
+from portal.targets.guardrails import ERROR, NEEDS_RATIONALE, NOTE, check_target, interim_targets, parse_number, plan_target, yearly_gains
 
 S = PlanStatus
 

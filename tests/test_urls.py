@@ -1,7 +1,7 @@
 """Links built once per page give the same address url_for gives for each record."""
 import pytest
 
-from portal.urls import id_url
+from portal.kernel.urls import id_url
 
 
 @pytest.mark.parametrize("endpoint,arg,extra", [

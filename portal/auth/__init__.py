@@ -1,6 +1,1 @@
-"""Log-in and log-out."""
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Log-in, log-out and the password policy."""

@@ -2,14 +2,15 @@
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..access import allow, public
-from ..extensions import db, limiter
-from ..models import User
-from . import bp
-from .forms import LoginForm
+from portal.kernel.access import allow, public
+from portal.extensions import db, limiter
+from portal.models import User
+from portal.auth.forms import LoginForm
+
+bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,6 +1,2 @@
-"""The principal's target plan: set 2026 targets and trajectories, save as you go, submit."""
-from flask import Blueprint
-
-bp = Blueprint("targets", __name__, url_prefix="/targets")
-
-from . import routes  # noqa: E402,F401
+"""Target setting: cycles, school target plans and their guardrails, baselines and results, the
+principal's form and the regional review."""

@@ -7,12 +7,12 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.initiatives import plans
-from portal.initiatives.forms import InitiativeData, MetricData
+from portal.progress.initiatives import plans
+from portal.progress.initiatives.forms import InitiativeData, MetricData
 from portal.models import (Office, PlanStatus, Priority, Region, Role, School, TargetCycle, TargetPlan, User)
-from portal.services import checkins
-from portal.services import targets as svc
-from portal.services.guardrails import plan_target
+from portal.progress import check_ins as checkins
+from portal.targets import operations as svc
+from portal.targets.guardrails import plan_target
 from tests.conftest import ROLE_EMAILS
 
 

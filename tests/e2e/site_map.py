@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import url_for
 from sqlalchemy import select
 
-from portal.access import rule_for
+from portal.kernel.access import rule_for
 from portal.extensions import db
 from portal.models import BoardUpdate, CheckIn, Initiative, Measure, Role, School, Stage, TargetPlan, User
 from tests.conftest import ROLE_EMAILS
@@ -63,8 +63,8 @@ PAGES = {
     "scorecard.annual_reports": [{}],
     "scorecard.annual_report": [{"update_id": "annual_report"}, {"update_id": "annual_report_draft"}],
     "scorecard.import_values": [{}],
-    "admin.cycles": [{}],
-    "admin.actuals_import": [{}],
+    "cycles.cycles": [{}],
+    "results.actuals_import": [{}],
     "admin.users": [{}],
     "admin.new_user": [{}],
     "admin.user": [{"user_id": "user_id"}],

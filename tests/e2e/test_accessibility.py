@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import BoardUpdate, PlanStatus, Region, Role, School, TargetPlan, User
-from portal.services import annual_report as ar
-from portal.services.scorecard import current_school_year
+from portal.measures import annual_reports as ar
+from portal.measures.catalog import current_school_year
 from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
 from tests.e2e import arrange, axe
 from tests.e2e.site_map import ANONYMOUS, PAGES, SKIP_FOR, get_html_endpoints, samples, unlisted_endpoints, visits_for

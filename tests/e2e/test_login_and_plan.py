@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Pillar, Priority, Role
-from portal.navigation import _NAV
+from portal.kernel.navigation import _NAV
 
 pytestmark = pytest.mark.e2e
 

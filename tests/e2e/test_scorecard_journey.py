@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import MeasureValue, Role
-from portal.services.demo_measures import SOURCE, build_demo_measures
+from portal.demo.measures import SOURCE, build_demo_measures
 from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
 
 YEAR = "2019-20"

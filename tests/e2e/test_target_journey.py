@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import PlanStatus, Region, Role, School, TargetCycle, TargetPlan, User
-from portal.services import targets as svc
-from portal.services.guardrails import plan_target
+from portal.targets import operations as svc
+from portal.targets.guardrails import plan_target
 from tests.conftest import DEMO_PASSWORD
 
 

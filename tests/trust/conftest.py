@@ -12,8 +12,8 @@ from sqlalchemy import select
 from portal import create_app
 from portal.extensions import db, limiter
 from portal.models import Role, School, User
-from portal.services.demo import build_demo
-from portal.services.seed import load_plan
+from portal.demo.district import build_demo
+from portal.strategic_plan.seed import load_plan
 from tests.conftest import DEMO_PASSWORD, Actions, csrf_from
 
 settings.register_profile(

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import (
     BoardUpdate, CheckIn, Initiative, Measure, Notice, Office, Role, Target, TargetPlan, User,
 )
-from portal.services import annual_report as ar
+from portal.measures import annual_reports as ar
 from tests.test_access import DECLARED, PUBLIC
 
 from .conftest import changed_tables, dump, log_in
@@ -74,7 +74,7 @@ UNSCOPED = {
     "review.queue_export": "the format only; a leader's export holds their region (tested below)",
     "scorecard.export": "the format only; the scorecard is district-wide",
     "admin.user": "administrators only", "admin.set_password": "administrators only",
-    "admin.toggle_active": "administrators only", "admin.extend_window": "administrators only",
+    "admin.toggle_active": "administrators only", "cycles.extend_window": "administrators only",
 }
 # Posts whose own-record cell does change something (a notice dismissed): a fresh record each time.
 CHANGES_OWN = {"main.dismiss_notice"}

@@ -14,11 +14,12 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
-from portal.admin.forms import ImportForm
+from portal.org.admin.forms import ImportForm
 from portal.extensions import db
 from portal.models import UNUSABLE_PASSWORD, CheckIn, Initiative, Role, School, Target, TargetCycle, TargetPlan, User
-from portal.services import actuals, imports
-from portal.services import scorecard as sc
+from portal.targets import results as actuals
+from portal.org import imports
+from portal.measures import catalog as sc
 
 from .conftest import changed_tables, dump, log_in
 
@@ -72,8 +73,8 @@ FORMS = {
     "scorecard.set_feed": ("admin", ["feed"]),
     "scorecard.create_annual_report": ("admin", ["school_year", "meeting_date"]),
     "scorecard.publish_annual_report": ("admin", ["version"]),
-    "admin.new_cycle": ("admin", ["school_year", "kind", "name", "opens_on", "due_on", "closes_on"]),
-    "admin.extend_window": ("admin", ["school_code", "until", "reason"]),
+    "cycles.new_cycle": ("admin", ["school_year", "kind", "name", "opens_on", "due_on", "closes_on"]),
+    "cycles.extend_window": ("admin", ["school_code", "until", "reason"]),
     "admin.new_user": ("admin", ["email", "name", "role", "school_code", "region_code", "office_code"]),
     "admin.set_password": ("admin", ["password", "confirm"]),
 }
@@ -83,7 +84,7 @@ NO_FIELDS = {"auth.logout", "main.dismiss_notice", "admin.toggle_active"}
 UPLOADS = {
     "admin.imports_page": {"schools": imports.SCHOOL_COLUMNS, "users": imports.USER_COLUMNS,
                            "baselines": actuals.COLUMNS},
-    "admin.actuals_import": {"": actuals.COLUMNS},
+    "results.actuals_import": {"": actuals.COLUMNS},
     "scorecard.import_values": {"": sc.IMPORT_COLUMNS},
 }
 MESSAGES = ("error-summary", "field--error", "report-problem", "error-page", "app-alert", "flash--error",

@@ -18,7 +18,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from portal import create_app
 from portal.extensions import db
 from portal.models import Role, School, TargetPlan, User
-from portal.services.passwords import MIN_LENGTH, PasswordPolicyError, check_policy
+from portal.auth.passwords import MIN_LENGTH, PasswordPolicyError, check_policy
 from tests.conftest import DEMO_PASSWORD, Actions, csrf_from
 from tests.test_access import DECLARED
 

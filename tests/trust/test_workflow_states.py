@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select, update
 
-from portal import workflow
+from portal.kernel import workflow
 from portal.extensions import db
-from portal.initiatives import plans as plan_service
+from portal.progress.initiatives import plans as plan_service
 from portal.models import (
     AuditEvent, BoardUpdate, CheckIn, Initiative, MetricValue, PlanStatus, Role, Stage, Target, TargetPlan, User,
 )
-from portal.services.targets import load_plan_rows
+from portal.targets.operations import load_plan_rows
 
 from .conftest import changed_tables, dump, log_in
 

@@ -1,7 +1,0 @@
-"""The superintendent's district dashboard: completeness, the projection, target distributions,
-initiatives, and drill-down from the district to a region and a school."""
-from flask import Blueprint
-
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-from . import routes  # noqa: E402,F401

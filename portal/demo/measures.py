@@ -1,0 +1,94 @@
+"""Demo values for the Measures of Success: 2022-23 and 2023-24 values for about two-thirds of the
+measures the plan gives a numeric baseline (some improved, some not, within sensible ranges, and
+by sub-target where the plan splits a measure), each entered by the owning office's demo account.
+2D-1 (chronic absence by school level) is fed by the iAttend check-in metric instead of typed.
+
+Deterministic for a given random generator; a value already there is left alone."""
+import random
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Initiative, Measure, MeasureValue, ProgressMetric, Role, User
+
+DEMO_YEARS = ("2022-23", "2023-24")
+SOURCE = "Demo district (generated)"
+FED = {"2D-1": ("iattend", "chronic_absence", "")}  # measure -> (initiative, metric, breakdown)
+SHARE = 2 / 3
+
+
+def _lines(measure: Measure) -> list[tuple[str, float, float | None]]:
+    """(sub-target label or "", baseline, target) for every line with a numeric baseline."""
+    lines = []
+    if measure.baseline_value is not None:
+        lines.append(("", measure.baseline_value, measure.target_value))
+    for sub in measure.subtargets or []:
+        baseline = (sub.get("baseline") or {}).get("value")
+        if baseline is not None:
+            lines.append((sub["label"], float(baseline), (sub.get("target") or {}).get("value")))
+    return lines
+
+
+def _round(value: float, unit: str, scale: float) -> float:
+    if unit in {"count", "dollars"}:
+        return float(round(value))
+    return round(value, 2 if scale < 2 else 1)
+
+
+def _step(rng: random.Random, baseline: float, target: float | None, direction: str, unit: str,
+          previous: float) -> float:
+    """A year's move: most often part of the way to the target, sometimes the wrong way."""
+    sign = -1 if direction == "decrease" else 1
+    gap = (target - baseline) if target is not None else sign * max(abs(baseline) * 0.1, 1.0)
+    move = gap * rng.choice([rng.uniform(0.1, 0.45), rng.uniform(0.1, 0.45), rng.uniform(-0.3, -0.05),
+                             rng.uniform(-0.01, 0.01)])
+    value = previous + move
+    if unit == "percent":
+        value = min(100.0, max(0.0, value))
+    elif unit in {"count", "dollars"}:
+        value = max(0.0, value)
+    return _round(value, unit, abs(gap))
+
+
+def build_demo_measures(rng: random.Random) -> dict:
+    """Write the demo values and the 2D-1 feed. Returns how many values it wrote."""
+    measures = db.session.scalars(select(Measure).order_by(Measure.code)).all()
+    staff = {}
+    for user in db.session.scalars(select(User).where(User.role == Role.central_office).order_by(User.id)):
+        staff.setdefault(user.office_id, user)
+    existing = {(v.measure_id, v.subtarget, v.year) for v in db.session.scalars(select(MeasureValue))}
+    candidates = [m for m in measures if _lines(m) and m.code not in FED]
+    chosen = sorted(rng.sample(candidates, round(len(candidates) * SHARE)), key=lambda m: m.code)
+    written, events = 0, []
+    for measure in chosen:
+        author = staff.get(measure.owner_office_id)
+        for label, baseline, target in _lines(measure):
+            previous = baseline
+            for year in DEMO_YEARS:
+                previous = _step(rng, baseline, target, measure.direction, measure.unit, previous)
+                if (measure.id, label, year) in existing:
+                    continue
+                end = int(year[:4]) + 1
+                as_of = date(end, rng.choice([6, 9, 10]), rng.choice([15, 30]))
+                entered = datetime.combine(as_of, time(10)).replace(minute=rng.randrange(60))
+                value = MeasureValue(measure_id=measure.id, subtarget=label, year=year, value=previous, as_of=as_of,
+                                     source=SOURCE, note="", entered_by_id=author.id if author else None,
+                                     entered_at=entered)
+                db.session.add(value)
+                db.session.flush()
+                if author:
+                    events.append(AuditEvent(entity="measure_value", entity_id=value.id, action="create",
+                                             actor_id=author.id, actor_role=Role.central_office.value, at=entered,
+                                             details={"measure": measure.code, "subtarget": label, "year": year,
+                                                      "from": None, "to": previous, "via": "demo"}))
+                written += 1
+    for code, (initiative_code, metric_code, breakdown) in FED.items():
+        measure = next((m for m in measures if m.code == code), None)
+        metric = db.session.scalar(select(ProgressMetric).join(Initiative).where(
+            Initiative.code == initiative_code, ProgressMetric.code == metric_code))
+        if measure is not None and metric is not None and measure.feed_metric_id is None:
+            measure.feed_metric_id, measure.feed_breakdown = metric.id, breakdown
+    db.session.add_all(events)
+    db.session.flush()
+    return {"measure_values": written}

@@ -1,0 +1,45 @@
+"""Append-only audit trail and home-page notices."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.org.models import User, utcnow
+
+
+class AuditEvent(db.Model):
+    """One change to a workflow object: who (and in what role), when (UTC), from, to, comment.
+
+    Rows are only ever inserted, in the same transaction as the change they describe.
+    """
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Notice(db.Model):
+    """A message on one person's home page (e.g. a reminder that targets are overdue)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(200))
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dismissed_at: Mapped[datetime | None]
+
+    sender: Mapped[User | None] = relationship(foreign_keys=[sender_id])

@@ -1,6 +1,0 @@
-"""Home pages by role, the school directory, and the health check."""
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from . import routes  # noqa: E402,F401

@@ -1,0 +1,285 @@
+"""The annual report on a school year: a Board update of kind "annual_report", assembled by the
+portal from the District Goals' results, the Measures of Success scorecard with its counts by
+pillar, and the highlights of each initiative's latest check-in presented to the Board that year.
+
+Publishing freezes it exactly as a Board update is frozen (services.board): the assembled report
+is stored in update.snapshot, one AuditEvent (entity "board_update", action "publish") is
+written in the same transaction, and a published report is always read from its snapshot.
+"""
+from datetime import date, datetime, timezone
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.kernel import workflow
+from portal.kernel.access import deny
+from portal.extensions import db
+from portal.models import Actual, AuditEvent, Baseline, BoardMeeting, BoardUpdate, CheckIn, Goal, Initiative, PlanSetting, Priority, Role, School, SchoolLevel, StudentGroup
+from portal.progress.models import board_update_check_in
+from portal.measures import status as ms
+from portal.measures import catalog as sc
+
+KIND = "annual_report"
+EDITORS = frozenset({Role.superintendent, Role.admin})
+PROGRESS_SYMBOL = {"on_track": "✓", "at_risk": "!", "off_track": "✕"}
+PROGRESS_TEXT = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+
+
+def can_edit(user) -> bool:
+    return user.role in EDITORS
+
+
+def title_for(year: str) -> str:
+    return f"Annual Report {year}"
+
+
+def annual_reports(user) -> list[BoardUpdate]:
+    stmt = select(BoardUpdate).where(BoardUpdate.kind_code == KIND).order_by(BoardUpdate.school_year.desc())
+    if not can_edit(user):
+        stmt = stmt.where(BoardUpdate.published_at.is_not(None))
+    return db.session.scalars(stmt).all()
+
+
+def report_or_404(update_id: int, user) -> BoardUpdate:
+    """A draft is the superintendent's office's work in progress: others get 404, as if absent."""
+    update = db.session.get(BoardUpdate, update_id)
+    if update is None or update.kind_code != KIND:
+        abort(404)
+    if not update.published and not can_edit(user):
+        deny(404, "an annual report not yet published")
+    return update
+
+
+def default_meeting_date(year: str) -> date:
+    """The Board's meeting for the annual report on `year` when the calendar has one; else the
+    second Tuesday of October after the year ends."""
+    meeting = db.session.scalar(select(BoardMeeting.date).where(BoardMeeting.kind_code == KIND,
+                                                                BoardMeeting.school_year == year))
+    if meeting:
+        return meeting
+    first = date(ms.year_start(year) + 1, 10, 1)
+    return date(first.year, 10, 1 + (1 - first.weekday()) % 7 + 7)
+
+
+def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
+    """A draft annual report for a school year, or the field errors (nothing saved)."""
+    errors: dict[str, str] = {}
+    year = (form.get("school_year") or "").strip()
+    problem = sc.year_problem(year) if year else "Enter the school year the report is on, like 2023-24."
+    if problem:
+        errors["school_year"] = problem
+    raw_date = (form.get("meeting_date") or "").strip()
+    meeting_date = None
+    if raw_date:
+        try:
+            meeting_date = date.fromisoformat(raw_date)
+        except ValueError:
+            errors["meeting_date"] = "Enter a date like 2024-10-08."
+    if not errors:
+        start = ms.year_start(year)
+        meeting_date = meeting_date or default_meeting_date(year)
+        if not date(start + 1, 7, 1) <= meeting_date <= date(start + 1, 12, 31):
+            errors["meeting_date"] = (f"The annual report on {year} goes to the Board after the year ends: "
+                                      f"choose a date from 1 July to 31 December {start + 1}.")
+        existing = db.session.scalar(select(BoardUpdate).where(BoardUpdate.kind_code == KIND,
+                                                               BoardUpdate.school_year == year))
+        if existing is not None:
+            errors["school_year"] = f"{year} already has its annual report: “{existing.title}”."
+    if errors:
+        return None, errors
+    update = BoardUpdate(kind_code=KIND, school_year=year, meeting_date=meeting_date, title=title_for(year))
+    db.session.add(update)
+    try:
+        db.session.flush()
+        db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="create", to_state="draft",
+                                  actor_id=user.id, actor_role=user.role.value,
+                                  details={"kind": KIND, "school_year": year}))
+        db.session.commit()
+    except IntegrityError:  # someone created it a moment ago
+        db.session.rollback()
+        return None, {"school_year": f"{year} already has its annual report."}
+    return update, {}
+
+
+# ---------------------------------------------------------------- assembling the report
+
+def district_goals(year: str) -> list[dict]:
+    """The four District Goals where data exists: the plan's district baselines (all students) and
+    the n-weighted mean of the schools' recorded results for each year up to `year`."""
+    everyone = db.session.scalar(select(StudentGroup.id).where(StudentGroup.code == "all"))
+    if everyone is None:
+        return []
+    goals = db.session.scalars(select(Goal).options(selectinload(Goal.metrics)).order_by(Goal.number)).all()
+    level_names = dict(db.session.execute(select(SchoolLevel.code, SchoolLevel.name)).all())
+    baseline_year = db.session.scalar(select(PlanSetting.value).where(PlanSetting.key == "baseline_year"))
+    baselines: dict[tuple[int, str], list[tuple[str, float]]] = {}
+    for row in db.session.scalars(select(Baseline).where(Baseline.school_id.is_(None), Baseline.group_id == everyone)
+                                  .order_by(Baseline.year)):
+        baselines.setdefault((row.metric_id, row.level or ""), []).append((row.year, row.value))
+    results: dict[tuple[int, str], dict[str, list[float]]] = {}
+    rows = db.session.execute(
+        select(Actual.metric_id, Actual.year, School.level, func.sum(Actual.value * Actual.n_students),
+               func.sum(Actual.n_students))
+        .join(School, Actual.school_id == School.id)
+        .where(Actual.group_id == everyone, Actual.year <= year, Actual.n_students > 0)
+        .group_by(Actual.metric_id, Actual.year, School.level)).all()
+    for metric_id, result_year, level, weighted, n in rows:
+        for key in ((metric_id, ""), (metric_id, level)):
+            cell = results.setdefault(key, {}).setdefault(result_year, [0.0, 0])
+            cell[0] += float(weighted or 0)
+            cell[1] += int(n or 0)
+    out = []
+    for goal in goals:
+        metrics = []
+        for metric in goal.metrics:
+            keys = sorted({lv for (mid, lv) in baselines if mid == metric.id},
+                          key=lambda k: ["", "elementary", "middle", "high"].index(k)
+                          if k in ("", "elementary", "middle", "high") else 9)
+            if not keys and (metric.id, "") in results:
+                keys = [""]
+            lines = []
+            for key in keys:
+                plan = [p for p in baselines.get((metric.id, key), [])
+                        if not baseline_year or p[0] <= str(baseline_year)]
+                recorded = results.get((metric.id, key), {})
+                lines.append({
+                    "label": level_names.get(key, key.title()) if key else "All students",
+                    "baseline": plan[-1][1] if plan else None,
+                    "baseline_year": plan[-1][0] if plan else "",
+                    "baseline_text": _goal_fmt(plan[-1][1], metric.unit) if plan else "—",
+                    "results": [{"year": y, "value": round(s / n, 1), "text": _goal_fmt(s / n, metric.unit),
+                                 "students": n} for y, (s, n) in sorted(recorded.items()) if n],
+                })
+            if lines:
+                target = metric.target_label
+                if metric.target_kind == "gain" and baseline_year:
+                    target = f"{target} from the {baseline_year} result"
+                metrics.append({"code": metric.code, "name": metric.name, "unit": metric.unit,
+                                "target_text": target, "source": metric.source, "lines": lines,
+                                "has_result": any(r["year"] == year for line in lines for r in line["results"])})
+        if metrics:
+            out.append({"number": goal.number, "name": goal.name, "headline": goal.headline,
+                        "statement": goal.statement, "metrics": metrics,
+                        "has_result": any(m["has_result"] for m in metrics)})
+    return out
+
+
+def _goal_fmt(value: float, unit: str) -> str:
+    return f"{value:.1f}%" if unit == "percent" else f"{value:+.1f} pts"
+
+
+def _measure_entry(m: sc.MeasureView, status: ms.Status, subs, year: str) -> dict:
+    own = m.own.entries.get(year)
+    values = []
+    if own or not m.subs:
+        values.append({"label": "", "value_text": m.fmt(own.value) if own else "No value yet",
+                       "fed_from": own.fed_from if own else None})
+    for line, st in subs:
+        entry = line.entries.get(year)
+        values.append({"label": line.label, "value_text": m.fmt(entry.value) if entry else "No value yet",
+                       "fed_from": entry.fed_from if entry else None, "change": st.change,
+                       "change_text": ms.TITLES[st.change]})
+    return {"code": m.code, "text": m.text, "office": m.office_name, "values": values,
+            "change": status.change, "change_text": ms.TITLES[status.change],
+            "pace": status.pace, "pace_text": ms.TITLES[status.pace] if status.pace else ""}
+
+
+def scorecard_section(year: str) -> dict:
+    card = sc.build_scorecard(year, sc.load_measures())
+    return {
+        "year": year, "total": card["total"].as_dict(),
+        "pillars": [{
+            "number": p["number"], "name": p["name"], "counts": p["counts"].as_dict(),
+            "priorities": [{"code": pr["code"], "name": pr["name"], "counts": pr["counts"].as_dict(),
+                            "measures": [_measure_entry(r["measure"], r["status"], r["subs"], year)
+                                         for r in pr["rows"]]}
+                           for pr in p["priorities"]],
+        } for p in card["pillars"]],
+    }
+
+
+def highlights(year: str) -> list[dict]:
+    """Each initiative's latest check-in of the school year that was presented in a published
+    Board update: its status, period and narrative."""
+    start = ms.year_start(year)
+    rows = db.session.execute(
+        select(CheckIn, BoardUpdate.title, BoardUpdate.meeting_date)
+        .join(board_update_check_in, board_update_check_in.c.check_in_id == CheckIn.id)
+        .join(BoardUpdate, board_update_check_in.c.board_update_id == BoardUpdate.id)
+        .where(BoardUpdate.published_at.is_not(None), BoardUpdate.kind_code != KIND,
+               CheckIn.period_end >= date(start, 7, 1), CheckIn.period_end <= date(start + 1, 6, 30))
+        .options(selectinload(CheckIn.initiative).selectinload(Initiative.office),
+                 selectinload(CheckIn.initiative).selectinload(Initiative.measures),
+                 selectinload(CheckIn.initiative).selectinload(Initiative.priority).selectinload(Priority.pillar))
+        .order_by(CheckIn.period_end, BoardUpdate.meeting_date)).all()
+    latest: dict[int, tuple] = {}
+    for check_in, title, meeting_date in rows:
+        latest[check_in.initiative_id] = (check_in, title, meeting_date)  # oldest first: the last one wins
+    out = []
+    for check_in, title, meeting_date in sorted(latest.values(), key=lambda r: (r[0].initiative.priority.code,
+                                                                                r[0].initiative.name)):
+        initiative = check_in.initiative
+        status = check_in.status.value if check_in.status else None
+        out.append({
+            "initiative": initiative.name, "office": initiative.office.name,
+            "priority_code": initiative.priority.code, "priority_name": initiative.priority.name,
+            "pillar_number": initiative.priority.pillar.number, "period": check_in.period,
+            "status": status, "status_text": PROGRESS_TEXT.get(status, "Not given"),
+            "symbol": PROGRESS_SYMBOL.get(status, "?"), "narrative": check_in.narrative,
+            "measures": [m.code for m in initiative.measures],
+            "board_update": title, "board_meeting": meeting_date.isoformat(), "check_in_id": check_in.id,
+        })
+    return out
+
+
+def build_annual_report(update: BoardUpdate) -> dict:
+    year = update.school_year
+    notes = highlights(year)
+    return {
+        "title": update.title, "kind": "Annual Report", "school_year": year,
+        "meeting_date": update.meeting_date.isoformat(),
+        "assembled_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "goals": district_goals(year),
+        "scorecard": scorecard_section(year),
+        "highlights": notes,
+        "initiative_count": len(notes),
+    }
+
+
+def report_for(update: BoardUpdate) -> dict:
+    """A published report from its snapshot (with empty parts for any a Board-update snapshot lacks)."""
+    if not update.published:
+        return build_annual_report(update)
+    empty = {"goals": [], "highlights": [], "initiative_count": 0, "assembled_at": "",
+             "scorecard": {"year": update.school_year, "total": sc.Counts().as_dict(), "pillars": []}}
+    return {**empty, "title": update.title, "school_year": update.school_year,
+            "meeting_date": update.meeting_date.isoformat(), **(update.snapshot or {})}
+
+
+def publish_annual_report(update: BoardUpdate, user, expected_version: int | None) -> None:
+    """Freeze the assembled report in the snapshot, as services.board.publish does for Board updates."""
+    if update.published:
+        raise workflow.WorkflowError("This annual report is already published.")
+    if expected_version is not None and update.version != expected_version:
+        raise workflow.ConflictError("Someone changed this annual report while you were reading it. "
+                                     "Reload to see the latest version before publishing.")
+    report = build_annual_report(update)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    update.snapshot = report
+    update.published_at = now
+    update.published_by_id = user.id
+    db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="publish", from_state="draft",
+                              to_state="published", actor_id=user.id, actor_role=user.role.value, at=now,
+                              details={"kind": KIND, "school_year": update.school_year,
+                                       "improved": report["scorecard"]["total"]["improved"],
+                                       "measures": report["scorecard"]["total"]["total"],
+                                       "check_ins": [h["check_in_id"] for h in report["highlights"]]}))
+    try:
+        db.session.commit()  # UPDATE ... WHERE version = <the version we read>
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise workflow.ConflictError("Someone else changed or published this annual report at the same time. "
+                                     "Reload to see it.") from exc

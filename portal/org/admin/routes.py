@@ -1,0 +1,138 @@
+"""People (list, create, password, enable/disable) and CSV imports, for administrators."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
+
+from portal.kernel.access import allow
+from portal.extensions import db
+from portal.kernel.htmx import render
+from portal.models import Office, Region, Role, User
+from portal.targets import baselines
+from portal.org import imports
+from portal.auth.passwords import PasswordPolicyError, check_policy
+from portal.org.admin import bp
+from portal.org.admin.forms import EmptyForm, ImportForm, PasswordForm, UserForm
+
+PAGE_SIZE = 50
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@allow(Role.admin)
+def users():
+    q = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    stmt = select(User)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role == Role(role))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.options(db.joinedload(User.school), db.joinedload(User.region),
+                                           db.joinedload(User.office))
+                              .order_by(User.role, User.email).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render("admin/users.html", "admin/_users_results.html", rows=rows, total=total, q=q, role=role,
+                  page=page, pages=max(1, -(-total // PAGE_SIZE)), roles=list(Role))
+
+
+def _user_form() -> UserForm:
+    form = UserForm()
+    form.region_code.choices = [SelectChoice("", "—")] + [SelectChoice(r.code, r.name) for r in db.session.scalars(
+        select(Region).order_by(Region.name))]
+    form.office_code.choices = [SelectChoice("", "—")] + [SelectChoice(o.code, o.name) for o in db.session.scalars(
+        select(Office).order_by(Office.name))]
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(Role.admin)
+def new_user():
+    form = _user_form()
+    if form.validate_on_submit():
+        scope = {"school_code": form.school_code.data, "region_code": form.region_code.data,
+                 "office_code": form.office_code.data}
+        errors = imports.validate_user_fields(form.email.data, form.name.data, form.role.data, scope)
+        if not errors:
+            user = imports.build_user(form.email.data, form.name.data, form.role.data, scope)
+            db.session.add(user)
+            db.session.commit()
+            flash(f"Created the account for {user.email}. Set a password for it below.", "success")
+            return redirect(url_for("admin.user", user_id=user.id), code=303)
+        form.form_errors.extend(errors)
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>")
+@allow(Role.admin)
+def user(user_id: int):
+    return render_template("admin/user.html", person=_user_or_404(user_id), password_form=PasswordForm(),
+                           toggle_form=EmptyForm())
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@allow(Role.admin)
+def set_password(user_id: int):
+    person = _user_or_404(user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            check_policy(form.password.data, email=person.email, name=person.name)
+        except PasswordPolicyError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            person.set_password(form.password.data)
+            person.end_sessions()
+            db.session.commit()
+            flash(f"Set a new password for {person.email}. Their open sessions were ended.", "success")
+            return redirect(url_for("admin.user", user_id=person.id), code=303)
+    return render_template("admin/user.html", person=person, password_form=form, toggle_form=EmptyForm()), 422
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@allow(Role.admin)
+def toggle_active(user_id: int):
+    person = _user_or_404(user_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if person.id == current_user.id:
+        flash("You cannot disable your own account.", "error")
+    else:
+        person.active = not person.active
+        person.end_sessions()
+        db.session.commit()
+        flash(f"{person.email} is now {'active' if person.active else 'disabled'}.", "success")
+    return redirect(url_for("admin.user", user_id=person.id), code=303)
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@allow(Role.admin)
+def imports_page():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        if form.kind.data == "baselines":
+            report = baselines.import_baselines(form.file.data.read(), form.file.data.filename or "baselines.csv")
+        else:
+            report = imports.import_csv(form.kind.data, form.file.data.read())
+        if report.ok:
+            what = {"schools": "schools", "users": "accounts", "baselines": "school baselines"}[report.kind]
+            flash(f"Imported {report.rows:,} rows: {report.created:,} new and {report.updated:,} updated {what}.",
+                  "success")
+            return redirect(url_for("admin.imports_page"), code=303)
+    status = 422 if (report and not report.ok) or form.errors else 200
+    return render_template("admin/imports.html", form=form, report=report,
+                           school_columns=imports.SCHOOL_COLUMNS, user_columns=imports.USER_COLUMNS,
+                           baseline_columns=baselines.COLUMNS), status

@@ -1,0 +1,240 @@
+"""CSV imports of schools and user accounts: every row is checked first, then all rows are
+written in one transaction, or none are. Problems come back row by row."""
+import io
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import LEVELS, ROLE_SCOPE, UNUSABLE_PASSWORD, Office, Region, Role, School, User
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SCHOOL_COLUMNS = ["code", "name", "level", "grade_low", "grade_high", "enrolment", "region", "priority_tier"]
+USER_COLUMNS = ["email", "name", "role", "school_code", "region_code", "office_code"]
+MAX_ROWS = 50_000
+
+
+@dataclass
+class RowError:
+    row: int  # the spreadsheet row number: 1 is the header
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_table(data: bytes, columns: list[str], report: ImportReport) -> pd.DataFrame | None:
+    """Parse CSV bytes into strings; a file-level problem is reported on row 1."""
+    if not data.strip():
+        report.errors.append(RowError(1, "file", "The file is empty."))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append(RowError(1, "file", "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."))
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        report.errors.append(RowError(1, "file", f"The file could not be read as CSV ({exc})."))
+        return None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        report.errors.append(RowError(1, "header", f"Missing column(s): {', '.join(missing)}. "
+                                                   f"Expected: {', '.join(columns)}."))
+        return None
+    if len(frame) > MAX_ROWS:
+        report.errors.append(RowError(1, "file", f"At most {MAX_ROWS:,} rows can be imported at once."))
+        return None
+    report.rows = len(frame)
+    return frame.map(lambda v: v.strip() if isinstance(v, str) else v)
+
+
+def parse_grade(value: str) -> int | None:
+    value = value.strip().upper()
+    if value in {"K", "TK"}:
+        return 0
+    if value.isdigit() and 0 <= int(value) <= 12:
+        return int(value)
+    return None
+
+
+def import_csv(kind: str, data: bytes) -> ImportReport:
+    if kind == "schools":
+        return import_schools(data)
+    if kind == "users":
+        return import_users(data)
+    raise ValueError(f"unknown import kind {kind!r}")
+
+
+def import_schools(data: bytes) -> ImportReport:
+    report = ImportReport("schools")
+    frame = read_table(data, SCHOOL_COLUMNS, report)
+    if frame is None:
+        return report
+    regions = {}
+    for region in db.session.scalars(select(Region)):
+        for key in (region.code, region.short_name, region.name):
+            regions[key.lower()] = region.id
+    existing = {s.code: s for s in db.session.scalars(select(School))}
+    seen: dict[str, int] = {}
+    rows = []
+    for index, rec in enumerate(frame.to_dict("records"), start=2):
+        errs = []
+        code = rec["code"]
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,12}", code):
+            errs.append(("code", "Enter a school code of 1-12 letters or digits."))
+        elif code in seen:
+            errs.append(("code", f"Code {code} is also on row {seen[code]}."))
+        else:
+            seen[code] = index
+        if not rec["name"] or len(rec["name"]) > 120:
+            errs.append(("name", "Enter the school's name (at most 120 characters)."))
+        level = rec["level"].lower()
+        if level not in LEVELS:
+            errs.append(("level", f"Use one of: {', '.join(LEVELS)}."))
+        low, high = parse_grade(rec["grade_low"]), parse_grade(rec["grade_high"])
+        if low is None:
+            errs.append(("grade_low", "Use K or a grade from 1 to 12."))
+        if high is None:
+            errs.append(("grade_high", "Use K or a grade from 1 to 12."))
+        if low is not None and high is not None and low > high:
+            errs.append(("grade_high", "The highest grade must not be below the lowest grade."))
+        enrolment = rec["enrolment"].replace(",", "")
+        if not enrolment.isdigit() or not 0 < int(enrolment) <= 20_000:
+            errs.append(("enrolment", "Enter the number of students enrolled (1 to 20,000)."))
+        region_id = regions.get(rec["region"].lower())
+        if region_id is None:
+            errs.append(("region", "Unknown region. Use a Local District code or name (e.g. C or Central)."))
+        tier = rec["priority_tier"] or "1"
+        if tier not in {"1", "2", "3"}:
+            errs.append(("priority_tier", "Use 1 (all schools), 2 (central support) or 3 (regional support)."))
+        for column, message in errs:
+            report.errors.append(RowError(index, column, message))
+        if not errs:
+            rows.append({"code": code, "name": rec["name"], "level": level, "grade_low": low, "grade_high": high,
+                         "enrolment": int(enrolment), "region_id": region_id, "priority_tier": int(tier)})
+    if report.errors:
+        return report
+    for values in rows:
+        school = existing.get(values["code"])
+        if school is None:
+            db.session.add(School(**values))
+            report.created += 1
+        elif any(getattr(school, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(school, k, v)
+            report.updated += 1
+    db.session.commit()
+    return report
+
+
+SCOPES = {
+    "school": ("school_code", School, "school_id"),
+    "region": ("region_code", Region, "region_id"),
+    "office": ("office_code", Office, "office_id"),
+}
+
+
+def scope_lookups() -> dict[str, dict[str, int]]:
+    """Code -> id for schools, regions and offices, loaded once per import."""
+    return {kind: dict(db.session.execute(select(model.code, model.id)).all())
+            for kind, (_, model, _) in SCOPES.items()}
+
+
+def _scope_ids(role: Role, scope: dict, lookups: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Resolve the one scope column a role needs; complain about a missing or stray one."""
+    needed = ROLE_SCOPE[role]
+    errs, ids = [], {}
+    for kind, (column, _, id_field) in SCOPES.items():
+        value = (scope.get(column) or "").strip()
+        if kind == needed:
+            if not value:
+                errs.append((column, f"A {role.title.lower()} needs a {kind}."))
+            elif value not in lookups[kind]:
+                errs.append((column, f"Unknown {kind} code {value!r}."))
+            else:
+                ids[id_field] = lookups[kind][value]
+        elif value:
+            errs.append((column, f"A {role.title.lower()} has no {kind}; leave this blank."))
+    return ids, errs
+
+
+def validate_user_fields(email: str, name: str, role: str, scope: dict) -> list[str]:
+    errors = [message for _, message in _check_user(email, name, role, scope, scope_lookups())[1]]
+    if db.session.scalar(select(User.id).where(User.email == (email or "").strip().lower())):
+        errors.append("An account with that email already exists.")
+    return errors
+
+
+def _check_user(email: str, name: str, role_value: str, scope: dict, lookups: dict):
+    errs = []
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errs.append(("email", "Enter a valid email address."))
+    if not (name or "").strip() or len(name) > 120:
+        errs.append(("name", "Enter the person's name (at most 120 characters)."))
+    try:
+        role = Role(role_value.strip().lower())
+    except ValueError:
+        errs.append(("role", f"Use one of: {', '.join(r.value for r in Role)}."))
+        return None, errs
+    ids, scope_errs = _scope_ids(role, scope, lookups)
+    return (email, name.strip(), role, ids), errs + scope_errs
+
+
+def build_user(email: str, name: str, role: str, scope: dict) -> User:
+    (email, name, role, ids), _ = _check_user(email, name, role, scope, scope_lookups())
+    return User(email=email, name=name, role=role, password_hash=UNUSABLE_PASSWORD, **ids)
+
+
+def import_users(data: bytes) -> ImportReport:
+    report = ImportReport("users")
+    frame = read_table(data, USER_COLUMNS, report)
+    if frame is None:
+        return report
+    existing = {u.email: u for u in db.session.scalars(select(User))}
+    lookups = scope_lookups()
+    seen: dict[str, int] = {}
+    checked = []
+    for index, rec in enumerate(frame.to_dict("records"), start=2):
+        parsed, errs = _check_user(rec["email"], rec["name"], rec["role"], rec, lookups)
+        if parsed and not errs:
+            email = parsed[0]
+            if email in seen:
+                errs.append(("email", f"{email} is also on row {seen[email]}."))
+            seen[email] = index
+        for column, message in errs:
+            report.errors.append(RowError(index, column, message))
+        if not errs:
+            checked.append(parsed)
+    if report.errors:
+        return report
+    for email, name, role, ids in checked:
+        user = existing.get(email)
+        values = {"name": name, "role": role, "school_id": None, "region_id": None, "office_id": None, **ids}
+        if user is None:
+            # No password until an administrator sets one on the person's page.
+            db.session.add(User(email=email, password_hash=UNUSABLE_PASSWORD, **values))
+            report.created += 1
+        elif any(getattr(user, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(user, k, v)
+            user.end_sessions()  # a changed role or scope takes effect at once
+            report.updated += 1
+    db.session.commit()
+    return report

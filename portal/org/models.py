@@ -1,0 +1,146 @@
+"""The district's organisation: Local Districts (regions), central offices, schools, people."""
+import enum
+import secrets
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Role(str, enum.Enum):
+    principal = "principal"
+    regional_leader = "regional_leader"
+    central_office = "central_office"
+    superintendent = "superintendent"
+    board = "board"
+    admin = "admin"
+
+    @property
+    def title(self) -> str:
+        return ROLE_TITLES[self]
+
+
+ROLE_TITLES = {
+    Role.principal: "Principal",
+    Role.regional_leader: "Regional leader",
+    Role.central_office: "Central office",
+    Role.superintendent: "Superintendent's office",
+    Role.board: "Board member",
+    Role.admin: "Administrator",
+}
+
+# Which scope column each role must carry.
+ROLE_SCOPE = {
+    Role.principal: "school",
+    Role.regional_leader: "region",
+    Role.central_office: "office",
+    Role.superintendent: None,
+    Role.board: None,
+    Role.admin: None,
+}
+
+LEVELS = ("elementary", "middle", "high", "span")
+# A password hash no password matches: accounts imported before anyone sets their password.
+UNUSABLE_PASSWORD = "!unset"
+
+
+class Region(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    short_name: Mapped[str] = mapped_column(String(40))
+
+    schools: Mapped[list["School"]] = relationship(back_populates="region")
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code}>"
+
+
+class Office(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class School(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    level: Mapped[str] = mapped_column(String(12), index=True)
+    grade_low: Mapped[int]  # 0 = kindergarten
+    grade_high: Mapped[int]
+    enrolment: Mapped[int]
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    # 1 = every school; 2 = priority school supported centrally; 3 = supported by its region.
+    priority_tier: Mapped[int] = mapped_column(default=1)
+
+    region: Mapped[Region] = relationship(back_populates="schools")
+
+    @property
+    def grade_span(self) -> str:
+        low = "K" if self.grade_low == 0 else str(self.grade_low)
+        return f"{low}-{self.grade_high}"
+
+    def __repr__(self) -> str:
+        return f"<School {self.code} {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Changes on log-out, password change and disabling, so an old session cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    school: Mapped[School | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    office: Mapped[Office | None] = relationship()
+
+    # Flask-Login
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        if self.password_hash.startswith("!"):
+            return False
+        return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def scope_label(self) -> str:
+        if self.school is not None:
+            return self.school.name
+        if self.region is not None:
+            return self.region.name
+        if self.office is not None:
+            return self.office.name
+        return "District"
+
+    @classmethod
+    def by_email(cls, email: str):
+        return select(cls).where(cls.email == email.strip().lower())

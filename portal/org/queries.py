@@ -1,0 +1,77 @@
+"""School queries, scoped to what the person may see."""
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+
+from portal.extensions import db
+from portal.models import Baseline, Metric, Region, Role, School, StudentGroup
+
+PAGE_SIZE = 50
+
+
+def visible_schools(user) -> Select:
+    """Schools this person may list: the whole district, their region, or their own school."""
+    stmt = select(School)
+    if user.role == Role.regional_leader:
+        stmt = stmt.where(School.region_id == user.region_id)
+    elif user.role == Role.principal:
+        stmt = stmt.where(School.id == user.school_id)
+    elif user.role not in {Role.admin, Role.superintendent, Role.board}:
+        stmt = stmt.where(False)
+    return stmt
+
+
+@dataclass
+class SchoolFilter:
+    q: str = ""
+    level: str = ""
+    region: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "SchoolFilter":
+        try:
+            page = max(1, min(10_000, int(args.get("page", 1))))
+        except ValueError:
+            page = 1
+        return cls(q=args.get("q", "").strip()[:100], level=args.get("level", ""),
+                   region=args.get("region", ""), page=page)
+
+    def as_args(self, **changes) -> dict:
+        values = {"q": self.q, "level": self.level, "region": self.region, "page": self.page, **changes}
+        return {k: v for k, v in values.items() if v not in ("", None, 1)}
+
+
+def search_schools(user, flt: SchoolFilter):
+    stmt = visible_schools(user)
+    if flt.q:
+        like = f"%{flt.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(School.name).like(like), School.code == flt.q))
+    if flt.level:
+        stmt = stmt.where(School.level == flt.level)
+    if flt.region:
+        stmt = stmt.join(Region).where(Region.code == flt.region)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(
+        stmt.options(db.joinedload(School.region)).order_by(School.name)
+        .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE)
+    ).all()
+    return rows, total
+
+
+def school_baselines(school: School):
+    """The school's baseline table: metric -> group -> {year: (value, n)}, in plan order."""
+    rows = db.session.execute(
+        select(Baseline, Metric, StudentGroup)
+        .join(Metric, Baseline.metric_id == Metric.id)
+        .join(StudentGroup, Baseline.group_id == StudentGroup.id)
+        .where(Baseline.school_id == school.id)
+        .order_by(Metric.goal_id, Metric.position, StudentGroup.sort, Baseline.year)
+    ).all()
+    table: dict = {}
+    years: dict = {}
+    for baseline, metric, group in rows:
+        by_group = table.setdefault(metric, {})
+        by_group.setdefault(group, {})[baseline.year] = baseline
+        years.setdefault(metric, set()).add(baseline.year)
+    return [(metric, sorted(years[metric]), groups) for metric, groups in table.items()]

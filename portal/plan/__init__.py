@@ -1,6 +1,0 @@
-"""The plan browser: goals with their baselines, pillars, priorities, strategies and measures."""
-from flask import Blueprint
-
-bp = Blueprint("plan", __name__)
-
-from . import routes  # noqa: E402,F401

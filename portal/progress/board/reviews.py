@@ -1,0 +1,218 @@
+"""Priority 4A's data review meetings: which priority schools a person may see, how many meetings
+each took part in this school year against the plan's three, and logging a meeting.
+
+Every list here is one query whatever the number of schools."""
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import AuditEvent, DataReviewMeeting, Region, Role, School
+from portal.progress.models import data_review_school
+
+# "Implement annually at least three data sessions with designated priority schools" (Measure 4A-3).
+SESSIONS_A_YEAR = 3
+PAGE_SIZE = 100
+TIER_NAMES = {2: "Tier 2 (central office)", 3: "Tier 3 (region)"}
+PLAN_START = date(2022, 7, 1)
+MAX_CODES = 500
+READERS = (Role.regional_leader, Role.central_office, Role.superintendent, Role.admin)
+
+
+@dataclass(frozen=True)
+class SchoolYear:
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.year}-{(self.start.year + 1) % 100:02d}"
+
+
+def school_year(today: date) -> SchoolYear:
+    """The school year runs from 1 July to 30 June."""
+    first = today.year if today.month >= 7 else today.year - 1
+    return SchoolYear(date(first, 7, 1), date(first + 1, 6, 30))
+
+
+@dataclass
+class ReviewFilter:
+    tier: int | None = None
+    region: str = ""
+    below: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, user) -> "ReviewFilter":
+        tier = args.get("tier", "")
+        try:
+            page = max(1, min(10_000, int(args.get("page", 1))))
+        except ValueError:
+            page = 1
+        leader = user.role == Role.regional_leader
+        return cls(tier=int(tier) if tier in ("2", "3") and not leader else None,
+                   region="" if leader else args.get("region", "").strip()[:8],
+                   below=args.get("below", "") in ("1", "on", "true", "yes"), page=page)
+
+    def as_args(self, **changes) -> dict:
+        values = {"tier": self.tier or "", "region": self.region, "below": "1" if self.below else "",
+                  "page": self.page, **changes}
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.tier or self.region or self.below)
+
+
+def in_scope(user):
+    """The priority schools a person sees: a regional leader their region's Tier 3 schools; district
+    roles every Tier 2 and Tier 3 school."""
+    if user.role == Role.regional_leader:
+        return and_(School.priority_tier == 3, School.region_id == user.region_id)
+    return School.priority_tier.in_(tuple(TIER_NAMES))
+
+
+def _counted(columns, user, flt: ReviewFilter, year: SchoolYear, region: Region | None):
+    meetings = func.count(DataReviewMeeting.id).label("meetings")
+    stmt = (select(*columns, meetings)
+            .outerjoin(data_review_school, data_review_school.c.school_id == School.id)
+            .outerjoin(DataReviewMeeting, and_(DataReviewMeeting.id == data_review_school.c.meeting_id,
+                                               DataReviewMeeting.held_on.between(year.start, year.end)))
+            .where(in_scope(user)))
+    if flt.tier:
+        stmt = stmt.where(School.priority_tier == flt.tier)
+    if region is not None:
+        stmt = stmt.where(School.region_id == region.id)
+    return stmt, meetings
+
+
+def school_counts(user, flt: ReviewFilter, year: SchoolYear, region: Region | None) -> tuple[list, dict]:
+    """A page of (school, region, meetings this year) and the totals for the whole filter: 2 queries."""
+    stmt, meetings = _counted([School.id], user, flt, year, region)
+    per_school = stmt.group_by(School.id).subquery()
+    total, met = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(case((per_school.c.meetings >= SESSIONS_A_YEAR, 1), else_=0)), 0))
+        .select_from(per_school)).one()
+    summary = {"schools": total, "met": int(met), "below": total - int(met)}
+    stmt, meetings = _counted([School, Region], user, flt, year, region)
+    stmt = stmt.join(Region, School.region_id == Region.id).group_by(School.id, Region.id)
+    if flt.below:
+        stmt = stmt.having(meetings < SESSIONS_A_YEAR)
+    rows = db.session.execute(stmt.order_by(Region.name, School.name, School.id)
+                              .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE)).all()
+    summary["found"] = summary["below"] if flt.below else total
+    summary["pages"] = max(1, -(-summary["found"] // PAGE_SIZE))
+    return rows, summary
+
+
+def count_text(n: int) -> str:
+    """Meetings against the plan's three, in words: '2 of 3', 'Met: 4 of 3'."""
+    return f"Met: {n} of {SESSIONS_A_YEAR}" if n >= SESSIONS_A_YEAR else f"{n} of {SESSIONS_A_YEAR}"
+
+
+def meetings_this_year(user, year: SchoolYear) -> list:
+    """(meeting, region, number of schools), newest first. A regional leader sees their region's
+    meetings and any other meeting one of their schools took part in."""
+    schools = (select(func.count()).where(data_review_school.c.meeting_id == DataReviewMeeting.id)
+               .scalar_subquery())
+    stmt = (select(DataReviewMeeting, Region, schools)
+            .outerjoin(Region, DataReviewMeeting.region_id == Region.id)
+            .where(DataReviewMeeting.held_on.between(year.start, year.end)))
+    if user.role == Role.regional_leader:
+        theirs = (select(data_review_school.c.meeting_id)
+                  .join(School, School.id == data_review_school.c.school_id)
+                  .where(data_review_school.c.meeting_id == DataReviewMeeting.id, in_scope(user)).exists())
+        stmt = stmt.where(or_(and_(DataReviewMeeting.held_by == "regional",
+                                   DataReviewMeeting.region_id == user.region_id), theirs))
+    return db.session.execute(stmt.order_by(DataReviewMeeting.held_on.desc(), DataReviewMeeting.id.desc())).all()
+
+
+# ---------------------------------------------------------------- logging a meeting
+
+def hosts_for(user) -> list[str]:
+    """Who can have held a meeting this person logs: leaders log their region's, the
+    superintendent's office central ones, central offices and administrators either."""
+    if user.role == Role.regional_leader:
+        return ["regional"]
+    if user.role == Role.superintendent:
+        return ["central"]
+    return ["central", "regional"]
+
+
+def parse_codes(text: str) -> list[str]:
+    """School codes one a line or separated by commas (or spaces), each once, in the order typed."""
+    seen: dict[str, None] = {}
+    for code in re.split(r"[\s,;]+", text or ""):
+        if code:
+            seen.setdefault(code[:20], None)
+    return list(seen)
+
+
+def _names(schools: list[School]) -> str:
+    return ", ".join(f"{s.code} ({s.name}, {s.region.name})" for s in schools)
+
+
+def log_meeting(form, user, today: date) -> DataReviewMeeting | None:
+    """Check a MeetingForm (after its own field checks) and save the meeting with its audit event
+    in one transaction; or put every reason at its field, save nothing and return None."""
+    hosts = hosts_for(user)
+    held_by = hosts[0] if len(hosts) == 1 else form.held_by.data
+    region = None
+    if user.role == Role.regional_leader:
+        region = user.region
+    elif held_by == "regional":
+        code = form.region.data or ""
+        region = db.session.scalar(select(Region).where(Region.code == code)) if code else None
+        if region is None:
+            form.region.errors.append("Choose the region that held the meeting.")
+    held_on = form.held_on.data
+    if held_on is None:
+        pass  # the form has already said to enter the date
+    elif held_on > today:
+        form.held_on.errors.append("That date has not come yet. Log a meeting once it has been held.")
+    elif held_on < PLAN_START:
+        form.held_on.errors.append("Data review meetings began with the Strategic Plan: "
+                                   "enter a date from 1 July 2022.")
+    codes = parse_codes(form.schools.data)
+    if not codes and not form.schools.errors:
+        form.schools.errors.append("Enter the codes of the schools that took part.")
+    elif len(codes) > MAX_CODES:
+        form.schools.errors.append(f"Enter at most {MAX_CODES} schools for one meeting.")
+        codes = []
+    found = {s.code: s for s in db.session.scalars(
+        select(School).where(School.code.in_(codes)).options(joinedload(School.region)))} if codes else {}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        form.schools.errors.append("No school has the code " + ", ".join(unknown) + ". Check the codes and "
+                                   "try again.")
+    schools = [found[c] for c in codes if c in found]
+    if user.role == Role.regional_leader:
+        outside = [s for s in schools if s.region_id != user.region_id or s.priority_tier != 3]
+        if outside:
+            form.schools.errors.append(f"Not Tier 3 priority schools of {user.region.name}, so you cannot "
+                                       f"log them: {_names(outside)}.")
+    else:
+        outside = [s for s in schools if s.priority_tier not in TIER_NAMES]
+        if outside:
+            form.schools.errors.append(f"Not priority schools (Tier 2 or Tier 3): {_names(outside)}.")
+        if region is not None:
+            elsewhere = [s for s in schools if s.region_id != region.id and s not in outside]
+            if elsewhere:
+                form.schools.errors.append(f"A meeting held by {region.name} takes that region's schools; "
+                                           f"these are in other regions: {_names(elsewhere)}.")
+    if form.errors:
+        return None
+    meeting = DataReviewMeeting(held_on=held_on, held_by=held_by, region_id=region.id if region else None,
+                                notes=(form.notes.data or "").strip(), created_by_id=user.id, schools=schools)
+    db.session.add(meeting)
+    db.session.flush()
+    db.session.add(AuditEvent(entity="data_review_meeting", entity_id=meeting.id, action="create",
+                              to_state=held_by, actor_id=user.id, actor_role=user.role.value,
+                              details={"held_on": held_on.isoformat(), "held_by": held_by,
+                                       "region": region.code if region else None,
+                                       "schools": [s.code for s in schools]}))
+    db.session.commit()
+    return meeting

@@ -1,0 +1,219 @@
+"""Board update views: the calendar and list, creating a draft, the report (frozen once published),
+placing check-ins and publishing; and Priority 4A's data review meetings.
+
+Views never set a stage or publish by hand: placing goes through services.checkins (the
+check-in workflow) and publishing through services.board, which freezes the report."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from portal.kernel import workflow
+from portal.kernel.access import allow
+from portal.extensions import db
+from portal.kernel.htmx import is_htmx, render
+from portal.models import CheckIn, Region, Role
+from portal.progress import board_updates as board_svc
+from portal.progress import check_ins as checkin_svc
+from portal.targets.operations import today
+from portal.progress.board import bp
+from portal.progress.board import reviews as rv
+from portal.progress.board import updates as up
+from portal.progress.board.forms import BoardUpdateForm, MeetingForm
+from portal.progress.board.report import present
+
+READERS = (Role.board, Role.superintendent, Role.admin, Role.central_office)
+EDITORS = (Role.superintendent, Role.admin)
+LOGGERS = (Role.regional_leader, Role.central_office, Role.superintendent, Role.admin)
+NO_VERSION = "This form did not say which version you saw. Reload the page and try again."
+
+
+def posted_int(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
+# ---------------------------------------------------------------- the calendar and list
+
+def _update_form() -> BoardUpdateForm:
+    form = BoardUpdateForm()
+    form.kind.choices = [SelectChoice("", "Choose a kind")] + [
+        SelectChoice(k.code, f"{k.name} ({k.season})") for k in up.kinds()]
+    return form
+
+
+def _updates_page(form: BoardUpdateForm | None, status: int = 200):
+    year = rv.school_year(today())
+    listed = up.visible_updates(current_user)
+    this_year = {row["record"].kind_code: row["record"] for row in listed
+                 if row["record"].school_year == year.label}
+    return render_template("board/updates.html", kinds=up.kinds(), updates=listed, this_year=this_year,
+                           year=year, form=form, can_edit=up.can_edit(current_user),
+                           long_date=up.long_date), status
+
+
+@bp.route("/board-updates")
+@allow(*READERS)
+def updates():
+    return _updates_page(_update_form() if up.can_edit(current_user) else None)
+
+
+@bp.route("/board-updates", methods=["POST"])
+@allow(*EDITORS)
+def create_update():
+    form = _update_form()
+    form.validate_on_submit()
+    update = up.create_update(form, current_user)
+    if update is None:
+        return _updates_page(form, 422)
+    flash(f"Created the draft “{update.title}”. Place the check-ins that are ready for the Board, "
+          "then publish it.", "success")
+    return redirect(url_for("board.update", update_id=update.id), code=303)
+
+
+# ---------------------------------------------------------------- one update: the report
+
+def _update_context(update, problem: str = "", message: str = "") -> dict:
+    editing = up.can_edit(current_user) and not update.published
+    return {
+        "update": update, "report": present(board_svc.report_for(update)), "editing": editing,
+        "ready": up.ready_check_ins() if editing else [], "placed": up.placed_check_ins(update) if editing else [],
+        "problem": problem, "message": message, "long_date": up.long_date,
+    }
+
+
+def _show(update, status: int = 200, problem: str = "", message: str = ""):
+    return render("board/update.html", "board/_update_body.html",
+                  **_update_context(update, problem, message)), status
+
+
+@bp.route("/board-updates/<int:update_id>")
+@allow(*READERS)
+def update(update_id: int):
+    found = up.update_or_404(update_id, current_user)
+    if found.kind_code == "annual_report":  # annual reports are assembled by the scorecard
+        return redirect(url_for("scorecard.annual_report", update_id=found.id))
+    return _show(found)
+
+
+def _refused(update_id: int, exc: workflow.WorkflowError):
+    db.session.rollback()
+    status = 409 if isinstance(exc, workflow.ConflictError) else 422
+    return _show(up.update_or_404(update_id, current_user), status, problem=str(exc))
+
+
+def _done(update, message: str):
+    if is_htmx():
+        return _show(update, message=message)
+    flash(message, "success")
+    return redirect(url_for("board.update", update_id=update.id), code=303)
+
+
+def _posted_check_in() -> tuple[CheckIn | None, int | None, str]:
+    check_in = db.session.get(CheckIn, posted_int("check_in_id") or 0)
+    version = posted_int("version")
+    if check_in is None:
+        return None, None, "Choose a check-in from the list on this page."
+    if version is None:
+        return None, None, NO_VERSION
+    return check_in, version, ""
+
+
+@bp.route("/board-updates/<int:update_id>/place", methods=["POST"])
+@allow(*EDITORS)
+def place(update_id: int):
+    update = up.update_or_404(update_id, current_user)
+    check_in, version, problem = _posted_check_in()
+    if problem:
+        return _show(update, 422, problem=problem)
+    try:
+        checkin_svc.place(check_in, update, current_user, version)
+    except workflow.WorkflowError as exc:
+        return _refused(update_id, exc)
+    return _done(update, f"Placed {check_in.initiative.name} ({check_in.period}) in this update.")
+
+
+@bp.route("/board-updates/<int:update_id>/unplace", methods=["POST"])
+@allow(*EDITORS)
+def unplace(update_id: int):
+    update = up.update_or_404(update_id, current_user)
+    check_in, version, problem = _posted_check_in()
+    if not problem and not update.published and update not in check_in.board_updates:
+        problem = "That check-in is not in this Board update."
+    if problem:
+        return _show(update, 422, problem=problem)
+    try:
+        checkin_svc.unplace(check_in, update, current_user, version)
+    except workflow.WorkflowError as exc:
+        return _refused(update_id, exc)
+    return _done(update, f"Took {check_in.initiative.name} ({check_in.period}) out of this update. "
+                         "It is ready for the Board again.")
+
+
+@bp.route("/board-updates/<int:update_id>/publish", methods=["POST"])
+@allow(*EDITORS)
+def publish(update_id: int):
+    update = up.update_or_404(update_id, current_user)
+    version = posted_int("version")
+    if version is None:
+        return _show(update, 422, problem=NO_VERSION)
+    if update.kind_code == "annual_report":
+        return _show(update, 422, problem="Publish an annual report from its own page, where it is assembled.")
+    try:
+        board_svc.publish(update, current_user, version)
+    except workflow.WorkflowError as exc:
+        return _refused(update_id, exc)
+    return _done(update, f"Published “{update.title}”. The report is frozen as the Board sees it now.")
+
+
+# ---------------------------------------------------------------- data review meetings (Priority 4A)
+
+def _meeting_form() -> MeetingForm:
+    form = MeetingForm()
+    hosts = rv.hosts_for(current_user)
+    if len(hosts) == 1:
+        del form.held_by
+    if hosts != ["central", "regional"]:
+        del form.region
+    else:
+        form.region.choices = [SelectChoice("", "Choose a region")] + [
+            SelectChoice(r.code, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))]
+    return form
+
+
+def _reviews_page(form: MeetingForm, status: int = 200):
+    flt = rv.ReviewFilter.from_args(request.args, current_user)
+    year = rv.school_year(today())
+    leader = current_user.role == Role.regional_leader
+    regions = [] if leader else db.session.scalars(select(Region).order_by(Region.name)).all()
+    region = current_user.region if leader else next((r for r in regions if r.code == flt.region), None)
+    if not leader and region is None:
+        flt.region = ""
+    rows, summary = rv.school_counts(current_user, flt, year, region)
+    context = {"flt": flt, "year": year, "rows": rows, "summary": summary, "regions": regions, "leader": leader,
+               "region": region, "tiers": rv.TIER_NAMES, "count_text": rv.count_text, "needed": rv.SESSIONS_A_YEAR,
+               "long_date": up.long_date}
+    if is_htmx() and request.method == "GET":
+        return render_template("board/_review_results.html", **context), status
+    return render_template("board/data_reviews.html", form=form, meetings=rv.meetings_this_year(current_user, year),
+                           hosts=rv.hosts_for(current_user), today=today(), **context), status
+
+
+@bp.route("/data-reviews")
+@allow(*rv.READERS)
+def data_reviews():
+    return _reviews_page(_meeting_form())
+
+
+@bp.route("/data-reviews", methods=["POST"])
+@allow(*LOGGERS)
+def log_meeting():
+    form = _meeting_form()
+    form.validate_on_submit()
+    meeting = rv.log_meeting(form, current_user, today())
+    if meeting is None:
+        return _reviews_page(form, 422)
+    n = len(meeting.schools)
+    flash(f"Logged the data review meeting of {up.long_date(meeting.held_on)} with {n} "
+          f"school{'' if n == 1 else 's'}.", "success")
+    return redirect(url_for("board.data_reviews"), code=303)

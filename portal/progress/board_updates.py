@@ -1,0 +1,120 @@
+"""Board updates: assemble the report from the check-ins placed in an update, and publish it.
+
+Publishing stores the assembled report as a snapshot; a published update is always read from
+its snapshot, so later edits to a check-in or its initiative never change a presented report.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.kernel import workflow
+from portal.extensions import db
+from portal.models import AuditEvent, BoardUpdate, CheckIn, Initiative, MetricValue, Priority
+from portal.progress.check_ins import breakdowns
+
+UNIT_FORMAT = {"percent": "{:,.1f}%", "dollars": "${:,.0f}", "count": "{:,.0f}"}
+
+
+def fmt(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    return UNIT_FORMAT.get(unit, "{:,.1f}").format(value)
+
+
+def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
+    """One progress metric as the Board sees it: this period's values against baseline and target,
+    and the path so far (every earlier period up to this one)."""
+    values = {v.breakdown: v for v in check_in.values if v.metric_id == metric.id}
+    rows = []
+    for key in breakdowns(metric, list(values.values())):
+        value = values.get(key)
+        rows.append({
+            "breakdown": key,
+            "value": value.value if value else None, "value_text": fmt(value.value if value else None, metric.unit),
+            "as_of": value.as_of.isoformat() if value else None,
+            "baseline": (metric.baselines or {}).get(key),
+            "baseline_text": fmt((metric.baselines or {}).get(key), metric.unit) if (metric.baselines or {}).get(key) is not None else "",
+            "target": (metric.targets or {}).get(key),
+            "target_text": fmt((metric.targets or {}).get(key), metric.unit) if (metric.targets or {}).get(key) is not None else "",
+        })
+    path: dict[str, list] = {}
+    for period, period_end, breakdown, value in history:
+        if period_end <= check_in.period_end:
+            path.setdefault(breakdown, []).append([period, value])
+    return {"name": metric.name, "unit": metric.unit, "direction": metric.direction, "breakdown": metric.breakdown,
+            "baseline_label": metric.baseline_label, "target_label": metric.target_label, "rows": rows,
+            "series": [{"breakdown": k, "points": v} for k, v in path.items()]}
+
+
+def build_report(update: BoardUpdate) -> dict:
+    check_ins = db.session.scalars(
+        select(CheckIn).where(CheckIn.board_updates.any(BoardUpdate.id == update.id))
+        .options(selectinload(CheckIn.values),
+                 selectinload(CheckIn.initiative).selectinload(Initiative.metrics),
+                 selectinload(CheckIn.initiative).selectinload(Initiative.measures),
+                 selectinload(CheckIn.initiative).selectinload(Initiative.office),
+                 selectinload(CheckIn.initiative).selectinload(Initiative.priority).selectinload(Priority.pillar))
+    ).all()
+    history: dict[int, list] = {}
+    if check_ins:
+        for value, period, period_end in db.session.execute(
+                select(MetricValue, CheckIn.period, CheckIn.period_end).join(CheckIn)
+                .where(CheckIn.initiative_id.in_({c.initiative_id for c in check_ins}))
+                .order_by(CheckIn.period_end)):
+            history.setdefault(value.metric_id, []).append((period, period_end, value.breakdown, value.value))
+    pillars: dict[int, dict] = {}
+    for check_in in sorted(check_ins, key=lambda c: (c.initiative.priority.code, c.initiative.name)):
+        initiative = check_in.initiative
+        priority = initiative.priority
+        pillar = pillars.setdefault(priority.pillar.number, {
+            "number": priority.pillar.number, "name": priority.pillar.name, "priorities": {}})
+        block = pillar["priorities"].setdefault(priority.code, {
+            "code": priority.code, "name": priority.name, "initiatives": []})
+        block["initiatives"].append({
+            "name": initiative.name, "office": initiative.office.name, "period": check_in.period,
+            "status": check_in.status.value if check_in.status else None,
+            "status_text": check_in.status.title if check_in.status else "Not given",
+            "narrative": check_in.narrative,
+            "decisions": check_in.supt_decisions,
+            "measures": [{"code": m.code, "text": m.text} for m in initiative.measures],
+            "metrics": [_metric_block(m, check_in, history.get(m.id, [])) for m in initiative.metrics],
+            "check_in_id": check_in.id,
+        })
+    return {
+        "title": update.title, "kind": update.kind.name, "school_year": update.school_year,
+        "meeting_date": update.meeting_date.isoformat(),
+        "assembled_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "pillars": [{**p, "priorities": list(p["priorities"].values())} for _, p in sorted(pillars.items())],
+        "initiative_count": len(check_ins),
+    }
+
+
+def report_for(update: BoardUpdate) -> dict:
+    return update.snapshot if update.published else build_report(update)
+
+
+def publish(update: BoardUpdate, user, expected_version: int | None) -> None:
+    if update.published:
+        raise workflow.WorkflowError("This Board update is already published.")
+    if expected_version is not None and update.version != expected_version:
+        raise workflow.ConflictError("Someone changed this Board update while you were reading it. "
+                                     "Reload to see the latest version before publishing.")
+    report = build_report(update)
+    if not report["initiative_count"]:
+        raise workflow.WorkflowError("Place at least one check-in in this Board update before publishing it.")
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    update.snapshot = report
+    update.published_at = now
+    update.published_by_id = user.id
+    db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="publish", from_state="draft",
+                              to_state="published", actor_id=user.id, actor_role=user.role.value, at=now,
+                              details={"check_ins": [i["check_in_id"] for p in report["pillars"]
+                                                     for pr in p["priorities"] for i in pr["initiatives"]]}))
+    try:
+        db.session.commit()  # UPDATE ... WHERE version = <the version we read>
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise workflow.ConflictError("Someone else changed or published this Board update at the same time. "
+                                     "Reload to see it.") from exc

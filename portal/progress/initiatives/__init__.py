@@ -1,0 +1,7 @@
+"""Central office action plans and the progress monitoring cycle: the cycle board, initiative
+pages with their metric series, and check-ins moving through the four stages."""
+from flask import Blueprint
+
+bp = Blueprint("initiatives", __name__, template_folder="templates")
+
+from portal.progress.initiatives import routes  # noqa: E402,F401

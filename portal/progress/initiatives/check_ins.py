@@ -1,0 +1,266 @@
+"""The check-in page: its place in the four stages, the office's values and narrative, the sharing
+session, submitting the platform update, data review, the update with the superintendent, and
+placing it in a Board update. Every form carries the check-in's version; a stale one answers 409
+with who changed it first, and what the person typed is kept.
+
+Views never set a stage: each action goes through services.checkins (workflow.CHECK_IN)."""
+from collections import Counter
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.kernel import workflow
+from portal.kernel.access import allow
+from portal.extensions import db
+from portal.models import BoardUpdate, CheckIn, Progress, Role, Stage
+from portal.progress import check_ins as svc
+from portal.progress.board_updates import fmt
+from portal.progress.initiatives import bp
+from portal.progress.initiatives import queries as q
+from portal.progress.initiatives.forms import plain_number
+from portal.progress.initiatives.queries import OFFICE_ROLES, READERS, REVIEW_ROLES
+from portal.progress.initiatives.routes import NO_VERSION, BadInput, posted_version
+
+ACTIONS = ("edit", "record_sharing", "submit_update", "send_back", "accept_data", "record_superintendent",
+           "place", "unplace")
+OFFICE_ACTIONS = {"edit", "record_sharing", "submit_update"}
+# Where an error in the summary links to, when the input's id is not the field's name.
+FIELD_IDS = {"comment": "send_back_comment"}
+
+
+class Incomplete(workflow.WorkflowError):
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def allowed_actions(check_in: CheckIn, user) -> dict[str, bool]:
+    office = svc.can_edit_initiative(user, check_in.initiative)
+    return {a: workflow.CHECK_IN.check(check_in, a, user).allowed and (office or a not in OFFICE_ACTIONS)
+            for a in ACTIONS}
+
+
+def value_blocks(check_in: CheckIn) -> list[dict]:
+    """The office's form, metric by metric: one row per breakdown (services.checkins.breakdowns
+    decides the order, so the field names match what save_check_in reads)."""
+    every = svc.initiative_values(check_in.initiative)
+    blocks = []
+    for metric in check_in.initiative.metrics:
+        keys = svc.breakdowns(metric, every)
+        current = {v.breakdown: v for v in check_in.values if v.metric_id == metric.id}
+        earlier = [k for k in svc.breakdowns(metric, every) if k not in keys] if metric.breakdown else []
+        blocks.append({"metric": metric, "earlier": earlier, "rows": [
+            {"index": i, "key": key, "field": f"value-{metric.id}-{i}", "as_of_field": f"as_of-{metric.id}-{i}",
+             "value": current.get(key)} for i, key in enumerate(keys)]})
+    return blocks
+
+
+def field_labels(blocks: list[dict]) -> dict[str, str]:
+    """What each value field is, for the error summary: "Tutoring users, High-Dose Tutoring"."""
+    labels = {}
+    for block in blocks:
+        metric = block["metric"]
+        for row in block["rows"]:
+            labels[row["field"]] = f"{metric.name}, {row['key']}" if row["key"] else metric.name
+        if metric.breakdown:
+            another = f"{metric.name}, another {metric.breakdown.lower()}"
+            labels[f"value-{metric.id}-new"] = labels[f"new-breakdown-{metric.id}"] = another
+    return labels
+
+
+def default_as_of(check_in: CheckIn):
+    dates = Counter(v.as_of for v in check_in.values)
+    return dates.most_common(1)[0][0] if dates else check_in.period_end
+
+
+def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: dict | None = None,
+                     problems: list[str] | None = None, heading: str = "There is a problem") -> dict:
+    typed = typed if typed is not None else {}
+
+    def val(form: str, name: str, default=""):
+        """What a field shows: what the person just typed into this form, else the saved value."""
+        if posted == form and name in typed:
+            return typed.get(name)
+        return "" if default is None else default
+
+    blocks = value_blocks(check_in)
+    drafts = q.draft_updates()
+    placed = list(check_in.board_updates)
+    evidence = "\n".join(link["url"] if link.get("label") in ("", link["url"]) else f"{link['label']} | {link['url']}"
+                         for link in check_in.evidence or [])
+    return {
+        "check_in": check_in, "initiative": check_in.initiative, "allowed": allowed_actions(check_in, current_user),
+        "blocks": blocks, "as_of_default": default_as_of(check_in),
+        "sent_back": q.last_send_back(check_in) if check_in.stage == Stage.sent_back else None,
+        "events": svc.history(check_in), "drafts": drafts, "placed": placed,
+        "drafts_options": [(u.id, f"{u.title} ({u.meeting_date:%d %b %Y})") for u in drafts],
+        "removable_options": [(u.id, u.title) for u in placed if not u.published],
+        "latest_draft": drafts[0] if drafts else None, "heading": heading, "evidence_text": evidence,
+        "status_options": [(p.value, p.title) for p in Progress], "problems": problems or [], "errors": errors or {},
+        "posted": posted, "val": val, "field_ids": FIELD_IDS, "field_labels": field_labels(blocks), "fmt": fmt,
+        "plain": plain_number, "stages": {s.value: s.title for s in Stage},
+        "roles": {r.value: r.title for r in Role}, "submit_problems": svc.submit_problems(check_in),
+        "past": workflow.PAST,
+    }
+
+
+@bp.route("/check-ins/<int:check_in_id>")
+@allow(*READERS)
+def check_in(check_in_id: int):
+    item = q.check_in_or_404(check_in_id)
+    return render_template("initiatives/check_in.html", **check_in_context(item))
+
+
+def _again(check_in_id: int, status: int, posted: str, errors: dict | None = None, problems: list | None = None,
+           heading: str = "There is a problem"):
+    """The check-in page again after a refused post: the current record, and what was typed."""
+    item = q.check_in_or_404(check_in_id)
+    return render_template("initiatives/check_in.html",
+                           **check_in_context(item, posted, request.form, errors, problems, heading)), status
+
+
+def _guard(check_in: CheckIn, action: str, version: int) -> None:
+    if check_in.version != version:
+        raise workflow.ConflictError(workflow.CHECK_IN.describe_last_change(check_in))
+    decision = workflow.CHECK_IN.check(check_in, action, current_user)
+    if not decision.allowed:
+        raise workflow.WorkflowError(decision.reason)
+
+
+def _act(check_in_id: int, action: str, posted: str, run, message, office: bool = False):
+    """Load, check scope and version, run the service, and answer: 303 and a message, 422 with
+    the errors at their fields, 409 when someone else acted first or the stage does not allow it."""
+    item = q.check_in_or_404(check_in_id)
+    if office:
+        q.editable_or_403(current_user, item.initiative)
+    version = posted_version()
+    if version is None:
+        return _again(check_in_id, 422, posted, problems=[NO_VERSION])
+    try:
+        _guard(item, action, version)
+        errors = run(item, version)
+    except Incomplete as exc:
+        db.session.rollback()
+        return _again(check_in_id, 422, posted, problems=exc.problems,
+                      heading="The platform update cannot be submitted yet")
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        return _again(check_in_id, 422 if isinstance(exc, BadInput) else 409, posted, problems=[str(exc)])
+    if errors:
+        db.session.rollback()
+        return _again(check_in_id, 422, posted, errors=errors)
+    flash(message(item), "success")
+    return redirect(url_for("initiatives.check_in", check_in_id=item.id), code=303)
+
+
+def _name(item: CheckIn) -> str:
+    return f"{item.initiative.name}, {item.period}"
+
+
+# ---------------------------------------------------------------- the office: stages 1 and 2
+
+@bp.route("/check-ins/<int:check_in_id>/save", methods=["POST"])
+@allow(*OFFICE_ROLES)
+def save_check_in(check_in_id: int):
+    return _act(check_in_id, "edit", "values",
+                lambda item, version: svc.save_check_in(item, request.form, current_user, version),
+                lambda item: f"Saved the {item.period} check-in.", office=True)
+
+
+@bp.route("/check-ins/<int:check_in_id>/sharing", methods=["POST"])
+@allow(*OFFICE_ROLES)
+def record_sharing(check_in_id: int):
+    return _act(check_in_id, "record_sharing", "sharing",
+                lambda item, version: svc.record_sharing(item, request.form, current_user, version),
+                lambda item: f"Recorded the strategy sharing session of {item.sharing_date:%d %b %Y}.", office=True)
+
+
+@bp.route("/check-ins/<int:check_in_id>/submit", methods=["POST"])
+@allow(*OFFICE_ROLES)
+def submit_check_in(check_in_id: int):
+    """Submit the platform update. Sent from the values form it saves what was typed first, so a
+    person who types and submits in one go loses nothing."""
+    def run(item: CheckIn, version: int):
+        saved = False
+        if "narrative" in request.form:
+            errors = svc.save_check_in(item, request.form, current_user, version)
+            if errors:
+                return errors
+            saved = item.version != version
+            version = item.version
+        problems = svc.submit_update(item, current_user, version)
+        if problems:
+            raise Incomplete((["Your changes are saved."] if saved else []) + problems)
+        return {}
+    return _act(check_in_id, "submit_update", "values", run,
+                lambda item: f"Submitted the platform update for {_name(item)}. It is now at stage 2, "
+                             "data review by the superintendent's office.", office=True)
+
+
+# ---------------------------------------------------------------- the superintendent's office: stages 2 to 4
+
+@bp.route("/check-ins/<int:check_in_id>/review", methods=["POST"])
+@allow(*REVIEW_ROLES)
+def review_check_in(check_in_id: int):
+    action = request.form.get("action", "")
+    if action not in ("accept_data", "send_back"):
+        return _again(check_in_id, 422, "", problems=["Choose to accept the data or to send it back."])
+    posted = "review-accept" if action == "accept_data" else "review-send"
+
+    def run(item: CheckIn, version: int):
+        errors = svc.review(item, action, request.form, current_user, version)
+        if errors and action == "accept_data":
+            return {"review_notes": errors.get("comment", "Check the review notes.")}
+        return errors
+    messages = {"accept_data": lambda item: f"Accepted the data of {_name(item)}. Next: the update with the "
+                                            "superintendent (stage 3).",
+                "send_back": lambda item: f"Sent {_name(item)} back to {item.initiative.office.name} with your "
+                                          "comment."}
+    return _act(check_in_id, action, posted, run, messages[action])
+
+
+@bp.route("/check-ins/<int:check_in_id>/superintendent", methods=["POST"])
+@allow(*REVIEW_ROLES)
+def record_superintendent(check_in_id: int):
+    return _act(check_in_id, "record_superintendent", "supt",
+                lambda item, version: svc.record_superintendent(item, request.form, current_user, version),
+                lambda item: f"Recorded the update with the superintendent for {_name(item)}. It is ready for "
+                             "a Board update.")
+
+
+def _board_update(field: str = "board_update_id") -> BoardUpdate | None:
+    raw = (request.form.get(field) or "").strip()
+    return db.session.get(BoardUpdate, int(raw)) if raw.isdigit() else None
+
+
+@bp.route("/check-ins/<int:check_in_id>/place", methods=["POST"])
+@allow(*REVIEW_ROLES)
+def place_check_in(check_in_id: int):
+    update = _board_update()
+
+    def run(item: CheckIn, version: int):
+        if update is None:
+            return {"board_update_id": "Choose the Board update to place this check-in in."}
+        svc.place(item, update, current_user, version)
+        return {}
+    return _act(check_in_id, "place", "place", run,
+                lambda item: f"Placed {_name(item)} in {update.title}.")
+
+
+@bp.route("/check-ins/<int:check_in_id>/unplace", methods=["POST"])
+@allow(*REVIEW_ROLES)
+def unplace_check_in(check_in_id: int):
+    update = _board_update()
+
+    def run(item: CheckIn, version: int):
+        if update is not None and update not in item.board_updates:
+            # The Board updates are read after the check-in: someone may have just taken it out.
+            db.session.refresh(item)
+            if item.version != version:
+                raise workflow.ConflictError(workflow.CHECK_IN.describe_last_change(item))
+        if update is None or update not in item.board_updates:
+            return {"unplace_board_update_id": "Choose a Board update this check-in is in."}
+        svc.unplace(item, update, current_user, version)
+        return {}
+    return _act(check_in_id, "unplace", "unplace", run,
+                lambda item: f"Took {_name(item)} out of {update.title}. It is ready for a Board update again.")

@@ -1,0 +1,211 @@
+"""Reading the action-plan forms: an initiative (name, priority, measures, office) and a progress
+metric (unit, direction, breakdown, baselines and targets typed as "K-5=13.6; 6-8=12.4").
+
+Each reader returns (clean values, field errors); the caller writes nothing when there are errors."""
+import re
+from dataclasses import dataclass, field
+
+from portal.models import Measure, Office, Priority
+from portal.targets.guardrails import parse_number
+
+MAX_TEXT = 5000
+UNITS = {"count": "Count", "percent": "Percent", "dollars": "Dollars"}
+DIRECTIONS = {"up": "Up is better", "down": "Down is better"}
+MEASURE_CODE = re.compile(r"^[1-5][A-D]-\d{1,2}$")
+
+
+@dataclass
+class InitiativeData:
+    name: str = ""
+    priority: Priority | None = None
+    description: str = ""
+    measures: list[Measure] = field(default_factory=list)
+    office: Office | None = None
+
+
+def read_initiative(form, user, priorities: dict[str, Priority], measures: dict[str, Measure],
+                    offices: dict[str, Office]) -> tuple[InitiativeData, dict[str, str]]:
+    errors: dict[str, str] = {}
+    data = InitiativeData()
+    data.name = " ".join((form.get("name") or "").split())
+    if not data.name:
+        errors["name"] = "Give the action plan a name."
+    elif len(data.name) > 160:
+        errors["name"] = "Keep the name under 160 characters."
+    code = (form.get("priority") or "").strip().upper()
+    data.priority = priorities.get(code)
+    if data.priority is None:
+        errors["priority"] = "Choose the Priority this action plan serves."
+    data.description = (form.get("description") or "").strip()
+    if len(data.description) > MAX_TEXT:
+        errors["description"] = f"Keep the description under {MAX_TEXT:,} characters."
+    chosen = [c.strip().upper() for c in form.getlist("measure") if c.strip()]
+    extra_raw = form.get("extra_measures") or ""
+    extra = [c.upper() for c in re.split(r"[\s,;]+", extra_raw.strip()) if c]
+    bad = [c for c in extra if not MEASURE_CODE.match(c) or c not in measures]
+    if bad:
+        what = "is not a Measure of Success" if len(bad) == 1 else "are not Measures of Success"
+        errors["extra_measures"] = (f"{', '.join(bad[:5])} {what} in the plan. "
+                                    "Codes look like 1A-1: the Priority, a dash and the measure's number.")
+    unknown = [c for c in chosen if c not in measures]
+    if unknown:
+        errors["measure"] = "Choose measures from the list."
+    seen: dict[str, Measure] = {}
+    for c in chosen + extra:
+        if c in measures:
+            seen.setdefault(c, measures[c])
+    data.measures = sorted(seen.values(), key=lambda m: m.code)
+    if user.role.value == "admin":
+        data.office = offices.get((form.get("office") or "").strip())
+        if data.office is None:
+            errors["office"] = "Choose the office that owns this action plan."
+    else:
+        data.office = user.office
+    return data, errors
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A short code from a name: lowercase words joined by underscores."""
+    words = re.sub(r"[^a-z0-9]+", "_", text.lower().replace("&", " and ")).strip("_")
+    return words[:limit].rstrip("_") or "plan"
+
+
+def unique_code(name: str, taken: set[str], limit: int = 40) -> str:
+    base = slug(name, limit)
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"_{n}"
+        candidate = base[:limit - len(suffix)].rstrip("_") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+# ---------------------------------------------------------------- progress metrics
+
+@dataclass
+class MetricData:
+    name: str = ""
+    unit: str = "count"
+    direction: str = "up"
+    breakdown: str = ""
+    baselines: dict = field(default_factory=dict)
+    targets: dict = field(default_factory=dict)
+    baseline_label: str = ""
+    target_label: str = ""
+
+
+def _number(raw: str, unit: str) -> tuple[float | None, str | None]:
+    value, problem = parse_number(raw.replace("$", ""))
+    if problem:
+        return None, problem
+    if value is None:
+        return None, "Enter a number."
+    if unit == "percent" and not 0 <= value <= 100:
+        return None, "A percentage is from 0 to 100."
+    if value < 0:
+        return None, "Enter zero or more."
+    return value, None
+
+
+def read_reference(raw: str, unit: str, breakdown: str) -> tuple[dict, str | None]:
+    """Baselines or targets: one number, or "name=value" pairs separated by semicolons or lines."""
+    raw = (raw or "").strip()
+    if not raw:
+        return {}, None
+    if len(raw) > 1000:
+        return {}, "Keep this under 1,000 characters."
+    if "=" not in raw:
+        if breakdown:
+            return {}, (f"This metric is broken down by {breakdown.lower()}: give a value for each, "
+                        "like K-5=13.6; 6-8=12.4.")
+        value, problem = _number(raw, unit)
+        return ({"": value}, None) if problem is None else ({}, problem)
+    if not breakdown:
+        return {}, ("Values per breakdown need a breakdown label (like School level). "
+                    "Add the label, or enter one number.")
+    out: dict[str, float] = {}
+    for part in re.split(r"[;\n]+", raw):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, value_text = part.partition("=")
+        key = " ".join(key.split())
+        if not sep or not key:
+            return {}, f"“{part[:40]}” needs a name and a value, like K-5=13.6."
+        if len(key) > 80:
+            return {}, "Keep each breakdown name under 80 characters."
+        if key in out:
+            return {}, f"{key} is given twice."
+        value, problem = _number(value_text, unit)
+        if problem:
+            return {}, f"{key}: {problem}"
+        out[key] = value
+    return out, None
+
+
+def plain_number(value) -> str:
+    """A stored number as a person would type it: 19613, 39.9, 11894670."""
+    if value is None:
+        return ""
+    return f"{float(value):f}".rstrip("0").rstrip(".") or "0"
+
+
+def format_reference(values: dict) -> str:
+    """The typed form of stored baselines or targets, for an edit form."""
+    if not values:
+        return ""
+    if list(values) == [""]:
+        return plain_number(values[""])
+    return "; ".join(f"{k}={plain_number(v)}" for k, v in values.items())
+
+
+def read_metric(form) -> tuple[MetricData, dict[str, str]]:
+    errors: dict[str, str] = {}
+    data = MetricData()
+    data.name = " ".join((form.get("name") or "").split())
+    if not data.name:
+        errors["name"] = "Name the metric, like “Tutoring: unique users”."
+    elif len(data.name) > 160:
+        errors["name"] = "Keep the name under 160 characters."
+    data.unit = (form.get("unit") or "").strip()
+    if data.unit not in UNITS:
+        errors["unit"] = "Choose count, percent or dollars."
+    data.direction = (form.get("direction") or "").strip()
+    if data.direction not in DIRECTIONS:
+        errors["direction"] = "Choose whether up or down is better."
+    data.breakdown = " ".join((form.get("breakdown") or "").split())
+    if len(data.breakdown) > 60:
+        errors["breakdown"] = "Keep the breakdown label under 60 characters."
+    for attr, limit in (("baseline_label", 80), ("target_label", 120)):
+        text = " ".join((form.get(attr) or "").split())
+        setattr(data, attr, text)
+        if len(text) > limit:
+            errors[attr] = f"Keep the label under {limit} characters."
+    if "unit" not in errors and "breakdown" not in errors:
+        for attr in ("baselines", "targets"):
+            values, problem = read_reference(form.get(attr) or "", data.unit, data.breakdown)
+            if problem:
+                errors[attr] = problem
+            setattr(data, attr, values)
+    return data, errors
+
+
+def read_period(form, taken: set[str]):
+    """A new check-in's reporting period: a label unique to the initiative and its end date."""
+    from portal.progress.check_ins import parse_date
+
+    errors: dict[str, str] = {}
+    period = " ".join((form.get("period") or "").split())
+    if not period:
+        errors["period"] = "Name the reporting period, like “Spring 2024”."
+    elif len(period) > 60:
+        errors["period"] = "Keep the period under 60 characters."
+    elif period.lower() in {t.lower() for t in taken}:
+        errors["period"] = f"This action plan already has a check-in for {period}. Open it, or name another period."
+    period_end, problem = parse_date(form.get("period_end"))
+    if problem or period_end is None:
+        errors["period_end"] = problem or "Enter the last day of the period, like 2024-03-31."
+    return period, period_end, errors

@@ -1,0 +1,206 @@
+"""Central office action plans (initiatives), their progress check-ins through the four-stage
+cycle, Board updates, and data review meetings with priority schools."""
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.org.models import Office, Region, School, User, utcnow
+from portal.strategic_plan.models import BoardUpdateKind, Measure, Priority
+
+initiative_measure = Table(
+    "initiative_measure", db.metadata,
+    Column("initiative_id", ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True),
+    Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+)
+board_update_check_in = Table(
+    "board_update_check_in", db.metadata,
+    Column("board_update_id", ForeignKey("board_update.id", ondelete="CASCADE"), primary_key=True),
+    Column("check_in_id", ForeignKey("check_in.id", ondelete="CASCADE"), primary_key=True),
+)
+data_review_school = Table(
+    "data_review_school", db.metadata,
+    Column("meeting_id", ForeignKey("data_review_meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Stage(str, enum.Enum):
+    """Where a check-in is in the Progress Monitoring Cycle."""
+
+    sharing = "sharing"  # 1. Strategy Sharing Session: the office prepares the check-in
+    data_review = "data_review"  # 2. Platform Progress Update / Data Review
+    sent_back = "sent_back"  # 2. sent back to the office with a comment
+    superintendent = "superintendent"  # 3. Update with the Superintendent (to be recorded)
+    ready = "ready"  # 3. recorded; ready to go into a Board update
+    board = "board"  # 4. placed in a Board update
+
+    @property
+    def number(self) -> int:
+        return {"sharing": 1, "data_review": 2, "sent_back": 2, "superintendent": 3, "ready": 3, "board": 4}[self.value]
+
+    @property
+    def phrase(self) -> str:
+        return f"at stage {self.number} ({self.title.split('. ', 1)[1].lower()})"
+
+    @property
+    def title(self) -> str:
+        return {
+            "sharing": "1. Strategy Sharing Session",
+            "data_review": "2. Platform Progress Update / Data Review",
+            "sent_back": "2. Sent back to the office",
+            "superintendent": "3. Update with the Superintendent",
+            "ready": "3. Ready for the Board",
+            "board": "4. Update to the Board of Education",
+        }[self.value]
+
+
+STAGE_NAMES = {1: "Strategy Sharing Session", 2: "Platform Progress Update / Data Review",
+               3: "Update with the Superintendent", 4: "Update to the Board of Education"}
+
+
+class Progress(str, enum.Enum):
+    on_track = "on_track"
+    at_risk = "at_risk"
+    off_track = "off_track"
+
+    @property
+    def title(self) -> str:
+        return {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[self.value]
+
+
+class Initiative(db.Model):
+    """An action plan owned by a central office, tied to one Priority."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    priority: Mapped[Priority] = relationship()
+    office: Mapped[Office] = relationship()
+    measures: Mapped[list[Measure]] = relationship(secondary=initiative_measure, order_by=Measure.code)
+    metrics: Mapped[list["ProgressMetric"]] = relationship(back_populates="initiative",
+                                                           order_by="ProgressMetric.position",
+                                                           cascade="all, delete-orphan")
+    check_ins: Mapped[list["CheckIn"]] = relationship(back_populates="initiative",
+                                                      order_by="CheckIn.period_end",
+                                                      cascade="all, delete-orphan")
+
+
+class ProgressMetric(db.Model):
+    __table_args__ = (UniqueConstraint("initiative_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(160))
+    unit: Mapped[str] = mapped_column(String(12))  # count | percent | dollars
+    direction: Mapped[str] = mapped_column(String(4), default="up")  # up | down
+    breakdown: Mapped[str] = mapped_column(String(60), default="")  # e.g. "Service type"; blank for none
+    # Per breakdown value ("" when the metric has no breakdown).
+    baselines: Mapped[dict] = mapped_column(JSON, default=dict)
+    targets: Mapped[dict] = mapped_column(JSON, default=dict)
+    baseline_label: Mapped[str] = mapped_column(String(80), default="")
+    target_label: Mapped[str] = mapped_column(String(120), default="")
+
+    initiative: Mapped[Initiative] = relationship(back_populates="metrics")
+
+
+class CheckIn(db.Model):
+    """A reporting period's progress: values, a status, a narrative, and its way through the stages."""
+
+    __table_args__ = (UniqueConstraint("initiative_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"), index=True)
+    period: Mapped[str] = mapped_column(String(60))
+    period_end: Mapped[date]
+    stage: Mapped[Stage] = mapped_column(db.Enum(Stage, native_enum=False, length=16), index=True,
+                                         default=Stage.sharing)
+    status: Mapped[Progress | None] = mapped_column(db.Enum(Progress, native_enum=False, length=10))
+    narrative: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # [{"label", "url"}]
+    # Stage 1: the strategy sharing session
+    sharing_date: Mapped[date | None]
+    sharing_attendees: Mapped[str] = mapped_column(Text, default="")
+    sharing_notes: Mapped[str] = mapped_column(Text, default="")
+    # Stage 2: the data review
+    review_notes: Mapped[str] = mapped_column(Text, default="")
+    # Stage 3: the update with the superintendent
+    supt_date: Mapped[date | None]
+    supt_feedback: Mapped[str] = mapped_column(Text, default="")
+    supt_decisions: Mapped[str] = mapped_column(Text, default="")
+    supt_followups: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __mapper_args__ = {"version_id_col": version}
+
+    initiative: Mapped[Initiative] = relationship(back_populates="check_ins")
+    values: Mapped[list["MetricValue"]] = relationship(back_populates="check_in", cascade="all, delete-orphan")
+    updated_by: Mapped[User | None] = relationship()
+    board_updates: Mapped[list["BoardUpdate"]] = relationship(secondary=board_update_check_in,
+                                                              back_populates="check_ins")
+
+
+class MetricValue(db.Model):
+    __table_args__ = (UniqueConstraint("check_in_id", "metric_id", "breakdown"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_in.id"), index=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("progress_metric.id"), index=True)
+    breakdown: Mapped[str] = mapped_column(String(80), default="")
+    value: Mapped[float]
+    as_of: Mapped[date]
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="values")
+    metric: Mapped[ProgressMetric] = relationship()
+
+
+class BoardUpdate(db.Model):
+    """An update to the Board of Education. Publishing freezes its report in `snapshot`."""
+
+    __table_args__ = (UniqueConstraint("kind_code", "school_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind_code: Mapped[str] = mapped_column(ForeignKey("board_update_kind.code"))
+    school_year: Mapped[str] = mapped_column(String(7))
+    meeting_date: Mapped[date]
+    title: Mapped[str] = mapped_column(String(160))
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    kind: Mapped[BoardUpdateKind] = relationship()
+    check_ins: Mapped[list[CheckIn]] = relationship(secondary=board_update_check_in, back_populates="board_updates")
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+
+class DataReviewMeeting(db.Model):
+    """A school-by-school data review meeting (Priority 4A): held centrally or by a region."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(index=True)
+    held_by: Mapped[str] = mapped_column(String(10))  # central | regional
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region | None] = relationship()
+    schools: Mapped[list[School]] = relationship(secondary=data_review_school)

@@ -1,6 +1,0 @@
-"""Regional review of target plans: the region's queue, the review page, completeness, reminders."""
-from flask import Blueprint
-
-bp = Blueprint("review", __name__, url_prefix="/review")
-
-from . import routes  # noqa: E402,F401

@@ -1,0 +1,474 @@
+"""District rollups as plain pandas functions (no Flask, no database): completeness, the projection
+"if every school meets its target", regions against the goals, target distributions, trajectory
+choices, the district's actual path beside the goal's, and one school's targets against the plan.
+
+Inputs are DataFrames that tests build by hand and rollup_data loads from the database:
+
+- rows: one per target (school x metric x student group) with school_id, region, school_level,
+  grade_low, grade_high, status, metric, group, targeted, baseline, n (students measured),
+  target (2026) and trajectory; after expand_levels also mlevel (the school level it counts at).
+- metrics: indexed by metric code, with goal, name, short_name, unit (percent|dfs), target_kind
+  (absolute|gain), target_value, group_gain, group_gain_reading, levels, value_max and order.
+- plans: one per school in the cycle: school_id, name, code, region, school_level, status.
+- actuals: school_id, metric, group, year, value, n (+ school_level, grade_low, grade_high).
+"""
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from portal.targets.guardrails import interim_targets, plan_target
+
+COUNTED = ("submitted", "approved")  # the projection counts these plans
+NOT_SUBMITTED = ("not_started", "draft", "returned")  # overdue once the due date has passed
+STATUSES = ("not_started", "draft", "submitted", "returned", "approved")
+LEVEL_ORDER = ("elementary", "middle", "high", "span")
+LEVEL_NAMES = {"elementary": "Elementary", "middle": "Middle", "high": "High", "span": "Span"}
+EPS = 1e-9
+
+
+# ---------------------------------------------------------------- levels
+
+def levels_covered(level: str, grade_low: int, grade_high: int, bands: dict) -> set[str]:
+    """The metric levels a school answers for: its own, or every band a span school's grades cover
+    (the same rule as services.demo.applicable_levels)."""
+    if level != "span":
+        return {level}
+    return {code for code, (low, high) in bands.items() if grade_low <= high and grade_high >= low}
+
+
+def expand_levels(frame: pd.DataFrame, metrics: pd.DataFrame, bands: dict) -> pd.DataFrame:
+    """One row per level a row counts at (column mlevel): a K-8 span school's SEL rows count at
+    elementary and at middle. Rows whose school covers none of the metric's levels are dropped."""
+    if frame.empty:
+        return frame.assign(mlevel=pd.Series(dtype="object"))
+    keys = ["metric", "school_level", "grade_low", "grade_high"]
+    combos = frame[keys].drop_duplicates()
+    levels = []
+    for metric, level, low, high in combos.itertuples(index=False):
+        wanted = metrics.at[metric, "levels"] if metric in metrics.index else []
+        covered = levels_covered(level, int(low), int(high), bands)
+        levels.append([lv for lv in LEVEL_ORDER if lv in wanted and lv in covered])
+    combos = combos.assign(mlevel=levels).explode("mlevel")
+    combos = combos[combos["mlevel"].notna()]
+    return frame.merge(combos, on=keys, how="inner", sort=False).reset_index(drop=True)
+
+
+def filter_level(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Expanded rows at one level; 'span' means the span schools' rows at every level."""
+    if not level:
+        return frame
+    if level == "span":
+        return frame[frame["school_level"] == "span"]
+    return frame[frame["mlevel"] == level]
+
+
+# ---------------------------------------------------------------- goals and their words
+
+def metric_spec(metrics: pd.DataFrame, code: str) -> SimpleNamespace:
+    return SimpleNamespace(code=code, **metrics.loc[code].to_dict())
+
+
+def goal_for(metric, targeted: bool, baseline: float) -> tuple[str, float]:
+    """What a row set is compared with: ('value', 70) for an absolute goal reached by 2026, or
+    ('gain', 30) for a gain over the baseline. Targeted groups are held to their group gain."""
+    if targeted:
+        if metric.group_gain_reading == "percent_of_baseline":
+            return "gain", abs(baseline) * metric.group_gain / 100
+        return "gain", float(metric.group_gain)
+    if metric.target_kind == "absolute":
+        return "value", float(metric.target_value)
+    return "gain", float(metric.target_value)
+
+
+def fmt_number(value, places: int = 1) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    text = f"{abs(value):,.{places}f}"
+    return ("\u2212" + text) if round(value, places) < 0 else text
+
+
+def fmt_value(value, unit: str) -> str:
+    """A result in the metric's unit: 68.2% or −12.3 (points from standard)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    return fmt_number(value) + ("%" if unit == "percent" else "")
+
+
+def fmt_gain(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    return ("+" if round(value, 1) >= 0 else "") + fmt_number(value)
+
+
+def goal_label(kind: str, goal: float, unit: str, reading: str = "points", group_gain: float | None = None) -> str:
+    """70% / +30 / +25% growth."""
+    if kind == "value":
+        return f"{goal:g}%" if unit == "percent" else f"{goal:g}"
+    if reading == "percent_of_baseline" and group_gain is not None:
+        return f"+{group_gain:g}% growth"
+    return f"+{goal:g}"
+
+
+def gap_text(gap, label: str) -> str:
+    """'1.8 points short of 70%' or 'reaches +30 (0.4 points above)'. The gap is already rounded."""
+    if gap is None or (isinstance(gap, float) and np.isnan(gap)):
+        return "no submitted targets yet"
+    if gap < 0:
+        return f"{abs(gap):.1f} points short of {label}"
+    if gap == 0:
+        return f"reaches {label} exactly"
+    return f"reaches {label} ({gap:.1f} points above)"
+
+
+def row_label(metrics: pd.DataFrame, code: str, mlevel: str) -> str:
+    """'A-G' or 'Growth Mindset, middle' (levels named only for metrics set at several levels)."""
+    name = metrics.at[code, "short_name"]
+    if len(metrics.at[code, "levels"]) > 1:
+        return f"{name}, {LEVEL_NAMES.get(mlevel, mlevel).lower()}"
+    return name
+
+
+# ---------------------------------------------------------------- sorting
+
+def _sort(frame: pd.DataFrame, metrics: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    keys = frame.assign(
+        _m=frame["metric"].map(metrics["order"]).fillna(999) if "metric" in frame else 0,
+        _l=frame["mlevel"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)}).fillna(9) if "mlevel" in frame else 0,
+        _g=frame["group_sort"] if "group_sort" in frame else 0)
+    by = [c for c in ("_m", "_l") if c in keys] + (extra or []) + ["_g"]
+    return keys.sort_values(by, kind="stable").drop(columns=["_m", "_l", "_g"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the projection
+
+def counted(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows the projection counts: the plan is submitted or approved and the row has a target, a
+    baseline and students."""
+    return rows[rows["status"].isin(COUNTED) & rows["target"].notna() & rows["baseline"].notna()
+                & (rows["n"].fillna(0) > 0)]
+
+
+def measured(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every row with a baseline and students, whatever its plan's status (coverage's denominator)."""
+    return rows[rows["baseline"].notna() & (rows["n"].fillna(0) > 0)]
+
+
+def projection(rows: pd.DataFrame, metrics: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Where the district lands if every counted school meets its target: per metric x level x
+    student group (x `by`), the n-weighted baseline and projected value, the gain, the goal and
+    the gap in the goal's own unit, and coverage (schools and share of measured students)."""
+    keys = ["metric", "mlevel", "group", *by]
+    columns = [*keys, "targeted", "schools", "schools_all", "n", "n_all", "share_students", "baseline",
+               "projected", "gain", "goal_kind", "goal", "achieved", "gap", "meets", "label", "goal_label",
+               "gap_text", "unit"]
+    everyone = measured(rows)
+    if everyone.empty:
+        return pd.DataFrame(columns=columns)
+    base = everyone.groupby(keys, dropna=False).agg(
+        schools_all=("school_id", "nunique"), n_all=("n", "sum"), targeted=("targeted", "first"),
+        **({"group_sort": ("group_sort", "first")} if "group_sort" in rows else {}))
+    c = counted(rows)
+    c = c.assign(wb=c["baseline"] * c["n"], wt=c["target"] * c["n"])
+    part = c.groupby(keys, dropna=False).agg(schools=("school_id", "nunique"), n=("n", "sum"), wb=("wb", "sum"),
+                                             wt=("wt", "sum"))
+    out = base.join(part, how="left").reset_index()
+    out["schools"] = out["schools"].fillna(0).astype(int)
+    out["n"] = out["n"].fillna(0).astype(int)
+    out["n_all"] = out["n_all"].astype(int)
+    out["schools_all"] = out["schools_all"].astype(int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["baseline"] = np.where(out["n"] > 0, out["wb"] / out["n"].replace(0, np.nan), np.nan)
+        out["projected"] = np.where(out["n"] > 0, out["wt"] / out["n"].replace(0, np.nan), np.nan)
+    out["gain"] = out["projected"] - out["baseline"]
+    out["share_students"] = out["n"] / out["n_all"]
+    kinds, goals, achieved, labels, glabels, units = [], [], [], [], [], []
+    for r in out.itertuples(index=False):
+        m = metric_spec(metrics, r.metric)
+        kind, goal = goal_for(m, bool(r.targeted), r.baseline if r.baseline == r.baseline else 0.0)
+        kinds.append(kind)
+        goals.append(goal)
+        achieved.append(r.projected if kind == "value" else r.gain)
+        labels.append(row_label(metrics, r.metric, r.mlevel))
+        reading = m.group_gain_reading if r.targeted else "points"
+        glabels.append(goal_label(kind, goal, m.unit, reading, m.group_gain))
+        units.append(m.unit)
+    out["goal_kind"], out["goal"], out["achieved"] = kinds, goals, achieved
+    out["label"], out["goal_label"], out["unit"] = labels, glabels, units
+    out["gap"] = (out["achieved"] - out["goal"]).round(1)
+    out["meets"] = [None if n == 0 else bool(g >= 0) for n, g in zip(out["n"], out["gap"])]
+    out["gap_text"] = [gap_text(g, lab) for g, lab in zip(out["gap"], out["goal_label"])]
+    out = out.drop(columns=["wb", "wt"])
+    return _sort(out, metrics, [k for k in by])[[*columns, *(["group_sort"] if "group_sort" in out else [])]]
+
+
+def regions_against_goal(rows: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """The projection per region, furthest short first within each metric and level (rank 1 =
+    furthest short), and whether the region falls short."""
+    out = projection(rows, metrics, by=("region",))
+    if out.empty:
+        return out.assign(rank=pd.Series(dtype=int), short=pd.Series(dtype=bool))
+    out = out.sort_values(["gap"], kind="stable", na_position="last")
+    out = _sort(out, metrics, ["group"])
+    out["rank"] = out.groupby(["metric", "mlevel", "group"]).cumcount() + 1
+    out["short"] = out["gap"] < 0
+    return out
+
+
+def headline(projected: pd.DataFrame, regions: pd.DataFrame, group: str = "all") -> pd.DataFrame:
+    """One line per metric and level for a student group, with the region furthest short."""
+    lines = projected[projected["group"] == group].copy()
+    worst = regions[(regions["group"] == group) & regions["short"].fillna(False).astype(bool)]
+    worst = worst.sort_values("gap").drop_duplicates(["metric", "mlevel"])
+    worst = worst.set_index(["metric", "mlevel"])
+    lines["worst_region"] = [worst["region"].get((m, lv)) for m, lv in zip(lines["metric"], lines["mlevel"])]
+    lines["worst_gap"] = [worst["gap"].get((m, lv)) for m, lv in zip(lines["metric"], lines["mlevel"])]
+    lines["worst_achieved"] = [worst["achieved"].get((m, lv)) for m, lv in zip(lines["metric"], lines["mlevel"])]
+    lines["regions_short"] = [int(((regions["metric"] == m) & (regions["mlevel"] == lv) & (regions["group"] == group)
+                                   & regions["short"].fillna(False).astype(bool)).sum())
+                              for m, lv in zip(lines["metric"], lines["mlevel"])]
+    return lines.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- completeness
+
+def completeness(plans: pd.DataFrame, late: bool, by: tuple[str, ...] = ("region", "school_level")) -> pd.DataFrame:
+    """Plans by status for each `by` cell, with submitted (waiting or approved), approved and
+    overdue counts. A plan is overdue when it is not submitted and the due date has passed."""
+    columns = [*by, "plans", *STATUSES, "submitted_or_approved", "pct_submitted", "pct_approved", "overdue"]
+    if plans.empty:
+        return pd.DataFrame(columns=columns)
+    counts = pd.crosstab([plans[k] for k in by], plans["status"]).reindex(columns=list(STATUSES), fill_value=0)
+    counts.columns = list(STATUSES)
+    counts = counts.reset_index()
+    counts["plans"] = counts[list(STATUSES)].sum(axis=1)
+    counts["submitted_or_approved"] = counts["submitted"] + counts["approved"]
+    counts["pct_submitted"] = (100 * counts["submitted_or_approved"] / counts["plans"]).round(1)
+    counts["pct_approved"] = (100 * counts["approved"] / counts["plans"]).round(1)
+    counts["overdue"] = counts[list(NOT_SUBMITTED)].sum(axis=1) if late else 0
+    if "school_level" in by:
+        counts["_l"] = counts["school_level"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)}).fillna(9)
+        counts = counts.sort_values([*(k for k in by if k != "school_level"), "_l"]).drop(columns="_l")
+    else:
+        counts = counts.sort_values(list(by))
+    return counts[columns].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- targets chosen
+
+def distribution(rows: pd.DataFrame, metrics: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Quartiles of the submitted 2026 targets and of the gains they plan, per metric and level
+    and `by` (school_level, region or group)."""
+    columns = ["metric", "mlevel", by, "targets", "q1", "median", "q3", "median_gain", "label"]
+    c = counted(rows)
+    if c.empty:
+        return pd.DataFrame(columns=columns)
+    c = c.assign(planned_gain=c["target"] - c["baseline"])
+    keys = ["metric", "mlevel", by]
+    grouped = c.groupby(keys, dropna=False)
+    out = grouped.agg(targets=("target", "size"), median=("target", "median"),
+                      median_gain=("planned_gain", "median"),
+                      **({"group_sort": ("group_sort", "first")} if by == "group" and "group_sort" in c else {}))
+    out["q1"] = grouped["target"].quantile(0.25)
+    out["q3"] = grouped["target"].quantile(0.75)
+    out = out.reset_index()
+    out["label"] = [row_label(metrics, m, lv) for m, lv in zip(out["metric"], out["mlevel"])]
+    if by == "school_level":
+        out["_o"] = out["school_level"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)})
+        out = _sort(out, metrics, ["_o"]).drop(columns="_o")
+    elif by == "group":
+        out = _sort(out, metrics)
+    else:
+        out = _sort(out, metrics, [by])
+    return out[columns + (["group_sort"] if "group_sort" in out else [])]
+
+
+def trajectory_choices(rows: pd.DataFrame, metrics: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Per goal, how many submitted targets follow each trajectory and their share (the March 2023
+    update's 'Target Selection Trajectory by Academic Goal'). A span school's row counts once."""
+    c = counted(rows)
+    c = c[c["trajectory"].notna() & (c["trajectory"] != "")]
+    c = c.drop_duplicates(["school_id", "metric", "group"])
+    columns = ["goal", "trajectory", "targets", "share", "schools"]
+    if c.empty:
+        return pd.DataFrame(columns=columns)
+    c = c.assign(goal=c["metric"].map(metrics["goal"]))
+    grouped = c.groupby(["goal", "trajectory"]).agg(targets=("school_id", "size"), schools=("school_id", "nunique"))
+    full = pd.MultiIndex.from_product([list(dict.fromkeys(metrics.sort_values("order")["goal"])), order],
+                                      names=["goal", "trajectory"])
+    out = grouped.reindex(full, fill_value=0).reset_index()
+    totals = out.groupby("goal")["targets"].transform("sum")
+    out["share"] = np.where(totals > 0, 100 * out["targets"] / totals.replace(0, np.nan), 0.0).round(1)
+    return out[columns]
+
+
+# ---------------------------------------------------------------- paths over the years
+
+def _wmean(values: pd.Series, weights: pd.Series) -> float:
+    total = weights.sum()
+    return float((values * weights).sum() / total) if total > 0 else np.nan
+
+
+def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFrame, shares: dict,
+                   years: list[str], baseline_year: str) -> pd.DataFrame:
+    """Per metric x level x group and year: the goal's path (the measured baseline to the 2026 goal
+    along a straight line), the projected path (n-weighted mean of the counted rows' interim
+    targets) and the actual path (n-weighted mean of the schools' actual results)."""
+    columns = ["metric", "mlevel", "group", "year", "goal_path", "projected_path", "actual", "actual_n",
+               "actual_schools", "vs_goal", "on_track"]
+    everyone = measured(rows)
+    if everyone.empty:
+        return pd.DataFrame(columns=columns)
+    timeline = [baseline_year, *years]
+    extra = sorted(set(actuals["year"]) - set(timeline)) if not actuals.empty else []
+    timeline = sorted(set(timeline) | set(extra))
+    c = counted(rows)
+    c = c[c["trajectory"].isin(list(shares))]
+    actual_groups = {k: g for k, g in actuals.groupby(["metric", "mlevel", "group"])} if not actuals.empty else {}
+    counted_groups = {k: g for k, g in c.groupby(["metric", "mlevel", "group"])}
+    out = []
+    for key, grp in everyone.groupby(["metric", "mlevel", "group"]):
+        metric, mlevel, group = key
+        m = metric_spec(metrics, metric)
+        base = _wmean(grp["baseline"], grp["n"])
+        kind, goal = goal_for(m, bool(grp["targeted"].iloc[0]), base)
+        end = goal if kind == "value" else base + goal
+        steps = len(years)
+        goal_path = {baseline_year: base}
+        goal_path.update({y: base + (end - base) * (i + 1) / steps for i, y in enumerate(years)})
+        projected = {}
+        cg = counted_groups.get(key)
+        if cg is not None and not cg.empty:
+            projected[baseline_year] = _wmean(cg["baseline"], cg["n"])
+            for i, y in enumerate(years):
+                share = cg["trajectory"].map(lambda t: shares[t][i])
+                projected[y] = _wmean(cg["baseline"] + share * (cg["target"] - cg["baseline"]), cg["n"])
+        act = actual_groups.get(key)
+        by_year = {}
+        if act is not None:
+            for y, ay in act.groupby("year"):
+                ay = ay[ay["n"] > 0]
+                if not ay.empty:
+                    by_year[y] = (_wmean(ay["value"], ay["n"]), int(ay["n"].sum()), int(ay["school_id"].nunique()))
+        for y in timeline:
+            actual = by_year.get(y, (np.nan, 0, 0))
+            g = goal_path.get(y, np.nan)
+            vs = actual[0] - g if not np.isnan(actual[0]) and not np.isnan(g) else np.nan
+            out.append({"metric": metric, "mlevel": mlevel, "group": group, "year": y, "goal_path": g,
+                        "projected_path": projected.get(y, np.nan), "actual": actual[0], "actual_n": actual[1],
+                        "actual_schools": actual[2], "vs_goal": vs,
+                        "on_track": (None if np.isnan(vs) else bool(round(vs, 1) >= 0))})
+    frame = pd.DataFrame(out, columns=columns)
+    return _sort(frame, metrics, ["group", "year"])
+
+
+# ---------------------------------------------------------------- schools
+
+def school_targets(rows: pd.DataFrame, metrics: pd.DataFrame, shares: dict, years: list[str]) -> pd.DataFrame:
+    """One school's rows: baseline, 2026 target, what the plan asks of the row, the gap to that
+    ask, and the yearly interim targets its trajectory gives."""
+    out = []
+    for r in rows.itertuples(index=False):
+        m = metric_spec(metrics, r.metric)
+        ask = plan_target(m, r.baseline, bool(r.targeted)) if r.baseline == r.baseline and r.baseline is not None \
+            else np.nan
+        has_target = r.target is not None and r.target == r.target
+        interims = (interim_targets(r.baseline, r.target, shares[r.trajectory])
+                    if has_target and r.trajectory in shares and ask == ask else [np.nan] * len(years))
+        out.append({"metric": r.metric, "group": r.group, "group_name": getattr(r, "group_name", r.group),
+                    "targeted": bool(r.targeted), "baseline": r.baseline, "n": r.n,
+                    "target": r.target if has_target else np.nan, "ask": ask,
+                    "gap_to_ask": round(r.target - ask, 1) if has_target and ask == ask else np.nan,
+                    "meets_ask": (bool(r.target + EPS >= ask) if has_target and ask == ask else None),
+                    "trajectory": r.trajectory, "interims": dict(zip(years, interims)),
+                    "group_sort": getattr(r, "group_sort", 0),
+                    "label": metrics.at[r.metric, "short_name"], "unit": m.unit})
+    frame = pd.DataFrame(out)
+    return _sort(frame, metrics) if not frame.empty else frame
+
+
+def on_track(actual, interim) -> str | None:
+    """'on track' when the actual is at or above that year's interim target, else 'behind'."""
+    if actual is None or interim is None or actual != actual or interim != interim:
+        return None
+    return "on track" if round(actual, 1) >= round(interim, 1) else "behind"  # as services.actuals.on_track
+
+
+def school_progress(targets: pd.DataFrame, actuals: pd.DataFrame, years: list[str]) -> pd.DataFrame:
+    """One row per target row and year: the interim target, the actual and on track / behind."""
+    found = {(a.metric, a.group, a.year): a for a in actuals.itertuples(index=False)} if not actuals.empty else {}
+    out = []
+    for t in targets.itertuples(index=False):
+        for y in years:
+            interim = t.interims.get(y, np.nan)
+            a = found.get((t.metric, t.group, y))
+            actual = a.value if a is not None else np.nan
+            out.append({"metric": t.metric, "group": t.group, "year": y, "interim": interim, "actual": actual,
+                        "actual_n": a.n if a is not None else None, "verdict": on_track(actual, interim)})
+    return pd.DataFrame(out, columns=["metric", "group", "year", "interim", "actual", "actual_n", "verdict"])
+
+
+def school_table(plans: pd.DataFrame, rows: pd.DataFrame, metrics: pd.DataFrame, late: bool,
+                 metric: str | None = None, group: str = "all") -> pd.DataFrame:
+    """A region's schools: status, overdue, how many of their targets reach what the plan asks, and
+    for one metric the school's planned gain against the plan's ask. Schools needing attention come
+    first: furthest below the ask for one metric; otherwise overdue, then fewest targets at the ask."""
+    columns = ["school_id", "code", "name", "school_level", "status", "overdue", "targets", "at_ask",
+               "baseline", "target", "gain", "ask_gain", "gap"]
+    if plans.empty:
+        return pd.DataFrame(columns=columns)
+    out = plans[["school_id", "code", "name", "school_level", "status"]].copy()
+    out["overdue"] = out["status"].isin(NOT_SUBMITTED) & late
+    have = rows[rows["target"].notna() & rows["baseline"].notna()]
+    asks = [plan_target(metric_spec(metrics, r.metric), r.baseline, bool(r.targeted)) for r in have.itertuples()]
+    have = have.assign(ask=asks)
+    have = have.assign(at_ask=have["target"] + EPS >= have["ask"])
+    summary = have.groupby("school_id").agg(targets=("target", "size"), at_ask=("at_ask", "sum"))
+    out = out.merge(summary, left_on="school_id", right_index=True, how="left")
+    out["targets"] = out["targets"].fillna(0).astype(int)
+    out["at_ask"] = out["at_ask"].fillna(0).astype(int)
+    if metric:
+        one = have[(have["metric"] == metric) & (have["group"] == group)]
+        one = one.assign(gain=one["target"] - one["baseline"], ask_gain=one["ask"] - one["baseline"],
+                         gap=(one["target"] - one["ask"]).round(1))
+        # Only the schools the metric is measured at, furthest below the plan's ask first.
+        measured_at = set(rows.loc[rows["metric"] == metric, "school_id"])
+        out = out[out["school_id"].isin(measured_at)]
+        out = out.merge(one[["school_id", "baseline", "target", "gain", "ask_gain", "gap"]], on="school_id",
+                        how="left")
+        out = out.sort_values(["gap", "name"], na_position="last", kind="stable")
+    else:
+        for col in ("baseline", "target", "gain", "ask_gain", "gap"):
+            out[col] = np.nan
+        # Overdue schools first, then the smallest share of targets at the plan's ask.
+        share = (out["at_ask"] / out["targets"].replace(0, np.nan)).fillna(-1)
+        out = out.assign(_share=share).sort_values(["overdue", "_share", "name"], ascending=[False, True, True],
+                                                  kind="stable").drop(columns="_share")
+    return out.reset_index(drop=True)[columns]
+
+
+# ---------------------------------------------------------------- JSON
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-safe dicts (NaN and NA become None; numpy scalars become Python numbers)."""
+    if frame is None or frame.empty:
+        return []
+    clean = frame.astype(object).where(frame.notna(), None)
+    out = []
+    for row in clean.to_dict(orient="records"):
+        out.append({k: _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (np.isnan(value) or np.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,1 +1,0 @@
-"""Services: the work behind the views, with no request handling in them."""

@@ -1,0 +1,6 @@
+"""The plan browser: goals with their baselines, pillars, priorities, strategies and measures."""
+from flask import Blueprint
+
+bp = Blueprint("plan", __name__, template_folder="templates")
+
+from portal.strategic_plan.browser import routes  # noqa: E402,F401

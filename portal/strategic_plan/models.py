@@ -1,0 +1,239 @@
+"""The Strategic Plan as data: goals and metrics, baselines, pillars to measures, trajectories."""
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+
+class PlanSetting(db.Model):
+    """Plan-wide values (baseline year, mission, ...) keyed by name."""
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict | list | str | None] = mapped_column(JSON)
+
+
+class Goal(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(80))
+    headline: Mapped[str] = mapped_column(String(20))
+    statement: Mapped[str] = mapped_column(Text)
+
+    metrics: Mapped[list["Metric"]] = relationship(back_populates="goal", order_by="Metric.position")
+
+
+class Metric(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    short_name: Mapped[str] = mapped_column(String(40))
+    measure: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(12))  # percent | dfs
+    direction: Mapped[str] = mapped_column(String(8), default="up")
+    target_kind: Mapped[str] = mapped_column(String(12))  # absolute | gain
+    target_value: Mapped[float]
+    group_gain: Mapped[float]
+    group_gain_reading: Mapped[str] = mapped_column(String(24), default="points")
+    levels: Mapped[list] = mapped_column(JSON, default=list)
+    value_min: Mapped[float]
+    value_max: Mapped[float]
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+    goal: Mapped[Goal] = relationship(back_populates="metrics")
+
+    @property
+    def unit_label(self) -> str:
+        return "%" if self.unit == "percent" else " pts"
+
+    @property
+    def target_label(self) -> str:
+        if self.target_kind == "absolute":
+            return f"{self.target_value:g}%" if self.unit == "percent" else f"{self.target_value:g}"
+        suffix = " pts" if self.unit == "dfs" else " pts"
+        return f"+{self.target_value:g}{suffix}"
+
+    @property
+    def group_target_label(self) -> str:
+        if self.group_gain_reading == "percent_of_baseline":
+            return f"+{self.group_gain:g}% growth"
+        return f"+{self.group_gain:g} pts"
+
+
+class StudentGroup(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    short_name: Mapped[str] = mapped_column(String(30))
+    targeted: Mapped[bool] = mapped_column(default=True)
+    sort: Mapped[int] = mapped_column(default=0)
+
+
+class SchoolLevel(db.Model):
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    grades: Mapped[str] = mapped_column(String(40))
+    band_low: Mapped[int | None]
+    band_high: Mapped[int | None]
+    sort: Mapped[int] = mapped_column(default=0)
+
+
+class Baseline(db.Model):
+    """A metric's value for one student group in one year, for the district or one school."""
+
+    __table_args__ = (
+        UniqueConstraint("metric_id", "group_id", "school_id", "level", "year", name="uq_baseline_cell"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("student_group.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    # For district SEL tables: the school level the row describes; blank otherwise.
+    level: Mapped[str] = mapped_column(String(12), default="")
+    year: Mapped[str] = mapped_column(String(7))
+    value: Mapped[float]
+    n_students: Mapped[int | None]
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+    metric: Mapped[Metric] = relationship()
+    group: Mapped[StudentGroup] = relationship()
+
+
+class Pillar(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    tagline: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    priorities: Mapped[list["Priority"]] = relationship(back_populates="pillar", order_by="Priority.code")
+
+
+class Priority(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(4), unique=True)
+    pillar_id: Mapped[int] = mapped_column(ForeignKey("pillar.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    our_priority: Mapped[str] = mapped_column(Text)
+    why_this_matters: Mapped[str] = mapped_column(Text)
+
+    pillar: Mapped[Pillar] = relationship(back_populates="priorities")
+    strategies: Mapped[list["Strategy"]] = relationship(order_by="Strategy.position", cascade="all, delete-orphan")
+    measures: Mapped[list["Measure"]] = relationship(order_by="Measure.position", cascade="all, delete-orphan")
+    resources: Mapped[list["Resource"]] = relationship(order_by="Resource.position", cascade="all, delete-orphan")
+
+
+class Strategy(db.Model):
+    __table_args__ = (UniqueConstraint("priority_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"))
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Measure(db.Model):
+    """A Measure of Success: 'By 2026, we will ...'."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(12), default="text")
+    direction: Mapped[str] = mapped_column(String(12), default="increase")
+    baseline_value: Mapped[float | None]
+    baseline_year: Mapped[str | None] = mapped_column(String(7))
+    target_value: Mapped[float | None]
+    # How the plan states the target: a level to reach, a gain in the measure's unit, or a percent
+    # change; target_per is "year" where the plan says "annually".
+    target_kind: Mapped[str] = mapped_column(String(16), default="level", server_default="level")
+    target_per: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    subtargets: Mapped[list] = mapped_column(JSON, default=list)
+    owner_office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
+    # A check-in metric that measures the same quantity feeds this measure (no typing it twice).
+    feed_metric_id: Mapped[int | None] = mapped_column(ForeignKey("progress_metric.id"))
+    feed_breakdown: Mapped[str] = mapped_column(String(80), default="", server_default="")
+
+    priority: Mapped[Priority] = relationship(back_populates="measures")
+    owner_office = relationship("Office")
+    values: Mapped[list["MeasureValue"]] = relationship(back_populates="measure", order_by="MeasureValue.year",
+                                                        cascade="all, delete-orphan")
+
+
+class Resource(db.Model):
+    __table_args__ = (UniqueConstraint("priority_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"))
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Trajectory(db.Model):
+    """A path to 2026 as the share of the total gain reached by the end of each year."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    shares: Mapped[list] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class GraduateAttribute(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    bullets: Mapped[list] = mapped_column(JSON)
+
+
+class CoreBelief(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class BoardUpdateKind(db.Model):
+    """A slot in the Board update calendar: initial (October), mid-year (March), ..."""
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    month: Mapped[int]
+    season: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class BoardMeeting(db.Model):
+    __table_args__ = (UniqueConstraint("kind_code", "school_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind_code: Mapped[str] = mapped_column(ForeignKey("board_update_kind.code"))
+    school_year: Mapped[str] = mapped_column(String(7))
+    date: Mapped[date]
+
+    kind: Mapped[BoardUpdateKind] = relationship()
+
+
+class MeasureValue(db.Model):
+    """A Measure of Success's value for a school year, entered by its office or fed by a check-in."""
+
+    __table_args__ = (UniqueConstraint("measure_id", "subtarget", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), index=True)
+    subtarget: Mapped[str] = mapped_column(String(80), default="")  # "" for the measure itself
+    year: Mapped[str] = mapped_column(String(7))
+    value: Mapped[float]
+    as_of: Mapped[date]
+    source: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc).replace(tzinfo=None))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"))  # set when a check-in fed it
+
+    measure: Mapped["Measure"] = relationship(back_populates="values")
+    entered_by = relationship("User")

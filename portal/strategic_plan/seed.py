@@ -1,0 +1,275 @@
+"""Load the Strategic Plan from seed/ into the database, idempotently.
+
+Each record is matched on its natural key (a code, a number, or a parent and position):
+unchanged records are left alone, changed fields are updated, new ones are added and ones
+that left the files are removed. load_plan() returns what it changed.
+"""
+import csv
+import os
+from collections import Counter
+from datetime import date
+
+import yaml
+
+from portal.extensions import db
+from portal.models import Baseline, BoardMeeting, BoardUpdateKind, CoreBelief, Goal, GraduateAttribute, Measure, Metric, Office, Pillar, PlanSetting, Priority, Region, Resource, SchoolLevel, Strategy, StudentGroup, Trajectory
+
+
+class SeedError(ValueError):
+    """A seed file is missing or malformed; the message names the file and the place."""
+
+
+def _read_yaml(seed_dir: str, name: str):
+    path = os.path.join(seed_dir, name)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise SeedError(f"{name}: file not found in {seed_dir}") from exc
+    except yaml.YAMLError as exc:
+        raise SeedError(f"{name}: not valid YAML ({exc})") from exc
+
+
+_LOOKUP = object()
+
+
+class Upserter:
+    """Insert-or-update by key, counting what actually changed."""
+
+    def __init__(self):
+        self.changes = Counter()
+
+    def upsert(self, model, key: dict, values: dict, existing=_LOOKUP):
+        """`existing` is the record already loaded by the caller (or None if known absent)."""
+        obj = db.session.scalar(db.select(model).filter_by(**key)) if existing is _LOOKUP else existing
+        if obj is None:
+            obj = model(**key, **values)
+            db.session.add(obj)
+            self.changes[f"{model.__tablename__} added"] += 1
+            return obj
+        changed = False
+        for field, value in values.items():
+            if getattr(obj, field) != value:
+                setattr(obj, field, value)
+                changed = True
+        if changed:
+            self.changes[f"{model.__tablename__} updated"] += 1
+        return obj
+
+    def remove_missing(self, model, keep_ids: set, **scope):
+        stmt = db.select(model).filter_by(**scope)
+        for obj in db.session.scalars(stmt):
+            if obj.id not in keep_ids:
+                db.session.delete(obj)
+                self.changes[f"{model.__tablename__} removed"] += 1
+
+    def sync_children(self, model, parent_field: str, parent_id: int, rows: list[dict]):
+        """Children kept by position under one parent (strategies, resources)."""
+        existing = {o.position: o for o in db.session.scalars(db.select(model).filter_by(**{parent_field: parent_id}))}
+        for position, values in enumerate(rows, start=1):
+            self.upsert(model, {parent_field: parent_id, "position": position}, values, existing.get(position))
+        for position, obj in existing.items():
+            if position > len(rows):
+                db.session.delete(obj)
+                self.changes[f"{model.__tablename__} removed"] += 1
+
+
+def load_plan(seed_dir: str) -> Counter:
+    """Load every seed file; commit once at the end so a bad file changes nothing."""
+    up = Upserter()
+    try:
+        _load_settings_and_profile(up, seed_dir)
+        _load_org(up, seed_dir)
+        metric_ids, group_ids = _load_goals(up, seed_dir)
+        _load_baselines(up, seed_dir, metric_ids, group_ids)
+        _load_pillars(up, seed_dir)
+        _load_measure_owners(up, seed_dir)
+        _load_trajectories(up, seed_dir)
+        _load_board_calendar(up, seed_dir)
+    except (KeyError, TypeError, ValueError) as exc:
+        db.session.rollback()
+        if isinstance(exc, SeedError):
+            raise
+        raise SeedError(f"seed data is malformed: {exc!r}") from exc
+    db.session.commit()
+    return up.changes
+
+
+def _setting(up: Upserter, key: str, value):
+    obj = db.session.get(PlanSetting, key)
+    if obj is None:
+        db.session.add(PlanSetting(key=key, value=value))
+        up.changes["plan_setting added"] += 1
+    elif obj.value != value:
+        obj.value = value
+        up.changes["plan_setting updated"] += 1
+
+
+def _load_settings_and_profile(up: Upserter, seed_dir: str):
+    profile = _read_yaml(seed_dir, "profile.yaml")
+    for key in ("singular_goal", "mission", "vision", "theory_of_action"):
+        if key in profile:
+            _setting(up, key, profile[key])
+    attrs = profile["graduate_profile"]["attributes"]
+    for position, attr in enumerate(attrs, start=1):
+        up.upsert(GraduateAttribute, {"position": position}, {"name": attr["name"], "bullets": list(attr["bullets"])})
+    for obj in db.session.scalars(db.select(GraduateAttribute).where(GraduateAttribute.position > len(attrs))):
+        db.session.delete(obj)
+    beliefs = profile["core_beliefs"]
+    for position, belief in enumerate(beliefs, start=1):
+        up.upsert(CoreBelief, {"position": position}, {"name": belief["name"], "text": belief["text"].strip()})
+    for obj in db.session.scalars(db.select(CoreBelief).where(CoreBelief.position > len(beliefs))):
+        db.session.delete(obj)
+
+
+def _load_org(up: Upserter, seed_dir: str):
+    for region in _read_yaml(seed_dir, "regions.yaml")["regions"]:
+        up.upsert(Region, {"code": region["code"]}, {"name": region["name"], "short_name": region["short_name"]})
+    for office in _read_yaml(seed_dir, "offices.yaml")["offices"]:
+        up.upsert(Office, {"code": office["code"]}, {"name": office["name"]})
+    levels = _read_yaml(seed_dir, "levels.yaml")["levels"]
+    for sort, level in enumerate(levels):
+        band = level.get("band") or [None, None]
+        up.upsert(SchoolLevel, {"code": level["code"]}, {
+            "name": level["name"], "grades": str(level["grades"]), "band_low": band[0], "band_high": band[1],
+            "sort": sort,
+        })
+
+
+def _load_goals(up: Upserter, seed_dir: str):
+    data = _read_yaml(seed_dir, "goals.yaml")
+    _setting(up, "baseline_year", str(data["baseline_year"]))
+    _setting(up, "target_year", str(data["target_year"]))
+    metric_ids = {}
+    for goal_data in data["goals"]:
+        goal = up.upsert(Goal, {"code": goal_data["code"]}, {
+            "number": int(goal_data["number"]), "name": goal_data["name"],
+            "headline": str(goal_data["headline"]), "statement": goal_data["statement"].strip(),
+        })
+        db.session.flush()
+        for position, m in enumerate(goal_data["metrics"]):
+            metric = up.upsert(Metric, {"code": m["code"]}, {
+                "goal_id": goal.id, "position": position, "name": m["name"], "short_name": m["short_name"],
+                "measure": m.get("measure", ""), "unit": m["unit"], "direction": m.get("direction", "up"),
+                "target_kind": m["target_kind"], "target_value": float(m["target_value"]),
+                "group_gain": float(m["group_gain"]), "group_gain_reading": m.get("group_gain_reading", "points"),
+                "levels": list(m["levels"]), "value_min": float(m["value_min"]), "value_max": float(m["value_max"]),
+                "source": m.get("source", ""),
+            })
+            db.session.flush()
+            metric_ids[m["code"]] = metric.id
+    group_ids = {}
+    for g in _read_yaml(seed_dir, "groups.yaml")["groups"]:
+        group = up.upsert(StudentGroup, {"code": g["code"]}, {
+            "name": g["name"], "short_name": g["short_name"], "targeted": bool(g["targeted"]), "sort": int(g["sort"]),
+        })
+        db.session.flush()
+        group_ids[g["code"]] = group.id
+    return metric_ids, group_ids
+
+
+def _load_baselines(up: Upserter, seed_dir: str, metric_ids: dict, group_ids: dict):
+    path = os.path.join(seed_dir, "baselines.csv")
+    existing = {
+        (b.metric_id, b.group_id, b.level, b.year): b
+        for b in db.session.scalars(db.select(Baseline).where(Baseline.school_id.is_(None)))
+    }
+    seen = set()
+    with open(path, encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            try:
+                key = (metric_ids[row["metric"]], group_ids[row["group"]], row["level"] or "", row["year"])
+                value = float(row["value"])
+            except (KeyError, ValueError) as exc:
+                raise SeedError(f"baselines.csv line {line}: unknown metric/group or bad value ({exc})") from exc
+            seen.add(key)
+            obj = existing.get(key)
+            values = {"value": value, "source": row.get("source") or ""}
+            if obj is None:
+                db.session.add(Baseline(metric_id=key[0], group_id=key[1], level=key[2], year=key[3],
+                                        school_id=None, **values))
+                up.changes["baseline added"] += 1
+            elif obj.value != value or obj.source != values["source"]:
+                obj.value, obj.source = value, values["source"]
+                up.changes["baseline updated"] += 1
+    for key, obj in existing.items():
+        if key not in seen:
+            db.session.delete(obj)
+            up.changes["baseline removed"] += 1
+
+
+def _num(block, field):
+    return None if not block or block.get(field) is None else float(block[field])
+
+
+def _load_pillars(up: Upserter, seed_dir: str):
+    data = _read_yaml(seed_dir, "pillars.yaml")
+    keep_measures = set()
+    for p in data["pillars"]:
+        pillar = up.upsert(Pillar, {"number": int(p["number"])}, {
+            "name": p["name"], "tagline": p.get("tagline", ""), "description": (p.get("description") or "").strip(),
+        })
+        db.session.flush()
+        for pr in p["priorities"]:
+            priority = up.upsert(Priority, {"code": str(pr["code"])}, {
+                "pillar_id": pillar.id, "name": pr["name"], "our_priority": pr["our_priority"].strip(),
+                "why_this_matters": pr["why_this_matters"].strip(),
+            })
+            db.session.flush()
+            up.sync_children(Strategy, "priority_id", priority.id, [{"text": s.strip()} for s in pr["strategies"]])
+            up.sync_children(Resource, "priority_id", priority.id, [{"name": r.strip()} for r in pr.get("resources") or []])
+            for position, m in enumerate(pr["measures"], start=1):
+                measure = up.upsert(Measure, {"code": str(m["code"])}, {
+                    "priority_id": priority.id, "position": position, "text": m["text"].strip(),
+                    "unit": m.get("unit", "text"), "direction": m.get("direction", "increase"),
+                    "baseline_value": _num(m.get("baseline"), "value"),
+                    "baseline_year": (m.get("baseline") or {}).get("year"),
+                    "target_value": _num(m.get("target"), "value"),
+                    "target_kind": (m.get("target") or {}).get("kind") or "level",
+                    "target_per": (m.get("target") or {}).get("per") or "",
+                    "subtargets": m.get("subtargets") or [],
+                })
+                db.session.flush()
+                keep_measures.add(measure.id)
+    up.remove_missing(Measure, keep_measures)
+
+
+def _load_measure_owners(up: Upserter, seed_dir: str):
+    data = _read_yaml(seed_dir, "measure_owners.yaml")
+    offices = {o.code: o.id for o in db.session.scalars(db.select(Office))}
+    by_priority = {str(k): v for k, v in data["by_priority"].items()}
+    by_measure = {str(k): v for k, v in (data.get("by_measure") or {}).items()}
+    for measure, priority_code in db.session.execute(db.select(Measure, Priority.code).join(Priority)).all():
+        code = by_measure.get(measure.code, by_priority.get(priority_code))
+        if code not in offices:
+            raise SeedError(f"measure_owners.yaml: no office {code!r} for {measure.code}")
+        if measure.owner_office_id != offices[code]:
+            measure.owner_office_id = offices[code]
+            up.changes["measure owner updated"] += 1
+
+
+def _load_trajectories(up: Upserter, seed_dir: str):
+    data = _read_yaml(seed_dir, "trajectories.yaml")
+    years = [str(y) for y in data["years"]]
+    _setting(up, "trajectory_years", years)
+    for position, t in enumerate(data["trajectories"]):
+        shares = [float(s) for s in t["shares"]]
+        if len(shares) != len(years) or any(b < a for a, b in zip(shares, shares[1:])) or shares[-1] != 1.0:
+            raise SeedError(f"trajectories.yaml: {t['code']} needs {len(years)} rising shares ending at 1.0")
+        up.upsert(Trajectory, {"code": t["code"]}, {
+            "name": t["name"], "description": t.get("description", ""), "shares": shares, "position": position,
+        })
+
+
+def _load_board_calendar(up: Upserter, seed_dir: str):
+    data = _read_yaml(seed_dir, "board_calendar.yaml")
+    for position, k in enumerate(data["kinds"]):
+        up.upsert(BoardUpdateKind, {"code": k["code"]}, {
+            "name": k["name"], "month": int(k["month"]), "season": str(k["season"]), "position": position,
+        })
+    db.session.flush()
+    for m in data.get("meetings") or []:
+        when = m["date"] if isinstance(m["date"], date) else date.fromisoformat(str(m["date"]))
+        up.upsert(BoardMeeting, {"kind_code": m["kind"], "school_year": str(m["school_year"])}, {"date": when})
+    if data.get("plan_approved"):
+        _setting(up, "plan_approved", str(data["plan_approved"]))

@@ -1,0 +1,381 @@
+"""Target plans: creating a cycle's plans, saving a principal's rows, submitting, reviewing,
+and the context a reviewer needs (flags, history, changes since return, peers' spread)."""
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import selectinload
+
+from portal.kernel import workflow
+from portal.extensions import db
+from portal.models import AuditEvent, Baseline, CycleKind, Metric, PlanStatus, School, SchoolLevel, StudentGroup, Target, TargetCycle, TargetPlan, Trajectory, WindowExtension
+from portal.demo.district import applicable_levels
+from portal.targets.guardrails import ERROR, blocking, check_target, check_year_target, interim_targets, parse_number
+from portal.strategic_plan.queries import setting
+
+MIN_GROUP_SIZE = 11
+MAX_RATIONALE = 2000
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def metric_bands() -> dict:
+    return {lv.code: (lv.band_low, lv.band_high)
+            for lv in db.session.scalars(select(SchoolLevel)) if lv.band_low is not None}
+
+
+def create_cycle(school_year: str, kind, name: str, opens_on: date, due_on: date, closes_on: date) -> TargetCycle:
+    """Open a cycle and give every school a plan, each row starting from the school's baseline."""
+    cycle = TargetCycle(school_year=school_year, kind=kind, name=name, opens_on=opens_on, due_on=due_on,
+                        closes_on=closes_on)
+    db.session.add(cycle)
+    db.session.flush()
+    schools = db.session.execute(select(School.id, School.level, School.grade_low, School.grade_high)).all()
+    db.session.execute(insert(TargetPlan), [
+        {"cycle_id": cycle.id, "school_id": s.id, "status": PlanStatus.not_started, "version": 1}
+        for s in schools])
+    plan_ids = dict(db.session.execute(
+        select(TargetPlan.school_id, TargetPlan.id).where(TargetPlan.cycle_id == cycle.id)).all())
+    rows = build_target_rows(schools, plan_ids)
+    if kind == CycleKind.annual:
+        prefill_from_trajectory(rows, school_year, {v: k for k, v in plan_ids.items()})
+    for start in range(0, len(rows), 20000):
+        db.session.execute(insert(Target), rows[start:start + 20000])
+    return cycle
+
+
+def prefill_from_trajectory(rows: list[dict], school_year: str, school_of_plan: dict) -> None:
+    """Annual cycles start from each school's approved trajectory: its 2026 target, its path,
+    and the path's target for this year (adjustable, with a rationale)."""
+    years = setting("trajectory_years", [])
+    shares = {t.code: t.shares for t in db.session.scalars(select(Trajectory))}
+    approved = {}
+    for school_id, metric_id, group_id, target, trajectory, baseline in db.session.execute(
+            select(TargetPlan.school_id, Target.metric_id, Target.group_id, Target.target_2026,
+                   Target.trajectory_code, Target.baseline_value)
+            .join(TargetPlan, Target.plan_id == TargetPlan.id).join(TargetCycle)
+            .where(TargetCycle.kind == CycleKind.trajectory, TargetPlan.status == PlanStatus.approved)
+            .order_by(TargetCycle.opens_on)):
+        approved[(school_id, metric_id, group_id)] = (target, trajectory, baseline)
+    for row in rows:
+        found = approved.get((school_of_plan[row["plan_id"]], row["metric_id"], row["group_id"]))
+        if not found or found[0] is None:
+            continue
+        target, trajectory, baseline = found
+        row.update(target_2026=target, trajectory_code=trajectory, baseline_value=baseline)
+        if trajectory in shares and school_year in years:
+            row["year_target"] = interim_targets(baseline, target, shares[trajectory])[years.index(school_year)]
+
+
+def planned_for_year(row: Target, shares: dict) -> float | None:
+    """What the approved trajectory gives for the cycle's year (annual cycles)."""
+    years = setting("trajectory_years", [])
+    year = row.plan.cycle.school_year
+    if row.target_2026 is None or row.baseline_value is None or row.trajectory_code not in shares or year not in years:
+        return None
+    return interim_targets(row.baseline_value, row.target_2026, shares[row.trajectory_code])[years.index(year)]
+
+
+def build_target_rows(schools, plan_ids: dict) -> list[dict]:
+    """A row per applicable metric x student group with a baseline, for each school's plan."""
+    baseline_year = setting("baseline_year", "2021-22")
+    bands = metric_bands()
+    metrics = db.session.scalars(select(Metric)).all()
+    baselines = {}
+    for b in db.session.execute(select(Baseline.school_id, Baseline.metric_id, Baseline.group_id, Baseline.value,
+                                       Baseline.n_students, Baseline.source)
+                                .where(Baseline.school_id.is_not(None), Baseline.year == baseline_year)):
+        baselines.setdefault(b.school_id, []).append(b)
+    rows = []
+    for s in schools:
+        levels = applicable_levels(s.level, s.grade_low, s.grade_high, bands)
+        wanted = {m.id for m in metrics if set(m.levels) & levels}
+        for b in baselines.get(s.id, []):
+            if b.metric_id in wanted:
+                rows.append({"plan_id": plan_ids[s.id], "metric_id": b.metric_id, "group_id": b.group_id,
+                             "baseline_value": b.value, "baseline_year": baseline_year, "baseline_n": b.n_students,
+                             "baseline_source": b.source or "", "rationale": ""})
+    return rows
+
+
+def window_open(plan: TargetPlan, on: date | None = None) -> bool:
+    on = on or today()
+    if plan.cycle.is_open(on):
+        return True
+    extension = db.session.scalar(select(WindowExtension).where(
+        WindowExtension.cycle_id == plan.cycle_id, WindowExtension.school_id == plan.school_id))
+    return extension is not None and on <= extension.until
+
+
+def is_overdue(plan: TargetPlan, on: date | None = None) -> bool:
+    return plan.status in (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned) and \
+        (on or today()) > plan.cycle.due_on
+
+
+def trajectories() -> dict[str, Trajectory]:
+    return {t.code: t for t in db.session.scalars(select(Trajectory).order_by(Trajectory.position))}
+
+
+def load_plan_rows(plan: TargetPlan) -> list[Target]:
+    return db.session.scalars(
+        select(Target).where(Target.plan_id == plan.id)
+        .options(selectinload(Target.metric), selectinload(Target.group))
+        .join(Metric).join(StudentGroup).order_by(Metric.goal_id, Metric.position, StudentGroup.sort)
+    ).all()
+
+
+def required(row: Target) -> bool:
+    """Schoolwide rows always; a student group when it has at least 11 students."""
+    return not row.group.targeted or (row.baseline_n or 0) >= MIN_GROUP_SIZE
+
+
+@dataclass
+class RowView:
+    row: Target
+    required: bool
+    flags: list = field(default_factory=list)
+    interims: list[float] = field(default_factory=list)
+    gains: list[float] = field(default_factory=list)
+    typed: dict = field(default_factory=dict)  # what the person typed, kept when it could not be saved
+    errors: dict = field(default_factory=dict)  # field -> message
+    planned: float | None = None  # annual cycles: the approved path's value for this year
+
+
+def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, errors: dict | None = None) -> RowView:
+    view = RowView(row, required(row), typed=typed or {}, errors=errors or {})
+    target = row.target_2026
+    rationale = row.rationale
+    trajectory = row.trajectory_code
+    if typed:
+        parsed, _ = parse_number(typed.get("target_2026"))
+        target = parsed if parsed is not None else None
+        rationale = typed.get("rationale", rationale)
+        trajectory = typed.get("trajectory", trajectory)
+    if row.plan.cycle.kind == CycleKind.annual:
+        view.planned = planned_for_year(row, trajectory_shares)
+        year_value = row.year_target
+        if typed:
+            year_value, _ = parse_number(typed.get("year_target"))
+        view.flags = check_year_target(row.metric, view.planned, year_value, rationale)
+    else:
+        view.flags = check_target(row.metric, row.group.targeted, row.baseline_value, target, rationale)
+    if target is not None and row.baseline_value is not None and trajectory in trajectory_shares \
+            and not any(f.severity == ERROR for f in view.flags):
+        view.interims = interim_targets(row.baseline_value, target, trajectory_shares[trajectory])
+        previous = [row.baseline_value, *view.interims[:-1]]
+        view.gains = [round(b - a, 1) for a, b in zip(previous, view.interims)]
+    return view
+
+
+def validate_row_input(row: Target, form: dict, trajectory_codes) -> tuple[dict, dict]:
+    """Parse one row's fields. Returns (clean values, errors by field). Annual cycles take this
+    year's target; trajectory cycles the 2026 target and a trajectory."""
+    errors, clean = {}, {}
+    value_field = "year_target" if row.plan.cycle.kind == CycleKind.annual else "target_2026"
+    value, problem = parse_number(form.get(value_field))
+    if problem:
+        errors[value_field] = problem
+    elif value is not None and not row.metric.value_min <= value <= row.metric.value_max:
+        errors[value_field] = f"Enter a value from {row.metric.value_min:g} to {row.metric.value_max:g}."
+    else:
+        clean[value_field] = value
+    if value_field == "target_2026":
+        trajectory = (form.get("trajectory") or "").strip()
+        if trajectory and trajectory not in trajectory_codes:
+            errors["trajectory"] = "Choose one of the four trajectories."
+        else:
+            clean["trajectory_code"] = trajectory or None
+    rationale = (form.get("rationale") or "").strip()
+    if len(rationale) > MAX_RATIONALE:
+        errors["rationale"] = f"Keep the rationale under {MAX_RATIONALE:,} characters."
+    else:
+        clean["rationale"] = rationale
+    return clean, errors
+
+
+def save_row(plan: TargetPlan, row: Target, form: dict, user, expected_version: int | None) -> dict:
+    """Save one row as a draft edit. Raises workflow errors; returns field errors (nothing saved) if any."""
+    clean, errors = validate_row_input(row, form, trajectories().keys())
+    if errors:
+        return errors
+    changes = {k: [getattr(row, k), v] for k, v in clean.items() if getattr(row, k) != v}
+    if not changes:
+        if expected_version is not None and plan.version != expected_version:
+            raise workflow.ConflictError(workflow.describe_last_change(plan))
+        return {}
+    for k, (_, v) in changes.items():
+        setattr(row, k, v)
+    workflow.apply(plan, "edit", user, expected_version=expected_version, window_open=window_open(plan),
+                   details={"target_id": row.id, "metric": row.metric.code, "group": row.group.code,
+                            "changes": changes})
+    return {}
+
+
+def completeness_problems(plan: TargetPlan, rows: list[Target] | None = None) -> list[tuple[Target, str]]:
+    rows = rows if rows is not None else load_plan_rows(plan)
+    problems = []
+    for row in rows:
+        if not required(row):
+            continue
+        label = f"{row.metric.short_name}, {row.group.short_name}"
+        if row.plan.cycle.kind == CycleKind.annual:
+            if row.year_target is None:
+                problems.append((row, f"{label}: enter this year's target."))
+                continue
+            shares = {t.code: t.shares for t in trajectories().values()}
+            for flag in blocking(check_year_target(row.metric, planned_for_year(row, shares), row.year_target,
+                                                   row.rationale)):
+                problems.append((row, f"{label}: {flag.message}"))
+            continue
+        if row.target_2026 is None:
+            problems.append((row, f"{label}: enter a 2026 target."))
+            continue
+        if not row.trajectory_code:
+            problems.append((row, f"{label}: choose a trajectory."))
+        for flag in blocking(check_target(row.metric, row.group.targeted, row.baseline_value, row.target_2026,
+                                          row.rationale)):
+            problems.append((row, f"{label}: {flag.message}"))
+    return problems
+
+
+def submit(plan: TargetPlan, user, expected_version: int | None) -> list[str]:
+    problems = completeness_problems(plan)
+    if problems:
+        return [message for _, message in problems]
+    workflow.apply(plan, "submit", user, expected_version=expected_version, window_open=window_open(plan))
+    return []
+
+
+def snapshot(plan: TargetPlan) -> dict:
+    return {str(r.id): {"target_2026": r.target_2026, "trajectory_code": r.trajectory_code,
+                        "year_target": r.year_target, "rationale": r.rationale}
+            for r in db.session.scalars(select(Target).where(Target.plan_id == plan.id))}
+
+
+def decide(plan: TargetPlan, action: str, user, comment: str | None, expected_version: int | None):
+    """approve / return / reopen. A return keeps a snapshot so the reviewer later sees what changed."""
+    details = {"snapshot": snapshot(plan)} if action in ("return", "reopen") else None
+    workflow.apply(plan, action, user, comment=comment, expected_version=expected_version, details=details)
+
+
+def add_comment(plan: TargetPlan, user, text: str) -> None:
+    db.session.add(AuditEvent(entity="target_plan", entity_id=plan.id, action="comment", comment=text.strip(),
+                              actor_id=user.id, actor_role=user.role.value,
+                              from_state=plan.status.value, to_state=plan.status.value))
+    db.session.commit()
+
+
+def history(plan: TargetPlan) -> list[AuditEvent]:
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "target_plan",
+                                                       AuditEvent.entity_id == plan.id)
+                              .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id)).all()
+
+
+def changes_since_return(plan: TargetPlan, rows: list[Target], events: list[AuditEvent]) -> dict | None:
+    """Rows whose target, trajectory or rationale differ from the moment the plan was last returned."""
+    last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
+    if last_return is None or not last_return.details:
+        return None
+    before = last_return.details.get("snapshot", {})
+    changed = {}
+    for row in rows:
+        old = before.get(str(row.id))
+        if old is None:
+            continue
+        diff = {k: (old.get(k), getattr(row, k)) for k in ("target_2026", "trajectory_code", "year_target", "rationale")
+                if old.get(k) != getattr(row, k)}
+        if diff:
+            changed[row.id] = diff
+    return {"event": last_return, "rows": changed}
+
+
+def peer_spread(plan: TargetPlan) -> dict:
+    """Quartiles of the 2026 targets chosen by other schools of the same level in the same region.
+
+    Every school's targets for its region and level are a stored rollup (rollup_data.cached, kept
+    until the data changes), so a plan's form reads them once instead of every peer's rows; this
+    school's own targets are taken out of them here."""
+    from portal.rollups import data as rollup_data
+
+    school = plan.school
+    filters = {"cycle": plan.cycle_id, "region": school.region_id, "level": school.level}
+    stored = rollup_data.cached("peers", filters, lambda: _peer_targets(plan.cycle_id, school.region_id, school.level),
+                                today())
+    own = {(m, g): v for m, g, v in db.session.execute(
+        select(Target.metric_id, Target.group_id, Target.target_2026)
+        .where(Target.plan_id == plan.id, Target.target_2026.is_not(None)))}
+    out = {}
+    for metric_id, group_id, values in stored["cells"]:
+        mine = own.get((metric_id, group_id))
+        if mine is not None:
+            values = list(values)
+            at = bisect.bisect_left(values, mine)
+            if at < len(values) and values[at] == mine:
+                del values[at]
+        if values:
+            out[(metric_id, group_id)] = {"q1": _round1(_quantile(values, 0.25)),
+                                          "median": _round1(_quantile(values, 0.5)),
+                                          "q3": _round1(_quantile(values, 0.75)), "n": len(values)}
+    return out
+
+
+def _peer_targets(cycle_id: int, region_id: int, level: str) -> dict:
+    """Every 2026 target set by the region's schools of one level, sorted, by metric and group."""
+    stmt = (select(Target.metric_id, Target.group_id, Target.target_2026)
+            .join(TargetPlan, Target.plan_id == TargetPlan.id).join(School, TargetPlan.school_id == School.id)
+            .where(TargetPlan.cycle_id == cycle_id, School.region_id == region_id, School.level == level,
+                   Target.target_2026.is_not(None)))
+    cells: dict = {}
+    for metric_id, group_id, value in db.session.execute(stmt):
+        cells.setdefault((metric_id, group_id), []).append(value)
+    return {"cells": [[m, g, sorted(v)] for (m, g), v in sorted(cells.items())]}
+
+
+def _round1(value: float) -> float:
+    """To one decimal as numpy rounds (half to even on value x 10), as the figures always were."""
+    return round(value * 10) / 10
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """The q-quantile of sorted values by linear interpolation (pandas' and numpy's default)."""
+    pos = (len(values) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(values) - 1)
+    a, b, t = values[low], values[high], pos - low
+    # numpy's lerp: from the nearer end, so the result rounds as pandas' quantile did
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def school_history(school_id: int) -> dict:
+    """The school's own results by metric and group: {(metric_id, group_id): [(year, value), ...]}."""
+    out: dict = {}
+    for b in db.session.execute(select(Baseline.metric_id, Baseline.group_id, Baseline.year, Baseline.value)
+                                .where(Baseline.school_id == school_id).order_by(Baseline.year)):
+        out.setdefault((b.metric_id, b.group_id), []).append((b.year, b.value))
+    return out
+
+
+def extend_window(cycle: TargetCycle, school: School, until: date, reason: str, admin) -> WindowExtension:
+    db.session.execute(delete(WindowExtension).where(WindowExtension.cycle_id == cycle.id,
+                                                     WindowExtension.school_id == school.id))
+    ext = WindowExtension(cycle_id=cycle.id, school_id=school.id, until=until, reason=reason.strip(),
+                          granted_by_id=admin.id)
+    db.session.add(ext)
+    plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
+                                                      TargetPlan.school_id == school.id))
+    if plan is not None:
+        db.session.add(AuditEvent(entity="target_plan", entity_id=plan.id, action="extend",
+                                  comment=f"Window extended to {until:%d %b %Y}: {reason.strip()}",
+                                  actor_id=admin.id, actor_role=admin.role.value,
+                                  from_state=plan.status.value, to_state=plan.status.value))
+    db.session.commit()
+    return ext
+
+
+def status_counts(plans_stmt) -> dict[PlanStatus, int]:
+    sub = plans_stmt.subquery()
+    counts = dict(db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
+    return {status: counts.get(status, 0) for status in PlanStatus}

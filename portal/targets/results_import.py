@@ -1,0 +1,36 @@
+"""The actuals import: each year's outcomes from a CSV or Excel file, all rows or none."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+
+from portal.kernel.access import allow
+from portal.models import Role
+from portal.targets import results as actuals
+
+
+bp = Blueprint("results", __name__, url_prefix="/admin", template_folder="templates")
+
+
+class ActualsForm(FlaskForm):
+    file = FileField("CSV or Excel file", validators=[
+        FileRequired(message="Choose a CSV or Excel (.xlsx) file to import."),
+        FileAllowed(["csv", "xlsx"], message="Upload a .csv or .xlsx file (save the spreadsheet as CSV UTF-8 "
+                                             "or as an Excel workbook)."),
+    ])
+
+
+@bp.route("/actuals", methods=["GET", "POST"])
+@allow(Role.admin)
+def actuals_import():
+    form = ActualsForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        report = actuals.import_actuals(upload.read(), upload.filename)
+        if report.ok:
+            flash(f"Imported {report.rows:,} rows: {report.created:,} new results, {report.updated:,} updated and "
+                  f"{report.unchanged:,} unchanged.", "success")
+            return redirect(url_for("results.actuals_import"), code=303)
+    status = 422 if (report and not report.ok) or form.errors else 200
+    return render_template("admin/actuals.html", form=form, report=report, columns=actuals.COLUMNS,
+                           loaded=actuals.loaded_years()), status

@@ -1,0 +1,205 @@
+"""What a reviewer reads: the current cycle, the region's queue, completeness per region and
+the principals of overdue schools. Every function runs a fixed number of queries."""
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from flask import abort
+from sqlalchemy import Select, and_, case, false, func, or_, select
+
+from portal.kernel.access import deny, scoped_to_school
+from portal.extensions import db
+from portal.models import LEVELS, Notice, PlanStatus, Region, Role, School, TargetCycle, TargetPlan, User
+from portal.targets import operations as svc
+
+PAGE_SIZE = 50
+# Not yet submitted: these are overdue once the due date has passed (services.targets.is_overdue).
+NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)
+SORTS = {"school": "School", "status": "Status", "submitted": "Submitted", "updated": "Last updated"}
+# A reviewer's order of work: what waits for them first, what is finished last.
+STATUS_ORDER = [PlanStatus.submitted, PlanStatus.returned, PlanStatus.draft, PlanStatus.not_started,
+                PlanStatus.approved]
+
+
+def current_cycle() -> TargetCycle | None:
+    return db.session.scalar(select(TargetCycle).order_by(TargetCycle.opens_on.desc(), TargetCycle.id.desc())
+                             .limit(1))
+
+
+def plan_or_404(plan_id: int, user) -> TargetPlan:
+    """A plan the reviewer may see: any for district roles, their region's for a regional leader."""
+    plan = db.session.get(TargetPlan, plan_id)
+    if plan is None:
+        abort(404)
+    if not scoped_to_school(user, plan.school):
+        deny(404, "another region's plan")
+    return plan
+
+
+@dataclass
+class ReviewFilter:
+    status: str = ""
+    level: str = ""
+    overdue: bool = False
+    q: str = ""
+    sort: str = "school"
+    region: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "ReviewFilter":
+        try:
+            page = max(1, min(10_000, int(args.get("page", 1))))
+        except ValueError:
+            page = 1
+        status = args.get("status", "")
+        level = args.get("level", "")
+        sort = args.get("sort", "school")
+        return cls(status=status if status in PlanStatus.__members__ else "",
+                   level=level if level in LEVELS else "",
+                   overdue=args.get("overdue", "") in ("1", "on", "true", "yes"),
+                   q=args.get("q", "").strip()[:100],
+                   sort=sort if sort in SORTS else "school",
+                   region=args.get("region", "").strip()[:8], page=page)
+
+    def as_args(self, **changes) -> dict:
+        values = {"status": self.status, "level": self.level, "overdue": "1" if self.overdue else "",
+                  "q": self.q, "sort": self.sort, "region": self.region, "page": self.page, **changes}
+        return {k: v for k, v in values.items()
+                if v not in ("", None, False) and not (k == "page" and v == 1) and not (k == "sort" and v == "school")}
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.status or self.level or self.overdue or self.q)
+
+
+def scope_region(user, code: str = "") -> Region | None:
+    """The region a list is for: the leader's own; the one a district role picked; None = district."""
+    if user.role == Role.regional_leader:
+        return user.region
+    if code:
+        return db.session.scalar(select(Region).where(Region.code == code))
+    return None
+
+
+def cycle_plans(user, cycle: TargetCycle, region: Region | None) -> Select:
+    stmt = select(TargetPlan).join(School, TargetPlan.school_id == School.id).where(TargetPlan.cycle_id == cycle.id)
+    if user.role == Role.regional_leader:
+        stmt = stmt.where(School.region_id == user.region_id)
+    elif region is not None:
+        stmt = stmt.where(School.region_id == region.id)
+    return stmt
+
+
+def overdue_clause(cycle: TargetCycle):
+    if svc.today() <= cycle.due_on:
+        return false()
+    return TargetPlan.status.in_(NOT_SUBMITTED)
+
+
+def search_queue(user, cycle: TargetCycle, region: Region | None, flt: ReviewFilter):
+    """The page of (plan, school) rows and the total that match the filter."""
+    stmt = cycle_plans(user, cycle, region)
+    if flt.status:
+        stmt = stmt.where(TargetPlan.status == PlanStatus(flt.status))
+    if flt.level:
+        stmt = stmt.where(School.level == flt.level)
+    if flt.overdue:
+        stmt = stmt.where(overdue_clause(cycle))
+    if flt.q:
+        stmt = stmt.where(or_(func.lower(School.name).like(f"%{flt.q.lower()}%"), School.code == flt.q))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    order = {
+        "school": [School.name],
+        "status": [case({s: i for i, s in enumerate(STATUS_ORDER)}, value=TargetPlan.status), School.name],
+        "submitted": [TargetPlan.submitted_at.is_(None), TargetPlan.submitted_at.desc(), School.name],
+        "updated": [TargetPlan.updated_at.desc(), School.name],
+    }[flt.sort]
+    rows = db.session.execute(
+        stmt.add_columns(School).order_by(*order, TargetPlan.id)
+        .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE)
+    ).all()
+    # Regions for a district-wide list, in one query (the rows' schools are already loaded).
+    region_ids = {school.region_id for _, school in rows}
+    regions = {r.id: r for r in db.session.scalars(select(Region).where(Region.id.in_(region_ids)))} \
+        if region_ids else {}
+    return [(plan, school, regions.get(school.region_id)) for plan, school in rows], total
+
+
+@dataclass
+class Completeness:
+    plans: int
+    submitted: int  # submitted or approved
+    approved: int
+    overdue: int
+    counts: dict
+
+    @property
+    def pct_submitted(self) -> float:
+        return 100 * self.submitted / self.plans if self.plans else 0.0
+
+    @property
+    def pct_approved(self) -> float:
+        return 100 * self.approved / self.plans if self.plans else 0.0
+
+
+def completeness(counts: dict, cycle: TargetCycle) -> Completeness:
+    late = svc.today() > cycle.due_on
+    return Completeness(
+        plans=sum(counts.values()),
+        submitted=counts.get(PlanStatus.submitted, 0) + counts.get(PlanStatus.approved, 0),
+        approved=counts.get(PlanStatus.approved, 0),
+        overdue=sum(counts.get(s, 0) for s in NOT_SUBMITTED) if late else 0,
+        counts={s: counts.get(s, 0) for s in PlanStatus},
+    )
+
+
+def completeness_by_region(user, cycle: TargetCycle) -> list[tuple[Region, Completeness]]:
+    """One row per region the person may see, from one grouped query."""
+    regions_stmt = select(Region).order_by(Region.name)
+    if user.role == Role.regional_leader:
+        regions_stmt = regions_stmt.where(Region.id == user.region_id)
+    regions = db.session.scalars(regions_stmt).all()
+    grouped: dict[int, dict] = {}
+    for region_id, status, n in db.session.execute(
+            select(School.region_id, TargetPlan.status, func.count())
+            .join(School, TargetPlan.school_id == School.id)
+            .where(TargetPlan.cycle_id == cycle.id, School.region_id.in_([r.id for r in regions]))
+            .group_by(School.region_id, TargetPlan.status)):
+        grouped.setdefault(region_id, {})[status] = n
+    return [(r, completeness(grouped.get(r.id, {}), cycle)) for r in regions]
+
+
+def total(rows: list[tuple[Region, Completeness]], cycle: TargetCycle) -> Completeness:
+    counts: dict = {}
+    for _, c in rows:
+        for status, n in c.counts.items():
+            counts[status] = counts.get(status, 0) + n
+    return completeness(counts, cycle)
+
+
+def overdue_principals(cycle: TargetCycle, region: Region) -> list[User]:
+    """Active principals of the region's schools whose plans are overdue."""
+    return db.session.scalars(
+        select(User).join(School, User.school_id == School.id)
+        .join(TargetPlan, and_(TargetPlan.school_id == School.id, TargetPlan.cycle_id == cycle.id))
+        .where(User.role == Role.principal, User.active.is_(True), School.region_id == region.id,
+               overdue_clause(cycle))
+        .order_by(User.id)
+    ).all()
+
+
+def remind_overdue(cycle: TargetCycle, region: Region, sender, link: str) -> tuple[int, int]:
+    """A home-page notice for each overdue principal not already reminded today.
+
+    Returns (reminded now, already reminded today)."""
+    principals = overdue_principals(cycle, region)
+    start_of_day = datetime.combine(svc.today(), time.min)
+    already = set(db.session.scalars(
+        select(Notice.user_id).where(Notice.user_id.in_([p.id for p in principals]), Notice.link == link,
+                                     Notice.created_at >= start_of_day))) if principals else set()
+    text = (f"Your school's {cycle.name} were due on {cycle.due_on:%d %b %Y}. "
+            "Please finish and submit them.")
+    fresh = [p for p in principals if p.id not in already]
+    db.session.add_all([Notice(user_id=p.id, text=text, link=link, sender_id=sender.id) for p in fresh])
+    db.session.commit()
+    return len(fresh), len(already)

@@ -1,0 +1,293 @@
+"""Review views: the region's queue with in-place and bulk approval, the review page with its
+decisions and comments, completeness per region, and reminders for overdue schools.
+
+Views never set a status: every decision goes through services.targets.decide (workflow.apply)."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, func, or_, select
+
+from portal.kernel import workflow
+from portal.kernel.access import allow
+from portal.auth.routes import safe_next
+from portal.extensions import db
+from portal.kernel.htmx import is_htmx, render
+from portal.models import LEVELS, PlanStatus, Region, Role, School, TargetPlan
+from portal.targets import operations as svc
+from portal.kernel.exports import export_response
+from portal.strategic_plan.queries import setting
+from portal.targets.review import bp
+from portal.targets.review import queries as q
+from portal.targets.review.queries import ReviewFilter, current_cycle, plan_or_404, scope_region
+
+READERS = (Role.regional_leader, Role.admin, Role.superintendent)
+REVIEWERS = (Role.regional_leader, Role.admin)
+DECISIONS = ("approve", "return", "reopen")
+MAX_COMMENT = 2000
+NO_VERSION = "This form did not say which version of the plan you saw. Reload the page and try again."
+
+
+def posted_version() -> int | None:
+    raw = request.form.get("version", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def queue_url(flt: ReviewFilter | None = None) -> str:
+    return url_for("review.queue", **(flt.as_args() if flt else {}))
+
+
+def can_act(user) -> bool:
+    return user.role in REVIEWERS
+
+
+# ---------------------------------------------------------------- the queue
+
+@bp.route("/")
+@allow(*READERS)
+def queue():
+    flt = ReviewFilter.from_args(request.args)
+    cycle = current_cycle()
+    if cycle is None:
+        return render_template("review/no_cycle.html")
+    region = scope_region(current_user, flt.region)
+    if current_user.role != Role.regional_leader:
+        flt.region = region.code if region else ""
+    rows, found = q.search_queue(current_user, cycle, region, flt)
+    counts = q.completeness(svc.status_counts(q.cycle_plans(current_user, cycle, region)), cycle)
+    regions = [] if current_user.role == Role.regional_leader else db.session.scalars(
+        select(Region).order_by(Region.name)).all()
+    return render("review/queue.html", "review/_queue_results.html", cycle=cycle, region=region, rows=rows,
+                  total=found, flt=flt, pages=max(1, -(-found // q.PAGE_SIZE)), counts=counts, levels=LEVELS,
+                  regions=regions, sorts=q.SORTS, statuses=list(PlanStatus), can_act=can_act(current_user),
+                  back=request.full_path.rstrip("?"), show_region=region is None, is_overdue=svc.is_overdue)
+
+
+EXPORT_COLUMNS = ["School code", "School", "Region", "Level", "Status", "Submitted (UTC)", "Overdue",
+                  "Last updated (UTC)"]
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def queue_export_rows(user, cycle, region, flt: ReviewFilter) -> list[list]:
+    """Every plan the queue's filters match (all pages), in the queue's order, as table rows.
+
+    The filters mirror queries.search_queue, which pages its results."""
+    stmt = q.cycle_plans(user, cycle, region)
+    if flt.status:
+        stmt = stmt.where(TargetPlan.status == PlanStatus(flt.status))
+    if flt.level:
+        stmt = stmt.where(School.level == flt.level)
+    if flt.overdue:
+        stmt = stmt.where(q.overdue_clause(cycle))
+    if flt.q:
+        stmt = stmt.where(or_(func.lower(School.name).like(f"%{flt.q.lower()}%"), School.code == flt.q))
+    order = {
+        "school": [School.name],
+        "status": [case({s: i for i, s in enumerate(q.STATUS_ORDER)}, value=TargetPlan.status), School.name],
+        "submitted": [TargetPlan.submitted_at.is_(None), TargetPlan.submitted_at.desc(), School.name],
+        "updated": [TargetPlan.updated_at.desc(), School.name],
+    }[flt.sort]
+    rows = db.session.execute(stmt.add_columns(School, Region).join(Region, School.region_id == Region.id)
+                              .order_by(*order, TargetPlan.id)).all()
+    return [[school.code, school.name, school_region.name, school.level.capitalize(), plan.status.title,
+             plan.submitted_at.strftime("%Y-%m-%d %H:%M") if plan.submitted_at else "",
+             "Yes" if svc.is_overdue(plan) else "No", plan.updated_at.strftime("%Y-%m-%d %H:%M")]
+            for plan, school, school_region in rows]
+
+
+@bp.route("/export.<fmt>")
+@allow(*READERS)
+def queue_export(fmt: str):
+    """The queue as CSV or Excel, with the filters the queue page shows (a leader's own region only)."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    flt = ReviewFilter.from_args(request.args)
+    cycle = current_cycle()
+    if cycle is None:
+        abort(404)
+    region = scope_region(current_user, flt.region)
+    rows = queue_export_rows(current_user, cycle, region, flt)
+    name = f"target-plans-{cycle.school_year}-{region.short_name if region else 'district'}"
+    return export_response(name, EXPORT_COLUMNS, rows, fmt)
+
+
+def safe_back() -> str:
+    """Where to go after a POST from the queue: the queue URL it was sent from, filters and all."""
+    back = safe_next(request.form.get("back", ""))
+    return back if back and back.startswith("/review/") else url_for("review.queue")
+
+
+def _row(plan: TargetPlan, status: int = 200, message: str = "", error: str = ""):
+    """The queue's row for one plan, after acting on it in place."""
+    return render_template("review/_queue_row.html", plan=plan, school=plan.school, region=plan.school.region,
+                           can_act=True, message=message, error=error, back=safe_back(),
+                           show_region=request.form.get("show_region") == "1", is_overdue=svc.is_overdue), status
+
+
+@bp.route("/approve/<int:plan_id>", methods=["POST"])
+@allow(*REVIEWERS)
+def approve(plan_id: int):
+    plan = plan_or_404(plan_id, current_user)
+    back = safe_back()
+    version = posted_version()
+    try:
+        if version is None:
+            raise workflow.WorkflowError(NO_VERSION)
+        svc.decide(plan, "approve", current_user, None, version)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        if is_htmx():
+            return _row(db.session.get(TargetPlan, plan_id), 409, error=str(exc))
+        flash(f"{plan.school.name}: {exc}", "error")
+        return redirect(back, code=303)
+    if is_htmx():
+        return _row(plan, message=f"Approved {plan.school.name}'s plan.")
+    flash(f"Approved {plan.school.name}'s plan.", "success")
+    return redirect(back, code=303)
+
+
+@bp.route("/bulk-approve", methods=["POST"])
+@allow(*REVIEWERS)
+def bulk_approve():
+    flt = ReviewFilter.from_args(request.form)
+    chosen: list[tuple[int, int]] = []
+    for value in request.form.getlist("plan"):
+        plan_id, _, version = value.partition(":")
+        if plan_id.isdigit() and version.isdigit():
+            chosen.append((int(plan_id), int(version)))
+    if not chosen:
+        flash("No plans were selected. Tick the submitted plans you want to approve, then choose "
+              "Approve selected plans.", "error")
+        return redirect(queue_url(flt), code=303)
+    # Check every plan is within the reviewer's reach before approving any of them.
+    plans = [(plan_or_404(plan_id, current_user), version) for plan_id, version in chosen]
+    approved, problems = 0, []
+    for plan, version in plans:
+        name = plan.school.name
+        try:
+            svc.decide(plan, "approve", current_user, None, version)
+            approved += 1
+        except workflow.WorkflowError as exc:
+            db.session.rollback()
+            problems.append(f"{name}: {exc}")
+    flash(f"Approved {approved} plan{'' if approved == 1 else 's'}.", "success" if approved else "info")
+    if problems:
+        flash(f"{len(problems)} could not be approved. " + " ".join(problems), "error")
+    return redirect(queue_url(flt), code=303)
+
+
+# ---------------------------------------------------------------- the review page
+
+def review_context(plan: TargetPlan, typed: dict | None = None, errors: dict | None = None,
+                   problem: str = "") -> dict:
+    rows = svc.load_plan_rows(plan)
+    shares = {code: t.shares for code, t in svc.trajectories().items()}
+    sections: dict = {}
+    for row in rows:
+        sections.setdefault(row.metric, []).append(svc.row_view(row, shares))
+    events = svc.history(plan)
+    allowed = {action: workflow.check(plan, action, current_user).allowed for action in DECISIONS}
+    return {
+        "plan": plan, "school": plan.school, "sections": sections, "years": setting("trajectory_years", []),
+        "trajectories": svc.trajectories(), "events": events, "comments": [e for e in events if e.comment],
+        "changes": svc.changes_since_return(plan, rows, events), "overdue": svc.is_overdue(plan),
+        "allowed": allowed, "can_comment": can_act(current_user), "typed": typed or {}, "errors": errors or {},
+        "problem": problem, "statuses": {s.value: s.title for s in PlanStatus},
+        "roles": {r.value: r.title for r in Role},
+    }
+
+
+@bp.route("/plans/<int:plan_id>")
+@allow(*READERS)
+def plan(plan_id: int):
+    plan = plan_or_404(plan_id, current_user)
+    return render("review/plan.html", "review/_plan.html", **review_context(plan))
+
+
+def _page_again(plan: TargetPlan, status: int, typed: dict | None = None, errors: dict | None = None,
+                problem: str = ""):
+    """The review page re-shown after a refused action, keeping what the reviewer typed."""
+    return render("review/plan.html", "review/_plan.html", **review_context(plan, typed, errors, problem)), status
+
+
+@bp.route("/plans/<int:plan_id>/decide", methods=["POST"])
+@allow(*REVIEWERS)
+def decide(plan_id: int):
+    plan = plan_or_404(plan_id, current_user)
+    action = request.form.get("action", "")
+    comment = (request.form.get("comment") or "").strip()
+    typed = {action: request.form.get("comment", "")}
+    if action not in DECISIONS:
+        return _page_again(plan, 422, problem="Choose approve, return or reopen.")
+    if action in workflow.NEEDS_COMMENT and not comment:
+        return _page_again(plan, 422, typed, {action: workflow.NEEDS_COMMENT[action]})
+    if len(comment) > MAX_COMMENT:
+        return _page_again(plan, 422, typed, {action: f"Keep the comment under {MAX_COMMENT:,} characters."})
+    if posted_version() is None:
+        return _page_again(plan, 422, typed, problem=NO_VERSION)
+    try:
+        svc.decide(plan, action, current_user, comment or None, posted_version())
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        status = 409 if isinstance(exc, workflow.ConflictError) else 422
+        return _page_again(plan_or_404(plan_id, current_user), status, typed, problem=str(exc))
+    messages = {
+        "approve": f"Approved {plan.school.name}'s plan. The principal sees it as approved.",
+        "return": f"Returned {plan.school.name}'s plan for revision with your comment. "
+                  "The principal can edit and resubmit it.",
+        "reopen": f"Reopened {plan.school.name}'s approved plan. It is back with the principal for revision.",
+    }
+    flash(messages[action], "success")
+    return redirect(url_for("review.plan", plan_id=plan.id), code=303)
+
+
+@bp.route("/plans/<int:plan_id>/comments", methods=["POST"])
+@allow(*REVIEWERS)
+def comment(plan_id: int):
+    plan = plan_or_404(plan_id, current_user)
+    text = (request.form.get("comment") or "").strip()
+    error = ""
+    if not text:
+        error = "Write a comment before adding it."
+    elif len(text) > MAX_COMMENT:
+        error = f"Keep the comment under {MAX_COMMENT:,} characters."
+    if error:
+        return _page_again(plan, 422, {"comment": request.form.get("comment", "")}, {"comment": error})
+    svc.add_comment(plan, current_user, text)
+    flash("Your comment is added to the plan's thread.", "success")
+    return redirect(url_for("review.plan", plan_id=plan.id) + "#thread", code=303)
+
+
+# ---------------------------------------------------------------- completeness and reminders
+
+@bp.route("/completeness")
+@allow(*READERS)
+def completeness():
+    cycle = current_cycle()
+    if cycle is None:
+        return render_template("review/no_cycle.html")
+    rows = q.completeness_by_region(current_user, cycle)
+    return render_template("review/completeness.html", cycle=cycle, rows=rows, total=q.total(rows, cycle),
+                           can_act=can_act(current_user))
+
+
+@bp.route("/remind", methods=["POST"])
+@allow(*REVIEWERS)
+def remind():
+    cycle = current_cycle()
+    back = safe_back()
+    if cycle is None:
+        flash("There is no target cycle to send reminders for.", "error")
+        return redirect(back, code=303)
+    region = scope_region(current_user, request.form.get("region", ""))
+    if region is None:
+        flash("Choose a region first: reminders go to one region's overdue schools at a time.", "error")
+        return redirect(back, code=303)
+    if svc.today() <= cycle.due_on:
+        flash(f"No school is overdue yet: targets are due on {cycle.due_on:%d %b %Y}.", "info")
+        return redirect(back, code=303)
+    sent, already = q.remind_overdue(cycle, region, current_user, url_for("targets.mine"))
+    message = f"Reminded {sent} principal{'' if sent == 1 else 's'} of overdue schools in {region.name}."
+    if already:
+        message += (f" {already} principal{' was' if already == 1 else 's were'} already reminded today "
+                    "and did not get a second reminder.")
+    flash(message, "success" if sent else "info")
+    return redirect(back, code=303)

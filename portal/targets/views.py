@@ -1,0 +1,192 @@
+"""Principal views: the target plan form, per-row autosave (htmx), save-all fallback, submit."""
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.kernel import workflow
+from portal.kernel.access import allow, deny
+from portal.charts.svg import path_chart
+from portal.extensions import db
+from portal.models import PlanStatus, Role, Target, TargetCycle, TargetPlan
+from portal.targets import operations as svc
+from portal.strategic_plan.queries import setting
+
+EDITABLE = {PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned}
+bp = Blueprint("targets", __name__, url_prefix="/targets", template_folder="templates")
+
+FIELDS = ("target_2026", "trajectory", "year_target", "rationale")
+
+
+def own_plan_or_404(plan_id: int) -> TargetPlan:
+    plan = db.session.get(TargetPlan, plan_id)
+    if plan is None:
+        abort(404)
+    if plan.school_id != current_user.school_id:
+        deny(404, "another school's plan")
+    return plan
+
+
+def own_row_or_404(plan: TargetPlan, row_id: int) -> Target:
+    row = db.session.get(Target, row_id)
+    if row is None or row.plan_id != plan.id:
+        abort(404)
+    return row
+
+
+def expected_version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None = None):
+    rows = svc.load_plan_rows(plan)
+    trajectories = svc.trajectories()
+    shares = {code: t.shares for code, t in trajectories.items()}
+    history = svc.school_history(plan.school_id)
+    peers = svc.peer_spread(plan)
+    years = context_years()
+    sections: dict = {}
+    for row in rows:
+        view = svc.row_view(row, shares, (typed or {}).get(row.id), (errors or {}).get(row.id))
+        past = history.get((row.metric_id, row.group_id), [])
+        planned = [(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims)) if view.interims else []
+        view.chart = path_chart(past, planned)
+        view.history = past
+        view.peers = peers.get((row.metric_id, row.group_id))
+        sections.setdefault(row.metric, []).append(view)
+    events = svc.history(plan)
+    last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
+    return {
+        "plan": plan, "sections": sections, "years": years, "trajectories": trajectories,
+        "trajectory_options": [(code, f"{t.name}: {' / '.join(map(str, t.shares))}") for code, t in trajectories.items()],
+        "editable": plan.status in EDITABLE and svc.window_open(plan), "window_open": svc.window_open(plan),
+        "overdue": svc.is_overdue(plan), "events": events, "last_return": last_return,
+        "comments": [e for e in events if e.comment],
+    }
+
+
+@bp.route("/")
+@allow(Role.principal)
+def mine():
+    plan = db.session.scalar(select(TargetPlan).join(TargetCycle).where(TargetPlan.school_id == current_user.school_id)
+                             .order_by(TargetCycle.opens_on.desc()).limit(1))
+    if plan is None:
+        return render_template("targets/none.html")
+    return redirect(url_for("targets.plan", plan_id=plan.id))
+
+
+@bp.route("/plans/<int:plan_id>")
+@allow(Role.principal)
+def plan(plan_id: int):
+    return render_template("targets/plan.html", **context_for(own_plan_or_404(plan_id)))
+
+
+def _row_response(plan, row, status=200, typed=None, errors=None, message=None, saved=False):
+    """The row's feedback cell. The page's version field is refreshed only when this answer
+    carries the plan's current state: after a conflict the page must be reloaded instead."""
+    shares = {code: t.shares for code, t in svc.trajectories().items()}
+    view = svc.row_view(row, shares, typed, errors)
+    history = svc.school_history(plan.school_id).get((row.metric_id, row.group_id), [])
+    years = context_years()
+    view.chart = path_chart(history, [(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims))
+                            if view.interims else [])
+    html = render_template("targets/_row_feedback.html", v=view, years=years, message=message, saved=saved,
+                           version=plan.version if status != 409 else None)
+    return make_response(html, status)
+
+
+def context_years() -> list:
+    return setting("trajectory_years", [])
+
+
+@bp.route("/plans/<int:plan_id>/rows/<int:row_id>", methods=["POST"])
+@allow(Role.principal)
+def save_row(plan_id: int, row_id: int):
+    """Autosave one row (htmx). The inputs are never swapped, so nothing typed is lost."""
+    plan = own_plan_or_404(plan_id)
+    row = own_row_or_404(plan, row_id)
+    typed = {k: request.form.get(f"{k}-{row.id}", "") for k in FIELDS}
+    try:
+        errors = svc.save_row(plan, row, typed, current_user, expected_version())
+    except workflow.ConflictError as exc:
+        db.session.rollback()
+        return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
+    if errors:
+        return _row_response(plan, row, 422, typed=typed, errors=errors, message="Not saved yet: fix the value.")
+    return _row_response(plan, row, saved=True)
+
+
+@bp.route("/plans/<int:plan_id>/save", methods=["POST"])
+@allow(Role.principal)
+def save_all(plan_id: int):
+    """Save every row at once (works without JavaScript). Any error: nothing saved, all typed kept."""
+    plan = own_plan_or_404(plan_id)
+    rows = svc.load_plan_rows(plan)
+    codes = svc.trajectories().keys()
+    typed, errors, cleaned = {}, {}, {}
+    for row in rows:
+        fields = {k: request.form.get(f"{k}-{row.id}", "") for k in FIELDS}
+        typed[row.id] = fields
+        clean, problems = svc.validate_row_input(row, fields, codes)
+        if problems:
+            errors[row.id] = problems
+        cleaned[row.id] = clean
+    if not errors:
+        changes = {}
+        for row in rows:
+            diff = {k: [getattr(row, k), v] for k, v in cleaned[row.id].items() if getattr(row, k) != v}
+            if diff:
+                changes[str(row.id)] = diff
+                for k, (_, v) in diff.items():
+                    setattr(row, k, v)
+        try:
+            if changes:
+                workflow.apply(plan, "edit", current_user, expected_version=expected_version(),
+                               window_open=svc.window_open(plan), details={"rows": changes})
+        except workflow.WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("targets/plan.html", **context_for(plan, typed)), 409
+        flash("Your draft is saved." if changes else "Nothing had changed since the last save.", "success")
+        return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
+    flash("Some values could not be saved. Fix the rows marked below; nothing was saved yet.", "error")
+    db.session.rollback()
+    return render_template("targets/plan.html", **context_for(plan, typed, errors)), 422
+
+
+@bp.route("/plans/<int:plan_id>/submit", methods=["POST"])
+@allow(Role.principal)
+def submit(plan_id: int):
+    plan = own_plan_or_404(plan_id)
+    try:
+        problems = svc.submit(plan, current_user, expected_version())
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
+    if problems:
+        context = context_for(plan)
+        field = "year_target" if plan.cycle.kind.value == "annual" else "target_2026"
+        context["submit_problems"] = [(message, f"{field}-{row.id}")
+                                      for row, message in svc.completeness_problems(plan)] or \
+            [(message, None) for message in problems]
+        return render_template("targets/plan.html", **context), 422
+    flash("Your targets are submitted to your regional office for review. They are locked while under review.",
+          "success")
+    return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
+
+
+@bp.route("/plans/<int:plan_id>/comments", methods=["POST"])
+@allow(Role.principal)
+def comment(plan_id: int):
+    plan = own_plan_or_404(plan_id)
+    text = (request.form.get("comment") or "").strip()
+    if not text or len(text) > 2000:
+        flash("Write a comment of up to 2,000 characters.", "error")
+    else:
+        svc.add_comment(plan, current_user, text)
+        flash("Your comment is added to the plan's thread.", "success")
+    return redirect(url_for("targets.plan", plan_id=plan.id) + "#thread", code=303)
