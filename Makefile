@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test chromium db clean
+.PHONY: run test lint install install-test chromium db clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,13 @@ run: db
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
 	PORTAL_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install-test
+# ruff (style, import order, complexity, bug risks), mypy, and the import contracts in pyproject.toml.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check portal tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+test: install-test lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The performance benchmark (docs/performance.md): wrk and PostgreSQL 15 from Debian where missing.

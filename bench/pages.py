@@ -40,9 +40,9 @@ class Page:
 def targets(app) -> dict:
     """The records the pages name, after putting them in the state each row measures."""
     from portal.extensions import db
-    from portal.models import (
-        BoardUpdate, PlanStatus, Region, School, Target, TargetCycle, TargetPlan, User,
-    )
+    from portal.org.models import Region, School, User
+    from portal.progress.models import BoardUpdate
+    from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan
 
     with app.app_context():
         s = db.session
@@ -82,7 +82,8 @@ def reset_approvals(app, cycle_id: int, region_id: int, keep=()) -> list[tuple[i
     """Put every plan of the leader's region back to 'submitted' (except the one the review page
     reads and the principal's draft), so each approve in the run approves a different waiting plan. Returns [(id, version)]."""
     from portal.extensions import db
-    from portal.models import PlanStatus, School, TargetPlan
+    from portal.org.models import School
+    from portal.targets.models import PlanStatus, TargetPlan
 
     with app.app_context():
         s = db.session

@@ -1,7 +1,6 @@
 """The Ready for the World portal: create_app() builds and wires the Flask application."""
 import logging
 import os
-from datetime import datetime, timezone
 
 from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
@@ -12,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.kernel import clock
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -47,7 +47,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import models  # noqa: F401  (models must be imported before migrate sees metadata)
+    import portal.schema  # noqa: F401  (every model must be known before Flask-Migrate reads the metadata)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
@@ -62,14 +62,14 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from portal.models import User
+        from portal.org.models import User
 
         user = db.session.scalar(db.select(User).where(User.session_token == token))
         return user if user is not None and user.active else None
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from portal.auth.routes import safe_next
+        from portal.kernel.actions import safe_next
         from portal.kernel.htmx import hx_redirect
 
         if request.headers.get("HX-Request") == "true":
@@ -83,19 +83,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.org.admin import bp as admin_bp
+    from portal.admin import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
-    from portal.progress.board import bp as board_bp
-    from portal.rollups.dashboard import bp as dashboard_bp
-    from portal.progress.initiatives import bp as initiatives_bp
     from portal.home import bp as main_bp
-    from portal.strategic_plan.browser import bp as plan_bp
-    from portal.rollups.public import bp as public_bp
-    from portal.targets.review import bp as review_bp
     from portal.measures.scorecard import bp as scorecard_bp
-    from portal.targets.views import bp as targets_bp
+    from portal.progress.board import bp as board_bp
+    from portal.progress.initiatives import bp as initiatives_bp
+    from portal.rollups.dashboard import bp as dashboard_bp
+    from portal.rollups.public import bp as public_bp
+    from portal.strategic_plan.browser import bp as plan_bp
     from portal.targets.cycles import bp as cycles_bp
     from portal.targets.results_import import bp as results_bp
+    from portal.targets.review import bp as review_bp
+    from portal.targets.views import bp as targets_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -122,7 +122,7 @@ def register_request_hooks(app: Flask) -> None:
         if current_user.is_authenticated:
             started = session.get("login_at", 0)
             limit = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
-            if datetime.now(timezone.utc).timestamp() - started > limit:
+            if clock.timestamp() - started > limit:
                 logout_user()
                 session.clear()
 
@@ -178,15 +178,17 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.kernel.navigation import nav_for
+    from portal.kernel.policy import SMALL_GROUP
     from portal.kernel.urls import id_url
 
     @app.context_processor
     def inject():
-        from portal.models import PlanStatus, Stage
+        from portal.progress.models import Stage
+        from portal.targets.models import PlanStatus
 
         return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [], "PlanStatus": PlanStatus,
                 "Stage": Stage,
-                "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"]}
+                "small_group": SMALL_GROUP, "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"]}
 
     app.add_template_global(id_url)
 

@@ -7,11 +7,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import Role, School, User
 from portal.demo import district as demo_service
+from portal.extensions import db
+from portal.kernel.database import refresh_statistics
+from portal.kernel.policy import Role
 from portal.org import imports
-from portal.auth.passwords import PasswordPolicyError, check_policy
+from portal.org.models import School, User
+from portal.org.passwords import PasswordPolicyError, check_policy
 from portal.strategic_plan.seed import SeedError, load_plan
 
 
@@ -32,7 +34,9 @@ def seed_command():
     try:
         changes = load_plan(current_app.config["SEED_DIR"])
     except SeedError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    db.session.commit()
     if not changes:
         click.echo("The plan is up to date: nothing changed.")
     for what, count in sorted(changes.items()):
@@ -45,7 +49,7 @@ README_ACCOUNTS = ("principal@", "central@", "leader.central@")
 
 def _print_accounts(accounts, password: str):
     shown = set()
-    click.echo("Demo log-ins (password: %s):" % password)
+    click.echo(f"Demo log-ins (password: {password}):")
     for account in sorted(accounts, key=lambda a: not a.email.startswith(README_ACCOUNTS)):
         if account.role in shown:
             continue
@@ -80,6 +84,7 @@ def demo_command(n_schools, replace, random_seed):
 def bootstrap_command():
     """Load the plan, and the demo district when there are no schools yet (used by make run)."""
     load_plan(current_app.config["SEED_DIR"])
+    db.session.commit()
     password = current_app.config["DEMO_PASSWORD"]
     if db.session.scalar(select(func.count(School.id))):
         click.echo("The district already has schools: kept as it is.")
@@ -125,10 +130,12 @@ def _run_import(kind: str, path: str):
     with open(path, "rb") as fh:
         report = imports.import_csv(kind, fh.read())
     if report.errors:
+        db.session.rollback()
         click.echo(f"Nothing was imported: {len(report.errors)} problem(s).")
         for err in report.errors[:200]:
             click.echo(f"  row {err.row}: {err.column}: {err.message}")
         raise SystemExit(1)
+    db.session.commit()
     click.echo(f"Imported {report.created} new and {report.updated} updated {kind}.")
 
 
@@ -158,9 +165,14 @@ def import_baselines_command(path):
     with open(path, "rb") as fh:
         report = import_baselines(fh.read(), path)
     if report.errors:
+        db.session.rollback()
         click.echo(f"Nothing was imported: {len(report.errors)} problem(s).")
         for err in report.errors[:200]:
             click.echo(f"  row {err.row}: {err.column}: {err.message}")
         raise SystemExit(1)
+    db.session.commit()
+    if report.large:
+        refresh_statistics()
+        db.session.commit()
     click.echo(f"Imported {report.rows:,} rows: {report.created:,} new baselines, {report.updated:,} updated and "
                f"{report.unchanged:,} unchanged in {report.seconds:.1f} s.")

@@ -8,12 +8,14 @@ from sqlalchemy import func, select, text
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import (
-    AuditEvent, BoardUpdate, CheckIn, Initiative, Metric, PlanStatus, Region, Role, School, Stage, StudentGroup, Target,
-    TargetPlan, User,
-)
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
 from portal.org import imports
+from portal.org.models import Region, School, User
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage
+from portal.strategic_plan.models import Metric, StudentGroup
 from portal.targets.guardrails import plan_target
+from portal.targets.models import PlanStatus, Target, TargetPlan
 
 from .harness import PASSWORD
 

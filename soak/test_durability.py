@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 import requests
 
-from portal.models import PlanStatus, Stage
 from portal.kernel.workflow import CHECK_IN, PLAN
+from portal.progress.models import Stage
+from portal.targets.models import PlanStatus
 
 from . import district as d
 from .district import cast_the_district

@@ -4,9 +4,9 @@ are counted across both (through redis), the stored rollups agree, and the races
 winner each. Without the shared store the throttle would not hold: that is shown too."""
 import requests
 
-from .conftest import fresh_database
-from portal.models import PlanStatus
+from portal.targets.models import PlanStatus
 
+from .conftest import fresh_database
 from .district import cast_the_district, open_app, plan_state
 from .harness import Gunicorn, Nginx, Person, Redis, text_of
 from .races import race_everything

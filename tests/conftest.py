@@ -1,5 +1,6 @@
 """Test fixtures: one migrated database with the plan and a small demo district, a client
-per test, and login_as(role) that logs in through the real form with CSRF on.
+per test, login_as(role) that logs in through the real form with CSRF on, and `factories`
+(tests/factories.py) for the records a test makes of its own.
 
 Set TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the suite on PostgreSQL.
 """
@@ -11,9 +12,10 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from portal import create_app
-from portal.extensions import db, limiter
-from portal.models import Role, User
 from portal.demo.district import build_demo
+from portal.extensions import db, limiter
+from portal.kernel.policy import Role
+from portal.org.models import User
 from portal.strategic_plan.seed import load_plan
 
 DEMO_PASSWORD = "test-demo-password"
@@ -67,6 +69,24 @@ def app(database_url):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def factories(app):
+    """tests/factories.py: the records a test needs, made for it and deleted when it ends."""
+    from tests import factories as made
+
+    with made.scope(app):
+        yield made
+
+
+@pytest.fixture(scope="module")
+def module_factories(app):
+    """tests/factories.py for a module's fixtures: what they make is deleted after the module."""
+    from tests import factories as made
+
+    with made.scope(app):
+        yield made
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ sees only their school, a regional leader only their region (others answer 404).
 import pytest
 from sqlalchemy import select
 
-from portal.kernel.access import rule_for
 from portal.extensions import db
-from portal.models import Role, School, User
+from portal.kernel.access import rule_for
+from portal.kernel.policy import Role
+from portal.org.models import School, User
 from tests.conftest import ROLE_EMAILS, csrf_from
 
 EVERYONE = set(Role)
@@ -98,9 +99,10 @@ def samples(app):
     with app.app_context():
         principal = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.principal]))
         own = principal.school
-        other = db.session.scalar(select(School).where(School.region_id != own.region_id))
+        other = db.session.scalar(select(School).where(School.region_id != own.region_id).order_by(School.id))
         board = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.board]))
-        from portal.models import BoardUpdate, CheckIn, Initiative, Target, TargetPlan
+        from portal.progress.models import BoardUpdate, CheckIn, Initiative
+        from portal.targets.models import Target, TargetPlan
 
         own_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == own.id))
         row = db.session.scalar(select(Target.id).where(Target.plan_id == own_plan.id))
@@ -198,8 +200,10 @@ def test_a_regional_leader_sees_only_their_regions_schools(app, login_as, client
     assert school_status(client, samples["other_school_id"]) == 404
     with app.app_context():
         leader = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.regional_leader]))
-        in_region = db.session.scalar(select(School.code).where(School.region_id == leader.region_id))
-        elsewhere = db.session.scalar(select(School.code).where(School.region_id != leader.region_id))
+        in_region = db.session.scalar(select(School.code).where(School.region_id == leader.region_id)
+                                      .order_by(School.id))
+        elsewhere = db.session.scalar(select(School.code).where(School.region_id != leader.region_id)
+                                      .order_by(School.id))
     listing = client.get("/schools?q=" + elsewhere).get_data(as_text=True)
     assert "0 schools match" in listing
     listing = client.get("/schools?q=" + in_region).get_data(as_text=True)
@@ -210,3 +214,14 @@ def test_a_district_role_reads_any_school(login_as, client, samples):
     login_as(Role.superintendent)
     assert school_status(client, samples["other_school_id"]) == 200
     assert school_status(client, 10_000_000) == 404
+
+
+def test_every_navigation_item_is_a_page_its_role_may_open(app):
+    """The navigation reads the same role rules as the views: no role is shown a link it would be refused."""
+    from portal.kernel.access import rule_for
+    from portal.kernel.navigation import _NAV
+
+    with app.test_request_context():
+        refused = [(role.value, endpoint) for role, items in _NAV.items() for _, endpoint in items
+                   if not rule_for(endpoint).public and role not in rule_for(endpoint).roles]
+    assert _NAV and refused == []

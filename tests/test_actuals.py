@@ -8,13 +8,15 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import delete, func, select
 
-import portal.targets.results_import
 from portal.extensions import db
-from portal.models import Actual, Metric, PlanStatus, Role, School, StudentGroup, Target, TargetPlan
-from portal.targets.results import BEHIND, NO_RESULT, NO_TARGET, ON_TRACK, import_actuals, on_track, progress
-from portal.demo.district import applicable_levels
+from portal.kernel.policy import Role
+from portal.org.models import School
+from portal.strategic_plan.levels import applicable_levels, metric_bands
+from portal.strategic_plan.models import Metric, StudentGroup
+from portal.strategic_plan.pace import BEHIND, NO_RESULT, NO_TARGET, ON_TRACK, on_track
 from portal.targets.guardrails import interim_targets
-from portal.targets.operations import metric_bands
+from portal.targets.models import Actual, PlanStatus, Target
+from portal.targets.results import import_actuals, progress
 
 HEADER = "school_code,metric,group,year,value,n_students\n"
 
@@ -24,11 +26,10 @@ def upload(client, token, data: bytes, filename="results.csv"):
                        content_type="multipart/form-data")
 
 
-def elementary_codes(app, count=2) -> list[str]:
+def school_code(app, factories, level: str = "elementary", code: str | None = None) -> str:
+    """The code of a school of the test's own (elementary: grades K-5), with no results yet."""
     with app.app_context():
-        return db.session.scalars(select(School.code).where(School.level == "elementary", School.grade_low == 0,
-                                                            School.grade_high == 5)
-                                  .order_by(School.code).limit(count)).all()
+        return factories.school(level, code=code).code
 
 
 def stored(app, code, year):
@@ -39,8 +40,9 @@ def stored(app, code, year):
             .join(School, Actual.school_id == School.id).where(School.code == code, Actual.year == year))}
 
 
-def test_an_admin_imports_a_years_results_from_csv_and_a_second_import_updates_them(app, login_as, client, auth):
-    code = elementary_codes(app)[0]
+def test_an_admin_imports_a_years_results_from_csv_and_a_second_import_updates_them(app, login_as, client, auth,
+                                                                                   factories):
+    code = school_code(app, factories)
     login_as(Role.admin)
     text = HEADER + f"{code},ela_g3,all,2021-22,-12.5,96\n{code},ELA_G3,el,2021-22,-40,31\n" \
                     f"{code},math_3_5,all,2021-22,1.5,290\n"
@@ -57,10 +59,8 @@ def test_an_admin_imports_a_years_results_from_csv_and_a_second_import_updates_t
     assert stored(app, code, "2021-22")[("ela_g3", "all")] == (-10.0, 97)
 
 
-def test_a_file_with_bad_rows_writes_nothing_and_lists_every_problem_by_row(app, login_as, client, auth):
-    code = elementary_codes(app)[0]
-    with app.app_context():
-        high = db.session.scalar(select(School.code).where(School.level == "high").limit(1))
+def test_a_file_with_bad_rows_writes_nothing_and_lists_every_problem_by_row(app, login_as, client, auth, factories):
+    code, high = school_code(app, factories), school_code(app, factories, "high")
     rows = [
         f"{code},sel_self_efficacy,all,2020-21,71.5,300",  # row 2: fine, but must not be written
         "nope,ela_g3,all,2020-21,-3,90",  # 3: unknown school
@@ -122,8 +122,8 @@ def test_the_service_reports_a_broken_workbook_on_row_one():
     assert not report.ok and report.errors[0].row == 1 and report.errors[0].column == "file"
 
 
-def test_an_excel_workbook_imports_like_a_csv(app, login_as, client, auth):
-    code = elementary_codes(app, 2)[1]
+def test_an_excel_workbook_imports_like_a_csv(app, login_as, client, auth, factories):
+    code = school_code(app, factories, code=factories.numeric_code())
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["School code", "Metric", "Group", "Year", "Value", "N students"])
@@ -149,17 +149,15 @@ def test_on_track_means_at_or_beyond_the_interim_target():
     assert on_track(12.0, 12.5, direction="down") == ON_TRACK
 
 
-def test_a_school_page_shows_each_years_result_against_its_interim_target(app, login_as, client, auth):
+def test_a_school_page_shows_each_years_result_against_its_interim_target(app, login_as, client, auth, factories):
     with app.app_context():
-        row, code, school_id = db.session.execute(
-            select(Target, School.code, School.id).join(TargetPlan, Target.plan_id == TargetPlan.id)
-            .join(School, TargetPlan.school_id == School.id).join(Metric, Target.metric_id == Metric.id)
-            .where(TargetPlan.status == PlanStatus.approved, Target.target_2026.is_not(None),
-                   Target.trajectory_code == "linear", Metric.code == "ela_g3",
-                   Target.group.has(code="all"))  # the first row the page shows for the metric
-            .order_by(School.code).limit(1)).one()
+        plan = factories.target_plan(factories.school(), PlanStatus.approved, trajectory="linear")
+        row = db.session.scalar(select(Target).join(Metric, Target.metric_id == Metric.id)
+                                .where(Target.plan_id == plan.id, Metric.code == "ela_g3",
+                                       Target.group.has(code="all")))  # the first row the page shows for the metric
+        code, school_id = plan.school.code, plan.school_id
         baseline, target, group = row.baseline_value, row.target_2026, row.group.code
-        db.session.expunge_all()
+        db.session.remove()
     # The linear path by hand: a quarter, then half of the gain.
     first = round(baseline + 0.25 * (target - baseline), 1)
     second = round(baseline + 0.50 * (target - baseline), 1)

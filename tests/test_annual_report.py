@@ -6,17 +6,21 @@ draft and reads the published report.
 
 The database is shared by the whole session: each test creates the report of a school year of
 its own (2016-17 to 2018-19 here; test_board uses 2041 on), and the District Goal results a
-test arranges are removed again."""
+test arranges are at high schools of its own (tests/factories.py), removed with them."""
 import re
 from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Actual, AuditEvent, BoardUpdate, Metric, Role, School, StudentGroup
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
 from portal.measures import annual_reports as ar
+from portal.progress.models import BoardUpdate
+from portal.strategic_plan.models import Metric, StudentGroup
+from portal.targets.models import Actual
 
 TAG = re.compile(r"<[^>]+>")
 
@@ -99,33 +103,23 @@ def test_only_the_superintendents_office_creates_and_publishes(data, login_as, c
         assert report_id(s, "2014-15") is None
 
 
-@contextmanager
-def district_results(s, metric_code: str, year: str, results: list[tuple[float, int]]):
-    """All-students results for a District Goal metric at a few schools, removed again afterwards."""
+def district_results(s, factories, metric_code: str, year: str, results: list[tuple[float, int]]) -> None:
+    """All-students results for a District Goal metric at high schools of the test's own (removed
+    with them when the test ends)."""
     metric = s.scalar(select(Metric).where(Metric.code == metric_code))
     everyone = s.scalar(select(StudentGroup.id).where(StudentGroup.code == "all"))
-    schools = s.scalars(select(School.id).where(School.level == "high").order_by(School.id).limit(len(results))).all()
-    ids = []
-    for school_id, (value, n) in zip(schools, results):
-        row = Actual(school_id=school_id, metric_id=metric.id, group_id=everyone, year=year, value=value,
-                     n_students=n, import_id="test")
-        s.add(row)
-        s.flush()
-        ids.append(row.id)
+    for value, n in results:
+        s.add(Actual(school_id=factories.school("high").id, metric_id=metric.id, group_id=everyone, year=year,
+                     value=value, n_students=n, import_id="test"))
     s.commit()
-    try:
-        yield
-    finally:
-        s.execute(delete(Actual).where(Actual.id.in_(ids)))
-        s.commit()
 
 
-def test_the_report_is_assembled_from_the_goals_the_scorecard_and_the_board_check_ins(data):
+def test_the_report_is_assembled_from_the_goals_the_scorecard_and_the_board_check_ins(data, factories):
     with data() as s:
         update = BoardUpdate(kind_code="annual_report", school_year="2022-23", meeting_date=date(2023, 10, 10),
                              title="Annual Report 2022-23")  # never saved: only assembled
-        with district_results(s, "ag_completion", "2011-12", [(40.0, 100), (60.0, 300)]):
-            goals = ar.district_goals("2011-12")
+        district_results(s, factories, "ag_completion", "2011-12", [(40.0, 100), (60.0, 300)])
+        goals = ar.district_goals("2011-12")
         report = ar.build_annual_report(update)
         s.expunge_all()
     # The four District Goals with the plan's district baselines; results where recorded (n-weighted).

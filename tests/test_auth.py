@@ -4,7 +4,8 @@ import logging
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Role, User
+from portal.kernel.policy import Role
+from portal.org.models import User
 from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS, Actions, csrf_from
 
 

@@ -3,24 +3,23 @@ rows written or none, a row-level report."""
 import io
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Baseline, Metric, Role, School, StudentGroup
-from portal.targets.baselines import SOURCE
+from portal.kernel.policy import Role
+from portal.strategic_plan.models import Baseline, Metric, StudentGroup
 
 HEADER = "school_code,metric,group,year,value,n_students\n"
 
 
 @pytest.fixture
-def school(app):
+def school(app, factories):
+    """An elementary school of the test's own: its baselines, imported ones too, go with it."""
     with app.app_context():
-        found = db.session.scalar(select(School).where(School.level == "elementary").order_by(School.id).limit(1))
-        db.session.expunge(found)
-    yield found
-    with app.app_context():
-        db.session.execute(delete(Baseline).where(Baseline.source.like(f"{SOURCE}%")))
-        db.session.commit()
+        made = factories.school("elementary")
+        db.session.refresh(made)
+        db.session.expunge(made)
+    return made
 
 
 def upload(client, token: str, text: str, filename: str = "baselines.csv"):

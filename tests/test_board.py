@@ -7,7 +7,9 @@ school against the plan's three a year, and logged within each person's scope.
 The database is shared by the whole session, so each test arranges what it changes: its own
 draft update (each for its own school year) and its own ready check-in (on the Greening
 Projects action plan, dated before any real period, so it never becomes an initiative's
-latest check-in). The demo's own records are only read, or acted on in ways that are refused."""
+latest check-in). The data review meetings a test logs are for schools of its own, in regions of
+their own (tests/factories.py), removed when it ends. The demo's own records are only read, or acted
+on in ways that are refused."""
 import re
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -18,12 +20,20 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import (
-    AuditEvent, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MetricValue, Progress, Region, Role, School,
-    Stage, User,
+from portal.kernel.audit import AuditEvent
+from portal.kernel.clock import today
+from portal.kernel.policy import Role
+from portal.org.models import Region, School, User
+from portal.progress.models import (
+    BoardUpdate,
+    CheckIn,
+    DataReviewMeeting,
+    Initiative,
+    MetricValue,
+    Progress,
+    Stage,
+    data_review_school,
 )
-from portal.progress.models import data_review_school
-from portal.targets.operations import today
 from tests.conftest import ROLE_EMAILS
 
 MARCH_2023 = "Strategic Plan Mid-Year Implementation Update"
@@ -255,7 +265,7 @@ def test_publishing_an_empty_update_is_refused(data, login_as, client, auth):
 def test_a_published_update_refuses_new_check_ins_and_a_second_publish(data, login_as, client, auth):
     with data() as s:
         update = march_2023(s)
-        ready = s.scalars(select(CheckIn).where(CheckIn.stage == Stage.ready)).first()
+        ready = s.scalars(select(CheckIn).where(CheckIn.stage == Stage.ready).order_by(CheckIn.id)).first()
         assert ready is not None, "the demo has a check-in ready for the Board"
         update_id, ready_id, ready_version = update.id, ready.id, ready.version
         count_before = len(update.check_ins)
@@ -368,11 +378,11 @@ def leader(s) -> User:
     return s.scalar(select(User).where(User.email == ROLE_EMAILS[Role.regional_leader]))
 
 
-def tier3_codes(s, region_id: int, n: int) -> list[str]:
-    codes = s.scalars(select(School.code).where(School.priority_tier == 3, School.region_id == region_id)
-                      .order_by(School.code)).all()
-    assert len(codes) >= n, "the demo region needs Tier 3 priority schools"
-    return codes[:n]
+def own_region(factories, tier3: int) -> tuple[Region, list[School], User]:
+    """A region of the test's own with `tier3` Tier 3 priority schools, and its regional leader."""
+    area = factories.region()
+    schools = [factories.school(region=area, tier=3) for _ in range(tier3)]
+    return area, schools, factories.regional_leader(area)
 
 
 def test_the_count_per_school_equals_the_meetings_in_the_database(data, login_as, client):
@@ -440,19 +450,18 @@ def test_the_regional_leader_sees_only_their_regions_tier_3_schools_and_meetings
     assert 'name="region"' not in html.split('id="log-title"', 1)[1]  # their region, fixed
 
 
-def test_a_regional_leader_logs_a_meeting_for_their_region(data, login_as, client, auth):
+def test_a_regional_leader_logs_a_meeting_for_their_region(data, login_as, client, auth, factories):
     with data() as s:
-        me = leader(s)
-        codes = tier3_codes(s, me.region_id, 2)
-        ids = [s.scalar(select(School.id).where(School.code == c)) for c in codes]
+        area, schools, me = own_region(factories, tier3=2)
+        codes, ids, email = [school.code for school in schools], [school.id for school in schools], me.email
         unknown = "99999"
         assert s.scalar(select(School.id).where(School.code == unknown)) is None
         before = meetings_per_school(s, ids)
         total = s.scalar(select(func.count()).select_from(DataReviewMeeting))
         events = s.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.entity == "data_review_meeting"))
-        region_id = me.region_id
-    login_as(Role.regional_leader)
+        region_id = area.id
+    login_as(Role.regional_leader, email)
     token = auth.csrf("/data-reviews")
     held_on = today().isoformat()
 
@@ -487,18 +496,16 @@ def test_a_regional_leader_logs_a_meeting_for_their_region(data, login_as, clien
         after = meetings_per_school(s, ids)
     assert after == {i: n + 1 for i, n in before.items()}
     shown = shown_counts(client.get("/data-reviews").get_data(as_text=True))
-    assert all(shown[i] == expected_text(after[i]) for i in ids)
+    assert set(shown) == set(ids) and all(shown[i] == expected_text(after[i]) for i in ids)
 
 
-def test_a_regional_leader_cannot_log_a_meeting_with_another_regions_school(data, login_as, client, auth):
+def test_a_regional_leader_cannot_log_a_meeting_with_another_regions_school(data, login_as, client, auth,
+                                                                           factories):
     with data() as s:
-        me = leader(s)
-        own = tier3_codes(s, me.region_id, 1)[0]
-        other = s.scalar(select(School).where(School.priority_tier == 3, School.region_id != me.region_id)
-                         .order_by(School.code))
-        other_code = other.code
+        _, (own_school,), me = own_region(factories, tier3=1)
+        own, other_code, email = own_school.code, factories.school(tier=3).code, me.email  # the other: elsewhere
         total = s.scalar(select(func.count()).select_from(DataReviewMeeting))
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, email)
     token = auth.csrf("/data-reviews")
     response = client.post("/data-reviews", data={"csrf_token": token, "held_on": today().isoformat(),
                                                   "schools": f"{own}, {other_code}"})
@@ -519,10 +526,10 @@ def test_a_regional_leader_cannot_log_a_meeting_with_another_regions_school(data
     ({"held_on": "{today}", "held_by": "regional", "region": "{other_region}", "schools": "{code}"}, "schools",
      "these are in other regions"),
 ])
-def test_logging_a_meeting_answers_bad_input_at_the_field(data, login_as, client, auth, form, field, message):
+def test_logging_a_meeting_answers_bad_input_at_the_field(data, login_as, client, auth, factories, form, field,
+                                                          message):
     with data() as s:
-        school = s.scalar(select(School).where(School.priority_tier == 3).order_by(School.code))
-        other_region = s.scalar(select(Region.code).where(Region.id != school.region_id).order_by(Region.code))
+        school, other_region = factories.school(tier=3), factories.region().code
         total = s.scalar(select(func.count()).select_from(DataReviewMeeting))
         values = {"code": school.code, "today": today().isoformat(), "other_region": other_region,
                   "tomorrow": (today() + timedelta(days=1)).isoformat()}
@@ -538,9 +545,10 @@ def test_logging_a_meeting_answers_bad_input_at_the_field(data, login_as, client
         assert s.scalar(select(func.count()).select_from(DataReviewMeeting)) == total
 
 
-def test_the_superintendents_office_logs_central_meetings_and_principals_see_nothing(data, login_as, client, auth):
-    with data() as s:
-        tier2 = s.scalar(select(School.code).where(School.priority_tier == 2).order_by(School.code))
+def test_the_superintendents_office_logs_central_meetings_and_principals_see_nothing(data, login_as, client, auth,
+                                                                                     factories):
+    with data():
+        tier2 = factories.school(tier=2).code
     login_as(Role.superintendent)
     html = client.get("/data-reviews").get_data(as_text=True)
     assert 'name="held_by"' not in html  # central, fixed
@@ -551,6 +559,8 @@ def test_the_superintendents_office_logs_central_meetings_and_principals_see_not
     with data() as s:
         meeting = s.scalars(select(DataReviewMeeting).order_by(DataReviewMeeting.id.desc())).first()
         assert meeting.held_by == "central" and meeting.region_id is None
+        assert [school.code for school in meeting.schools] == [tier2]
+        factories.adopt(meeting)  # removed with the school when the test ends
     auth.logout()
     login_as(Role.principal)
     assert client.get("/data-reviews").status_code == 403

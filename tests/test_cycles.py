@@ -5,9 +5,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import CycleKind, PlanStatus, Role, School, Target, TargetCycle, TargetPlan, User
-from portal.targets import operations as svc
+from portal.kernel import clock
+from portal.kernel.policy import Role
 from portal.targets.guardrails import interim_targets
+from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan
 
 
 def in_app(app, fn):
@@ -21,7 +22,7 @@ def in_app(app, fn):
 def test_cycle_dates_and_year_are_checked_at_the_field(app, login_as, client, auth):
     login_as(Role.admin)
     token = auth.csrf("/admin/cycles")
-    today = svc.today()
+    today = clock.today()
     response = client.post("/admin/cycles/new", data={
         "csrf_token": token, "school_year": "2024-26", "kind": "trajectory", "name": "Bad",
         "opens_on": today.isoformat(), "due_on": (today - timedelta(days=2)).isoformat(),
@@ -34,9 +35,13 @@ def test_cycle_dates_and_year_are_checked_at_the_field(app, login_as, client, au
     assert "Enter the school year" in empty.get_data(as_text=True)
 
 
-def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, client, auth):
+def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, client, auth, factories):
+    def arrange():
+        plan = factories.target_plan(factories.school(), PlanStatus.approved, trajectory="step_up")
+        return plan.id, plan.school_id, factories.principal(plan.school).email
+    approved_id, school_id, email = in_app(app, arrange)
     login_as(Role.admin)
-    today = svc.today()
+    today = clock.today()
     response = client.post("/admin/cycles/new", data={
         "csrf_token": auth.csrf("/admin/cycles"), "school_year": "2023-24", "kind": "annual",
         "name": "2023-24 targets", "opens_on": (today - timedelta(days=90)).isoformat(),
@@ -46,24 +51,19 @@ def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, clie
 
     def check():
         cycle = db.session.scalar(select(TargetCycle).where(TargetCycle.kind == CycleKind.annual))
-        approved = db.session.scalar(select(TargetPlan).join(TargetCycle).where(
-            TargetCycle.kind == CycleKind.trajectory, TargetPlan.status == PlanStatus.approved)
-            .order_by(TargetPlan.id))
-        old = db.session.scalar(select(Target).where(Target.plan_id == approved.id, Target.target_2026.is_not(None),
+        old = db.session.scalar(select(Target).where(Target.plan_id == approved_id, Target.target_2026.is_not(None),
                                                      Target.trajectory_code.is_not(None)).order_by(Target.id))
         new_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
-                                                              TargetPlan.school_id == approved.school_id))
-        new = db.session.scalar(select(Target).where(Target.plan_id == new_plan.id,
-                                                     Target.metric_id == old.metric_id, Target.group_id == old.group_id))
+                                                              TargetPlan.school_id == school_id))
+        new = db.session.scalar(select(Target).where(Target.plan_id == new_plan.id, Target.metric_id == old.metric_id,
+                                                     Target.group_id == old.group_id))
         shares = {"linear": [0.25, 0.5, 0.75, 1.0], "aggressive": [0.4, 0.7, 0.9, 1.0],
                   "step_up": [0.1, 0.3, 0.6, 1.0], "delayed": [0.0, 0.1, 0.4, 1.0]}[old.trajectory_code]
         assert new.target_2026 == old.target_2026 and new.trajectory_code == old.trajectory_code
+        assert old.trajectory_code == "step_up"
         assert new.year_target == interim_targets(old.baseline_value, old.target_2026, shares)[1]
-        email = db.session.scalar(select(User.email).where(User.school_id == approved.school_id,
-                                                           User.role == Role.principal, User.active.is_(True))
-                                  .order_by(User.id))
-        return new_plan.id, new.id, new.year_target, new_plan.version, email
-    plan_id, row_id, planned, version, email = in_app(app, check)
+        return new_plan.id, new.id, new.year_target, new_plan.version
+    plan_id, row_id, planned, version = in_app(app, check)
 
     auth.logout()
     auth.login(email)
@@ -79,17 +79,13 @@ def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, clie
     assert in_app(app, lambda: db.session.get(Target, row_id).year_target) == round(planned - 3, 1)
 
 
-def test_after_the_window_closes_a_principal_cannot_edit_until_an_admin_extends_it(app, login_as, client, auth):
+def test_after_the_window_closes_a_principal_cannot_edit_until_an_admin_extends_it(app, login_as, client, auth,
+                                                                                   factories):
     def arrange():
-        cycle = db.session.scalar(select(TargetCycle).where(TargetCycle.kind == CycleKind.trajectory))
-        plan = db.session.scalars(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
-                                                           TargetPlan.status == PlanStatus.draft)
-                                  .order_by(TargetPlan.id.desc()).offset(8).limit(1)).first()
-        school = db.session.get(School, plan.school_id)
-        email = db.session.scalar(select(User.email).where(User.school_id == school.id, User.role == Role.principal,
-                                                           User.active.is_(True)).order_by(User.id))
-        row = db.session.scalar(select(Target.id).where(Target.plan_id == plan.id))
-        return cycle.id, cycle.closes_on, plan.id, school.code, email, row
+        plan = factories.target_plan(factories.school(), PlanStatus.draft)
+        cycle = plan.cycle
+        row = db.session.scalar(select(Target.id).where(Target.plan_id == plan.id).order_by(Target.id))
+        return cycle.id, cycle.closes_on, plan.id, plan.school.code, factories.principal(plan.school).email, row
     cycle_id, closes_on, plan_id, code, email, row_id = in_app(app, arrange)
 
     def set_closes(value):
@@ -97,7 +93,7 @@ def test_after_the_window_closes_a_principal_cannot_edit_until_an_admin_extends_
             db.session.get(TargetCycle, cycle_id).closes_on = value
             db.session.commit()
         in_app(app, go)
-    set_closes(svc.today() - timedelta(days=1))
+    set_closes(clock.today() - timedelta(days=1))
     try:
         auth.login(email)
         token = auth.csrf(f"/targets/plans/{plan_id}")
@@ -111,12 +107,12 @@ def test_after_the_window_closes_a_principal_cannot_edit_until_an_admin_extends_
         auth.logout()
         auth.login("admin@district.example")
         bad = client.post(f"/admin/cycles/{cycle_id}/extend", data={
-            "csrf_token": auth.csrf("/admin/cycles"), "school_code": "nope", "until": svc.today().isoformat(),
+            "csrf_token": auth.csrf("/admin/cycles"), "school_code": "nope", "until": clock.today().isoformat(),
             "reason": "Principal on leave"})
         assert "No school has that code." in bad.get_data(as_text=True)
         ok = client.post(f"/admin/cycles/{cycle_id}/extend", data={
             "csrf_token": auth.csrf("/admin/cycles"), "school_code": code,
-            "until": (svc.today() + timedelta(days=5)).isoformat(), "reason": "New principal started this week"})
+            "until": (clock.today() + timedelta(days=5)).isoformat(), "reason": "New principal started this week"})
         assert ok.status_code == 303
         auth.logout()
         auth.login(email)

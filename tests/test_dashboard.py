@@ -12,14 +12,16 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, func, select, update
 
-from portal.kernel import workflow
+from portal.cache.models import RollupCache
+from portal.extensions import db
+from portal.kernel import clock
+from portal.kernel.policy import Role
+from portal.org.models import Region, School
 from portal.rollups.dashboard import payloads
 from portal.rollups.dashboard.tables import DISTRICT_TABLES
-from portal.extensions import db
-from portal.models import (
-    Actual, Metric, PlanStatus, Region, Role, RollupCache, School, StudentGroup, Target, TargetCycle, TargetPlan, User,
-)
+from portal.strategic_plan.models import Metric, StudentGroup
 from portal.targets import operations as svc
+from portal.targets.models import Actual, PlanStatus, Target, TargetCycle, TargetPlan
 
 READERS = (Role.superintendent, Role.board, Role.admin)
 OTHERS = (Role.principal, Role.regional_leader, Role.central_office)
@@ -206,40 +208,28 @@ def test_drill_down_from_the_district_to_a_region_to_a_school(data, login_as, cl
     assert 'href="/dashboard/regions/NW"' in school and "Against the plan" in school
 
 
-def test_a_school_page_says_on_track_or_behind_against_its_interim_targets(data, login_as, client):
+def test_a_school_page_says_on_track_or_behind_against_its_interim_targets(data, login_as, client, factories):
     with data() as s:
-        cycle = current_cycle(s)
-        row = s.execute(
-            select(Target, TargetPlan.school_id).join(TargetPlan, Target.plan_id == TargetPlan.id)
-            .join(Metric, Target.metric_id == Metric.id).join(StudentGroup, Target.group_id == StudentGroup.id)
-            .where(TargetPlan.cycle_id == cycle.id, TargetPlan.status == PlanStatus.approved,
-                   StudentGroup.code == "all", Metric.code == "math_3_5", Target.trajectory_code == "linear",
-                   Target.target_2026.is_not(None))
-            .order_by(TargetPlan.id.desc()).limit(1)).first()
-        target, school_id = row
+        plan = factories.target_plan(factories.school("elementary"), PlanStatus.approved, trajectory="linear")
+        target = s.scalar(select(Target).join(Metric, Target.metric_id == Metric.id)
+                          .join(StudentGroup, Target.group_id == StudentGroup.id)
+                          .where(Target.plan_id == plan.id, StudentGroup.code == "all", Metric.code == "math_3_5"))
+        school_id = plan.school_id
         first = round(target.baseline_value + 0.25 * (target.target_2026 - target.baseline_value), 1)
         second = round(target.baseline_value + 0.5 * (target.target_2026 - target.baseline_value), 1)
-        same_row = (Actual.school_id == school_id, Actual.metric_id == target.metric_id,
-                    Actual.group_id == target.group_id)
-        kept = [dict(school_id=a.school_id, metric_id=a.metric_id, group_id=a.group_id, year=a.year, value=a.value,
-                     n_students=a.n_students, import_id=a.import_id) for a in s.scalars(select(Actual).where(*same_row))]
-        s.execute(delete(Actual).where(*same_row))
         s.add_all([Actual(school_id=school_id, metric_id=target.metric_id, group_id=target.group_id, year="2022-23",
                           value=first, n_students=100, import_id="test-dashboard"),
                    Actual(school_id=school_id, metric_id=target.metric_id, group_id=target.group_id, year="2023-24",
                           value=second - 3, n_students=100, import_id="test-dashboard")])
         s.commit()
-    try:
-        login_as(Role.superintendent)
-        page = text_of(client.get(f"/dashboard/schools/{school_id}?goal=math_3_5&group=all").get_data(as_text=True))
-        shown = lambda v: f"{v:.1f}".replace("-", "\u2212")  # noqa: E731  the page prints a true minus sign
-        assert f"Target {shown(first)} Actual {shown(first)} ✓ On track" in page
-        assert f"Actual {shown(second - 3)} ✕ Behind" in page
-    finally:
-        with data() as s:  # put back whatever results the demo had for this row
-            s.execute(delete(Actual).where(Actual.import_id == "test-dashboard"))
-            s.add_all([Actual(**a) for a in kept])
-            s.commit()
+    login_as(Role.superintendent)
+    page = text_of(client.get(f"/dashboard/schools/{school_id}?goal=math_3_5&group=all").get_data(as_text=True))
+
+    def shown(value: float) -> str:
+        return f"{value:.1f}".replace("-", "\u2212")  # the page prints a true minus sign
+
+    assert f"Target {shown(first)} Actual {shown(first)} ✓ On track" in page
+    assert f"Actual {shown(second - 3)} ✕ Behind" in page
 
 
 # ---------------------------------------------------------------- exports
@@ -273,10 +263,9 @@ def test_every_table_exports_to_csv_and_excel_with_no_live_formulas(login_as, cl
     assert len(sheet_rows) == len(rows) > 1
 
 
-def test_a_schools_targets_export_and_filtered_exports_follow_the_page(data, login_as, client):
-    with data() as s:
-        school_id = s.scalar(select(TargetPlan.school_id).where(TargetPlan.status == PlanStatus.approved)
-                             .order_by(TargetPlan.id).limit(1))
+def test_a_schools_targets_export_and_filtered_exports_follow_the_page(data, login_as, client, factories):
+    with data():
+        school_id = factories.target_plan(factories.school(), PlanStatus.approved).school_id
     login_as(Role.superintendent)
     rows = check_xlsx(client.get(f"/dashboard/export?table=school-targets&format=xlsx&school={school_id}").data)
     assert rows[0][:3] == ["Metric", "Student group", "Students"] and len(rows) > 1
@@ -321,62 +310,57 @@ def test_a_fresh_stamp_reuses_the_stored_rollup(data, login_as, client, computat
     assert len(computations) == 1  # the partial and the export share the stored rollup
 
 
-def test_an_approved_plan_invalidates_the_stored_rollup_for_every_process(data, login_as, client, computations):
+def test_an_approved_plan_invalidates_the_stored_rollup_for_every_process(data, login_as, client, computations,
+                                                                          factories):
+    with data():  # a school of the test's own in Local District Northwest, its plan waiting for review
+        plan_id = factories.target_plan(factories.school(region="NW"), PlanStatus.submitted).id
     login_as(Role.superintendent)
     clear_cache(data)
     client.get("/dashboard/?region=NW")
     (stamp, _), = stored(data).values()
     with data() as s:
-        plan = s.scalar(select(TargetPlan).join(School).join(Region)
-                        .where(Region.code == "NW", TargetPlan.status == PlanStatus.submitted)
-                        .order_by(TargetPlan.id.desc()).limit(1))
-        plan_id = plan.id
-        leader = s.scalar(select(User).where(User.role == Role.regional_leader, User.region_id == plan.school.region_id))
+        plan = s.get(TargetPlan, plan_id)
         approved_before = s.scalar(select(func.count()).select_from(TargetPlan).join(School).join(Region)
-                                   .where(Region.code == "NW", TargetPlan.status == PlanStatus.approved))
-        svc.decide(plan, "approve", leader, None, plan.version)
-    try:
-        # The next reader is not kept waiting: the figures stored before the change, said to be so,
-        # and the page asks at once for the recomputed ones.
-        html = client.get("/dashboard/?region=NW").get_data(as_text=True)
-        assert len(computations) == 1
-        assert "Figures as of" in html and f"{approved_before} approved" in text_of(html)
-        assert 'hx-get="/dashboard/?region=NW&amp;refresh=1" hx-trigger="load"' in html
-        refreshed = client.get("/dashboard/?region=NW&refresh=1", headers=HTMX)
-        assert len(computations) == 2
-        assert refreshed.headers["HX-Replace-Url"] == "/dashboard/?region=NW" and "HX-Push-Url" not in refreshed.headers
-        assert "Figures as of" not in refreshed.get_data(as_text=True)
-        (new_stamp, _), = stored(data).values()
-        assert new_stamp != stamp
-        page = text_of(client.get("/dashboard/?region=NW").get_data(as_text=True))
-        assert len(computations) == 2
-        assert f"{approved_before + 1} approved" in page and "Figures as of" not in page
-    finally:
-        with data() as s:  # put the plan back in the reviewer's queue, through the workflow
-            plan = s.get(TargetPlan, plan_id)
-            leader = s.scalar(select(User).where(User.role == Role.regional_leader,
-                                                 User.region_id == plan.school.region_id))
-            principal = s.scalar(select(User).where(User.role == Role.principal, User.school_id == plan.school_id))
-            svc.decide(plan, "reopen", leader, "Arranged for a dashboard test.", None)
-            workflow.apply(plan, "submit", principal)
+                                   .where(Region.code == "NW", TargetPlan.status == PlanStatus.approved,
+                                          TargetPlan.cycle_id == current_cycle(s).id))
+        svc.decide(plan, "approve", factories.regional_leader(plan.school.region), None, plan.version)
+        s.commit()
+    # The next reader is not kept waiting: the figures stored before the change, said to be so,
+    # and the page asks at once for the recomputed ones.
+    html = client.get("/dashboard/?region=NW").get_data(as_text=True)
+    assert len(computations) == 1
+    assert "Figures as of" in html and f"{approved_before} approved" in text_of(html)
+    assert 'hx-get="/dashboard/?region=NW&amp;refresh=1" hx-trigger="load"' in html
+    refreshed = client.get("/dashboard/?region=NW&refresh=1", headers=HTMX)
+    assert len(computations) == 2
+    assert refreshed.headers["HX-Replace-Url"] == "/dashboard/?region=NW" and "HX-Push-Url" not in refreshed.headers
+    assert "Figures as of" not in refreshed.get_data(as_text=True)
+    (new_stamp, _), = stored(data).values()
+    assert new_stamp != stamp
+    page = text_of(client.get("/dashboard/?region=NW").get_data(as_text=True))
+    assert len(computations) == 2
+    assert f"{approved_before + 1} approved" in page and "Figures as of" not in page
 
 
-def test_a_changed_target_or_a_new_actual_invalidates_it_too(data, login_as, client, computations):
+def test_a_changed_target_or_a_new_actual_invalidates_it_too(data, login_as, client, computations, factories):
+    with data():  # a school of the test's own in Local District East, its plan a draft
+        plan = factories.target_plan(factories.school(region="E"), PlanStatus.draft)
+        plan_id, school_id = plan.id, plan.school_id
     login_as(Role.superintendent)
     clear_cache(data)
     client.get("/dashboard/?region=E")
     assert len(computations) == 1
     with data() as s:
-        plan = s.scalar(select(TargetPlan).join(School).join(Region)
-                        .where(Region.code == "E", TargetPlan.status == PlanStatus.draft)
-                        .order_by(TargetPlan.id.desc()).limit(1))
-        principal = s.scalar(select(User).where(User.role == Role.principal, User.school_id == plan.school_id))
-        row = s.scalar(select(Target).where(Target.plan_id == plan.id, Target.baseline_value.is_not(None))
+        plan = s.get(TargetPlan, plan_id)
+        row = s.scalar(select(Target).where(Target.plan_id == plan.id, Target.target_2026.is_(None))
                        .order_by(Target.id).limit(1))
         value = min(row.metric.value_max, round(row.baseline_value + 5, 1))
         errors = svc.save_row(plan, row, {"target_2026": str(value), "trajectory": "linear",
-                                          "rationale": "Set by the dashboard cache test."}, principal, plan.version)
+                                          "rationale": "Set by the dashboard cache test."},
+                              factories.principal(plan.school), plan.version)
         assert errors == {}
+        s.commit()
+        metric_id, group_id = row.metric_id, row.group_id
     assert "Figures as of" in client.get("/dashboard/?region=E").get_data(as_text=True)
     assert len(computations) == 1
     client.get("/dashboard/?region=E&refresh=1")  # the notice's link, without script: the whole page
@@ -384,21 +368,13 @@ def test_a_changed_target_or_a_new_actual_invalidates_it_too(data, login_as, cli
     assert "Figures as of" not in client.get("/dashboard/?region=E").get_data(as_text=True)
     assert len(computations) == 2
     with data() as s:
-        school_id, metric_id, group_id = s.execute(
-            select(TargetPlan.school_id, Target.metric_id, Target.group_id).join(TargetPlan)
-            .join(School).join(Region).where(Region.code == "E").limit(1)).one()
         s.add(Actual(school_id=school_id, metric_id=metric_id, group_id=group_id, year="2030-31", value=1.0,
                      n_students=20, import_id="test-dashboard-cache"))
         s.commit()
-    try:
-        client.get("/dashboard/?region=E", headers=HTMX)  # a filter, too, shows the stored figures
-        assert len(computations) == 2
-        client.get("/dashboard/?region=E&refresh=1", headers=HTMX)
-        assert len(computations) == 3
-    finally:
-        with data() as s:
-            s.execute(delete(Actual).where(Actual.import_id == "test-dashboard-cache"))
-            s.commit()
+    client.get("/dashboard/?region=E", headers=HTMX)  # a filter, too, shows the stored figures
+    assert len(computations) == 2
+    client.get("/dashboard/?region=E&refresh=1", headers=HTMX)
+    assert len(computations) == 3
 
 
 def test_figures_stored_on_an_earlier_day_are_never_shown(data, login_as, client, computations):
@@ -409,8 +385,8 @@ def test_figures_stored_on_an_earlier_day_are_never_shown(data, login_as, client
     assert len(computations) == 1
     with data() as s:
         row = s.scalar(select(RollupCache).where(RollupCache.key.like("%district?cycle=%region=S%")))
-        version, day, n = row.stamp.split(":")
-        row.stamp = f"{version}:2020-01-01:{n}"
+        version, _day, *counters = row.stamp.split(":")
+        row.stamp = ":".join([version, "2020-01-01", *counters])
         s.commit()
     html = client.get("/dashboard/?region=S").get_data(as_text=True)
     assert len(computations) == 2 and "Figures as of" not in html
@@ -446,7 +422,6 @@ def test_a_stored_rollup_dropped_by_another_process_while_this_one_replaces_it_i
         data, login_as, client, computations, monkeypatch):
     """Two servers refresh the same stale rollup: one drops the stale copy while the other is
     writing its fresh one over it. The reader still gets the dashboard, computed for them."""
-    from portal.rollups import data as rollup_data
 
     login_as(Role.superintendent)
     clear_cache(data)
@@ -454,13 +429,13 @@ def test_a_stored_rollup_dropped_by_another_process_while_this_one_replaces_it_i
     with data() as s:  # the stored copy goes stale
         s.execute(update(RollupCache).where(RollupCache.key.like("%region=%")).values(stamp="an older stamp"))
         s.commit()
-    real_utcnow = rollup_data.utcnow
+    real_now = clock.now
 
     def another_process_drops_it():
         table = RollupCache.__table__  # behind this session's back, as another process would
         db.session.execute(delete(table).where(table.c.key.like("%region=%")))
-        return real_utcnow()
-    monkeypatch.setattr(rollup_data, "utcnow", another_process_drops_it)
+        return real_now()
+    monkeypatch.setattr(clock, "now", another_process_drops_it)
     response = client.get("/dashboard/?region=S")
     assert response.status_code == 200
     assert len(computations) == 2

@@ -1,14 +1,15 @@
 """The demo district and the command line: flask seed, demo, create-user, import-*; config."""
 import statistics
 
-import click
 import pytest
 from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Baseline, Metric, Region, Role, School, StudentGroup, User
-from portal.demo.district import applicable_levels
+from portal.kernel.policy import Role
+from portal.org.models import Region, School, User
+from portal.strategic_plan.levels import applicable_levels
+from portal.strategic_plan.models import Baseline, Metric, StudentGroup
 
 
 def test_the_demo_district_spreads_schools_over_six_regions_with_a_realistic_mix(ctx):

@@ -3,7 +3,7 @@ import logging
 
 from portal import create_app
 from portal.kernel.access import allow
-from portal.models import Role
+from portal.kernel.policy import Role
 
 
 def test_an_unexpected_failure_shows_a_generic_page_without_details(app, database_url):
@@ -15,7 +15,7 @@ def test_an_unexpected_failure_shows_a_generic_page_without_details(app, databas
         raise RuntimeError("secret internals")
 
     client = broken.test_client()
-    from tests.conftest import Actions, ROLE_EMAILS
+    from tests.conftest import ROLE_EMAILS, Actions
 
     Actions(client).login(ROLE_EMAILS[Role.board])
     response = client.get("/boom")

@@ -2,7 +2,9 @@
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Notice, Role, User
+from portal.kernel.audit import Notice
+from portal.kernel.policy import Role
+from portal.org.models import User
 from tests.conftest import ROLE_EMAILS
 
 

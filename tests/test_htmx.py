@@ -1,5 +1,5 @@
 """One URL, two uses: the full page normally and the partial with HX-Request."""
-from portal.models import Role
+from portal.kernel.policy import Role
 
 
 def test_the_plan_filter_returns_the_whole_page_or_just_the_results(login_as, client):
@@ -61,7 +61,8 @@ def test_a_nul_character_anywhere_is_refused_plainly(login_as, client, auth):
     login_as(Role.admin)
     for path in ["/schools?region=%00", "/plan?q=a%00b"]:
         response = client.get(path)
-        assert response.status_code == 400 and "Something in that request was not right" in response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "Something in that request was not right" in response.get_data(as_text=True)
     token = auth.csrf("/admin/users/new")
     response = client.post("/admin/users/new", data={"csrf_token": token, "email": "x\x00@d.example", "name": "N",
                                                      "role": "board"})

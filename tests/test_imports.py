@@ -4,7 +4,8 @@ import io
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Role, School, User
+from portal.kernel.policy import Role
+from portal.org.models import School, User
 
 GOOD_SCHOOLS = """code,name,level,grade_low,grade_high,enrolment,region,priority_tier
 T001,Test Harbor Elementary,elementary,K,5,412,C,1
@@ -77,10 +78,10 @@ def test_malformed_files_get_a_clear_message(login_as, client, auth):
     assert "Choose a CSV file to import." in no_file.get_data(as_text=True)
 
 
-def test_importing_people_checks_each_roles_scope(app, login_as, client, auth):
+def test_importing_people_checks_each_roles_scope(app, login_as, client, auth, factories):
     login_as(Role.admin)
     with app.app_context():
-        code = db.session.scalar(select(School.code).order_by(School.id))
+        code = factories.school().code  # the new principal's school: one of the test's own
     good = f"""email,name,role,school_code,region_code,office_code
 new.principal@district.example,New Principal,principal,{code},,
 new.leader@district.example,New Leader,regional_leader,,E,

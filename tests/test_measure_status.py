@@ -1,7 +1,20 @@
 """The Measures of Success status rules against hand-computed cases."""
 import pytest
 
-from portal.measures.status import target_level, target_words, BEHIND, DECLINED, IMPROVED, NO_CHANGE, ON_TRACK, WORK_IN_PROGRESS, Status, combine, expected_on_path, status_for
+from portal.measures.status import (
+    BEHIND,
+    DECLINED,
+    IMPROVED,
+    NO_CHANGE,
+    ON_TRACK,
+    WORK_IN_PROGRESS,
+    Status,
+    combine,
+    expected_on_path,
+    status_for,
+    target_level,
+    target_words,
+)
 
 
 @pytest.mark.parametrize("direction, baseline, value, change", [

@@ -6,10 +6,12 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import exists, func, select
 
-from portal.extensions import db
-from portal.models import Actual, Baseline, Goal, Metric, PlanSetting, Region, School, StudentGroup
-from portal.rollups.public.progress import SUPPRESSED_NOTE, suppress
 from portal.demo.results import DEMO_IMPORT_ID, build_demo_actuals
+from portal.extensions import db
+from portal.org.models import Region, School
+from portal.rollups.public.progress import SUPPRESSED_NOTE, suppress
+from portal.strategic_plan.models import Baseline, Goal, Metric, PlanSetting, StudentGroup
+from portal.targets.models import Actual
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from sqlalchemy import event
 
 from bench.pages import ACCOUNTS, pages, reset_approvals, targets
 from portal import create_app
-from portal.extensions import db, limiter
 from portal.demo.district import build_demo
+from portal.extensions import db, limiter
 from portal.strategic_plan.seed import load_plan
 
 PASSWORD = "query-count-password"
@@ -73,7 +73,7 @@ def page_counts(app) -> dict[str, int]:
     counts = {}
     for page in pages(ids):
         if page.key == "login":
-            def call():
+            def call(page=page):
                 client = app.test_client()
                 t = token(client.get("/login").get_data(as_text=True))
                 return client.post("/login", data={**page.form, "password": PASSWORD, "csrf_token": t})

@@ -2,9 +2,10 @@
 counts and filters, approving in place and in bulk, returning and reopening with a comment,
 what changed since a return, completeness per region and reminders for the overdue.
 
-The database is shared by the whole session, so each test arranges its own plan: it takes the
-plan in its own "seat" of a region and drives it through the workflow to the state it needs, so
-no test depends on another having run first."""
+The queue's counts, filters, pages and completeness are read from the shared demo district. A test
+that acts on a plan makes its own (tests/factories.py): a school in a region of its own, with its
+plan taken through the workflow to the state the test needs and that region's leader to review it,
+so no test depends on another having run first."""
 import re
 from contextlib import contextmanager
 from datetime import datetime, time
@@ -13,16 +14,17 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from portal.kernel import workflow
 from portal.extensions import db
-from portal.models import (
-    AuditEvent, Notice, PlanStatus, Region, Role, School, Target, TargetCycle, TargetPlan, User,
-)
+from portal.kernel import clock
+from portal.kernel.audit import AuditEvent, Notice
+from portal.kernel.policy import Role
+from portal.org.models import Region, School, User
 from portal.targets import operations as svc
+from portal.targets import workflow as plan_workflow
+from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan
 from tests.conftest import ROLE_EMAILS
 
 NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)
-REVIEW_SIDE = (PlanStatus.submitted, PlanStatus.returned, PlanStatus.approved)
 ROW_ID = re.compile(r'<tr id="plan-(\d+)"')
 
 
@@ -40,47 +42,11 @@ def cycle(s) -> TargetCycle:
     return s.scalar(select(TargetCycle).order_by(TargetCycle.opens_on.desc(), TargetCycle.id.desc()).limit(1))
 
 
-def region_plans(s, code: str) -> list[TargetPlan]:
-    """The region's plans on the reviewer's side of the workflow (submitted, returned or approved),
-    counted from the start. The principal-side tests take drafts and not-started plans from the
-    end, and the demo principal's own school is theirs too, so these tests leave those alone."""
-    own_school = user(s, Role.principal).school_id
-    return s.scalars(select(TargetPlan).join(School).join(Region)
-                     .where(Region.code == code, TargetPlan.cycle_id == cycle(s).id, School.id != own_school,
-                            TargetPlan.status.in_(REVIEW_SIDE))
-                     .order_by(TargetPlan.id)).all()
-
-
-def principal_of(s, plan: TargetPlan) -> User:
-    return s.scalar(select(User).where(User.school_id == plan.school_id, User.role == Role.principal,
-                                       User.active.is_(True)).order_by(User.id))
-
-
-def leader_of(s, plan: TargetPlan) -> User:
-    return s.scalar(select(User).where(User.region_id == plan.school.region_id, User.role == Role.regional_leader))
-
-
-def drive(s, plan: TargetPlan, status: PlanStatus) -> TargetPlan:
-    """Take the plan to `status` the way people would, through the workflow (never back to a draft)."""
-    principal, leader = principal_of(s, plan), leader_of(s, plan)
-    for _ in range(4):
-        if plan.status == status:
-            return plan
-        if plan.status == PlanStatus.returned:
-            workflow.apply(plan, "submit", principal)
-        elif plan.status == PlanStatus.submitted and status == PlanStatus.approved:
-            svc.decide(plan, "approve", leader, None, None)
-        elif plan.status == PlanStatus.submitted:
-            svc.decide(plan, "return", leader, "Arranged for a test: please revisit.", None)
-        elif plan.status == PlanStatus.approved:
-            svc.decide(plan, "reopen", leader, "Arranged for a test: reopening.", None)
-    assert plan.status == status, f"could not arrange a {status.value} plan"
-    return plan
-
-
-def plan_in(s, status: PlanStatus, seat: int, code: str = "C") -> TargetPlan:
-    plans = region_plans(s, code)
-    return drive(s, plans[seat % len(plans)], status)
+def own_plan(factories, status: PlanStatus, region: Region | None = None) -> tuple[TargetPlan, str]:
+    """A school of the test's own (in a region of its own unless given) with its plan in `status`,
+    and the email of the regional leader who reviews it."""
+    plan = factories.target_plan(factories.school(region=region), status)
+    return plan, factories.regional_leader(plan.school.region).email
 
 
 @pytest.fixture
@@ -161,12 +127,18 @@ def test_filters_work_on_the_full_page_and_in_place(data, login_as, client, quer
     assert listed(full) == want and listed(partial) == want
 
 
-def test_search_by_school_code_or_part_of_the_name(data, login_as, client):
+def test_search_by_school_code_or_part_of_the_name(data, login_as, client, factories):
     with data() as s:
-        plan = region_plans(s, "C")[2]
+        area = factories.region()
+        plans = [factories.target_plan(factories.school(region=area), status)
+                 for status in (PlanStatus.not_started, PlanStatus.submitted, PlanStatus.draft)]
+        plan = plans[1]
         plan_id, code, word = plan.id, plan.school.code, plan.school.name.split()[0].lower()
-        named = {i for i in expected_ids(s, "C") if word in s.get(TargetPlan, i).school.name.lower()}
-    login_as(Role.regional_leader)
+        region_ids = expected_ids(s, area.code)
+        named = {i for i in region_ids if word in s.get(TargetPlan, i).school.name.lower()}
+        leader = factories.regional_leader(area).email
+    assert len(region_ids) == 3 and plan_id in named
+    login_as(Role.regional_leader, leader)
     by_code = client.get(f"/review/?q={code}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert listed(by_code) == {plan_id} and "1 plan matches your filter." in by_code
     assert listed(client.get(f"/review/?q={word}").get_data(as_text=True)) == named
@@ -223,11 +195,11 @@ def test_a_principal_cannot_open_the_review_queue(login_as, client):
 
 # ---------------------------------------------------------------- approving in place and in bulk
 
-def test_approve_in_place_returns_the_updated_row_and_writes_one_event(data, login_as, client, auth):
+def test_approve_in_place_returns_the_updated_row_and_writes_one_event(data, login_as, client, auth, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=0)
+        plan, leader = own_plan(factories, PlanStatus.submitted)
         plan_id, version, before = plan.id, plan.version, len(events_of(s, plan.id))
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     token = auth.csrf("/review/")
     response = client.post(f"/review/approve/{plan_id}", data={"version": version}, headers=htmx(token))
     html = response.get_data(as_text=True)
@@ -243,11 +215,12 @@ def test_approve_in_place_returns_the_updated_row_and_writes_one_event(data, log
         assert events[-1].actor_role == "regional_leader"
 
 
-def test_approving_a_stale_version_answers_409_with_the_conflict_and_changes_nothing(data, login_as, client, auth):
+def test_approving_a_stale_version_answers_409_with_the_conflict_and_changes_nothing(data, login_as, client, auth,
+                                                                                     factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=1)
+        plan, leader = own_plan(factories, PlanStatus.submitted)
         plan_id, version, before = plan.id, plan.version, len(events_of(s, plan.id))
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     token = auth.csrf("/review/")
     response = client.post(f"/review/approve/{plan_id}", data={"version": version - 1}, headers=htmx(token))
     html = response.get_data(as_text=True)
@@ -260,15 +233,16 @@ def test_approving_a_stale_version_answers_409_with_the_conflict_and_changes_not
         assert len(events_of(s, plan_id)) == before
 
 
-def test_approve_without_htmx_redirects_to_the_queue_with_a_message(data, login_as, client, auth):
-    with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=3, code="NE")
-        plan_id, version, name = plan.id, plan.version, plan.school.name
+def test_approve_without_htmx_redirects_to_the_queue_with_a_message(data, login_as, client, auth, factories):
+    with data():
+        plan, _ = own_plan(factories, PlanStatus.submitted)
+        plan_id, version, name, code = plan.id, plan.version, plan.school.name, plan.school.region.code
     login_as(Role.admin)
-    token = auth.csrf("/review/?region=NE")
+    token = auth.csrf(f"/review/?region={code}")
+    back = f"/review/?region={code}&status=submitted"
     response = client.post(f"/review/approve/{plan_id}", data={"version": version, "csrf_token": token,
-                                                                "back": "/review/?region=NE&status=submitted"})
-    assert response.status_code == 303 and response.headers["Location"] == "/review/?region=NE&status=submitted"
+                                                                "back": back})
+    assert response.status_code == 303 and response.headers["Location"] == back
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Approved {escape(name)}&#39;s plan." in page
     again = client.post(f"/review/approve/{plan_id}", data={"version": version, "csrf_token": token})
@@ -276,20 +250,21 @@ def test_approve_without_htmx_redirects_to_the_queue_with_a_message(data, login_
     assert "while you were working" in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
-def test_bulk_approve_approves_only_the_submitted_plans_selected(data, login_as, client, auth):
+def test_bulk_approve_approves_only_the_submitted_plans_selected(data, login_as, client, auth, factories):
     with data() as s:
-        chosen = [plan_in(s, PlanStatus.submitted, seat=seat, code="E") for seat in (0, 1)]
-        left_alone = plan_in(s, PlanStatus.submitted, seat=2, code="E").id
-        done_already = plan_in(s, PlanStatus.approved, seat=3, code="E")
+        area = factories.region()
+        chosen = [own_plan(factories, PlanStatus.submitted, area)[0] for _ in range(2)]
+        left_alone = own_plan(factories, PlanStatus.submitted, area)[0].id
+        done_already = own_plan(factories, PlanStatus.approved, area)[0]
         ids = [p.id for p in chosen]
         picked = [f"{p.id}:{p.version}" for p in (*chosen, done_already)]
-        name_done = done_already.school.name
+        name_done, code = done_already.school.name, area.code
     login_as(Role.admin)
-    token = auth.csrf("/review/?region=E")
-    response = client.post("/review/bulk-approve", data={"csrf_token": token, "plan": picked, "region": "E",
+    token = auth.csrf(f"/review/?region={code}")
+    response = client.post("/review/bulk-approve", data={"csrf_token": token, "plan": picked, "region": code,
                                                          "status": "submitted", "level": ""})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/review/?status=submitted&region=E"
+    assert response.headers["Location"] == f"/review/?status=submitted&region={code}"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Approved 2 plans." in page
     assert f"1 could not be approved. {escape(name_done)}: This plan is approved: you cannot approve it now." in page
@@ -311,15 +286,15 @@ def test_bulk_approve_with_nothing_selected_says_so(login_as, client, auth):
 
 # ---------------------------------------------------------------- the review page
 
-def test_the_review_page_shows_the_plan_its_targets_and_its_history(data, login_as, client):
+def test_the_review_page_shows_the_plan_its_targets_and_its_history(data, login_as, client, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=4)
+        plan, leader = own_plan(factories, PlanStatus.submitted)
         rows = svc.load_plan_rows(plan)
         plan_id, version, name = plan.id, plan.version, plan.school.name
         submitted = plan.submitted_at.strftime("%d %b %Y %H:%M")
         first_row = (rows[0].metric.name, rows[0].group.name) if rows else None
         n_events = len(events_of(s, plan.id))
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     html = client.get(f"/review/plans/{plan_id}").get_data(as_text=True)
     assert f"{escape(name)}: target plan" in html and '<span class="tag">Submitted</span>' in html
     assert submitted in html
@@ -333,11 +308,11 @@ def test_the_review_page_shows_the_plan_its_targets_and_its_history(data, login_
     assert "<html" not in partial and f"{escape(name)}: target plan" in partial
 
 
-def test_return_without_a_comment_is_refused_at_the_field(data, login_as, client, auth):
+def test_return_without_a_comment_is_refused_at_the_field(data, login_as, client, auth, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=5)
+        plan, leader = own_plan(factories, PlanStatus.submitted)
         plan_id, version, before = plan.id, plan.version, len(events_of(s, plan.id))
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     token = auth.csrf(f"/review/plans/{plan_id}")
     response = client.post(f"/review/plans/{plan_id}/decide",
                            data={"csrf_token": token, "action": "return", "comment": "   ", "version": version})
@@ -351,11 +326,11 @@ def test_return_without_a_comment_is_refused_at_the_field(data, login_as, client
         assert (plan.status, plan.version, len(events_of(s, plan_id))) == (PlanStatus.submitted, version, before)
 
 
-def test_return_with_a_comment_sends_the_plan_back_with_the_comment(data, login_as, client, auth):
+def test_return_with_a_comment_sends_the_plan_back_with_the_comment(data, login_as, client, auth, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=6)
+        plan, leader = own_plan(factories, PlanStatus.submitted)
         plan_id, version = plan.id, plan.version
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     token = auth.csrf(f"/review/plans/{plan_id}")
     comment = "Raise the English Learner targets to close the gap faster."
     response = client.post(f"/review/plans/{plan_id}/decide",
@@ -371,11 +346,11 @@ def test_return_with_a_comment_sends_the_plan_back_with_the_comment(data, login_
         assert "snapshot" in last.details
 
 
-def test_reopening_an_approved_plan_needs_a_reason(data, login_as, client, auth):
+def test_reopening_an_approved_plan_needs_a_reason(data, login_as, client, auth, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.approved, seat=7)
+        plan, leader = own_plan(factories, PlanStatus.approved)
         plan_id, version = plan.id, plan.version
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     page = client.get(f"/review/plans/{plan_id}").get_data(as_text=True)
     assert 'name="action" value="reopen"' in page and 'name="action" value="approve"' not in page
     token = auth.csrf(f"/review/plans/{plan_id}")
@@ -394,9 +369,9 @@ def test_reopening_an_approved_plan_needs_a_reason(data, login_as, client, auth)
         assert (last.action, last.comment) == ("reopen", "New test data arrived.")
 
 
-def test_a_decision_on_a_stale_page_keeps_the_typed_comment(data, login_as, client, auth):
+def test_a_decision_on_a_stale_page_keeps_the_typed_comment(data, login_as, client, auth, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=4, code="S")
+        plan, _ = own_plan(factories, PlanStatus.submitted)
         plan_id, version = plan.id, plan.version
     login_as(Role.admin)
     token = auth.csrf(f"/review/plans/{plan_id}")
@@ -409,11 +384,11 @@ def test_a_decision_on_a_stale_page_keeps_the_typed_comment(data, login_as, clie
         assert s.get(TargetPlan, plan_id).status == PlanStatus.submitted
 
 
-def test_a_reviewer_adds_a_comment_to_the_thread(data, login_as, client, auth):
+def test_a_reviewer_adds_a_comment_to_the_thread(data, login_as, client, auth, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=8)
+        plan, leader = own_plan(factories, PlanStatus.submitted)
         plan_id, status = plan.id, plan.status
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     token = auth.csrf(f"/review/plans/{plan_id}")
     empty = client.post(f"/review/plans/{plan_id}/comments", data={"csrf_token": token, "comment": " "})
     assert empty.status_code == 422 and "Write a comment before adding it." in empty.get_data(as_text=True)
@@ -428,16 +403,18 @@ def test_a_reviewer_adds_a_comment_to_the_thread(data, login_as, client, auth):
         assert s.get(TargetPlan, plan_id).status == status
 
 
-def test_the_review_page_shows_rows_changed_since_the_plan_was_returned(data, login_as, client):
+def test_the_review_page_shows_rows_changed_since_the_plan_was_returned(data, login_as, client, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=3)
-        svc.decide(plan, "return", leader_of(s, plan), "Please look again at the first row.", None)
+        plan, leader = own_plan(factories, PlanStatus.submitted)
+        svc.decide(plan, "return", factories.regional_leader(plan.school.region), "Please look again at the first row.",
+                   None)
         row = s.scalars(select(Target).where(Target.plan_id == plan.id).order_by(Target.id)).first()
         was = row.target_2026
         row.target_2026 = round((was if was is not None else row.baseline_value or 0) + 1.5, 1)
-        workflow.apply(plan, "edit", principal_of(s, plan), details={"target_id": row.id})
+        plan_workflow.apply(plan, "edit", factories.principal(plan.school), details={"target_id": row.id})
+        s.commit()
         plan_id, now = plan.id, row.target_2026
-    login_as(Role.regional_leader)
+    login_as(Role.regional_leader, leader)
     html = client.get(f"/review/plans/{plan_id}").get_data(as_text=True)
     assert "1 row changed since it was returned" in html
     assert html.count("Changed since it was returned") == 2  # the summary and the row's marker
@@ -447,9 +424,9 @@ def test_the_review_page_shows_rows_changed_since_the_plan_was_returned(data, lo
 
 # ---------------------------------------------------------------- scope and roles
 
-def test_another_regions_plan_is_not_found_on_every_route(data, login_as, client, auth):
+def test_another_regions_plan_is_not_found_on_every_route(data, login_as, client, auth, factories):
     with data() as s:
-        plan = region_plans(s, "W")[0]
+        plan, _ = own_plan(factories, PlanStatus.submitted)  # in a region other than the leader's Central
         plan_id, version = plan.id, plan.version
     login_as(Role.regional_leader)
     token = auth.csrf("/review/")
@@ -470,21 +447,21 @@ def test_another_regions_plan_is_not_found_on_every_route(data, login_as, client
         assert s.get(TargetPlan, plan_id).version == version
 
 
-def test_the_superintendent_reads_but_cannot_act(data, login_as, client, auth):
+def test_the_superintendent_reads_but_cannot_act(data, login_as, client, auth, factories):
     with data() as s:
-        plan = plan_in(s, PlanStatus.submitted, seat=1, code="W")
-        plan_id, version, name = plan.id, plan.version, plan.school.name
+        plan, _ = own_plan(factories, PlanStatus.submitted)
+        plan_id, version, name, code = plan.id, plan.version, plan.school.name, plan.school.region.code
     login_as(Role.superintendent)
     page = client.get(f"/review/plans/{plan_id}").get_data(as_text=True)
     assert f"{escape(name)}: target plan" in page
     assert "/decide" not in page and "/comments" not in page
-    queue = client.get("/review/?region=W").get_data(as_text=True)
+    queue = client.get(f"/review/?region={code}").get_data(as_text=True)
     assert plan_id in listed(queue) and "/review/approve/" not in queue and "bulk-approve" not in queue
     token = auth.csrf("/review/")
     response = client.post(f"/review/plans/{plan_id}/decide",
                            data={"csrf_token": token, "action": "approve", "version": version})
     assert response.status_code == 403
-    assert client.post("/review/remind", data={"csrf_token": token, "region": "W"}).status_code == 403
+    assert client.post("/review/remind", data={"csrf_token": token, "region": code}).status_code == 403
     with data() as s:
         assert s.get(TargetPlan, plan_id).status == PlanStatus.submitted
 
@@ -547,7 +524,7 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
     overdue = {uid for uid, status in principals if status in NOT_SUBMITTED}
     everyone = [uid for uid, _ in principals]
     assert overdue and set(everyone) - overdue
-    today = datetime.combine(svc.today(), time.min)
+    today = datetime.combine(clock.today(), time.min)
     login_as(Role.regional_leader)
     token = auth.csrf("/review/")
     response = client.post("/review/remind", data={"csrf_token": token})

@@ -8,7 +8,11 @@ beside it, from the rows in `district()`.
 import pandas as pd
 import pytest
 
+from portal.kernel import formatting
 from portal.rollups import compute as r
+from portal.rollups import paths as rp
+from portal.rollups import present
+from portal.strategic_plan.levels import applicable_levels
 
 BANDS = {"elementary": (0, 5), "middle": (6, 8), "high": (9, 12)}
 SHARES = {"linear": [0.25, 0.5, 0.75, 1.0], "aggressive": [0.4, 0.7, 0.9, 1.0],
@@ -28,15 +32,15 @@ GROUPS = {"all": (False, 0), "el": (True, 2), "swd": (True, 1)}
 
 def metrics() -> pd.DataFrame:
     rows = [
-        dict(code="ag", goal="postsecondary", name="A-G completion", short_name="A-G", unit="percent",
-             target_kind="absolute", target_value=70, group_gain=25, group_gain_reading="points", levels=["high"],
-             value_min=0, value_max=100, order=0),
-        dict(code="ela", goal="literacy", name="Grade 3 ELA", short_name="ELA G3", unit="dfs", target_kind="gain",
-             target_value=30, group_gain=40, group_gain_reading="points", levels=["elementary"],
-             value_min=-300, value_max=300, order=1),
-        dict(code="gm", goal="sel", name="Growth Mindset", short_name="Growth Mindset", unit="percent",
-             target_kind="gain", target_value=8, group_gain=12, group_gain_reading="points",
-             levels=["elementary", "middle", "high"], value_min=0, value_max=100, order=2),
+        {"code": "ag", "goal": "postsecondary", "name": "A-G completion", "short_name": "A-G", "unit": "percent",
+         "target_kind": "absolute", "target_value": 70, "group_gain": 25, "group_gain_reading": "points",
+         "levels": ["high"], "value_min": 0, "value_max": 100, "order": 0},
+        {"code": "ela", "goal": "literacy", "name": "Grade 3 ELA", "short_name": "ELA G3", "unit": "dfs",
+         "target_kind": "gain", "target_value": 30, "group_gain": 40, "group_gain_reading": "points",
+         "levels": ["elementary"], "value_min": -300, "value_max": 300, "order": 1},
+        {"code": "gm", "goal": "sel", "name": "Growth Mindset", "short_name": "Growth Mindset", "unit": "percent",
+         "target_kind": "gain", "target_value": 8, "group_gain": 12, "group_gain_reading": "points",
+         "levels": ["elementary", "middle", "high"], "value_min": 0, "value_max": 100, "order": 2},
     ]
     return pd.DataFrame(rows).set_index("code")
 
@@ -44,9 +48,9 @@ def metrics() -> pd.DataFrame:
 def row(school_id, metric, group, baseline, n, target, trajectory="linear"):
     code, name, region, level, low, high, status = SCHOOLS[school_id]
     targeted, sort = GROUPS[group]
-    return dict(school_id=school_id, region=region, school_level=level, grade_low=low, grade_high=high,
-                status=status, metric=metric, group=group, targeted=targeted, group_sort=sort,
-                baseline=baseline, n=n, target=target, trajectory=trajectory)
+    return {"school_id": school_id, "region": region, "school_level": level, "grade_low": low, "grade_high": high,
+            "status": status, "metric": metric, "group": group, "targeted": targeted, "group_sort": sort,
+            "baseline": baseline, "n": n, "target": target, "trajectory": trajectory}
 
 
 def district() -> pd.DataFrame:
@@ -66,8 +70,8 @@ def district() -> pd.DataFrame:
 
 
 def plans() -> pd.DataFrame:
-    return pd.DataFrame([dict(school_id=i, code=s[0], name=s[1], region=s[2], school_level=s[3], status=s[6])
-                         for i, s in SCHOOLS.items()])
+    return pd.DataFrame([{"school_id": i, "code": s[0], "name": s[1], "region": s[2], "school_level": s[3],
+                          "status": s[6]} for i, s in SCHOOLS.items()])
 
 
 def expanded():
@@ -84,26 +88,20 @@ def one(frame, **where):
 # ---------------------------------------------------------------- levels
 
 def test_a_span_school_counts_at_every_level_its_grades_cover():
-    assert r.levels_covered("span", 6, 12, BANDS) == {"middle", "high"}
-    assert r.levels_covered("span", 0, 8, BANDS) == {"elementary", "middle"}
-    assert r.levels_covered("high", 9, 12, BANDS) == {"high"}
+    assert applicable_levels("span", 6, 12, BANDS) == {"middle", "high"}
+    assert applicable_levels("span", 0, 8, BANDS) == {"elementary", "middle"}
+    assert applicable_levels("high", 9, 12, BANDS) == {"high"}
     rows = expanded()
     sp_growth = rows[(rows.school_id == 4) & (rows.metric == "gm")]
     assert sorted(sp_growth.mlevel) == ["high", "middle"]
     assert len(rows) == len(district()) + 1  # the one span SEL row is counted twice
 
 
-def test_the_rule_matches_the_demo_generators():
-    from portal.demo.district import applicable_levels
-
-    for span in [(0, 5), (0, 8), (6, 12), (0, 12), (6, 8)]:
-        assert r.levels_covered("span", *span, BANDS) == applicable_levels("span", *span, BANDS)
-
 
 # ---------------------------------------------------------------- the projection
 
 def test_a_g_projection_is_the_student_weighted_mean_of_counted_targets():
-    ag = one(r.projection(expanded(), metrics()), metric="ag", group="all")
+    ag = one(present.against_goal(r.projection(expanded(), metrics()), metrics()), metric="ag", group="all")
     # Counted: H1 (72 x 100), H2 (64 x 200), SP (66 x 100); H3 is a draft.
     assert ag.projected == pytest.approx((72 * 100 + 64 * 200 + 66 * 100) / 400)  # 66.5
     assert ag.baseline == pytest.approx((60 * 100 + 50 * 200 + 55 * 100) / 400)  # 53.75
@@ -116,7 +114,7 @@ def test_a_g_projection_is_the_student_weighted_mean_of_counted_targets():
 
 
 def test_targeted_groups_are_held_to_their_group_gain():
-    proj = r.projection(expanded(), metrics())
+    proj = present.against_goal(r.projection(expanded(), metrics()), metrics())
     el = one(proj, metric="ag", group="el")
     # baseline (30x20 + 20x30)/50 = 24; projected (50x20 + 50x30)/50 = 50; gain 26 against +25.
     assert el.baseline == pytest.approx(24) and el.projected == pytest.approx(50)
@@ -129,7 +127,7 @@ def test_targeted_groups_are_held_to_their_group_gain():
 
 
 def test_gain_goals_compare_the_weighted_gain_in_points():
-    proj = r.projection(expanded(), metrics())
+    proj = present.against_goal(r.projection(expanded(), metrics()), metrics())
     ela = one(proj, metric="ela", group="all")
     assert ela.gain == pytest.approx(28) and ela.gap_text == "2.0 points short of +30"
     elementary = one(proj, metric="gm", mlevel="elementary")
@@ -215,7 +213,7 @@ def actuals() -> pd.DataFrame:
 
 
 def test_district_actual_path_beside_the_goal_and_projected_paths():
-    paths = r.district_paths(expanded(), actuals(), metrics(), SHARES, YEARS, "2021-22")
+    paths = rp.district_paths(expanded(), actuals(), metrics(), SHARES, YEARS, "2021-22")
     ag = paths[(paths.metric == "ag") & (paths.group == "all")].set_index("year")
     assert list(ag.index) == ["2021-22", *YEARS]
     # Goal path: all measured rows' baseline (6000+10000+5500+4000)/500 = 51 -> 70 in four steps.
@@ -236,18 +234,18 @@ def test_district_actual_path_beside_the_goal_and_projected_paths():
 def test_a_schools_targets_against_the_plan_and_its_actuals():
     rows = district()
     h2 = rows[rows.school_id == 2]
-    targets = r.school_targets(h2, metrics(), SHARES, YEARS)
+    targets = rp.school_targets(h2, metrics(), SHARES, YEARS)
     ag = one(targets, metric="ag", group="all")
     assert ag.ask == 70 and ag.gap_to_ask == pytest.approx(-6) and ag.meets_ask == False  # noqa: E712
     assert ag.interims["2022-23"] == pytest.approx(53.5)
     el = one(targets, metric="ag", group="el")
     assert el.ask == 45 and el.meets_ask == True  # noqa: E712  # 20 + 25
     acts = actuals()
-    progress = r.school_progress(targets, acts[acts.school_id == 2], YEARS)
+    progress = rp.school_progress(targets, acts[acts.school_id == 2], YEARS)
     assert one(progress, metric="ag", group="all", year="2022-23").verdict == "behind"  # 52 < 53.5
     assert pd.isna(one(progress, metric="ag", group="all", year="2023-24").verdict)
-    h1 = r.school_targets(rows[rows.school_id == 1], metrics(), SHARES, YEARS)
-    p1 = r.school_progress(h1, acts[acts.school_id == 1], YEARS)
+    h1 = rp.school_targets(rows[rows.school_id == 1], metrics(), SHARES, YEARS)
+    p1 = rp.school_progress(h1, acts[acts.school_id == 1], YEARS)
     assert one(p1, metric="ag", group="all", year="2022-23").verdict == "on track"  # 63 = 63, at the target
 
 
@@ -271,11 +269,11 @@ def test_the_regions_school_table():
 # ---------------------------------------------------------------- words and JSON
 
 def test_numbers_in_the_goals_own_unit():
-    assert r.fmt_value(68.24, "percent") == "68.2%"
-    assert r.fmt_value(-12.34, "dfs") == "\u221212.3"
-    assert r.fmt_gain(27.5) == "+27.5"
-    assert r.gap_text(-1.8, "70%") == "1.8 points short of 70%"
-    assert r.gap_text(-2.5, "+30") == "2.5 points short of +30"
+    assert formatting.result(68.24, "percent") == "68.2%"
+    assert formatting.result(-12.34, "dfs") == "\u221212.3"
+    assert formatting.signed(27.5) == "+27.5"
+    assert present.gap_text(-1.8, "70%") == "1.8 points short of 70%"
+    assert present.gap_text(-2.5, "+30") == "2.5 points short of +30"
 
 
 def test_records_are_json_safe():

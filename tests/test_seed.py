@@ -5,9 +5,19 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import (
-    Baseline, BoardUpdateKind, CoreBelief, Goal, GraduateAttribute, Measure, Metric, Pillar, Priority,
-    StudentGroup, Strategy, Trajectory,
+from portal.strategic_plan.models import (
+    Baseline,
+    BoardUpdateKind,
+    CoreBelief,
+    Goal,
+    GraduateAttribute,
+    Measure,
+    Metric,
+    Pillar,
+    Priority,
+    Strategy,
+    StudentGroup,
+    Trajectory,
 )
 from portal.strategic_plan.seed import SeedError, load_plan
 
@@ -117,7 +127,8 @@ def test_an_edited_seed_file_updates_only_what_changed(app, ctx, tmp_path):
 def test_a_broken_seed_file_is_reported_and_changes_nothing(app, ctx, tmp_path):
     broken = tmp_path / "seed"
     shutil.copytree(app.config["SEED_DIR"], broken)
-    (broken / "trajectories.yaml").write_text("years: [2023]\ntrajectories:\n  - {code: linear, name: L, shares: [0.5, 0.2]}\n")
+    (broken / "trajectories.yaml").write_text(
+        "years: [2023]\ntrajectories:\n  - {code: linear, name: L, shares: [0.5, 0.2]}\n")
     before = count(Strategy)
     with pytest.raises(SeedError, match="trajectories.yaml"):
         load_plan(str(broken))

@@ -6,11 +6,24 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from portal.kernel import workflow
 from portal.extensions import db
-from portal.models import AuditEvent, CycleKind, PlanStatus, Role, Target, TargetCycle, TargetPlan, User
+from portal.kernel import workflow
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
+from portal.org.models import User
 from portal.targets import operations as svc
-from portal.targets.guardrails import ERROR, NEEDS_RATIONALE, NOTE, check_target, interim_targets, parse_number, plan_target, yearly_gains
+from portal.targets import workflow as plan_workflow
+from portal.targets.guardrails import (
+    ERROR,
+    NEEDS_RATIONALE,
+    NOTE,
+    check_target,
+    interim_targets,
+    parse_number,
+    plan_target,
+    yearly_gains,
+)
+from portal.targets.models import PlanStatus, Target, TargetPlan
 
 S = PlanStatus
 
@@ -35,26 +48,26 @@ EXPECTED = {
 def test_the_transition_table_for_every_state_action_and_role(state, action, role):
     plan = SimpleNamespace(status=state)
     user = SimpleNamespace(role=role)
-    decision = workflow.check(plan, action, user)
+    decision = plan_workflow.check(plan, action, user)
     expected = EXPECTED.get((state, action))
     assert decision.allowed == (expected is not None and role in expected[1])
     if expected is not None and decision.allowed:
-        assert workflow.TRANSITIONS[(state, action)][0] == expected[0]
+        assert plan_workflow.TRANSITIONS[(state, action)][0] == expected[0]
     if not decision.allowed:
         assert decision.reason  # always a sentence for the person
 
 
 def test_edits_and_submits_need_an_open_window():
     plan, user = SimpleNamespace(status=S.draft), SimpleNamespace(role=Role.principal)
-    decision = workflow.check(plan, "submit", user, window_open=False)
+    decision = plan_workflow.check(plan, "submit", user, window_open=False)
     assert not decision.allowed and "window" in decision.reason
 
 
 # ---------------------------------------------------------------- arithmetic and guardrails
 
 def metric(**kw):
-    base = dict(unit="dfs", target_kind="gain", target_value=30, group_gain=40, group_gain_reading="points",
-                value_min=-300, value_max=300, group_target_label="+40 pts")
+    base = {"unit": "dfs", "target_kind": "gain", "target_value": 30, "group_gain": 40,
+            "group_gain_reading": "points", "value_min": -300, "value_max": 300, "group_target_label": "+40 pts"}
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -138,19 +151,12 @@ def in_app(app, fn):
             db.session.remove()
 
 
-def plan_of(app, status: PlanStatus, skip: int = 0) -> tuple[int, str]:
-    """The principal's email and the id of the (skip+1)-th plan in this state, from the end of
-    the list so these tests and the review tests (which count from the start) do not collide."""
-    def find():
-        plan = db.session.scalars(select(TargetPlan).join(TargetCycle).where(
-            TargetPlan.status == status, TargetCycle.kind == CycleKind.trajectory)
-            .order_by(TargetPlan.id.desc()).offset(skip).limit(1)).first()
-        assert plan is not None, f"the demo district has a {status.value} plan"
-        email = db.session.scalar(select(User.email).where(User.school_id == plan.school_id,
-                                                           User.role == Role.principal, User.active.is_(True))
-                                  .order_by(User.id))
-        return plan.id, email
-    return in_app(app, find)
+def own_plan(app, factories, status: PlanStatus) -> tuple[int, str]:
+    """A school of the test's own with its plan in `status`: the plan's id and its principal's email."""
+    def make():
+        plan = factories.target_plan(factories.school(), status)
+        return plan.id, factories.principal(plan.school).email
+    return in_app(app, make)
 
 
 def row_facts(app, plan_id: int, limit: int = 1, group: str = "all") -> list[dict]:
@@ -178,8 +184,8 @@ def events(plan_id: int):
         AuditEvent.entity == "target_plan", AuditEvent.entity_id == plan_id))
 
 
-def test_a_principal_types_a_target_and_it_saves_with_its_yearly_path(app, auth, client):
-    plan_id, email = plan_of(app, S.draft)
+def test_a_principal_types_a_target_and_it_saves_with_its_yearly_path(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, S.draft)
     row = row_facts(app, plan_id)[0]
     before = plan_facts(app, plan_id)
     auth.login(email)
@@ -199,8 +205,8 @@ def test_a_principal_types_a_target_and_it_saves_with_its_yearly_path(app, auth,
     assert plan_facts(app, plan_id)["events"] == before["events"] + 1
 
 
-def test_a_bad_value_is_refused_at_the_field_and_nothing_is_saved(app, auth, client):
-    plan_id, email = plan_of(app, S.draft, skip=1)
+def test_a_bad_value_is_refused_at_the_field_and_nothing_is_saved(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, S.draft)
     row = row_facts(app, plan_id)[0]
     before = plan_facts(app, plan_id)
     auth.login(email)
@@ -217,8 +223,8 @@ def test_a_bad_value_is_refused_at_the_field_and_nothing_is_saved(app, auth, cli
     assert plan_facts(app, plan_id) == before
 
 
-def test_two_tabs_on_one_plan_do_not_silently_overwrite_each_other(app, auth, client):
-    plan_id, email = plan_of(app, S.draft, skip=2)
+def test_two_tabs_on_one_plan_do_not_silently_overwrite_each_other(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, S.draft)
     first, second = row_facts(app, plan_id, limit=1, group="all") + row_facts(app, plan_id, limit=1, group="low_income")
     version = plan_facts(app, plan_id)["version"]
     auth.login(email)
@@ -236,8 +242,8 @@ def test_two_tabs_on_one_plan_do_not_silently_overwrite_each_other(app, auth, cl
     assert target_of(app, second["id"]) == second["target"]
 
 
-def test_submit_checks_completeness_then_locks_the_plan(app, auth, client):
-    plan_id, email = plan_of(app, S.not_started)
+def test_submit_checks_completeness_then_locks_the_plan(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, S.not_started)
     auth.login(email)
     token = auth.csrf(f"/targets/plans/{plan_id}")
     version = plan_facts(app, plan_id)["version"]
@@ -271,8 +277,8 @@ def test_submit_checks_completeness_then_locks_the_plan(app, auth, client):
     assert locked.status_code == 409 and "you cannot edit it now" in locked.get_data(as_text=True)
 
 
-def test_save_all_with_one_bad_row_saves_nothing_and_keeps_what_was_typed(app, auth, client):
-    plan_id, email = plan_of(app, S.draft, skip=3)
+def test_save_all_with_one_bad_row_saves_nothing_and_keeps_what_was_typed(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, S.draft)
     rows = row_facts(app, plan_id, limit=2)
     auth.login(email)
     token = auth.csrf(f"/targets/plans/{plan_id}")
@@ -285,9 +291,9 @@ def test_save_all_with_one_bad_row_saves_nothing_and_keeps_what_was_typed(app, a
     assert [target_of(app, r["id"]) for r in rows] == [r["target"] for r in rows]
 
 
-def test_a_principal_cannot_reach_another_schools_plan(app, auth, client):
-    own_id, email = plan_of(app, S.draft, skip=4)
-    other_id, _ = plan_of(app, S.draft, skip=5)
+def test_a_principal_cannot_reach_another_schools_plan(app, auth, client, factories):
+    own_id, email = own_plan(app, factories, S.draft)
+    other_id, _ = own_plan(app, factories, S.draft)
     other_row = row_facts(app, other_id)[0]["id"]
     auth.login(email)
     token = auth.csrf(f"/targets/plans/{own_id}")
@@ -303,14 +309,12 @@ def test_a_principal_cannot_reach_another_schools_plan(app, auth, client):
 
 # ---------------------------------------------------------------- two reviewers at once
 
-def test_two_reviewers_acting_at_once_exactly_one_wins(app):
+def test_two_reviewers_acting_at_once_exactly_one_wins(app, factories):
     with app.app_context():
-        plan_id = db.session.scalars(select(TargetPlan.id).where(TargetPlan.status == S.submitted)
-                                     .order_by(TargetPlan.id.desc()).limit(1)).first()
-        school = db.session.get(TargetPlan, plan_id).school
-        leader_id = db.session.scalar(select(User.id).where(User.role == Role.regional_leader,
-                                                            User.region_id == school.region_id))
-        admin_id = db.session.scalar(select(User.id).where(User.role == Role.admin))
+        plan = factories.target_plan(factories.school(), S.submitted)
+        plan_id = plan.id
+        leader_id = factories.regional_leader(plan.school.region).id
+        admin_id = db.session.scalar(select(User.id).where(User.role == Role.admin).order_by(User.id))
         before = events(plan_id)
         db.session.remove()
     barrier = threading.Barrier(2)
@@ -324,6 +328,7 @@ def test_two_reviewers_acting_at_once_exactly_one_wins(app):
             barrier.wait()
             try:
                 svc.decide(plan, action, user, comment, version)
+                db.session.commit()  # as the review page does after a decision
                 outcomes[name] = "ok"
             except workflow.WorkflowError as exc:
                 outcomes[name] = str(exc)

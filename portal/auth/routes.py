@@ -1,31 +1,17 @@
 """Log-in (throttled), log-out (POST only), and the safe `next` redirect."""
-from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from portal.kernel.access import allow, public
-from portal.extensions import db, limiter
-from portal.models import User
 from portal.auth.forms import LoginForm
+from portal.extensions import db, limiter
+from portal.kernel import clock
+from portal.kernel.access import allow, public
+from portal.kernel.actions import safe_next
+from portal.org.models import User
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target:
-        return None
-    target = target.strip()
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):  # browsers drop tabs and newlines: "/\n/evil"
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _login_key() -> str:
@@ -54,15 +40,15 @@ def login():
         if user is None or not user.check_password(form.password.data) or not user.active:
             current_app.logger.warning(
                 "failed log-in: email=%r ip=%s at=%s", form.email.data, request.remote_addr,
-                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                clock.now_aware().isoformat(timespec="seconds"),
             )
             form.password.errors.append("That email and password do not match an active account.")
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a fresh session for every log-in
         login_user(user)
         session.permanent = True
-        session["login_at"] = datetime.now(timezone.utc).timestamp()
-        user.last_login_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        session["login_at"] = clock.timestamp()
+        user.last_login_at = clock.now()
         db.session.commit()
         current_app.logger.info("log-in: user=%s role=%s", user.email, user.role.value)
         return redirect(safe_next(form.next.data) or url_for("main.home"), code=303)

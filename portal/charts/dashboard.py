@@ -2,10 +2,11 @@
 trajectories schools chose per goal, and a path chart of the goal's, projected and actual paths.
 Series differ by pattern, dash and marker shape as well as colour, and every chart's numbers are
 in a table beside it."""
-import math
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
-from portal.charts.board_report import Line, LineChart, _marker, _nice_step
+from portal.charts.line import LineChart, inset_positions, point_titles, polygon_line
+from portal.charts.scale import axis_around, linear_scale
 
 # Trajectory segments: colour and a fill pattern, so the bars read without colour.
 SEGMENT_STYLES = {
@@ -63,7 +64,7 @@ def stacked_bars(bars: list[tuple[str, list[tuple[str, str, float, int]]]], widt
     right = 16
     plot = width - left - right
     top = 8
-    out, legend, styles = [], {}, {}
+    out, styles = [], {}
     for i, (label, segs) in enumerate(bars):
         y = top + i * (bar_height + gap)
         bar = Bar(label, y)
@@ -85,46 +86,40 @@ def stacked_bars(bars: list[tuple[str, list[tuple[str, str, float, int]]]], widt
     return StackedChart(width, height, left, bar_height, plot, out, legend_rows, ticks, patterns)
 
 
+def _present(value: float | None) -> TypeGuard[float]:
+    """Not None and not NaN (pandas' missing value), tested without math.isnan, which raises for
+    an integer too large for a float: NaN is the one value unequal to itself."""
+    return value is not None and value == value
+
+
 def path_chart(timeline: list[str], series: dict[str, dict[str, float | None]], unit: str, fmt,
                labels: dict[str, str] | None = None, width: int = 600, height: int = 260) -> LineChart | None:
     """timeline: the years in order; series: 'goal' / 'projected' / 'actual' -> year -> value.
-    The value axis spans the data (not zero), so a point or two of difference shows."""
-    values = [v for s in series.values() for v in s.values() if v is not None and not math.isnan(v)]
+    The value axis spans the data (not zero), so a point or two of difference shows. A missing
+    value (None or NaN) leaves a gap; a value too large to draw (an infinity) leaves the chart out."""
+    values = [v for s in series.values() for v in s.values() if _present(v)]
     if len(timeline) < 2 or not values:
         return None
     left, right_pad, top, bottom_pad, inset = 64, 20, 14, 40, 30
-    low, high = min(values), max(values)
-    step = _nice_step(max(high - low, 1.0) / 4)
-    low = step * math.floor(low / step)
-    high = step * math.ceil(high / step)
-    if unit == "percent":
-        low, high = max(0.0, low), min(100.0, high)
-    if high <= low:
-        high = low + step
     right, bottom = width - right_pad, height - bottom_pad
-    span = (right - left - 2 * inset) / (len(timeline) - 1)
-    xs = {yr: round(left + inset + i * span, 1) for i, yr in enumerate(timeline)}
-
-    def y(value: float) -> float:
-        return round(bottom - (value - low) / (high - low) * (bottom - top), 1)
-
-    ticks, tick = [], low
-    while tick <= high + step / 1000:
-        ticks.append((y(tick), fmt(tick, unit, 0)))
-        tick += step
+    axis = axis_around(values, unit)
+    y = linear_scale(axis.low, axis.high, bottom, top) if axis else None
+    if axis is None or y is None:
+        return None
+    xs = inset_positions(timeline, left, right, inset)
     names = labels or {"goal": "Goal's path", "projected": "Projected (submitted targets)", "actual": "Actual"}
     lines, described = [], []
     for key in ("goal", "projected", "actual"):
         points = [(yr, v) for yr, v in series.get(key, {}).items()
-                  if yr in xs and v is not None and not math.isnan(v)]
+                  if yr in xs and _present(v)]
         if not points:
             continue
         points.sort(key=lambda p: timeline.index(p[0]))
-        colour, dash, shape = PATH_STYLES[key]
         label = names[key]
-        markers = [_marker(xs[yr], y(v), f"{label}, {yr}: {fmt(v, unit)}", shape) for yr, v in points]
-        lines.append(Line(label, colour, dash, shape, " ".join(f"{xs[yr]},{y(v)}" for yr, v in points), markers))
+        lines.append(polygon_line(label, PATH_STYLES[key], points, xs, y, point_titles(label, unit, fmt)))
         described.append(f"{label}: {fmt(points[0][1], unit)} in {points[0][0]}"
                          + (f" to {fmt(points[-1][1], unit)} in {points[-1][0]}" if len(points) > 1 else ""))
-    return LineChart(width, height, left, right, top, bottom, lines, ticks, [(xs[yr], yr) for yr in timeline],
-                     "; ".join(described) + ".")
+    return LineChart(width, height, left, right, top, bottom, lines,
+                     x_ticks=[(xs[yr], yr) for yr in timeline],
+                     y_ticks=[(y(t), fmt(t, unit, 0)) for t in axis.ticks()],
+                     description="; ".join(described) + ".")

@@ -4,6 +4,9 @@ from html import escape
 
 from markupsafe import Markup
 
+from portal.charts.scale import finite_values, linear_scale
+from portal.charts.shapes import Marker
+
 
 @dataclass
 class PathChart:
@@ -11,7 +14,7 @@ class PathChart:
     height: int
     history: str  # SVG points for the school's past results
     plan: str  # SVG points from the baseline through the yearly targets
-    dots: list[tuple[float, float, str]]
+    dots: list[Marker]
     low: float
     high: float
 
@@ -26,29 +29,28 @@ class PathChart:
         if self.plan:
             parts.append(f'<polyline class="path-chart__plan" points="{self.plan}" fill="none" '
                          'stroke="#0b4f8a" stroke-width="2" stroke-dasharray="5 3"/>')
-        parts.extend(f'<circle cx="{x}" cy="{y}" r="3" fill="#0b4f8a"><title>{escape(title)}</title></circle>'
-                     for x, y, title in self.dots)
+        parts.extend(f'<circle cx="{d.x}" cy="{d.y}" r="3" fill="#0b4f8a"><title>{escape(d.title)}</title></circle>'
+                     for d in self.dots)
         parts.append("</svg>")
         return Markup("".join(parts))
 
 
 def path_chart(history: list[tuple[str, float]], planned: list[tuple[str, float]],
                width: int = 220, height: int = 64, pad: int = 6) -> PathChart | None:
-    """history: past (year, value); planned: the baseline and yearly targets (year, value)."""
+    """history: past (year, value); planned: the baseline and yearly targets (year, value).
+    None when there is no path (fewer than two years) or a value too large to draw."""
     series = history + [p for p in planned if p[0] not in {y for y, _ in history}]
-    if len(series) < 2:
+    if len(series) < 2 or finite_values(v for _, v in history + planned) is None:
         return None
-    values = [v for _, v in series]
-    low, high = min(values), max(values)
+    low, high = min(v for _, v in series), max(v for _, v in series)
     if high - low < 1:
         high, low = high + 0.5, low - 0.5
+    y = linear_scale(low, high, height - pad, pad)
+    if y is None:
+        return None
     step = (width - 2 * pad) / (len(series) - 1)
     xs = {year: pad + i * step for i, (year, _) in enumerate(series)}
-
-    def y(value: float) -> float:
-        return round(height - pad - (value - low) / (high - low) * (height - 2 * pad), 1)
-
     hist_points = " ".join(f"{xs[yr]:.1f},{y(v)}" for yr, v in history)
     plan_points = " ".join(f"{xs[yr]:.1f},{y(v)}" for yr, v in planned)
-    dots = [(round(xs[yr], 1), y(v), f"{yr}: {v:g}") for yr, v in series]
+    dots = [Marker(round(xs[yr], 1), y(v), f"{yr}: {v:g}") for yr, v in series]
     return PathChart(width, height, hist_points, plan_points, dots, low, high)

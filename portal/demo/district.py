@@ -7,11 +7,16 @@ import math
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 from werkzeug.security import generate_password_hash
 
+from portal.demo.sampling import pick_weighted
 from portal.extensions import db
-from portal.models import Baseline, Metric, Office, Region, Role, School, SchoolLevel, StudentGroup, User
+from portal.kernel.database import refresh_statistics
+from portal.kernel.policy import Role
+from portal.org.models import Office, Region, School, User
+from portal.strategic_plan.levels import applicable_levels
+from portal.strategic_plan.models import Baseline, Metric, SchoolLevel, StudentGroup
 
 DEMO_DOMAIN = "district.example"
 DEMO_SOURCE = "Demo district (generated)"
@@ -36,21 +41,12 @@ SEL_GROUP_OFFSET = {"all": 0.0, "swd": -3.0, "el": -1.5, "low_income": -0.8, "fo
                     "latinx": -0.6, "black": -2.2}
 BASELINE_YEAR = "2021-22"
 
-NAMES = """Alvarado Bancroft Belmont Bethune Burbank Cabrillo Carver Castelar Chavez Cleveland Dahlia
-Dorsey Eastman Elysian Fairfax Figueroa Franklin Fremont Garfield Gompers Grant Hamilton Harbor Hobart
-Hooper Huerta Irving Jefferson Kennedy King Lafayette Lincoln Logan Madison Manchester Marshall
-Mendez Monroe Muir Normandie Obama Palms Parks Pio Pico Ramona Revere Roosevelt Sepulveda Sotomayor
-Stevenson Taft Tubman Valencia Venice Verdugo Vermont Washington Webster Wilson Yorba Zapata Angeles
-Ascot Barton Canyon Cienega Coliseum Crescent Denker Dolores Estrella Florence Glassell Hillcrest
-Hollenbeck Jordan Kester Lorena Malabar Meyler Nevin Olympic Pacoima Reseda Saturn Topanga Utah
-Vista Wadsworth Westside Wilmington Woodlake""".split()
+NAMES = ["Alvarado", "Bancroft", "Belmont", "Bethune", "Burbank", "Cabrillo", "Carver", "Castelar", "Chavez", "Cleveland", "Dahlia", "Dorsey", "Eastman", "Elysian", "Fairfax", "Figueroa", "Franklin", "Fremont", "Garfield", "Gompers", "Grant", "Hamilton", "Harbor", "Hobart", "Hooper", "Huerta", "Irving", "Jefferson", "Kennedy", "King", "Lafayette", "Lincoln", "Logan", "Madison", "Manchester", "Marshall", "Mendez", "Monroe", "Muir", "Normandie", "Obama", "Palms", "Parks", "Pio", "Pico", "Ramona", "Revere", "Roosevelt", "Sepulveda", "Sotomayor", "Stevenson", "Taft", "Tubman", "Valencia", "Venice", "Verdugo", "Vermont", "Washington", "Webster", "Wilson", "Yorba", "Zapata", "Angeles", "Ascot", "Barton", "Canyon", "Cienega", "Coliseum", "Crescent", "Denker", "Dolores", "Estrella", "Florence", "Glassell", "Hillcrest", "Hollenbeck", "Jordan", "Kester", "Lorena", "Malabar", "Meyler", "Nevin", "Olympic", "Pacoima", "Reseda", "Saturn", "Topanga", "Utah", "Vista", "Wadsworth", "Westside", "Wilmington", "Woodlake"]
 STREET_KINDS = ["Avenue", "Street", "Boulevard", "Park", "Heights", "Canyon", "Valley", "Hills"]
 LEVEL_SUFFIX = {"elementary": "Elementary", "middle": "Middle School", "high": "High School",
                 "span": "Span School"}
-FIRST = """Maria Jose Luis Ana Carmen David Michael Jennifer Linda Robert Patricia James Sofia Daniel
-Grace Kevin Monica Angela Victor Teresa Samuel Laura Anthony Diana Marcus Elena Brian Rosa""".split()
-LAST = """Garcia Hernandez Lopez Martinez Gonzalez Rodriguez Perez Sanchez Ramirez Flores Johnson
-Williams Brown Jones Davis Kim Nguyen Park Chen Washington Jackson Robinson Lewis Walker Young""".split()
+FIRST = ["Maria", "Jose", "Luis", "Ana", "Carmen", "David", "Michael", "Jennifer", "Linda", "Robert", "Patricia", "James", "Sofia", "Daniel", "Grace", "Kevin", "Monica", "Angela", "Victor", "Teresa", "Samuel", "Laura", "Anthony", "Diana", "Marcus", "Elena", "Brian", "Rosa"]
+LAST = ["Garcia", "Hernandez", "Lopez", "Martinez", "Gonzalez", "Rodriguez", "Perez", "Sanchez", "Ramirez", "Flores", "Johnson", "Williams", "Brown", "Jones", "Davis", "Kim", "Nguyen", "Park", "Chen", "Washington", "Jackson", "Robinson", "Lewis", "Walker", "Young"]
 
 
 @dataclass
@@ -63,22 +59,6 @@ class DemoAccount:
 
 class DemoError(RuntimeError):
     pass
-
-
-def pick_weighted(rng: random.Random, weighted):
-    r, acc = rng.random(), 0.0
-    for value, weight in weighted:
-        acc += weight
-        if r < acc:
-            return value
-    return weighted[-1][0]
-
-
-def applicable_levels(level: str, grade_low: int, grade_high: int, bands: dict) -> set[str]:
-    """The metric levels a school answers for: its own, or every band a span school covers."""
-    if level != "span":
-        return {level}
-    return {code for code, (low, high) in bands.items() if grade_low <= high and grade_high >= low}
 
 
 def tested_students(metric_code: str, enrolment: int, grade_low: int, grade_high: int) -> int:
@@ -125,7 +105,7 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
     from flask import current_app
 
     from portal.demo.initiatives import build_demo_initiatives
-    from portal.targets.operations import today
+    from portal.kernel.clock import today
 
     build_demo_initiatives(current_app.config["SEED_DIR"], rng, today())
     from portal.demo.results import build_demo_actuals
@@ -136,22 +116,27 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
     build_demo_measures(rng)
     db.session.commit()
     refresh_statistics()
-    return {"schools": len(schools), "baselines": len(baseline_rows), "users": accounts}
-
-
-def refresh_statistics() -> None:
-    """Let the database's query planner see how large the tables have grown after a bulk load
-    (SQLite keeps no statistics until asked; without them it may read a whole table for a region)."""
-    db.session.execute(text("ANALYZE"))
     db.session.commit()
+    return {"schools": len(schools), "baselines": len(baseline_rows), "users": accounts}
 
 
 def remove_demo() -> None:
     """Delete the district's schools, plans, school baselines and every account (before a rebuild)."""
-    from portal.models import Actual, AuditEvent, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, MeasureValue, MetricValue, Notice, ProgressMetric, RollupCache, Target, TargetCycle, TargetPlan, WindowExtension
-    from portal.progress.models import board_update_check_in, data_review_school, initiative_measure
-
-    from portal.models import Measure
+    from portal.cache.models import RollupCache
+    from portal.kernel.audit import AuditEvent, Notice
+    from portal.measures.models import Measure, MeasureValue
+    from portal.progress.models import (
+        BoardUpdate,
+        CheckIn,
+        DataReviewMeeting,
+        Initiative,
+        MetricValue,
+        ProgressMetric,
+        board_update_check_in,
+        data_review_school,
+        initiative_measure,
+    )
+    from portal.targets.models import Actual, Target, TargetCycle, TargetPlan, WindowExtension
 
     db.session.execute(update(Measure).values(feed_metric_id=None, feed_breakdown=""))
     for table in (board_update_check_in, data_review_school, initiative_measure):
@@ -169,7 +154,7 @@ def remove_demo() -> None:
 def _make_schools(rng: random.Random, n: int, regions: list[Region]) -> list[dict]:
     # Four-digit school codes as the district uses, five when a scale test needs more.
     codes = rng.sample(range(1000, 10000) if n <= 6000 else range(10000, 100000), n)
-    used_names = set()
+    used_names: set[str] = set()
     rows = []
     for i in range(n):
         level = pick_weighted(rng, LEVEL_MIX)
@@ -254,7 +239,7 @@ def _make_baselines(rng, schools, metrics, groups, bands) -> list[dict]:
                 noise_sd = sd * 0.6 / math.sqrt(max(n, 1)) * 3
                 years = [y for y, _ in series] + ([BASELINE_YEAR] if series[-1][0] != BASELINE_YEAR else [])
                 values = [v for _, v in series] + ([series[-1][1]] if series[-1][0] != BASELINE_YEAR else [])
-                for year, district_value in zip(years, values):
+                for year, district_value in zip(years, values, strict=True):
                     value = district_value + effect + rng.gauss(0, noise_sd)
                     value = round(min(m.value_max, max(m.value_min, value)), 1)
                     rows.append({
@@ -293,8 +278,10 @@ def _make_users(rng, password: str, regions, offices) -> list[DemoAccount]:
     first_central_elementary = db.session.scalar(
         select(School).where(School.region_id == regions[0].id, School.level == "elementary").order_by(School.id)
     )
+    # With few schools the first region may have no elementary school: then no principal@ account.
+    readme_school_id = first_central_elementary.id if first_central_elementary is not None else None
     for school_id, code, name in db.session.execute(select(School.id, School.code, School.name).order_by(School.id)):
-        email = f"principal@{DEMO_DOMAIN}" if school_id == first_central_elementary.id else f"p{code}@{DEMO_DOMAIN}"
+        email = f"principal@{DEMO_DOMAIN}" if school_id == readme_school_id else f"p{code}@{DEMO_DOMAIN}"
         add(Role.principal, email, person(), name, school_id=school_id)
     db.session.execute(insert(User), rows)
     return accounts

@@ -9,8 +9,22 @@ import yaml
 from sqlalchemy import insert, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, BoardUpdate, CheckIn, DataReviewMeeting, Initiative, Measure, MetricValue, Office, Priority, Progress, ProgressMetric, Region, Role, School, Stage, User
+from portal.kernel.audit import AuditEvent
+from portal.kernel.clock import school_year_of
+from portal.kernel.policy import Role
+from portal.org.models import Office, Region, School, User
 from portal.progress.board_updates import build_report
+from portal.progress.models import (
+    BoardUpdate,
+    CheckIn,
+    DataReviewMeeting,
+    Initiative,
+    MetricValue,
+    Progress,
+    ProgressMetric,
+    Stage,
+)
+from portal.strategic_plan.models import Measure, Priority
 
 # This year's check-in for each initiative, at a different point of the cycle.
 THIS_YEAR = {"tutoring": Stage.sharing, "greening": Stage.data_review, "iattend": Stage.sent_back,
@@ -26,11 +40,6 @@ PATH[Stage.superintendent] = PATH[Stage.data_review] + [("accept_data", Stage.da
 PATH[Stage.ready] = PATH[Stage.superintendent] + [("record_superintendent", Stage.superintendent, Stage.ready,
                                                    Role.superintendent)]
 PATH[Stage.board] = PATH[Stage.ready] + [("place", Stage.ready, Stage.board, Role.superintendent)]
-
-
-def school_year_of(day: date) -> str:
-    start = day.year if day.month >= 7 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def build_demo_initiatives(seed_dir: str, rng: random.Random, today: date) -> None:
@@ -76,14 +85,14 @@ def build_demo_initiatives(seed_dir: str, rng: random.Random, today: date) -> No
         db.session.flush()
         staff = office_staff.get(office.id) or actors[Role.central_office]
         for c in spec["check_ins"]:
-            update = updates.get(c.get("board_update")) if c.get("board_update") else None
+            presented_in = updates.get(c.get("board_update")) if c.get("board_update") else None
             if c["period"] == "September 2022" and "initial" in updates:
-                update = updates["initial"]
+                presented_in = updates["initial"]
             check_in = _check_in(initiative, c["period"], c["period_end"], Progress(c["status"]), c["narrative"],
                                  [(metrics[v["metric"]], v.get("breakdown", ""), v["value"], v["as_of"])
                                   for v in c["values"]],
-                                 Stage.board if update else Stage.ready, update)
-            events += _events(check_in, Stage.board if update else Stage.ready, staff,
+                                 Stage.board if presented_in else Stage.ready, presented_in)
+            events += _events(check_in, Stage.board if presented_in else Stage.ready, staff,
                               actors[Role.superintendent], datetime.combine(c["period_end"], time(15)), rng)
         # This year's check-in, somewhere in the cycle.
         stage = THIS_YEAR.get(spec["code"], Stage.sharing)
@@ -111,12 +120,14 @@ def build_demo_initiatives(seed_dir: str, rng: random.Random, today: date) -> No
         events += _events(check_in, stage, staff, actors[Role.superintendent],
                           datetime.combine(period_end, time(10)) + timedelta(days=3), rng)
     db.session.flush()
+    supt = actors[Role.superintendent]
+    supt_id = supt.id if supt else None
     for update in updates.values():
         update.snapshot = build_report(update)
         update.published_at = datetime.combine(update.meeting_date, time(9))
-        update.published_by_id = actors[Role.superintendent].id
+        update.published_by_id = supt_id
         events.append({"entity": "board_update", "entity_id": update.id, "action": "publish",
-                       "from_state": "draft", "to_state": "published", "actor_id": actors[Role.superintendent].id,
+                       "from_state": "draft", "to_state": "published", "actor_id": supt_id,
                        "actor_role": Role.superintendent.value, "at": update.published_at})
     db.session.execute(insert(AuditEvent), events)
     _data_review_meetings(rng, today, actors[Role.central_office])
@@ -167,12 +178,12 @@ def _data_review_meetings(rng, today: date, actor) -> None:
     days = max(1, (today - start).days)
     tier2 = db.session.scalars(select(School.id).where(School.priority_tier == 2)).all()
     regions = db.session.scalars(select(Region)).all()
-    for n in range(4):
+    for _ in range(4):
         chosen = rng.sample(tier2, min(len(tier2), max(1, len(tier2) // 2)))
         meeting = DataReviewMeeting(held_on=start + timedelta(days=rng.randint(0, days)), held_by="central",
                                     notes="Reviewed attendance, assessment and target progress school by school.",
                                     created_by_id=actor.id if actor else None)
-        meeting.schools = db.session.scalars(select(School).where(School.id.in_(chosen))).all()
+        meeting.schools = list(db.session.scalars(select(School).where(School.id.in_(chosen))).all())
         db.session.add(meeting)
     for region in regions:
         tier3 = db.session.scalars(select(School.id).where(School.priority_tier == 3,
@@ -184,5 +195,5 @@ def _data_review_meetings(rng, today: date, actor) -> None:
             meeting = DataReviewMeeting(held_on=start + timedelta(days=rng.randint(0, days)), held_by="regional",
                                         region_id=region.id, notes="Regional data review with Tier 3 schools.",
                                         created_by_id=actor.id if actor else None)
-            meeting.schools = db.session.scalars(select(School).where(School.id.in_(chosen))).all()
+            meeting.schools = list(db.session.scalars(select(School).where(School.id.in_(chosen))).all())
             db.session.add(meeting)

@@ -10,7 +10,12 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Initiative, Measure, MeasureValue, ProgressMetric, Role, User
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
+from portal.measures.models import MeasureValue
+from portal.org.models import User
+from portal.progress.models import Initiative, ProgressMetric
+from portal.strategic_plan.models import Measure
 
 DEMO_YEARS = ("2022-23", "2023-24")
 SOURCE = "Demo district (generated)"
@@ -54,7 +59,7 @@ def _step(rng: random.Random, baseline: float, target: float | None, direction: 
 def build_demo_measures(rng: random.Random) -> dict:
     """Write the demo values and the 2D-1 feed. Returns how many values it wrote."""
     measures = db.session.scalars(select(Measure).order_by(Measure.code)).all()
-    staff = {}
+    staff: dict[int | None, User] = {}
     for user in db.session.scalars(select(User).where(User.role == Role.central_office).order_by(User.id)):
         staff.setdefault(user.office_id, user)
     existing = {(v.measure_id, v.subtarget, v.year) for v in db.session.scalars(select(MeasureValue))}
@@ -84,11 +89,11 @@ def build_demo_measures(rng: random.Random) -> dict:
                                                       "from": None, "to": previous, "via": "demo"}))
                 written += 1
     for code, (initiative_code, metric_code, breakdown) in FED.items():
-        measure = next((m for m in measures if m.code == code), None)
+        fed = next((m for m in measures if m.code == code), None)
         metric = db.session.scalar(select(ProgressMetric).join(Initiative).where(
             Initiative.code == initiative_code, ProgressMetric.code == metric_code))
-        if measure is not None and metric is not None and measure.feed_metric_id is None:
-            measure.feed_metric_id, measure.feed_breakdown = metric.id, breakdown
+        if fed is not None and metric is not None and fed.feed_metric_id is None:
+            fed.feed_metric_id, fed.feed_breakdown = metric.id, breakdown
     db.session.add_all(events)
     db.session.flush()
     return {"measure_values": written}

@@ -5,10 +5,11 @@ import random
 from sqlalchemy import insert, select
 
 from portal.extensions import db
-from portal.models import Actual, Metric, Target, TargetCycle, TargetPlan
-from portal.org.models import utcnow
-from portal.targets.guardrails import interim_targets
+from portal.kernel import clock
+from portal.strategic_plan.models import Metric
 from portal.strategic_plan.queries import setting
+from portal.targets.guardrails import interim_targets
+from portal.targets.models import Actual, Target, TargetCycle, TargetPlan
 from portal.targets.operations import trajectories
 
 DEMO_IMPORT_ID = "demo-actuals"
@@ -33,7 +34,7 @@ def build_demo_actuals(rng: random.Random, years=DEMO_YEARS) -> int:
         rows[(t.school_id, t.metric_id, t.group_id)] = t
     existing = {tuple(r) for r in db.session.execute(
         select(Actual.school_id, Actual.metric_id, Actual.group_id, Actual.year).where(Actual.year.in_(years)))}
-    now = utcnow()
+    now = clock.now()
     momentum: dict[int, float] = {}
     out = []
     for (school_id, metric_id, group_id), t in rows.items():

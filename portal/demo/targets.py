@@ -2,13 +2,18 @@
 days after the due date (some approved, some waiting for review, some returned, some late)."""
 import random
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
+from portal.demo.sampling import pick_weighted
 from portal.extensions import db
-from portal.models import AuditEvent, CycleKind, Metric, PlanStatus, Role, School, StudentGroup, Target, TargetPlan, User
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
+from portal.org.models import School, User
+from portal.strategic_plan.models import Metric, StudentGroup
 from portal.targets.guardrails import plan_target
-from portal.demo.district import pick_weighted
+from portal.targets.models import CycleKind, PlanStatus, Target, TargetPlan
 from portal.targets.operations import create_cycle, today
 
 STATE_MIX = [(PlanStatus.not_started, 0.10), (PlanStatus.draft, 0.18), (PlanStatus.submitted, 0.30),
@@ -46,7 +51,9 @@ def build_demo_targets(rng: random.Random) -> None:
                                 .join(TargetPlan).where(TargetPlan.cycle_id == cycle.id)):
         rows_by_plan.setdefault(t.plan_id, []).append(t)
 
-    target_updates, plan_updates, events = [], [], []
+    target_updates: list[dict[str, Any]] = []
+    plan_updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     base_time = datetime.combine(cycle.opens_on, datetime.min.time())
     for plan in plans:
         status = pick_weighted(rng, STATE_MIX)
@@ -74,7 +81,8 @@ def build_demo_targets(rng: random.Random) -> None:
                                    "rationale": rationale})
             filled += 1
         at = started
-        history = [("edit", PlanStatus.not_started, PlanStatus.draft, None, principal, Role.principal)]
+        history: list[tuple[str, PlanStatus, PlanStatus, str | None, int | None, Role]] = [
+            ("edit", PlanStatus.not_started, PlanStatus.draft, None, principal, Role.principal)]
         if status in (PlanStatus.submitted, PlanStatus.returned, PlanStatus.approved):
             history.append(("submit", PlanStatus.draft, PlanStatus.submitted, None, principal, Role.principal))
         if status == PlanStatus.returned:
@@ -103,11 +111,12 @@ def build_demo_targets(rng: random.Random) -> None:
                              "updated_by_id": principal if history[-1][5] == Role.principal else leader})
     conn = db.session.connection()
     if target_updates:
-        conn.execute(update(Target.__table__).where(Target.__table__.c.id == bindparam("tid")).values(
+        table = cast(Table, Target.__table__)  # a declarative model's __table__ is a Table
+        conn.execute(update(table).where(table.c.id == bindparam("tid")).values(
             target_2026=bindparam("target_2026"), trajectory_code=bindparam("trajectory_code"),
             rationale=bindparam("rationale")), target_updates)
     if plan_updates:
-        table = TargetPlan.__table__
+        table = cast(Table, TargetPlan.__table__)
         conn.execute(update(table).where(table.c.id == bindparam("pid")).values(
             status=bindparam("status"), version=bindparam("version"), updated_at=bindparam("updated_at"),
             submitted_at=bindparam("submitted_at"), decided_at=bindparam("decided_at"),

@@ -1,20 +1,39 @@
 """Role home pages ('what needs my attention'), schools, and /healthz."""
-from datetime import datetime, timezone
+from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
-from portal.kernel.access import allow, deny, get_school_or_404, public
 from portal.extensions import db
-from portal.kernel.htmx import render
-from portal.models import LEVELS, BoardUpdate, Goal, Initiative, Notice, Stage, Pillar, Priority, Region, Role, School, TargetCycle, TargetPlan, User
-from portal.targets import results as actuals_service
-from portal.progress import check_ins as checkins_service
-from portal.targets import operations as targets_service
-from portal.org.queries import PAGE_SIZE, SchoolFilter, school_baselines, search_schools, visible_schools
 from portal.home import bp
+from portal.kernel import clock
+from portal.kernel.access import allow, deny, public
+from portal.kernel.audit import Notice
+from portal.kernel.htmx import render
+from portal.kernel.policy import CYCLE_READERS, PROGRESS_READERS, SCHOOL_OVERVIEW, Role
+from portal.org.models import LEVELS, Region, School, User
+from portal.org.queries import PAGE_SIZE, SchoolFilter, search_schools, visible_schools
+from portal.org.scope import scoped_to_school
+from portal.progress import check_ins as checkins_service
+from portal.progress.models import BoardUpdate, Initiative, Stage
+from portal.strategic_plan.models import Goal, Pillar, Priority
+from portal.targets import baselines
+from portal.targets import operations as targets_service
+from portal.targets import results as actuals_service
+from portal.targets.models import TargetCycle, TargetPlan
+from portal.targets.queries import current_cycle
+
+
+def get_school_or_404(school_id: int, user) -> School:
+    """The school, when it exists and is within the person's reach (404 otherwise, as if it did not exist)."""
+    school = db.session.get(School, school_id)
+    if school is None:
+        abort(404)
+    if not scoped_to_school(user, school):
+        deny(404, "another school")
+    return school
 
 
 @bp.route("/healthz")
@@ -22,7 +41,7 @@ from portal.home import bp
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+    except Exception:
         return {"status": "unavailable", "database": "down"}, 503
     return {"status": "ok", "database": "up"}
 
@@ -41,31 +60,33 @@ def home():
     goals, pillars, priorities = db.session.execute(select(
         select(func.count(Goal.id)).scalar_subquery(), select(func.count(Pillar.id)).scalar_subquery(),
         select(func.count(Priority.id)).scalar_subquery())).one()
-    context = {"counts": {"goals": goals, "pillars": pillars, "priorities": priorities}}
+    # Keys are set only for the roles that see them: the template asks `is defined` of some.
+    context: dict[str, Any] = {"counts": {"goals": goals, "pillars": pillars, "priorities": priorities}}
     role = current_user.role
-    if role in {Role.regional_leader, Role.superintendent, Role.admin, Role.board}:
+    if role in SCHOOL_OVERVIEW:
         context["by_level"] = _levels(visible_schools(current_user))
         context["school_count"] = sum(context["by_level"].values())
     if role == Role.admin:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
     if role == Role.regional_leader:
-        latest = db.session.scalar(select(TargetCycle).order_by(TargetCycle.opens_on.desc()).limit(1))
+        latest = current_cycle()
         if latest is not None:
             plans = select(TargetPlan).join(School).where(TargetPlan.cycle_id == latest.id,
                                                           School.region_id == current_user.region_id)
             context["cycle"] = latest
             context["plan_counts"] = targets_service.status_counts(plans)
-    if role in {Role.central_office, Role.superintendent, Role.admin}:
+    if role in CYCLE_READERS:
         context.update(cycle_summary(current_user))
-    if role in {Role.board, Role.superintendent, Role.admin, Role.central_office}:
+    if role in PROGRESS_READERS:
         context["latest_update"] = db.session.scalar(
             select(BoardUpdate).options(defer(BoardUpdate.snapshot)).where(BoardUpdate.published_at.is_not(None))
             .order_by(BoardUpdate.meeting_date.desc()).limit(1))
     if role == Role.principal and current_user.school_id:
-        context["plan"] = db.session.scalar(
+        plan = db.session.scalar(
             select(TargetPlan).join(TargetCycle).where(TargetPlan.school_id == current_user.school_id)
             .order_by(TargetCycle.opens_on.desc()).limit(1))
-        context["overdue"] = context["plan"] is not None and targets_service.is_overdue(context["plan"])
+        context["plan"] = plan
+        context["overdue"] = plan is not None and targets_service.is_overdue(plan)
     context["notices"] = db.session.scalars(
         select(Notice).where(Notice.user_id == current_user.id, Notice.dismissed_at.is_(None))
         .order_by(Notice.id.desc()).limit(10)).all()
@@ -80,14 +101,14 @@ def dismiss_notice(notice_id: int):
         abort(404)
     if notice.user_id != current_user.id:
         deny(404, "another person's notice")
-    notice.dismissed_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    notice.dismissed_at = clock.now()
     db.session.commit()
     return redirect(url_for("main.home"), code=303)
 
 
 def cycle_summary(user) -> dict:
     """What the progress monitoring cycle asks of this person now."""
-    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.name)).all()
+    initiatives = list(db.session.scalars(select(Initiative).order_by(Initiative.name)).all())
     current = checkins_service.current_check_ins(initiatives)
     by_stage: dict[Stage, int] = {}
     for check_in in current.values():
@@ -122,7 +143,7 @@ def schools():
 @allow(Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin)
 def school(school_id: int):
     school = get_school_or_404(school_id, current_user)
-    return render_template("main/school.html", school=school, tables=school_baselines(school),
+    return render_template("main/school.html", school=school, tables=baselines.school_baselines(school),
                            progress=actuals_service.progress(school))
 
 

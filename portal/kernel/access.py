@@ -2,18 +2,16 @@
 
 Every view declares its rule with @public or @allow(...). A request to an endpoint with no
 rule is refused (default deny), and tests walk app.url_map to prove every route has one.
-Record-level scope (own school, own region, own office) lives in the get_*_or_404 helpers
-and scoped queries below, so views never repeat the checks.
+Record-level scope (own school, own region, own office) lives with each domain's records (for
+schools, portal.org.scope), and `deny` refuses a record out of scope the same way everywhere.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from portal.models import Role
-
-ALL_ROLES = frozenset(Role)
+from portal.kernel import clock
+from portal.kernel.policy import ALL_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def enforce():
     if rule.public:
         return None
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
     if current_user.role not in rule.roles:
         log_denied(403, "role")
         abort(403)
@@ -80,7 +78,7 @@ def log_denied(status: int, reason: str) -> None:
     current_app.logger.warning(
         "access denied: user=%s role=%s endpoint=%s method=%s path=%s status=%s reason=%s at=%s",
         who, role, request.endpoint, request.method, request.path, status, reason,
-        datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        clock.now_aware().isoformat(timespec="seconds"),
     )
 
 
@@ -89,26 +87,3 @@ def deny(status: int = 404, reason: str = "outside the person's scope"):
     the record exists; 403 is for records the person may read but not change."""
     log_denied(status, reason)
     abort(status)
-
-
-def scoped_to_school(user, school) -> bool:
-    """Can this user read this school's records? Principals their own; regional leaders their region."""
-    if user.role in {Role.admin, Role.superintendent, Role.board}:
-        return True
-    if user.role == Role.principal:
-        return user.school_id == school.id
-    if user.role == Role.regional_leader:
-        return user.region_id == school.region_id
-    return False
-
-
-def get_school_or_404(school_id: int, user):
-    from portal.extensions import db
-    from portal.models import School
-
-    school = db.session.get(School, school_id)
-    if school is None:
-        abort(404)
-    if not scoped_to_school(user, school):
-        deny(404, "another school")
-    return school

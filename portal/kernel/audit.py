@@ -1,14 +1,18 @@
 """Append-only audit trail and home-page notices."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.org.models import User, utcnow
+from portal.extensions import Model
+from portal.kernel import clock
+
+if TYPE_CHECKING:  # people are the organisation's records, which build on the kernel
+    from portal.org.models import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One change to a workflow object: who (and in what role), when (UTC), from, to, comment.
 
     Rows are only ever inserted, in the same transaction as the change they describe.
@@ -26,12 +30,12 @@ class AuditEvent(db.Model):
     details: Mapped[dict | None] = mapped_column(JSON)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     actor_role: Mapped[str] = mapped_column(String(20))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped["User | None"] = relationship()
 
 
-class Notice(db.Model):
+class Notice(Model):
     """A message on one person's home page (e.g. a reminder that targets are overdue)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +43,7 @@ class Notice(db.Model):
     text: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(200))
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     dismissed_at: Mapped[datetime | None]
 
-    sender: Mapped[User | None] = relationship(foreign_keys=[sender_id])
+    sender: Mapped["User | None"] = relationship(foreign_keys=[sender_id])

@@ -1,7 +1,7 @@
 """The navigation each role sees."""
 from flask import current_app, request, url_for
 
-from portal.models import Role
+from portal.kernel.policy import Role
 
 _NAV = {
     Role.principal: [("Home", "main.home"), ("Our targets", "targets.mine"), ("My school", "main.my_school"),
@@ -9,7 +9,8 @@ _NAV = {
     Role.regional_leader: [("Home", "main.home"), ("Target plans", "review.queue"), ("Schools", "main.schools"),
                            ("Data reviews", "board.data_reviews"), ("The plan", "plan.browse")],
     Role.central_office: [("Home", "main.home"), ("Progress cycle", "initiatives.cycle"),
-                          ("Scorecard", "scorecard.scorecard"), ("Board updates", "board.updates"), ("Data reviews", "board.data_reviews"),
+                          ("Scorecard", "scorecard.scorecard"), ("Board updates", "board.updates"),
+                          ("Data reviews", "board.data_reviews"),
                           ("The plan", "plan.browse")],
     Role.superintendent: [("Home", "main.home"), ("Dashboard", "dashboard.district"), ("Target plans", "review.queue"),
                           ("Progress cycle", "initiatives.cycle"), ("Scorecard", "scorecard.scorecard"),
@@ -48,7 +49,7 @@ _built: dict[tuple, list[dict]] = {}
 
 
 def nav_for(user) -> list[dict]:
-    key = (id(current_app._get_current_object()), request.script_root, user.role)
+    key = (id(current_app._get_current_object()), request.script_root, user.role)  # type: ignore[attr-defined]
     items = _built.get(key)
     if items is None:
         items = _built[key] = [{"label": label, "endpoint": endpoint, "url": url_for(endpoint),

@@ -12,7 +12,7 @@ _STAND_IN = 918273645
 
 
 def id_url(endpoint: str, id_arg: str, **values) -> Callable[[int], str]:
-    head, found, tail = url_for(endpoint, **values, **{id_arg: _STAND_IN}).partition(str(_STAND_IN))
+    head, found, tail = url_for(endpoint, **{**values, id_arg: _STAND_IN}).partition(str(_STAND_IN))
     if not found:  # pragma: no cover - every integer route places the id in the path
         raise ValueError(f"{endpoint} does not put {id_arg} in its path")
 

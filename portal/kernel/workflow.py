@@ -3,15 +3,20 @@
 Machine.apply() is the only code that changes a workflow object's state. It checks the table,
 writes the audit event in the same transaction, and relies on the object's version column so
 that of two people acting at once exactly one wins and the other is told who acted and when.
-Two machines: target plans (school targets) and check-ins (the progress monitoring cycle).
+The tables themselves live with their records: portal.targets.workflow (school target plans) and
+portal.progress.workflow (check-ins through the four stages).
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
-from portal.models import AuditEvent, CheckIn, PlanStatus, Role, Stage, TargetPlan
+from portal.kernel import clock
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
 
 PAST = {"edit": "edited", "submit": "submitted", "approve": "approved", "return": "returned",
         "reopen": "reopened", "comment": "commented on", "extend": "extended the window of",
@@ -45,13 +50,12 @@ class Decision:
     reason: str = ""
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 class Machine:
     def __init__(self, entity: str, noun: str, state_attr: str, transitions: dict, needs_comment: dict,
-                 windowed: frozenset = frozenset()):
+                 windowed: frozenset = frozenset(), set_state: Callable[[Any, Any, Any, datetime], None] | None = None):
+        # set_state(obj, new_state, user, now) is for records whose state is derived from other columns
+        # (a Board update is published when it has a publication time); others store the state itself.
+        self.set_state = set_state
         self.entity = entity
         self.noun = noun
         self.state_attr = state_attr
@@ -92,8 +96,9 @@ class Machine:
                 f"{last.at:%H:%M} UTC on {last.at:%d %b %Y} while you were working. Reload to see their change.")
 
     def apply(self, obj, action: str, user, *, comment: str | None = None, expected_version: int | None = None,
-              window_open: bool = True, details: dict | None = None, commit: bool = True, before_flush=None):
-        """Take `action` on `obj` as `user`, or raise WorkflowError / ConflictError and change nothing."""
+              window_open: bool = True, details: dict | None = None, before_flush=None):
+        """Take `action` on `obj` as `user` and flush, or raise WorkflowError / ConflictError and change
+        nothing. The caller's view commits."""
         if expected_version is not None and obj.version != expected_version:
             raise ConflictError(self.describe_last_change(obj))
         decision = self.check(obj, action, user, window_open)
@@ -104,11 +109,14 @@ class Machine:
             raise WorkflowError(self.needs_comment[action])
         old_state = self.state(obj)
         new_state, _ = self.transitions[(old_state, action)]
-        now = _now()
+        now = clock.now()
         try:
-            setattr(obj, self.state_attr, new_state)
-            obj.updated_at = now
-            obj.updated_by_id = user.id
+            if self.set_state is not None:
+                self.set_state(obj, new_state, user, now)
+            else:
+                setattr(obj, self.state_attr, new_state)
+                obj.updated_at = now
+                obj.updated_by_id = user.id
             # before_flush may load a relationship, and that query flushes the change first: the
             # version check can fail there as well as in the flush below.
             if before_flush is not None:
@@ -123,76 +131,4 @@ class Machine:
             db.session.rollback()
             fresh = db.session.get(type(obj), obj.id)
             raise ConflictError(self.describe_last_change(fresh)) from exc
-        if commit:
-            db.session.commit()
         return obj
-
-
-# ------------------------------------------------------------------ school target plans
-S = PlanStatus
-PRINCIPAL = frozenset({Role.principal})
-REVIEWERS = frozenset({Role.regional_leader, Role.admin})
-
-
-def _plan_timestamps(plan: TargetPlan, now: datetime, action: str) -> None:
-    if action == "submit":
-        plan.submitted_at = now
-    if action in {"approve", "return", "reopen"}:
-        plan.decided_at = now
-
-
-PLAN = Machine(
-    "target_plan", "plan", "status",
-    {
-        (S.not_started, "edit"): (S.draft, PRINCIPAL),
-        (S.draft, "edit"): (S.draft, PRINCIPAL),
-        (S.returned, "edit"): (S.returned, PRINCIPAL),
-        (S.draft, "submit"): (S.submitted, PRINCIPAL),
-        (S.returned, "submit"): (S.submitted, PRINCIPAL),
-        (S.submitted, "approve"): (S.approved, REVIEWERS),
-        (S.submitted, "return"): (S.returned, REVIEWERS),
-        (S.approved, "reopen"): (S.returned, REVIEWERS),
-    },
-    {"return": "Say what needs to change before the plan is returned.",
-     "reopen": "Give the reason for reopening the approved plan."},
-    windowed=frozenset({"edit", "submit"}),
-)
-
-# Target-plan names kept at module level: the views, services and tests speak of "the" workflow.
-TRANSITIONS = PLAN.transitions
-ACTIONS = PLAN.actions
-NEEDS_COMMENT = PLAN.needs_comment
-check = PLAN.check
-describe_last_change = PLAN.describe_last_change
-
-
-def apply(plan: TargetPlan, action: str, user, **kwargs) -> TargetPlan:
-    return PLAN.apply(plan, action, user, before_flush=lambda p, now: _plan_timestamps(p, now, action), **kwargs)
-
-
-# ------------------------------------------------------------------ check-ins through the four stages
-OFFICE = frozenset({Role.central_office, Role.admin})
-SUPERINTENDENTS = frozenset({Role.superintendent, Role.admin})
-G = Stage
-
-CHECK_IN = Machine(
-    "check_in", "check-in", "stage",
-    {
-        (G.sharing, "edit"): (G.sharing, OFFICE),
-        (G.sent_back, "edit"): (G.sent_back, OFFICE),
-        (G.sharing, "record_sharing"): (G.sharing, OFFICE),
-        (G.sent_back, "record_sharing"): (G.sent_back, OFFICE),
-        (G.sharing, "submit_update"): (G.data_review, OFFICE),
-        (G.sent_back, "submit_update"): (G.data_review, OFFICE),
-        (G.data_review, "send_back"): (G.sent_back, SUPERINTENDENTS),
-        (G.data_review, "accept_data"): (G.superintendent, SUPERINTENDENTS),
-        (G.superintendent, "record_superintendent"): (G.ready, SUPERINTENDENTS),
-        (G.ready, "place"): (G.board, SUPERINTENDENTS),
-        (G.board, "unplace"): (G.ready, SUPERINTENDENTS),
-    },
-    {"send_back": "Say what the office should fix before the check-in is sent back."},
-)
-
-
-def apply_check_in(check_in: CheckIn, action: str, user, **kwargs) -> CheckIn:
-    return CHECK_IN.apply(check_in, action, user, **kwargs)

@@ -6,30 +6,34 @@ Publishing freezes it exactly as a Board update is frozen (services.board): the 
 is stored in update.snapshot, one AuditEvent (entity "board_update", action "publish") is
 written in the same transaction, and a published report is always read from its snapshot.
 """
-from datetime import date, datetime, timezone
+from datetime import date
+from typing import Any
 
-from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.kernel import workflow
-from portal.kernel.access import deny
 from portal.extensions import db
-from portal.models import Actual, AuditEvent, Baseline, BoardMeeting, BoardUpdate, CheckIn, Goal, Initiative, PlanSetting, Priority, Role, School, SchoolLevel, StudentGroup
-from portal.progress.models import board_update_check_in
+from portal.kernel import clock
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import SUPERINTENDENTS
 from portal.measures import status as ms
-from portal.measures import catalog as sc
+from portal.measures.catalog import MeasureView, load_measures
+from portal.measures.scorecard_table import Counts, build_scorecard
+from portal.measures.values import year_problem
+from portal.org.models import School
+from portal.progress import publishing
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, board_update_check_in
+from portal.strategic_plan.models import Baseline, BoardMeeting, Goal, PlanSetting, Priority, SchoolLevel, StudentGroup
+from portal.targets.models import Actual
 
 KIND = "annual_report"
-EDITORS = frozenset({Role.superintendent, Role.admin})
 PROGRESS_SYMBOL = {"on_track": "✓", "at_risk": "!", "off_track": "✕"}
 PROGRESS_TEXT = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
 
 
 def can_edit(user) -> bool:
-    return user.role in EDITORS
+    return user.role in SUPERINTENDENTS
 
 
 def title_for(year: str) -> str:
@@ -40,17 +44,7 @@ def annual_reports(user) -> list[BoardUpdate]:
     stmt = select(BoardUpdate).where(BoardUpdate.kind_code == KIND).order_by(BoardUpdate.school_year.desc())
     if not can_edit(user):
         stmt = stmt.where(BoardUpdate.published_at.is_not(None))
-    return db.session.scalars(stmt).all()
-
-
-def report_or_404(update_id: int, user) -> BoardUpdate:
-    """A draft is the superintendent's office's work in progress: others get 404, as if absent."""
-    update = db.session.get(BoardUpdate, update_id)
-    if update is None or update.kind_code != KIND:
-        abort(404)
-    if not update.published and not can_edit(user):
-        deny(404, "an annual report not yet published")
-    return update
+    return list(db.session.scalars(stmt).all())
 
 
 def default_meeting_date(year: str) -> date:
@@ -60,15 +54,16 @@ def default_meeting_date(year: str) -> date:
                                                                 BoardMeeting.school_year == year))
     if meeting:
         return meeting
-    first = date(ms.year_start(year) + 1, 10, 1)
+    first = date(clock.year_start(year) + 1, 10, 1)
     return date(first.year, 10, 1 + (1 - first.weekday()) % 7 + 7)
 
 
 def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
-    """A draft annual report for a school year, or the field errors (nothing saved)."""
+    """A draft annual report for a school year, flushed with its AuditEvent; or the field errors,
+    and then the caller rolls back."""
     errors: dict[str, str] = {}
     year = (form.get("school_year") or "").strip()
-    problem = sc.year_problem(year) if year else "Enter the school year the report is on, like 2023-24."
+    problem = year_problem(year) if year else "Enter the school year the report is on, like 2023-24."
     if problem:
         errors["school_year"] = problem
     raw_date = (form.get("meeting_date") or "").strip()
@@ -79,7 +74,7 @@ def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
         except ValueError:
             errors["meeting_date"] = "Enter a date like 2024-10-08."
     if not errors:
-        start = ms.year_start(year)
+        start = clock.year_start(year)
         meeting_date = meeting_date or default_meeting_date(year)
         if not date(start + 1, 7, 1) <= meeting_date <= date(start + 1, 12, 31):
             errors["meeting_date"] = (f"The annual report on {year} goes to the Board after the year ends: "
@@ -94,13 +89,12 @@ def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
     db.session.add(update)
     try:
         db.session.flush()
-        db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="create", to_state="draft",
-                                  actor_id=user.id, actor_role=user.role.value,
-                                  details={"kind": KIND, "school_year": year}))
-        db.session.commit()
     except IntegrityError:  # someone created it a moment ago
-        db.session.rollback()
         return None, {"school_year": f"{year} already has its annual report."}
+    db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="create", to_state="draft",
+                              actor_id=user.id, actor_role=user.role.value,
+                              details={"kind": KIND, "school_year": year}))
+    db.session.flush()
     return update, {}
 
 
@@ -127,8 +121,8 @@ def district_goals(year: str) -> list[dict]:
         .where(Actual.group_id == everyone, Actual.year <= year, Actual.n_students > 0)
         .group_by(Actual.metric_id, Actual.year, School.level)).all()
     for metric_id, result_year, level, weighted, n in rows:
-        for key in ((metric_id, ""), (metric_id, level)):
-            cell = results.setdefault(key, {}).setdefault(result_year, [0.0, 0])
+        for result_key in ((metric_id, ""), (metric_id, level)):
+            cell = results.setdefault(result_key, {}).setdefault(result_year, [0.0, 0])
             cell[0] += float(weighted or 0)
             cell[1] += int(n or 0)
     out = []
@@ -140,7 +134,7 @@ def district_goals(year: str) -> list[dict]:
                           if k in ("", "elementary", "middle", "high") else 9)
             if not keys and (metric.id, "") in results:
                 keys = [""]
-            lines = []
+            lines: list[dict[str, Any]] = []
             for key in keys:
                 plan = [p for p in baselines.get((metric.id, key), [])
                         if not baseline_year or p[0] <= str(baseline_year)]
@@ -171,7 +165,7 @@ def _goal_fmt(value: float, unit: str) -> str:
     return f"{value:.1f}%" if unit == "percent" else f"{value:+.1f} pts"
 
 
-def _measure_entry(m: sc.MeasureView, status: ms.Status, subs, year: str) -> dict:
+def _measure_entry(m: MeasureView, status: ms.Status, subs, year: str) -> dict:
     own = m.own.entries.get(year)
     values = []
     if own or not m.subs:
@@ -188,7 +182,7 @@ def _measure_entry(m: sc.MeasureView, status: ms.Status, subs, year: str) -> dic
 
 
 def scorecard_section(year: str) -> dict:
-    card = sc.build_scorecard(year, sc.load_measures())
+    card = build_scorecard(year, load_measures())
     return {
         "year": year, "total": card["total"].as_dict(),
         "pillars": [{
@@ -204,7 +198,7 @@ def scorecard_section(year: str) -> dict:
 def highlights(year: str) -> list[dict]:
     """Each initiative's latest check-in of the school year that was presented in a published
     Board update: its status, period and narrative."""
-    start = ms.year_start(year)
+    start = clock.year_start(year)
     rows = db.session.execute(
         select(CheckIn, BoardUpdate.title, BoardUpdate.meeting_date)
         .join(board_update_check_in, board_update_check_in.c.check_in_id == CheckIn.id)
@@ -227,8 +221,8 @@ def highlights(year: str) -> list[dict]:
             "initiative": initiative.name, "office": initiative.office.name,
             "priority_code": initiative.priority.code, "priority_name": initiative.priority.name,
             "pillar_number": initiative.priority.pillar.number, "period": check_in.period,
-            "status": status, "status_text": PROGRESS_TEXT.get(status, "Not given"),
-            "symbol": PROGRESS_SYMBOL.get(status, "?"), "narrative": check_in.narrative,
+            "status": status, "status_text": PROGRESS_TEXT.get(status or "", "Not given"),
+            "symbol": PROGRESS_SYMBOL.get(status or "", "?"), "narrative": check_in.narrative,
             "measures": [m.code for m in initiative.measures],
             "board_update": title, "board_meeting": meeting_date.isoformat(), "check_in_id": check_in.id,
         })
@@ -241,7 +235,7 @@ def build_annual_report(update: BoardUpdate) -> dict:
     return {
         "title": update.title, "kind": "Annual Report", "school_year": year,
         "meeting_date": update.meeting_date.isoformat(),
-        "assembled_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "assembled_at": clock.now_aware().strftime("%Y-%m-%d %H:%M UTC"),
         "goals": district_goals(year),
         "scorecard": scorecard_section(year),
         "highlights": notes,
@@ -254,32 +248,17 @@ def report_for(update: BoardUpdate) -> dict:
     if not update.published:
         return build_annual_report(update)
     empty = {"goals": [], "highlights": [], "initiative_count": 0, "assembled_at": "",
-             "scorecard": {"year": update.school_year, "total": sc.Counts().as_dict(), "pillars": []}}
+             "scorecard": {"year": update.school_year, "total": Counts().as_dict(), "pillars": []}}
     return {**empty, "title": update.title, "school_year": update.school_year,
             "meeting_date": update.meeting_date.isoformat(), **(update.snapshot or {})}
 
 
 def publish_annual_report(update: BoardUpdate, user, expected_version: int | None) -> None:
-    """Freeze the assembled report in the snapshot, as services.board.publish does for Board updates."""
-    if update.published:
-        raise workflow.WorkflowError("This annual report is already published.")
-    if expected_version is not None and update.version != expected_version:
-        raise workflow.ConflictError("Someone changed this annual report while you were reading it. "
-                                     "Reload to see the latest version before publishing.")
-    report = build_annual_report(update)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    update.snapshot = report
-    update.published_at = now
-    update.published_by_id = user.id
-    db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="publish", from_state="draft",
-                              to_state="published", actor_id=user.id, actor_role=user.role.value, at=now,
-                              details={"kind": KIND, "school_year": update.school_year,
-                                       "improved": report["scorecard"]["total"]["improved"],
-                                       "measures": report["scorecard"]["total"]["total"],
-                                       "check_ins": [h["check_in_id"] for h in report["highlights"]]}))
-    try:
-        db.session.commit()  # UPDATE ... WHERE version = <the version we read>
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise workflow.ConflictError("Someone else changed or published this annual report at the same time. "
-                                     "Reload to see it.") from exc
+    """Freeze the assembled report in the snapshot: the same publishing move as a Board update's."""
+    def assemble() -> tuple[dict, dict]:
+        report = build_annual_report(update)
+        total = report["scorecard"]["total"]
+        return report, {"kind": KIND, "school_year": update.school_year, "improved": total["improved"],
+                        "measures": total["total"], "check_ins": [h["check_in_id"] for h in report["highlights"]]}
+
+    publishing.publish(update, user, expected_version, assemble)

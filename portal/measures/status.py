@@ -19,6 +19,8 @@ For a measure (or one of its sub-targets) and a school year:
 """
 from dataclasses import dataclass
 
+from portal.kernel.clock import year_start
+
 NO_CHANGE_TOLERANCE = 0.05
 TARGET_YEAR = "2025-26"
 
@@ -32,11 +34,6 @@ TITLES = {IMPROVED: "Improved", NO_CHANGE: "No change", DECLINED: "Declined", WO
 class Status:
     change: str  # improved | no_change | declined | work_in_progress
     pace: str | None  # on_track | behind | None
-
-
-def year_start(year: str) -> int:
-    """'2023-24' -> 2023."""
-    return int(str(year)[:4])
 
 
 def sign(direction: str) -> int:

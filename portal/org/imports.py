@@ -1,14 +1,14 @@
 """CSV imports of schools and user accounts: every row is checked first, then all rows are
 written in one transaction, or none are. Problems come back row by row."""
-import io
 import re
-from dataclasses import dataclass, field
 
-import pandas as pd
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import LEVELS, ROLE_SCOPE, UNUSABLE_PASSWORD, Office, Region, Role, School, User
+from portal.imports.reader import TableSpec, read_upload
+from portal.imports.report import ImportReport, RowError
+from portal.kernel.policy import ROLE_SCOPE, Role
+from portal.org.models import LEVELS, UNUSABLE_PASSWORD, Office, Region, School, User
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SCHOOL_COLUMNS = ["code", "name", "level", "grade_low", "grade_high", "enrolment", "region", "priority_tier"]
@@ -16,52 +16,8 @@ USER_COLUMNS = ["email", "name", "role", "school_code", "region_code", "office_c
 MAX_ROWS = 50_000
 
 
-@dataclass
-class RowError:
-    row: int  # the spreadsheet row number: 1 is the header
-    column: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def read_table(data: bytes, columns: list[str], report: ImportReport) -> pd.DataFrame | None:
-    """Parse CSV bytes into strings; a file-level problem is reported on row 1."""
-    if not data.strip():
-        report.errors.append(RowError(1, "file", "The file is empty."))
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.errors.append(RowError(1, "file", "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."))
-        return None
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        report.errors.append(RowError(1, "file", f"The file could not be read as CSV ({exc})."))
-        return None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        report.errors.append(RowError(1, "header", f"Missing column(s): {', '.join(missing)}. "
-                                                   f"Expected: {', '.join(columns)}."))
-        return None
-    if len(frame) > MAX_ROWS:
-        report.errors.append(RowError(1, "file", f"At most {MAX_ROWS:,} rows can be imported at once."))
-        return None
-    report.rows = len(frame)
-    return frame.map(lambda v: v.strip() if isinstance(v, str) else v)
+SCHOOL_SPEC = TableSpec(columns=tuple(SCHOOL_COLUMNS), max_rows=MAX_ROWS, formats=(".csv",))
+USER_SPEC = TableSpec(columns=tuple(USER_COLUMNS), max_rows=MAX_ROWS, formats=(".csv",))
 
 
 def parse_grade(value: str) -> int | None:
@@ -83,7 +39,7 @@ def import_csv(kind: str, data: bytes) -> ImportReport:
 
 def import_schools(data: bytes) -> ImportReport:
     report = ImportReport("schools")
-    frame = read_table(data, SCHOOL_COLUMNS, report)
+    frame = read_upload(data, "schools.csv", SCHOOL_SPEC, report)
     if frame is None:
         return report
     regions = {}
@@ -94,40 +50,11 @@ def import_schools(data: bytes) -> ImportReport:
     seen: dict[str, int] = {}
     rows = []
     for index, rec in enumerate(frame.to_dict("records"), start=2):
-        errs = []
-        code = rec["code"]
-        if not re.fullmatch(r"[A-Za-z0-9-]{1,12}", code):
-            errs.append(("code", "Enter a school code of 1-12 letters or digits."))
-        elif code in seen:
-            errs.append(("code", f"Code {code} is also on row {seen[code]}."))
-        else:
-            seen[code] = index
-        if not rec["name"] or len(rec["name"]) > 120:
-            errs.append(("name", "Enter the school's name (at most 120 characters)."))
-        level = rec["level"].lower()
-        if level not in LEVELS:
-            errs.append(("level", f"Use one of: {', '.join(LEVELS)}."))
-        low, high = parse_grade(rec["grade_low"]), parse_grade(rec["grade_high"])
-        if low is None:
-            errs.append(("grade_low", "Use K or a grade from 1 to 12."))
-        if high is None:
-            errs.append(("grade_high", "Use K or a grade from 1 to 12."))
-        if low is not None and high is not None and low > high:
-            errs.append(("grade_high", "The highest grade must not be below the lowest grade."))
-        enrolment = rec["enrolment"].replace(",", "")
-        if not enrolment.isdigit() or not 0 < int(enrolment) <= 20_000:
-            errs.append(("enrolment", "Enter the number of students enrolled (1 to 20,000)."))
-        region_id = regions.get(rec["region"].lower())
-        if region_id is None:
-            errs.append(("region", "Unknown region. Use a Local District code or name (e.g. C or Central)."))
-        tier = rec["priority_tier"] or "1"
-        if tier not in {"1", "2", "3"}:
-            errs.append(("priority_tier", "Use 1 (all schools), 2 (central support) or 3 (regional support)."))
+        values, errs = _check_school(rec, index, seen, regions)
         for column, message in errs:
             report.errors.append(RowError(index, column, message))
-        if not errs:
-            rows.append({"code": code, "name": rec["name"], "level": level, "grade_low": low, "grade_high": high,
-                         "enrolment": int(enrolment), "region_id": region_id, "priority_tier": int(tier)})
+        if values is not None:
+            rows.append(values)
     if report.errors:
         return report
     for values in rows:
@@ -139,11 +66,49 @@ def import_schools(data: bytes) -> ImportReport:
             for k, v in values.items():
                 setattr(school, k, v)
             report.updated += 1
-    db.session.commit()
+    db.session.flush()
     return report
 
+def _check_school(rec: dict, index: int, seen: dict[str, int], regions: dict[str, int]
+                  ) -> tuple[dict | None, list[tuple[str, str]]]:
+    """One row of the schools file: the school's values, or each problem at its column."""
+    errs = []
+    code = rec["code"]
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,12}", code):
+        errs.append(("code", "Enter a school code of 1-12 letters or digits."))
+    elif code in seen:
+        errs.append(("code", f"Code {code} is also on row {seen[code]}."))
+    else:
+        seen[code] = index
+    if not rec["name"] or len(rec["name"]) > 120:
+        errs.append(("name", "Enter the school's name (at most 120 characters)."))
+    level = rec["level"].lower()
+    if level not in LEVELS:
+        errs.append(("level", f"Use one of: {', '.join(LEVELS)}."))
+    low, high = parse_grade(rec["grade_low"]), parse_grade(rec["grade_high"])
+    if low is None:
+        errs.append(("grade_low", "Use K or a grade from 1 to 12."))
+    if high is None:
+        errs.append(("grade_high", "Use K or a grade from 1 to 12."))
+    if low is not None and high is not None and low > high:
+        errs.append(("grade_high", "The highest grade must not be below the lowest grade."))
+    enrolment = rec["enrolment"].replace(",", "")
+    if not enrolment.isdigit() or not 0 < int(enrolment) <= 20_000:
+        errs.append(("enrolment", "Enter the number of students enrolled (1 to 20,000)."))
+    region_id = regions.get(rec["region"].lower())
+    if region_id is None:
+        errs.append(("region", "Unknown region. Use a Local District code or name (e.g. C or Central)."))
+    tier = rec["priority_tier"] or "1"
+    if tier not in {"1", "2", "3"}:
+        errs.append(("priority_tier", "Use 1 (all schools), 2 (central support) or 3 (regional support)."))
+    if errs:
+        return None, errs
+    return {"code": code, "name": rec["name"], "level": level, "grade_low": low, "grade_high": high,
+            "enrolment": int(enrolment), "region_id": region_id, "priority_tier": int(tier)}, []
 
-SCOPES = {
+
+
+SCOPES: dict[str, tuple[str, type[School] | type[Region] | type[Office], str]] = {
     "school": ("school_code", School, "school_id"),
     "region": ("region_code", Region, "region_id"),
     "office": ("office_code", Office, "office_id"),
@@ -204,7 +169,7 @@ def build_user(email: str, name: str, role: str, scope: dict) -> User:
 
 def import_users(data: bytes) -> ImportReport:
     report = ImportReport("users")
-    frame = read_table(data, USER_COLUMNS, report)
+    frame = read_upload(data, "people.csv", USER_SPEC, report)
     if frame is None:
         return report
     existing = {u.email: u for u in db.session.scalars(select(User))}
@@ -236,5 +201,5 @@ def import_users(data: bytes) -> ImportReport:
                 setattr(user, k, v)
             user.end_sessions()  # a changed role or scope takes effect at once
             report.updated += 1
-    db.session.commit()
+    db.session.flush()
     return report

@@ -1,58 +1,22 @@
 """The district's organisation: Local Districts (regions), central offices, schools, people."""
-import enum
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-class Role(str, enum.Enum):
-    principal = "principal"
-    regional_leader = "regional_leader"
-    central_office = "central_office"
-    superintendent = "superintendent"
-    board = "board"
-    admin = "admin"
-
-    @property
-    def title(self) -> str:
-        return ROLE_TITLES[self]
-
-
-ROLE_TITLES = {
-    Role.principal: "Principal",
-    Role.regional_leader: "Regional leader",
-    Role.central_office: "Central office",
-    Role.superintendent: "Superintendent's office",
-    Role.board: "Board member",
-    Role.admin: "Administrator",
-}
-
-# Which scope column each role must carry.
-ROLE_SCOPE = {
-    Role.principal: "school",
-    Role.regional_leader: "region",
-    Role.central_office: "office",
-    Role.superintendent: None,
-    Role.board: None,
-    Role.admin: None,
-}
+from portal.extensions import Model, db
+from portal.kernel import clock
+from portal.kernel.policy import Role
 
 LEVELS = ("elementary", "middle", "high", "span")
 # A password hash no password matches: accounts imported before anyone sets their password.
 UNUSABLE_PASSWORD = "!unset"
 
 
-class Region(db.Model):
+class Region(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -64,13 +28,13 @@ class Region(db.Model):
         return f"<Region {self.code}>"
 
 
-class Office(db.Model):
+class Office(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
 
 
-class School(db.Model):
+class School(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(120), index=True)
@@ -93,7 +57,7 @@ class School(db.Model):
         return f"<School {self.code} {self.name}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -105,7 +69,7 @@ class User(UserMixin, db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
 
     school: Mapped[School | None] = relationship()

@@ -1,10 +1,11 @@
 """School queries, scoped to what the person may see."""
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 
 from portal.extensions import db
-from portal.models import Baseline, Metric, Region, Role, School, StudentGroup
+from portal.kernel.policy import DISTRICT_WIDE, Role
+from portal.org.models import Region, School
 
 PAGE_SIZE = 50
 
@@ -16,8 +17,8 @@ def visible_schools(user) -> Select:
         stmt = stmt.where(School.region_id == user.region_id)
     elif user.role == Role.principal:
         stmt = stmt.where(School.id == user.school_id)
-    elif user.role not in {Role.admin, Role.superintendent, Role.board}:
-        stmt = stmt.where(False)
+    elif user.role not in DISTRICT_WIDE:
+        stmt = stmt.where(false())
     return stmt
 
 
@@ -57,21 +58,3 @@ def search_schools(user, flt: SchoolFilter):
         .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE)
     ).all()
     return rows, total
-
-
-def school_baselines(school: School):
-    """The school's baseline table: metric -> group -> {year: (value, n)}, in plan order."""
-    rows = db.session.execute(
-        select(Baseline, Metric, StudentGroup)
-        .join(Metric, Baseline.metric_id == Metric.id)
-        .join(StudentGroup, Baseline.group_id == StudentGroup.id)
-        .where(Baseline.school_id == school.id)
-        .order_by(Metric.goal_id, Metric.position, StudentGroup.sort, Baseline.year)
-    ).all()
-    table: dict = {}
-    years: dict = {}
-    for baseline, metric, group in rows:
-        by_group = table.setdefault(metric, {})
-        by_group.setdefault(group, {})[baseline.year] = baseline
-        years.setdefault(metric, set()).add(baseline.year)
-    return [(metric, sorted(years[metric]), groups) for metric, groups in table.items()]

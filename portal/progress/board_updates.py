@@ -3,24 +3,23 @@
 Publishing stores the assembled report as a snapshot; a published update is always read from
 its snapshot, so later edits to a check-in or its initiative never change a presented report.
 """
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.kernel import workflow
 from portal.extensions import db
-from portal.models import AuditEvent, BoardUpdate, CheckIn, Initiative, MetricValue, Priority
+from portal.kernel import clock, formatting, workflow
+from portal.progress import publishing
 from portal.progress.check_ins import breakdowns
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue
+from portal.strategic_plan.models import Priority
 
-UNIT_FORMAT = {"percent": "{:,.1f}%", "dollars": "${:,.0f}", "count": "{:,.0f}"}
+fmt = formatting.amount  # a progress metric's value as the Board reads it
 
 
-def fmt(value, unit: str) -> str:
-    if value is None:
-        return "—"
-    return UNIT_FORMAT.get(unit, "{:,.1f}").format(value)
+def _text(value: float | None, unit: str) -> str:
+    """A baseline or target as text, blank where the plan gives none."""
+    return "" if value is None else fmt(value, unit)
 
 
 def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
@@ -35,9 +34,9 @@ def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
             "value": value.value if value else None, "value_text": fmt(value.value if value else None, metric.unit),
             "as_of": value.as_of.isoformat() if value else None,
             "baseline": (metric.baselines or {}).get(key),
-            "baseline_text": fmt((metric.baselines or {}).get(key), metric.unit) if (metric.baselines or {}).get(key) is not None else "",
+            "baseline_text": _text((metric.baselines or {}).get(key), metric.unit),
             "target": (metric.targets or {}).get(key),
-            "target_text": fmt((metric.targets or {}).get(key), metric.unit) if (metric.targets or {}).get(key) is not None else "",
+            "target_text": _text((metric.targets or {}).get(key), metric.unit),
         })
     path: dict[str, list] = {}
     for period, period_end, breakdown, value in history:
@@ -85,36 +84,24 @@ def build_report(update: BoardUpdate) -> dict:
     return {
         "title": update.title, "kind": update.kind.name, "school_year": update.school_year,
         "meeting_date": update.meeting_date.isoformat(),
-        "assembled_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "assembled_at": clock.now_aware().strftime("%Y-%m-%d %H:%M UTC"),
         "pillars": [{**p, "priorities": list(p["priorities"].values())} for _, p in sorted(pillars.items())],
         "initiative_count": len(check_ins),
     }
 
 
 def report_for(update: BoardUpdate) -> dict:
-    return update.snapshot if update.published else build_report(update)
+    # Publishing always freezes a snapshot; without one a published update shows an empty report,
+    # as the annual report and the list of updates do.
+    return (update.snapshot or {}) if update.published else build_report(update)
 
 
 def publish(update: BoardUpdate, user, expected_version: int | None) -> None:
-    if update.published:
-        raise workflow.WorkflowError("This Board update is already published.")
-    if expected_version is not None and update.version != expected_version:
-        raise workflow.ConflictError("Someone changed this Board update while you were reading it. "
-                                     "Reload to see the latest version before publishing.")
-    report = build_report(update)
-    if not report["initiative_count"]:
-        raise workflow.WorkflowError("Place at least one check-in in this Board update before publishing it.")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    update.snapshot = report
-    update.published_at = now
-    update.published_by_id = user.id
-    db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="publish", from_state="draft",
-                              to_state="published", actor_id=user.id, actor_role=user.role.value, at=now,
-                              details={"check_ins": [i["check_in_id"] for p in report["pillars"]
-                                                     for pr in p["priorities"] for i in pr["initiatives"]]}))
-    try:
-        db.session.commit()  # UPDATE ... WHERE version = <the version we read>
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise workflow.ConflictError("Someone else changed or published this Board update at the same time. "
-                                     "Reload to see it.") from exc
+    def assemble() -> tuple[dict, dict]:
+        report = build_report(update)
+        if not report["initiative_count"]:
+            raise workflow.WorkflowError("Place at least one check-in in this Board update before publishing it.")
+        return report, {"check_ins": [i["check_in_id"] for p in report["pillars"]
+                                      for pr in p["priorities"] for i in pr["initiatives"]]}
+
+    publishing.publish(update, user, expected_version, assemble)

@@ -1,18 +1,20 @@
 """Initiatives and check-ins: entering a period's values, moving a check-in through the four
-stages (always through workflow.CHECK_IN), time series for charts, and who may edit what."""
+stages (always through check_in_workflow.CHECK_IN), time series for charts, and who may edit what."""
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.kernel import workflow
 from portal.extensions import db
-from portal.models import AuditEvent, CheckIn, Initiative, MetricValue, Progress, ProgressMetric, Role, Stage
-from portal.targets.guardrails import parse_number
+from portal.kernel import workflow
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
+from portal.progress import workflow as check_in_workflow
+from portal.progress.models import CheckIn, Initiative, MetricValue, Progress, ProgressMetric
 
 MAX_TEXT = 5000
-MAX_LINKS = 10
 
 
 def can_edit_initiative(user, initiative: Initiative) -> bool:
@@ -36,8 +38,8 @@ def breakdowns(metric: ProgressMetric, values: list[MetricValue] | None = None) 
 
 def initiative_values(initiative: Initiative) -> list[MetricValue]:
     """Every value reported for the initiative, oldest period first (so breakdowns keep their order)."""
-    return db.session.scalars(select(MetricValue).join(CheckIn).where(CheckIn.initiative_id == initiative.id)
-                              .order_by(CheckIn.period_end, MetricValue.id)).all()
+    return list(db.session.scalars(select(MetricValue).join(CheckIn).where(CheckIn.initiative_id == initiative.id)
+                                   .order_by(CheckIn.period_end, MetricValue.id)).all())
 
 
 def series(initiative: Initiative) -> dict:
@@ -61,57 +63,21 @@ def parse_date(raw: str | None) -> tuple[date | None, str | None]:
         return None, "Enter a date like 2023-02-28."
 
 
-def save_check_in(check_in: CheckIn, form: dict, user, expected_version: int | None) -> dict:
-    """Save the office's part of a check-in: values (per metric and breakdown), status, narrative,
-    evidence links. Returns field errors (nothing saved) or {} after saving as one audited edit."""
-    errors: dict[str, str] = {}
-    initiative = check_in.initiative
+@dataclass
+class CheckInEntry:
+    """What an office reports for a period, parsed from its form: a value (and as-of date) for each
+    metric and breakdown, the status, the narrative and the evidence links."""
+
+    values: dict[tuple[int, str], tuple[float, date]] = field(default_factory=dict)
+    status: Progress | None = None
+    narrative: str = ""
+    evidence: list[dict] = field(default_factory=list)
+
+
+def _value_changes(check_in: CheckIn, wanted: dict[tuple[int, str], tuple[float, date]]) -> dict[str, list]:
+    """Add, change and remove the check-in's values to match `wanted`; what changed, for the audit."""
     existing = {(v.metric_id, v.breakdown): v for v in check_in.values}
-    reported = initiative_values(initiative)  # earlier periods' breakdowns are offered again
-    wanted: dict[tuple, tuple[float, date]] = {}
-    default_as_of, problem = parse_date(form.get("as_of"))
-    if problem:
-        errors["as_of"] = problem
-    for metric in initiative.metrics:
-        keys = breakdowns(metric, reported)
-        extra = (form.get(f"new-breakdown-{metric.id}") or "").strip()
-        if extra:
-            if len(extra) > 80:
-                errors[f"new-breakdown-{metric.id}"] = "Keep the breakdown name under 80 characters."
-            else:
-                keys = [*keys, extra] if extra not in keys else keys
-        for index, key in enumerate(keys):
-            field = f"value-{metric.id}-{index}" if not (extra and key == extra) else f"value-{metric.id}-new"
-            raw = form.get(field)
-            value, problem = parse_number(raw)
-            if problem:
-                errors[field] = problem
-                continue
-            if value is None:
-                continue
-            if metric.unit == "percent" and not 0 <= value <= 100:
-                errors[field] = "A percentage is from 0 to 100."
-                continue
-            if value < 0:
-                errors[field] = "Enter zero or more."
-                continue
-            as_of, problem = parse_date(form.get(f"as_of-{metric.id}-{index}") or form.get("as_of"))
-            if problem:
-                errors[field] = problem
-                continue
-            wanted[(metric.id, key)] = (value, as_of or check_in.period_end)
-    status = (form.get("status") or "").strip()
-    if status and status not in {p.value for p in Progress}:
-        errors["status"] = "Choose on track, at risk or off track."
-    narrative = (form.get("narrative") or "").strip()
-    if len(narrative) > MAX_TEXT:
-        errors["narrative"] = f"Keep the narrative under {MAX_TEXT:,} characters."
-    links, problem = parse_links(form.get("evidence") or "")
-    if problem:
-        errors["evidence"] = problem
-    if errors:
-        return errors
-    changes = {}
+    changes: dict[str, list] = {}
     for key, (value, as_of) in wanted.items():
         current = existing.get(key)
         if current is None:
@@ -125,34 +91,22 @@ def save_check_in(check_in: CheckIn, form: dict, user, expected_version: int | N
         if key not in wanted:
             changes[f"{key[0]}:{key[1]}"] = [current.value, None]
             db.session.delete(current)
-    new_status = Progress(status) if status else None
-    for attr, value in (("status", new_status), ("narrative", narrative), ("evidence", links)):
+    return changes
+
+
+def save_check_in(check_in: CheckIn, entry: CheckInEntry, user, expected_version: int | None) -> None:
+    """Save the office's part of a check-in as one audited edit (nothing when nothing changed)."""
+    changes = _value_changes(check_in, entry.values)
+    for attr, value in (("status", entry.status), ("narrative", entry.narrative), ("evidence", entry.evidence)):
         if getattr(check_in, attr) != value:
             changes[attr] = [str(getattr(check_in, attr)), str(value)]
             setattr(check_in, attr, value)
     if not changes:
         if expected_version is not None and expected_version != check_in.version:
-            raise workflow.ConflictError(workflow.CHECK_IN.describe_last_change(check_in))
-        return {}
-    workflow.CHECK_IN.apply(check_in, "edit", user, expected_version=expected_version, details={"changes": changes})
-    return {}
-
-
-def parse_links(raw: str) -> tuple[list[dict], str | None]:
-    """One link a line: 'Label | https://...' or just the address. Only http(s) addresses."""
-    links = []
-    for line in raw.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        label, _, url = line.rpartition("|")
-        url = url.strip()
-        if not url.lower().startswith(("https://", "http://")) or len(url) > 500 or " " in url:
-            return [], f"“{line[:60]}” is not a web address. Put one link a line, starting with https://."
-        links.append({"label": label.strip() or url, "url": url})
-    if len(links) > MAX_LINKS:
-        return [], f"Add at most {MAX_LINKS} links."
-    return links, None
+            raise workflow.ConflictError(check_in_workflow.CHECK_IN.describe_last_change(check_in))
+        return
+    check_in_workflow.CHECK_IN.apply(check_in, "edit", user, expected_version=expected_version,
+                                     details={"changes": changes})
 
 
 def submit_problems(check_in: CheckIn) -> list[str]:
@@ -177,27 +131,27 @@ def record_sharing(check_in: CheckIn, form: dict, user, expected_version) -> dic
     if not attendees:
         errors["sharing_attendees"] = "List who attended."
     notes = (form.get("sharing_notes") or "").strip()
-    for field, text in (("sharing_attendees", attendees), ("sharing_notes", notes)):
+    for name, text in (("sharing_attendees", attendees), ("sharing_notes", notes)):
         if len(text) > MAX_TEXT:
-            errors[field] = f"Keep this under {MAX_TEXT:,} characters."
-    if errors:
+            errors[name] = f"Keep this under {MAX_TEXT:,} characters."
+    if errors or when is None:
         return errors
 
     def fill(obj, _now):
         obj.sharing_date, obj.sharing_attendees, obj.sharing_notes = when, attendees, notes
-    workflow.CHECK_IN.apply(check_in, "record_sharing", user, expected_version=expected_version,
+    check_in_workflow.CHECK_IN.apply(check_in, "record_sharing", user, expected_version=expected_version,
                             before_flush=fill, details={"date": when.isoformat()})
     return {}
 
 
 def submit_update(check_in: CheckIn, user, expected_version) -> list[str]:
-    decision = workflow.CHECK_IN.check(check_in, "submit_update", user)
+    decision = check_in_workflow.CHECK_IN.check(check_in, "submit_update", user)
     if not decision.allowed:
         raise workflow.WorkflowError(decision.reason)
     problems = submit_problems(check_in)
     if problems:
         return problems
-    workflow.CHECK_IN.apply(check_in, "submit_update", user, expected_version=expected_version)
+    check_in_workflow.CHECK_IN.apply(check_in, "submit_update", user, expected_version=expected_version)
     return []
 
 
@@ -207,12 +161,12 @@ def review(check_in: CheckIn, action: str, form: dict, user, expected_version) -
     if len(notes) > MAX_TEXT:
         return {"comment": f"Keep this under {MAX_TEXT:,} characters."}
     if action == "send_back" and not notes:
-        return {"comment": workflow.CHECK_IN.needs_comment["send_back"]}
+        return {"comment": check_in_workflow.CHECK_IN.needs_comment["send_back"]}
 
     def fill(obj, _now):
         if action == "accept_data":
             obj.review_notes = notes
-    workflow.CHECK_IN.apply(check_in, action, user, comment=notes or None, expected_version=expected_version,
+    check_in_workflow.CHECK_IN.apply(check_in, action, user, comment=notes or None, expected_version=expected_version,
                             before_flush=fill)
     return {}
 
@@ -227,15 +181,15 @@ def record_superintendent(check_in: CheckIn, form: dict, user, expected_version)
         errors["supt_feedback"] = "Record the superintendent's feedback."
     decisions = (form.get("supt_decisions") or "").strip()
     followups = (form.get("supt_followups") or "").strip()
-    for field, text in (("supt_feedback", feedback), ("supt_decisions", decisions), ("supt_followups", followups)):
+    for name, text in (("supt_feedback", feedback), ("supt_decisions", decisions), ("supt_followups", followups)):
         if len(text) > MAX_TEXT:
-            errors[field] = f"Keep this under {MAX_TEXT:,} characters."
+            errors[name] = f"Keep this under {MAX_TEXT:,} characters."
     if errors:
         return errors
 
     def fill(obj, _now):
         obj.supt_date, obj.supt_feedback, obj.supt_decisions, obj.supt_followups = when, feedback, decisions, followups
-    workflow.CHECK_IN.apply(check_in, "record_superintendent", user, expected_version=expected_version,
+    check_in_workflow.CHECK_IN.apply(check_in, "record_superintendent", user, expected_version=expected_version,
                             before_flush=fill, comment=feedback)
     return {}
 
@@ -247,7 +201,7 @@ def place(check_in: CheckIn, board_update, user, expected_version) -> None:
 
     def attach(obj, _now):
         obj.board_updates.append(board_update)
-    workflow.CHECK_IN.apply(check_in, "place", user, expected_version=expected_version, before_flush=attach,
+    check_in_workflow.CHECK_IN.apply(check_in, "place", user, expected_version=expected_version, before_flush=attach,
                             details={"board_update_id": board_update.id})
 
 
@@ -258,14 +212,14 @@ def unplace(check_in: CheckIn, board_update, user, expected_version) -> None:
     def detach(obj, _now):
         if board_update in obj.board_updates:
             obj.board_updates.remove(board_update)
-    workflow.CHECK_IN.apply(check_in, "unplace", user, expected_version=expected_version, before_flush=detach,
+    check_in_workflow.CHECK_IN.apply(check_in, "unplace", user, expected_version=expected_version, before_flush=detach,
                             details={"board_update_id": board_update.id})
 
 
 def history(check_in: CheckIn) -> list[AuditEvent]:
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "check_in",
-                                                       AuditEvent.entity_id == check_in.id)
-                              .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id)).all()
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "check_in",
+                                                            AuditEvent.entity_id == check_in.id)
+                                   .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id)).all())
 
 
 def current_check_ins(initiatives: list[Initiative]) -> dict[int, CheckIn]:

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.org.models import Office, Region, School, User, utcnow
+from portal.extensions import Model, db
+from portal.kernel import clock
+from portal.org.models import Office, Region, School, User
 from portal.strategic_plan.models import BoardUpdateKind, Measure, Priority
 
 initiative_measure = Table(
@@ -46,7 +47,7 @@ class Stage(str, enum.Enum):
         return f"at stage {self.number} ({self.title.split('. ', 1)[1].lower()})"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
         return {
             "sharing": "1. Strategy Sharing Session",
             "data_review": "2. Platform Progress Update / Data Review",
@@ -67,11 +68,11 @@ class Progress(str, enum.Enum):
     off_track = "off_track"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
         return {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[self.value]
 
 
-class Initiative(db.Model):
+class Initiative(Model):
     """An action plan owned by a central office, tied to one Priority."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,7 +81,7 @@ class Initiative(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     priority: Mapped[Priority] = relationship()
     office: Mapped[Office] = relationship()
@@ -93,7 +94,7 @@ class Initiative(db.Model):
                                                       cascade="all, delete-orphan")
 
 
-class ProgressMetric(db.Model):
+class ProgressMetric(Model):
     __table_args__ = (UniqueConstraint("initiative_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,7 +114,7 @@ class ProgressMetric(db.Model):
     initiative: Mapped[Initiative] = relationship(back_populates="metrics")
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A reporting period's progress: values, a status, a narrative, and its way through the stages."""
 
     __table_args__ = (UniqueConstraint("initiative_id", "period"),)
@@ -139,8 +140,8 @@ class CheckIn(db.Model):
     supt_decisions: Mapped[str] = mapped_column(Text, default="")
     supt_followups: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     __mapper_args__ = {"version_id_col": version}
@@ -152,7 +153,7 @@ class CheckIn(db.Model):
                                                               back_populates="check_ins")
 
 
-class MetricValue(db.Model):
+class MetricValue(Model):
     __table_args__ = (UniqueConstraint("check_in_id", "metric_id", "breakdown"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,7 +167,22 @@ class MetricValue(db.Model):
     metric: Mapped[ProgressMetric] = relationship()
 
 
-class BoardUpdate(db.Model):
+class Publication(str, enum.Enum):
+    """A Board update's (or an annual report's) place in publishing: drafted, then frozen for the Board."""
+
+    draft = "draft"
+    published = "published"
+
+    @property
+    def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
+        return self.value.title()
+
+    @property
+    def phrase(self) -> str:
+        return "already published" if self is Publication.published else "a draft"
+
+
+class BoardUpdate(Model):
     """An update to the Board of Education. Publishing freezes its report in `snapshot`."""
 
     __table_args__ = (UniqueConstraint("kind_code", "school_year"),)
@@ -190,8 +206,12 @@ class BoardUpdate(db.Model):
     def published(self) -> bool:
         return self.published_at is not None
 
+    @property
+    def publication(self) -> "Publication":
+        return Publication.published if self.published else Publication.draft
 
-class DataReviewMeeting(db.Model):
+
+class DataReviewMeeting(Model):
     """A school-by-school data review meeting (Priority 4A): held centrally or by a region."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,7 +220,7 @@ class DataReviewMeeting(db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     region: Mapped[Region | None] = relationship()
     schools: Mapped[list[School]] = relationship(secondary=data_review_school)

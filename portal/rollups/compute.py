@@ -1,8 +1,10 @@
-"""District rollups as plain pandas functions (no Flask, no database): completeness, the projection
-"if every school meets its target", regions against the goals, target distributions, trajectory
-choices, the district's actual path beside the goal's, and one school's targets against the plan.
+"""District rollups as numbers: plain pandas functions (no Flask, no database, no words).
 
-Inputs are DataFrames that tests build by hand and rollup_data loads from the database:
+Completeness, the projection "if every school meets its target", regions against the goals, target
+distributions, trajectory choices and a region's schools against the plan's ask. paths.py holds the
+paths over the years; present.py puts the figures into words.
+
+Inputs are DataFrames that tests build by hand and rollups.data loads from the database:
 
 - rows: one per target (school x metric x student group) with school_id, region, school_level,
   grade_low, grade_high, status, metric, group, targeted, baseline, n (students measured),
@@ -13,29 +15,22 @@ Inputs are DataFrames that tests build by hand and rollup_data loads from the da
 - actuals: school_id, metric, group, year, value, n (+ school_level, grade_low, grade_high).
 """
 from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from portal.targets.guardrails import interim_targets, plan_target
+from portal.strategic_plan.levels import applicable_levels
+from portal.targets.guardrails import plan_target
 
 COUNTED = ("submitted", "approved")  # the projection counts these plans
 NOT_SUBMITTED = ("not_started", "draft", "returned")  # overdue once the due date has passed
 STATUSES = ("not_started", "draft", "submitted", "returned", "approved")
 LEVEL_ORDER = ("elementary", "middle", "high", "span")
-LEVEL_NAMES = {"elementary": "Elementary", "middle": "Middle", "high": "High", "span": "Span"}
 EPS = 1e-9
 
 
 # ---------------------------------------------------------------- levels
-
-def levels_covered(level: str, grade_low: int, grade_high: int, bands: dict) -> set[str]:
-    """The metric levels a school answers for: its own, or every band a span school's grades cover
-    (the same rule as services.demo.applicable_levels)."""
-    if level != "span":
-        return {level}
-    return {code for code, (low, high) in bands.items() if grade_low <= high and grade_high >= low}
-
 
 def expand_levels(frame: pd.DataFrame, metrics: pd.DataFrame, bands: dict) -> pd.DataFrame:
     """One row per level a row counts at (column mlevel): a K-8 span school's SEL rows count at
@@ -44,12 +39,12 @@ def expand_levels(frame: pd.DataFrame, metrics: pd.DataFrame, bands: dict) -> pd
         return frame.assign(mlevel=pd.Series(dtype="object"))
     keys = ["metric", "school_level", "grade_low", "grade_high"]
     combos = frame[keys].drop_duplicates()
-    levels = []
+    levels: list[list[str]] = []
     for metric, level, low, high in combos.itertuples(index=False):
-        wanted = metrics.at[metric, "levels"] if metric in metrics.index else []
-        covered = levels_covered(level, int(low), int(high), bands)
+        wanted = metric_levels(metrics, metric) if metric in metrics.index else []
+        covered = applicable_levels(level, int(low), int(high), bands)
         levels.append([lv for lv in LEVEL_ORDER if lv in wanted and lv in covered])
-    combos = combos.assign(mlevel=levels).explode("mlevel")
+    combos = combos.assign(mlevel=pd.Series(levels, index=combos.index, dtype=object)).explode("mlevel")
     combos = combos[combos["mlevel"].notna()]
     return frame.merge(combos, on=keys, how="inner", sort=False).reset_index(drop=True)
 
@@ -63,10 +58,17 @@ def filter_level(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     return frame[frame["mlevel"] == level]
 
 
-# ---------------------------------------------------------------- goals and their words
+# ---------------------------------------------------------------- goals
+
+def metric_levels(metrics: pd.DataFrame, code: str) -> list[str]:
+    """The levels a metric is set at. The levels column holds a list per metric, which pandas-stubs
+    cannot know (they type a cell as a scalar)."""
+    return cast(list[str], metrics.at[code, "levels"])
+
 
 def metric_spec(metrics: pd.DataFrame, code: str) -> SimpleNamespace:
-    return SimpleNamespace(code=code, **metrics.loc[code].to_dict())
+    fields = {str(name): value for name, value in metrics.loc[code].to_dict().items()}
+    return SimpleNamespace(code=code, **fields)
 
 
 def goal_for(metric, targeted: bool, baseline: float) -> tuple[str, float]:
@@ -81,63 +83,16 @@ def goal_for(metric, targeted: bool, baseline: float) -> tuple[str, float]:
     return "gain", float(metric.target_value)
 
 
-def fmt_number(value, places: int = 1) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    text = f"{abs(value):,.{places}f}"
-    return ("\u2212" + text) if round(value, places) < 0 else text
-
-
-def fmt_value(value, unit: str) -> str:
-    """A result in the metric's unit: 68.2% or −12.3 (points from standard)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    return fmt_number(value) + ("%" if unit == "percent" else "")
-
-
-def fmt_gain(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    return ("+" if round(value, 1) >= 0 else "") + fmt_number(value)
-
-
-def goal_label(kind: str, goal: float, unit: str, reading: str = "points", group_gain: float | None = None) -> str:
-    """70% / +30 / +25% growth."""
-    if kind == "value":
-        return f"{goal:g}%" if unit == "percent" else f"{goal:g}"
-    if reading == "percent_of_baseline" and group_gain is not None:
-        return f"+{group_gain:g}% growth"
-    return f"+{goal:g}"
-
-
-def gap_text(gap, label: str) -> str:
-    """'1.8 points short of 70%' or 'reaches +30 (0.4 points above)'. The gap is already rounded."""
-    if gap is None or (isinstance(gap, float) and np.isnan(gap)):
-        return "no submitted targets yet"
-    if gap < 0:
-        return f"{abs(gap):.1f} points short of {label}"
-    if gap == 0:
-        return f"reaches {label} exactly"
-    return f"reaches {label} ({gap:.1f} points above)"
-
-
-def row_label(metrics: pd.DataFrame, code: str, mlevel: str) -> str:
-    """'A-G' or 'Growth Mindset, middle' (levels named only for metrics set at several levels)."""
-    name = metrics.at[code, "short_name"]
-    if len(metrics.at[code, "levels"]) > 1:
-        return f"{name}, {LEVEL_NAMES.get(mlevel, mlevel).lower()}"
-    return name
-
-
 # ---------------------------------------------------------------- sorting
 
-def _sort(frame: pd.DataFrame, metrics: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
+def in_plan_order(frame: pd.DataFrame, metrics: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
+    """Rows in the plan's order: metric, level, then `extra`, then student group."""
     if frame.empty:
         return frame.reset_index(drop=True)
     keys = frame.assign(
         _m=frame["metric"].map(metrics["order"]).fillna(999) if "metric" in frame else 0,
         _l=frame["mlevel"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)}).fillna(9) if "mlevel" in frame else 0,
-        _g=frame["group_sort"] if "group_sort" in frame else 0)
+        _g=frame.get("group_sort", 0))
     by = [c for c in ("_m", "_l") if c in keys] + (extra or []) + ["_g"]
     return keys.sort_values(by, kind="stable").drop(columns=["_m", "_l", "_g"]).reset_index(drop=True)
 
@@ -159,11 +114,11 @@ def measured(rows: pd.DataFrame) -> pd.DataFrame:
 def projection(rows: pd.DataFrame, metrics: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Where the district lands if every counted school meets its target: per metric x level x
     student group (x `by`), the n-weighted baseline and projected value, the gain, the goal and
-    the gap in the goal's own unit, and coverage (schools and share of measured students)."""
+    the gap in the goal's own unit, and coverage (schools and share of measured students).
+    present.against_goal adds its words."""
     keys = ["metric", "mlevel", "group", *by]
     columns = [*keys, "targeted", "schools", "schools_all", "n", "n_all", "share_students", "baseline",
-               "projected", "gain", "goal_kind", "goal", "achieved", "gap", "meets", "label", "goal_label",
-               "gap_text", "unit"]
+               "projected", "gain", "goal_kind", "goal", "achieved", "gap", "meets", "unit"]
     everyone = measured(rows)
     if everyone.empty:
         return pd.DataFrame(columns=columns)
@@ -184,24 +139,22 @@ def projection(rows: pd.DataFrame, metrics: pd.DataFrame, by: tuple[str, ...] = 
         out["projected"] = np.where(out["n"] > 0, out["wt"] / out["n"].replace(0, np.nan), np.nan)
     out["gain"] = out["projected"] - out["baseline"]
     out["share_students"] = out["n"] / out["n_all"]
-    kinds, goals, achieved, labels, glabels, units = [], [], [], [], [], []
-    for r in out.itertuples(index=False):
-        m = metric_spec(metrics, r.metric)
-        kind, goal = goal_for(m, bool(r.targeted), r.baseline if r.baseline == r.baseline else 0.0)
+    kinds: list[str] = []
+    goals: list[float] = []
+    achieved: list[float] = []
+    baselines = out["baseline"].astype(float).fillna(0.0)  # a group with no counted rows has no baseline
+    cells = zip(out["metric"], out["targeted"], baselines, out["projected"], out["gain"], strict=True)
+    for code, targeted, baseline, projected, gain in cells:
+        kind, goal = goal_for(metric_spec(metrics, code), bool(targeted), baseline)
         kinds.append(kind)
         goals.append(goal)
-        achieved.append(r.projected if kind == "value" else r.gain)
-        labels.append(row_label(metrics, r.metric, r.mlevel))
-        reading = m.group_gain_reading if r.targeted else "points"
-        glabels.append(goal_label(kind, goal, m.unit, reading, m.group_gain))
-        units.append(m.unit)
+        achieved.append(projected if kind == "value" else gain)
     out["goal_kind"], out["goal"], out["achieved"] = kinds, goals, achieved
-    out["label"], out["goal_label"], out["unit"] = labels, glabels, units
+    out["unit"] = out["metric"].map(metrics["unit"])
     out["gap"] = (out["achieved"] - out["goal"]).round(1)
-    out["meets"] = [None if n == 0 else bool(g >= 0) for n, g in zip(out["n"], out["gap"])]
-    out["gap_text"] = [gap_text(g, lab) for g, lab in zip(out["gap"], out["goal_label"])]
+    out["meets"] = [None if n == 0 else bool(g >= 0) for n, g in zip(out["n"], out["gap"], strict=True)]
     out = out.drop(columns=["wb", "wt"])
-    return _sort(out, metrics, [k for k in by])[[*columns, *(["group_sort"] if "group_sort" in out else [])]]
+    return in_plan_order(out, metrics, list(by))[[*columns, *(["group_sort"] if "group_sort" in out else [])]]
 
 
 def regions_against_goal(rows: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
@@ -211,7 +164,7 @@ def regions_against_goal(rows: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFr
     if out.empty:
         return out.assign(rank=pd.Series(dtype=int), short=pd.Series(dtype=bool))
     out = out.sort_values(["gap"], kind="stable", na_position="last")
-    out = _sort(out, metrics, ["group"])
+    out = in_plan_order(out, metrics, ["group"])
     out["rank"] = out.groupby(["metric", "mlevel", "group"]).cumcount() + 1
     out["short"] = out["gap"] < 0
     return out
@@ -223,12 +176,13 @@ def headline(projected: pd.DataFrame, regions: pd.DataFrame, group: str = "all")
     worst = regions[(regions["group"] == group) & regions["short"].fillna(False).astype(bool)]
     worst = worst.sort_values("gap").drop_duplicates(["metric", "mlevel"])
     worst = worst.set_index(["metric", "mlevel"])
-    lines["worst_region"] = [worst["region"].get((m, lv)) for m, lv in zip(lines["metric"], lines["mlevel"])]
-    lines["worst_gap"] = [worst["gap"].get((m, lv)) for m, lv in zip(lines["metric"], lines["mlevel"])]
-    lines["worst_achieved"] = [worst["achieved"].get((m, lv)) for m, lv in zip(lines["metric"], lines["mlevel"])]
+    cells = list(zip(lines["metric"], lines["mlevel"], strict=True))
+    lines["worst_region"] = [worst["region"].get(cell) for cell in cells]
+    lines["worst_gap"] = [worst["gap"].get(cell) for cell in cells]
+    lines["worst_achieved"] = [worst["achieved"].get(cell) for cell in cells]
     lines["regions_short"] = [int(((regions["metric"] == m) & (regions["mlevel"] == lv) & (regions["group"] == group)
                                    & regions["short"].fillna(False).astype(bool)).sum())
-                              for m, lv in zip(lines["metric"], lines["mlevel"])]
+                              for m, lv in cells]
     return lines.reset_index(drop=True)
 
 
@@ -261,7 +215,7 @@ def completeness(plans: pd.DataFrame, late: bool, by: tuple[str, ...] = ("region
 def distribution(rows: pd.DataFrame, metrics: pd.DataFrame, by: str) -> pd.DataFrame:
     """Quartiles of the submitted 2026 targets and of the gains they plan, per metric and level
     and `by` (school_level, region or group)."""
-    columns = ["metric", "mlevel", by, "targets", "q1", "median", "q3", "median_gain", "label"]
+    columns = ["metric", "mlevel", by, "targets", "q1", "median", "q3", "median_gain"]
     c = counted(rows)
     if c.empty:
         return pd.DataFrame(columns=columns)
@@ -274,14 +228,13 @@ def distribution(rows: pd.DataFrame, metrics: pd.DataFrame, by: str) -> pd.DataF
     out["q1"] = grouped["target"].quantile(0.25)
     out["q3"] = grouped["target"].quantile(0.75)
     out = out.reset_index()
-    out["label"] = [row_label(metrics, m, lv) for m, lv in zip(out["metric"], out["mlevel"])]
     if by == "school_level":
         out["_o"] = out["school_level"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)})
-        out = _sort(out, metrics, ["_o"]).drop(columns="_o")
+        out = in_plan_order(out, metrics, ["_o"]).drop(columns="_o")
     elif by == "group":
-        out = _sort(out, metrics)
+        out = in_plan_order(out, metrics)
     else:
-        out = _sort(out, metrics, [by])
+        out = in_plan_order(out, metrics, [by])
     return out[columns + (["group_sort"] if "group_sort" in out else [])]
 
 
@@ -304,111 +257,7 @@ def trajectory_choices(rows: pd.DataFrame, metrics: pd.DataFrame, order: list[st
     return out[columns]
 
 
-# ---------------------------------------------------------------- paths over the years
-
-def _wmean(values: pd.Series, weights: pd.Series) -> float:
-    total = weights.sum()
-    return float((values * weights).sum() / total) if total > 0 else np.nan
-
-
-def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFrame, shares: dict,
-                   years: list[str], baseline_year: str) -> pd.DataFrame:
-    """Per metric x level x group and year: the goal's path (the measured baseline to the 2026 goal
-    along a straight line), the projected path (n-weighted mean of the counted rows' interim
-    targets) and the actual path (n-weighted mean of the schools' actual results)."""
-    columns = ["metric", "mlevel", "group", "year", "goal_path", "projected_path", "actual", "actual_n",
-               "actual_schools", "vs_goal", "on_track"]
-    everyone = measured(rows)
-    if everyone.empty:
-        return pd.DataFrame(columns=columns)
-    timeline = [baseline_year, *years]
-    extra = sorted(set(actuals["year"]) - set(timeline)) if not actuals.empty else []
-    timeline = sorted(set(timeline) | set(extra))
-    c = counted(rows)
-    c = c[c["trajectory"].isin(list(shares))]
-    actual_groups = {k: g for k, g in actuals.groupby(["metric", "mlevel", "group"])} if not actuals.empty else {}
-    counted_groups = {k: g for k, g in c.groupby(["metric", "mlevel", "group"])}
-    out = []
-    for key, grp in everyone.groupby(["metric", "mlevel", "group"]):
-        metric, mlevel, group = key
-        m = metric_spec(metrics, metric)
-        base = _wmean(grp["baseline"], grp["n"])
-        kind, goal = goal_for(m, bool(grp["targeted"].iloc[0]), base)
-        end = goal if kind == "value" else base + goal
-        steps = len(years)
-        goal_path = {baseline_year: base}
-        goal_path.update({y: base + (end - base) * (i + 1) / steps for i, y in enumerate(years)})
-        projected = {}
-        cg = counted_groups.get(key)
-        if cg is not None and not cg.empty:
-            projected[baseline_year] = _wmean(cg["baseline"], cg["n"])
-            for i, y in enumerate(years):
-                share = cg["trajectory"].map(lambda t: shares[t][i])
-                projected[y] = _wmean(cg["baseline"] + share * (cg["target"] - cg["baseline"]), cg["n"])
-        act = actual_groups.get(key)
-        by_year = {}
-        if act is not None:
-            for y, ay in act.groupby("year"):
-                ay = ay[ay["n"] > 0]
-                if not ay.empty:
-                    by_year[y] = (_wmean(ay["value"], ay["n"]), int(ay["n"].sum()), int(ay["school_id"].nunique()))
-        for y in timeline:
-            actual = by_year.get(y, (np.nan, 0, 0))
-            g = goal_path.get(y, np.nan)
-            vs = actual[0] - g if not np.isnan(actual[0]) and not np.isnan(g) else np.nan
-            out.append({"metric": metric, "mlevel": mlevel, "group": group, "year": y, "goal_path": g,
-                        "projected_path": projected.get(y, np.nan), "actual": actual[0], "actual_n": actual[1],
-                        "actual_schools": actual[2], "vs_goal": vs,
-                        "on_track": (None if np.isnan(vs) else bool(round(vs, 1) >= 0))})
-    frame = pd.DataFrame(out, columns=columns)
-    return _sort(frame, metrics, ["group", "year"])
-
-
-# ---------------------------------------------------------------- schools
-
-def school_targets(rows: pd.DataFrame, metrics: pd.DataFrame, shares: dict, years: list[str]) -> pd.DataFrame:
-    """One school's rows: baseline, 2026 target, what the plan asks of the row, the gap to that
-    ask, and the yearly interim targets its trajectory gives."""
-    out = []
-    for r in rows.itertuples(index=False):
-        m = metric_spec(metrics, r.metric)
-        ask = plan_target(m, r.baseline, bool(r.targeted)) if r.baseline == r.baseline and r.baseline is not None \
-            else np.nan
-        has_target = r.target is not None and r.target == r.target
-        interims = (interim_targets(r.baseline, r.target, shares[r.trajectory])
-                    if has_target and r.trajectory in shares and ask == ask else [np.nan] * len(years))
-        out.append({"metric": r.metric, "group": r.group, "group_name": getattr(r, "group_name", r.group),
-                    "targeted": bool(r.targeted), "baseline": r.baseline, "n": r.n,
-                    "target": r.target if has_target else np.nan, "ask": ask,
-                    "gap_to_ask": round(r.target - ask, 1) if has_target and ask == ask else np.nan,
-                    "meets_ask": (bool(r.target + EPS >= ask) if has_target and ask == ask else None),
-                    "trajectory": r.trajectory, "interims": dict(zip(years, interims)),
-                    "group_sort": getattr(r, "group_sort", 0),
-                    "label": metrics.at[r.metric, "short_name"], "unit": m.unit})
-    frame = pd.DataFrame(out)
-    return _sort(frame, metrics) if not frame.empty else frame
-
-
-def on_track(actual, interim) -> str | None:
-    """'on track' when the actual is at or above that year's interim target, else 'behind'."""
-    if actual is None or interim is None or actual != actual or interim != interim:
-        return None
-    return "on track" if round(actual, 1) >= round(interim, 1) else "behind"  # as services.actuals.on_track
-
-
-def school_progress(targets: pd.DataFrame, actuals: pd.DataFrame, years: list[str]) -> pd.DataFrame:
-    """One row per target row and year: the interim target, the actual and on track / behind."""
-    found = {(a.metric, a.group, a.year): a for a in actuals.itertuples(index=False)} if not actuals.empty else {}
-    out = []
-    for t in targets.itertuples(index=False):
-        for y in years:
-            interim = t.interims.get(y, np.nan)
-            a = found.get((t.metric, t.group, y))
-            actual = a.value if a is not None else np.nan
-            out.append({"metric": t.metric, "group": t.group, "year": y, "interim": interim, "actual": actual,
-                        "actual_n": a.n if a is not None else None, "verdict": on_track(actual, interim)})
-    return pd.DataFrame(out, columns=["metric", "group", "year", "interim", "actual", "actual_n", "verdict"])
-
+# ---------------------------------------------------------------- a region's schools
 
 def school_table(plans: pd.DataFrame, rows: pd.DataFrame, metrics: pd.DataFrame, late: bool,
                  metric: str | None = None, group: str = "all") -> pd.DataFrame:
@@ -422,7 +271,9 @@ def school_table(plans: pd.DataFrame, rows: pd.DataFrame, metrics: pd.DataFrame,
     out = plans[["school_id", "code", "name", "school_level", "status"]].copy()
     out["overdue"] = out["status"].isin(NOT_SUBMITTED) & late
     have = rows[rows["target"].notna() & rows["baseline"].notna()]
-    asks = [plan_target(metric_spec(metrics, r.metric), r.baseline, bool(r.targeted)) for r in have.itertuples()]
+    asks = [plan_target(metric_spec(metrics, code), baseline, bool(targeted))
+            for code, baseline, targeted in zip(have["metric"], have["baseline"].astype(float), have["targeted"],
+                                                strict=True)]
     have = have.assign(ask=asks)
     have = have.assign(at_ask=have["target"] + EPS >= have["ask"])
     summary = have.groupby("school_id").agg(targets=("target", "size"), at_ask=("at_ask", "sum"))

@@ -1,162 +1,15 @@
-"""What the rollups read from the database, as DataFrames, and the rollup cache every app process
-shares through the database.
-
-A stored rollup (RollupCache) is keyed by its name and filters and carries the fingerprint of the
-data it was computed from: the data stamp that the database's own triggers move in the same
-transaction as any change to the tables the rollups read (migration 5e1f0c2a9b7d), and today's
-date, which decides what is overdue. It is one primary-key lookup, whatever the district's size,
-and every process and server sharing the database agrees on whether a stored rollup is fresh.
-The fingerprint is read *before* the data: if the data changes while a rollup is being computed,
-the stored fingerprint is the older one and the next request recomputes; a stored rollup is never
-newer-stamped than its data.
-
-Each process also keeps what it last read or drew from a stored rollup (the decoded payload, a
-page's part drawn from it) under the same stamp, and uses it only while the stored rollup still
-carries the current stamp.
-
-A page that says so to its reader may ask for the copy stored earlier today even though the data
-has changed since (accept_stale): the dashboard shows it at once, with its time, while it asks for
-the recomputed one. A copy from an earlier day is never served that way.
-"""
-import hashlib
-from collections.abc import Callable
-from datetime import date, datetime
+"""What the rollups read from the database, as DataFrames (one SQL query each)."""
 
 import pandas as pd
-from sqlalchemy import String, delete, func, select, type_coerce
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
-from portal.models import Actual, CheckIn, DataStamp, Goal, Initiative, Metric, Pillar, PlanSetting, Region, RollupCache, School, SchoolLevel, StudentGroup, Target, TargetCycle, TargetPlan, Trajectory
-from portal.org.models import utcnow
+from portal.org.models import Region, School
 from portal.progress.check_ins import current_check_ins
-
-CACHE_VERSION = "v3"  # bump when a rollup's shape or arithmetic changes
-STAMP_SCOPE = "rollups"  # the DataStamp row the triggers move
-# Rollups this process has already read back, by database and key: (stamp, payload). A stored
-# rollup is only served when its stamp is the current one, so this saves decoding it again, never
-# freshness.
-_decoded: dict[tuple[str, str], tuple[str, dict]] = {}
-_rendered: dict[tuple[str, str, str], tuple[str, str]] = {}
-DECODED_MAX = 256
-KEY_PREFIX = "dashboard/"  # every key these rollups store starts so (other features may share the table)
-
-
-# ---------------------------------------------------------------- the shared cache
-
-def fingerprint(today: date) -> str:
-    """The state of everything the rollups read, in one primary-key lookup: the data stamp the
-    database's triggers move on every insert, update or delete of those tables (whoever writes),
-    and today's date, which decides what is overdue."""
-    n = db.session.scalar(select(DataStamp.n).where(DataStamp.scope == STAMP_SCOPE))
-    return f"{CACHE_VERSION}:{today.isoformat()}:{n}"
-
-
-def cache_key(name: str, filters: dict) -> str:
-    args = "&".join(f"{k}={filters[k]}" for k in sorted(filters) if filters[k])
-    key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}?{args}"
-    if len(key) > 120:  # never in practice (codes are short); keep the key within its column anyway
-        key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}#" + hashlib.sha256(key.encode()).hexdigest()
-    return key
-
-
-def cached(name: str, filters: dict, compute: Callable[[], dict], today: date, accept_stale: bool = False) -> dict:
-    """The stored rollup when its fingerprint is current; otherwise compute, store and return it.
-
-    With accept_stale, a stored rollup computed before the latest change is returned as it is (the
-    caller says so to its reader and asks for the refresh); only a missing one is computed."""
-    stamp = fingerprint(today)
-    key = cache_key(name, filters)
-    stored = _stored_stamp(key)
-    if stored is not None and (stored == stamp or (accept_stale and stored.startswith(_day_prefix(today)))):
-        known = _decoded.get((_database(), key))
-        if known is not None and known[0] == stored:
-            return known[1]
-        payload = db.session.scalar(select(RollupCache.payload).where(RollupCache.key == key,
-                                                                       RollupCache.stamp == stored))
-        if payload is not None:
-            return _remember(key, stored, payload)
-    payload = compute()
-    row = db.session.get(RollupCache, key)
-    session = db.session()
-    # Storing the rollup must not expire what the request has already loaded (the user, the plan's
-    # vocabulary): that would cost a query per object afterwards.
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        # Rollups of an earlier day are never served again (what is overdue has changed): drop them.
-        # Those of today under an older stamp stay, to be shown (as of their time) while refreshed.
-        session.execute(delete(RollupCache).where(RollupCache.key.startswith(KEY_PREFIX), RollupCache.key != key,
-                                                  ~RollupCache.stamp.startswith(_day_prefix(today))))
-        if row is None:
-            session.add(RollupCache(key=key, stamp=stamp, payload=payload))
-        else:
-            row.stamp, row.payload, row.computed_at = stamp, payload, utcnow()
-        session.commit()
-    except (IntegrityError, OperationalError, StaleDataError):
-        # Another process stored the same rollup at the same moment, or dropped the stale copy we
-        # were replacing (or the database is busy): ours is still correct for this request.
-        session.rollback()
-    finally:
-        session.expire_on_commit = expire
-    return _remember(key, stamp, payload)
-
-
-def rendered(name: str, filters: dict, variant: str, render: Callable[[bool], str], today: date,
-             accept_stale: bool = False) -> tuple[str, datetime | None]:
-    """A part of a page drawn from a stored rollup, drawn again only when that rollup is recomputed.
-
-    `render` draws it (and through `cached` computes and stores the rollup when needed); what it
-    returns is kept by this process under the stamp read first, and served while the stored rollup
-    still carries that stamp. `variant` tells apart what else the part depends on (the page, the
-    reader's role).
-
-    Returns the part and, when accept_stale let it come from a rollup computed before the latest
-    change (earlier today), the time that rollup was computed; None when it is current. `render` is
-    told which: it passes that on to `cached`."""
-    stamp = fingerprint(today)
-    key = cache_key(name, filters)
-    stored = db.session.execute(select(RollupCache.stamp, RollupCache.computed_at)
-                                .where(RollupCache.key == key)).first()
-    serving, as_of = stamp, None
-    if accept_stale and stored is not None and stored.stamp != stamp and stored.stamp.startswith(_day_prefix(today)):
-        serving, as_of = stored.stamp, stored.computed_at
-    memo_key = (_database(), key, variant)
-    known = _rendered.get(memo_key)
-    if known is not None and known[0] == serving and stored is not None and stored.stamp == serving:
-        return known[1], as_of
-    html = render(as_of is not None)
-    if len(_rendered) >= DECODED_MAX:
-        _rendered.clear()
-    _rendered[memo_key] = (serving, html)
-    return html, as_of
-
-
-def _day_prefix(today: date) -> str:
-    return f"{CACHE_VERSION}:{today.isoformat()}:"
-
-
-def _stored_stamp(key: str) -> str | None:
-    return db.session.scalar(select(RollupCache.stamp).where(RollupCache.key == key))
-
-
-def _database() -> str:
-    return db.engine.url.render_as_string(hide_password=True)
-
-
-def _remember(key: str, stamp: str, payload: dict) -> dict:
-    if len(_decoded) >= DECODED_MAX:
-        _decoded.clear()
-    _decoded[(_database(), key)] = (stamp, payload)
-    return payload
-
-
-# ---------------------------------------------------------------- the plan's vocabulary
-
-def current_cycle() -> TargetCycle | None:
-    return db.session.scalar(select(TargetCycle).order_by(TargetCycle.opens_on.desc(), TargetCycle.id.desc())
-                             .limit(1))
+from portal.progress.models import Initiative
+from portal.strategic_plan.models import Goal, Metric, Pillar, PlanSetting, StudentGroup, Trajectory
+from portal.targets.models import Actual, Target, TargetCycle, TargetPlan
 
 
 def settings() -> dict:
@@ -167,18 +20,14 @@ def metrics_frame() -> pd.DataFrame:
     rows = db.session.execute(
         select(Metric.code, Goal.code.label("goal"), Goal.name.label("goal_name"), Goal.number.label("goal_number"),
                Metric.name, Metric.short_name, Metric.unit, Metric.target_kind, Metric.target_value, Metric.group_gain,
-               Metric.group_gain_reading, Metric.levels, Metric.value_min, Metric.value_max, Metric.position)
+               Metric.group_gain_reading, Metric.levels, Metric.value_min, Metric.value_max, Metric.position,
+               Metric.direction)
         .join(Goal).order_by(Goal.number, Metric.position)).all()
     frame = pd.DataFrame([r._asdict() for r in rows])
     if frame.empty:
         return frame
     frame["order"] = range(len(frame))
     return frame.set_index("code")
-
-
-def bands() -> dict:
-    return {lv.code: (lv.band_low, lv.band_high)
-            for lv in db.session.scalars(select(SchoolLevel)) if lv.band_low is not None}
 
 
 def trajectory_shares() -> dict[str, list[float]]:
@@ -262,8 +111,8 @@ def _frame(stmt) -> pd.DataFrame:
     result = db.session.execute(stmt)
     keys = list(result.keys())
     rows = result.all()
-    columns = list(zip(*rows)) if rows else [() for _ in keys]
-    return pd.DataFrame({key: list(values) for key, values in zip(keys, columns)}, columns=keys)
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+    return pd.DataFrame({key: list(values) for key, values in zip(keys, columns, strict=True)}, columns=keys)
 
 
 # ---------------------------------------------------------------- initiatives

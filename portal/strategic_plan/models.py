@@ -1,20 +1,25 @@
 """The Strategic Plan as data: goals and metrics, baselines, pillars to measures, trajectories."""
-from datetime import date, datetime, timezone
+
+from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
+
+if TYPE_CHECKING:  # the values live with the measures feature, which builds on the plan
+    from portal.measures.models import MeasureValue
 
 
-class PlanSetting(db.Model):
+class PlanSetting(Model):
     """Plan-wide values (baseline year, mission, ...) keyed by name."""
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict | list | str | None] = mapped_column(JSON)
 
 
-class Goal(db.Model):
+class Goal(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(30), unique=True)
     number: Mapped[int]
@@ -25,7 +30,7 @@ class Goal(db.Model):
     metrics: Mapped[list["Metric"]] = relationship(back_populates="goal", order_by="Metric.position")
 
 
-class Metric(db.Model):
+class Metric(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
@@ -64,7 +69,7 @@ class Metric(db.Model):
         return f"+{self.group_gain:g} pts"
 
 
-class StudentGroup(db.Model):
+class StudentGroup(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -73,7 +78,7 @@ class StudentGroup(db.Model):
     sort: Mapped[int] = mapped_column(default=0)
 
 
-class SchoolLevel(db.Model):
+class SchoolLevel(Model):
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     grades: Mapped[str] = mapped_column(String(40))
@@ -82,7 +87,7 @@ class SchoolLevel(db.Model):
     sort: Mapped[int] = mapped_column(default=0)
 
 
-class Baseline(db.Model):
+class Baseline(Model):
     """A metric's value for one student group in one year, for the district or one school."""
 
     __table_args__ = (
@@ -104,7 +109,7 @@ class Baseline(db.Model):
     group: Mapped[StudentGroup] = relationship()
 
 
-class Pillar(db.Model):
+class Pillar(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -114,7 +119,7 @@ class Pillar(db.Model):
     priorities: Mapped[list["Priority"]] = relationship(back_populates="pillar", order_by="Priority.code")
 
 
-class Priority(db.Model):
+class Priority(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(4), unique=True)
     pillar_id: Mapped[int] = mapped_column(ForeignKey("pillar.id"), index=True)
@@ -128,7 +133,7 @@ class Priority(db.Model):
     resources: Mapped[list["Resource"]] = relationship(order_by="Resource.position", cascade="all, delete-orphan")
 
 
-class Strategy(db.Model):
+class Strategy(Model):
     __table_args__ = (UniqueConstraint("priority_id", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"))
@@ -136,7 +141,40 @@ class Strategy(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
 
-class Measure(db.Model):
+class Resource(Model):
+    __table_args__ = (UniqueConstraint("priority_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"))
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Trajectory(Model):
+    """A path to 2026 as the share of the total gain reached by the end of each year."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    shares: Mapped[list] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class GraduateAttribute(Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    bullets: Mapped[list] = mapped_column(JSON)
+
+
+class CoreBelief(Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Measure(Model):
     """A Measure of Success: 'By 2026, we will ...'."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,40 +203,7 @@ class Measure(db.Model):
                                                         cascade="all, delete-orphan")
 
 
-class Resource(db.Model):
-    __table_args__ = (UniqueConstraint("priority_id", "position"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"))
-    position: Mapped[int]
-    name: Mapped[str] = mapped_column(String(200))
-
-
-class Trajectory(db.Model):
-    """A path to 2026 as the share of the total gain reached by the end of each year."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(40))
-    description: Mapped[str] = mapped_column(Text, default="")
-    shares: Mapped[list] = mapped_column(JSON)
-    position: Mapped[int] = mapped_column(default=0)
-
-
-class GraduateAttribute(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(unique=True)
-    name: Mapped[str] = mapped_column(String(80))
-    bullets: Mapped[list] = mapped_column(JSON)
-
-
-class CoreBelief(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(unique=True)
-    name: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(Text)
-
-
-class BoardUpdateKind(db.Model):
+class BoardUpdateKind(Model):
     """A slot in the Board update calendar: initial (October), mid-year (March), ..."""
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -208,7 +213,7 @@ class BoardUpdateKind(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class BoardMeeting(db.Model):
+class BoardMeeting(Model):
     __table_args__ = (UniqueConstraint("kind_code", "school_year"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind_code: Mapped[str] = mapped_column(ForeignKey("board_update_kind.code"))
@@ -216,24 +221,3 @@ class BoardMeeting(db.Model):
     date: Mapped[date]
 
     kind: Mapped[BoardUpdateKind] = relationship()
-
-
-class MeasureValue(db.Model):
-    """A Measure of Success's value for a school year, entered by its office or fed by a check-in."""
-
-    __table_args__ = (UniqueConstraint("measure_id", "subtarget", "year"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), index=True)
-    subtarget: Mapped[str] = mapped_column(String(80), default="")  # "" for the measure itself
-    year: Mapped[str] = mapped_column(String(7))
-    value: Mapped[float]
-    as_of: Mapped[date]
-    source: Mapped[str] = mapped_column(String(200), default="")
-    note: Mapped[str] = mapped_column(Text, default="")
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    entered_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc).replace(tzinfo=None))
-    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"))  # set when a check-in fed it
-
-    measure: Mapped["Measure"] = relationship(back_populates="values")
-    entered_by = relationship("User")

@@ -5,7 +5,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Baseline, Goal, Metric, Pillar, PlanSetting, Priority, SchoolLevel, StudentGroup
+from portal.strategic_plan.models import (
+    Baseline,
+    Goal,
+    Metric,
+    Pillar,
+    PlanSetting,
+    Priority,
+    SchoolLevel,
+    StudentGroup,
+)
 
 
 @dataclass
@@ -105,4 +114,4 @@ def browse(flt: PlanFilter) -> list[tuple[Pillar, list[Priority]]]:
 
 
 def all_pillars() -> list[Pillar]:
-    return db.session.scalars(select(Pillar).order_by(Pillar.number)).all()
+    return list(db.session.scalars(select(Pillar).order_by(Pillar.number)))

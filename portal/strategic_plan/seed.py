@@ -12,7 +12,25 @@ from datetime import date
 import yaml
 
 from portal.extensions import db
-from portal.models import Baseline, BoardMeeting, BoardUpdateKind, CoreBelief, Goal, GraduateAttribute, Measure, Metric, Office, Pillar, PlanSetting, Priority, Region, Resource, SchoolLevel, Strategy, StudentGroup, Trajectory
+from portal.org.models import Office, Region
+from portal.strategic_plan.models import (
+    Baseline,
+    BoardMeeting,
+    BoardUpdateKind,
+    CoreBelief,
+    Goal,
+    GraduateAttribute,
+    Measure,
+    Metric,
+    Pillar,
+    PlanSetting,
+    Priority,
+    Resource,
+    SchoolLevel,
+    Strategy,
+    StudentGroup,
+    Trajectory,
+)
 
 
 class SeedError(ValueError):
@@ -37,7 +55,7 @@ class Upserter:
     """Insert-or-update by key, counting what actually changed."""
 
     def __init__(self):
-        self.changes = Counter()
+        self.changes: Counter[str] = Counter()
 
     def upsert(self, model, key: dict, values: dict, existing=_LOOKUP):
         """`existing` is the record already loaded by the caller (or None if known absent)."""
@@ -75,7 +93,7 @@ class Upserter:
 
 
 def load_plan(seed_dir: str) -> Counter:
-    """Load every seed file; commit once at the end so a bad file changes nothing."""
+    """Load every seed file and flush; the caller commits, so a bad file changes nothing."""
     up = Upserter()
     try:
         _load_settings_and_profile(up, seed_dir)
@@ -91,7 +109,7 @@ def load_plan(seed_dir: str) -> Counter:
         if isinstance(exc, SeedError):
             raise
         raise SeedError(f"seed data is malformed: {exc!r}") from exc
-    db.session.commit()
+    db.session.flush()
     return up.changes
 
 
@@ -217,7 +235,8 @@ def _load_pillars(up: Upserter, seed_dir: str):
             })
             db.session.flush()
             up.sync_children(Strategy, "priority_id", priority.id, [{"text": s.strip()} for s in pr["strategies"]])
-            up.sync_children(Resource, "priority_id", priority.id, [{"name": r.strip()} for r in pr.get("resources") or []])
+            up.sync_children(Resource, "priority_id", priority.id,
+                             [{"name": r.strip()} for r in pr.get("resources") or []])
             for position, m in enumerate(pr["measures"], start=1):
                 measure = up.upsert(Measure, {"code": str(m["code"])}, {
                     "priority_id": priority.id, "position": position, "text": m["text"].strip(),
@@ -254,7 +273,8 @@ def _load_trajectories(up: Upserter, seed_dir: str):
     _setting(up, "trajectory_years", years)
     for position, t in enumerate(data["trajectories"]):
         shares = [float(s) for s in t["shares"]]
-        if len(shares) != len(years) or any(b < a for a, b in zip(shares, shares[1:])) or shares[-1] != 1.0:
+        rising = all(a <= b for a, b in zip(shares, shares[1:], strict=False))
+        if len(shares) != len(years) or not rising or shares[-1] != 1.0:
             raise SeedError(f"trajectories.yaml: {t['code']} needs {len(years)} rising shares ending at 1.0")
         up.upsert(Trajectory, {"code": t["code"]}, {
             "name": t["name"], "description": t.get("description", ""), "shares": shares, "position": position,

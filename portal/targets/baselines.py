@@ -3,25 +3,27 @@ report, as the yearly results (services.actuals). A baseline already stored for 
 metric, student group and year is replaced; every other row is added."""
 import time
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, func, select
 
 from portal.extensions import db
-from portal.models import Baseline
-from portal.targets.results import CHUNK, COLUMNS, ActualsReport, check_rows, read_upload  # noqa: F401 (COLUMNS)
-from portal.demo.district import refresh_statistics
-from portal.org.imports import RowError
+from portal.imports.reader import read_upload
+from portal.imports.report import ImportReport
+from portal.imports.writing import all_or_nothing, bulk_write, split_rows
+from portal.org.models import School
+from portal.strategic_plan.models import Baseline, Metric, StudentGroup
+from portal.targets.results import COLUMNS, SPEC, check_rows  # noqa: F401 (COLUMNS: the admin page lists them)
 
 SOURCE = "Baseline import"
 STATISTICS_AFTER = 10_000  # rows added at once: the planner's statistics are refreshed
 
 
-def import_baselines(data: bytes, filename: str) -> ActualsReport:
+def import_baselines(data: bytes, filename: str) -> ImportReport:
     """Check every row, then add new baselines and replace stored ones in one transaction, or write nothing."""
     started = time.perf_counter()
-    report = ActualsReport("baselines", import_id=f"baselines-{uuid.uuid4().hex[:12]}")
-    frame = read_upload(data, filename, report)
+    report = ImportReport("baselines", import_id=f"baselines-{uuid.uuid4().hex[:12]}")
+    frame = read_upload(data, filename, SPEC, report)
     if frame is None:
         return report
     rows = check_rows(frame, report)
@@ -34,35 +36,42 @@ def import_baselines(data: bytes, filename: str) -> ActualsReport:
                                 .where(Baseline.school_id.is_not(None), Baseline.year.in_(years))):
         existing[(b.school_id, b.metric_id, b.group_id, b.year)] = (b.id, b.value, b.n_students)
     source = f"{SOURCE} {report.import_id}"
-    new, changed = [], []
-    for school_id, metric_id, group_id, year, value, n in rows:
-        found = existing.get((school_id, metric_id, group_id, year))
-        if found is None:
-            new.append({"school_id": school_id, "metric_id": metric_id, "group_id": group_id, "level": "",
-                        "year": year, "value": value, "n_students": n, "source": source})
-        elif found[1:] != (value, n):
-            changed.append({"id": found[0], "value": value, "n_students": n, "source": source})
-        else:
-            report.unchanged += 1
-    try:
-        for start in range(0, len(new), CHUNK):
-            db.session.execute(insert(Baseline), new[start:start + CHUNK])
-        for start in range(0, len(changed), CHUNK):
-            db.session.execute(update(Baseline), changed[start:start + CHUNK])
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        report.errors.append(RowError(1, "file", "Another import saved baselines for the same schools at the same "
-                                                 "moment, so nothing from this file was saved. Import it again."))
+    new, changed = split_rows(
+        rows, existing,
+        lambda key, figure: {"school_id": key[0], "metric_id": key[1], "group_id": key[2], "level": "",
+                             "year": key[3], "value": figure[0], "n_students": figure[1], "source": source},
+        lambda row_id, figure: {"id": row_id, "value": figure[0], "n_students": figure[1], "source": source},
+        report)
+    all_or_nothing(report, lambda: bulk_write(Baseline, new, changed),
+                   "Another import saved baselines for the same schools at the same moment, so nothing from this "
+                   "file was saved. Import it again.")
+    if not report.ok:
         return report
     report.created, report.updated = len(new), len(changed)
-    if len(new) >= STATISTICS_AFTER:
-        refresh_statistics()
+    report.large = len(new) >= STATISTICS_AFTER
     report.seconds = time.perf_counter() - started
     return report
 
 
-def loaded_years() -> list[tuple[str, int]]:
+def loaded_years() -> Sequence[Row[str, int]]:
     """How many school baselines are stored for each school year, newest first."""
     return db.session.execute(select(Baseline.year, func.count()).where(Baseline.school_id.is_not(None))
                               .group_by(Baseline.year).order_by(Baseline.year.desc())).all()
+
+
+def school_baselines(school: School):
+    """The school's baseline table: metric -> group -> {year: (value, n)}, in plan order."""
+    rows = db.session.execute(
+        select(Baseline, Metric, StudentGroup)
+        .join(Metric, Baseline.metric_id == Metric.id)
+        .join(StudentGroup, Baseline.group_id == StudentGroup.id)
+        .where(Baseline.school_id == school.id)
+        .order_by(Metric.goal_id, Metric.position, StudentGroup.sort, Baseline.year)
+    ).all()
+    table: dict = {}
+    years: dict = {}
+    for baseline, metric, group in rows:
+        by_group = table.setdefault(metric, {})
+        by_group.setdefault(group, {})[baseline.year] = baseline
+        years.setdefault(metric, set()).add(baseline.year)
+    return [(metric, sorted(years[metric]), groups) for metric, groups in table.items()]

@@ -5,19 +5,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from portal.kernel.access import allow
 from portal.extensions import db
-from portal.models import CycleKind, PlanStatus, Role, School, TargetCycle, TargetPlan, WindowExtension
-from portal.targets import operations as svc
+from portal.kernel import clock
+from portal.kernel.access import allow
+from portal.kernel.policy import Role
+from portal.org.models import School
 from portal.strategic_plan.queries import setting
-from portal.org.admin.forms import CycleForm, ExtensionForm
-
+from portal.targets import operations as svc
+from portal.targets.forms import CycleForm, ExtensionForm
+from portal.targets.models import CycleKind, PlanStatus, TargetCycle, TargetPlan, WindowExtension
 
 bp = Blueprint("cycles", __name__, url_prefix="/admin", template_folder="templates")
 
 
 def _cycles():
-    counts = {}
+    counts: dict[int, dict[PlanStatus, int]] = {}
     for cycle_id, status, n in db.session.execute(
             select(TargetPlan.cycle_id, TargetPlan.status, func.count()).group_by(TargetPlan.cycle_id,
                                                                                    TargetPlan.status)):
@@ -32,7 +34,7 @@ def _page(cycle_form, extension_form, status=200):
     cycles, counts, extensions = _cycles()
     return render_template("admin/cycles.html", cycles=cycles, counts=counts, extensions=extensions,
                            statuses=list(PlanStatus), cycle_form=cycle_form, extension_form=extension_form,
-                           today=svc.today()), status
+                           today=clock.today()), status
 
 
 @bp.route("/cycles")
@@ -79,10 +81,11 @@ def extend_window(cycle_id: int):
         school = db.session.scalar(select(School).where(School.code == form.school_code.data.strip()))
         if school is None:
             form.school_code.errors.append("No school has that code.")
-        elif form.until.data < svc.today():
+        elif form.until.data < clock.today():
             form.until.errors.append("Choose today or a later date.")
         else:
             svc.extend_window(cycle, school, form.until.data, form.reason.data, current_user)
+            db.session.commit()
             flash(f"{school.name} may edit “{cycle.name}” until {form.until.data:%d %b %Y}.", "success")
             return redirect(url_for("cycles.cycles"), code=303)
     return _page(CycleForm(), form, 422)

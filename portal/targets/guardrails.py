@@ -40,7 +40,7 @@ def interim_targets(baseline: float, target: float, shares: list[float]) -> list
 
 def yearly_gains(baseline: float, interims: list[float]) -> list[float]:
     previous = [baseline, *interims[:-1]]
-    return [round(now - before, 1) for before, now in zip(previous, interims)]
+    return [round(now - before, 1) for before, now in zip(previous, interims, strict=True)]
 
 
 def unit_word(metric) -> str:

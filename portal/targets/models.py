@@ -5,8 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.org.models import School, User, utcnow
+from portal.extensions import Model, db
+from portal.kernel import clock
+from portal.org.models import School, User
 from portal.strategic_plan.models import Metric, StudentGroup
 
 
@@ -15,7 +16,7 @@ class CycleKind(str, enum.Enum):
     annual = "annual"  # set this year's target, prefilled from the approved trajectory
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
         return {"trajectory": "2026 targets with a trajectory", "annual": "This year's target"}[self.value]
 
 
@@ -27,12 +28,12 @@ class PlanStatus(str, enum.Enum):
     approved = "approved"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
         return {"not_started": "Not started", "draft": "Draft", "submitted": "Submitted",
                 "returned": "Returned for revision", "approved": "Approved"}[self.value]
 
 
-class TargetCycle(db.Model):
+class TargetCycle(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_year: Mapped[str] = mapped_column(String(7))
     kind: Mapped[CycleKind] = mapped_column(db.Enum(CycleKind, native_enum=False, length=12))
@@ -40,7 +41,7 @@ class TargetCycle(db.Model):
     opens_on: Mapped[date]
     due_on: Mapped[date]
     closes_on: Mapped[date]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     __table_args__ = (UniqueConstraint("school_year", "kind"),)
 
@@ -48,7 +49,7 @@ class TargetCycle(db.Model):
         return self.opens_on <= today <= self.closes_on
 
 
-class WindowExtension(db.Model):
+class WindowExtension(Model):
     """An administrator lets one school keep editing after the cycle closes."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "school_id"),)
@@ -60,7 +61,7 @@ class WindowExtension(db.Model):
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
 
-class TargetPlan(db.Model):
+class TargetPlan(Model):
     __table_args__ = (UniqueConstraint("cycle_id", "school_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +73,7 @@ class TargetPlan(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     __mapper_args__ = {"version_id_col": version}
@@ -83,7 +84,7 @@ class TargetPlan(db.Model):
     targets: Mapped[list["Target"]] = relationship(back_populates="plan", cascade="all, delete-orphan")
 
 
-class Target(db.Model):
+class Target(Model):
     """One metric x student group: the baseline it starts from and the 2026 target chosen."""
 
     __table_args__ = (UniqueConstraint("plan_id", "metric_id", "group_id"),)
@@ -102,5 +103,25 @@ class Target(db.Model):
     rationale: Mapped[str] = mapped_column(Text, default="")
 
     plan: Mapped[TargetPlan] = relationship(back_populates="targets")
+    metric: Mapped[Metric] = relationship()
+    group: Mapped[StudentGroup] = relationship()
+
+
+class Actual(Model):
+    """A school's result on a metric for one student group in one school year."""
+
+    __table_args__ = (UniqueConstraint("school_id", "metric_id", "group_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("student_group.id"))
+    year: Mapped[str] = mapped_column(String(7), index=True)
+    value: Mapped[float]
+    n_students: Mapped[int]
+    imported_at: Mapped[datetime] = mapped_column(default=clock.now)
+    import_id: Mapped[str] = mapped_column(String(40), default="")
+
+    school: Mapped[School] = relationship()
     metric: Mapped[Metric] = relationship()
     group: Mapped[StudentGroup] = relationship()

@@ -1,30 +1,29 @@
 """Target plans: creating a cycle's plans, saving a principal's rows, submitting, reviewing,
 and the context a reviewer needs (flags, history, changes since return, peers' spread)."""
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
-from portal.kernel import workflow
+from portal.cache import store
+from portal.charts.svg import PathChart
 from portal.extensions import db
-from portal.models import AuditEvent, Baseline, CycleKind, Metric, PlanStatus, School, SchoolLevel, StudentGroup, Target, TargetCycle, TargetPlan, Trajectory, WindowExtension
-from portal.demo.district import applicable_levels
-from portal.targets.guardrails import ERROR, blocking, check_target, check_year_target, interim_targets, parse_number
+from portal.kernel import workflow
+from portal.kernel.audit import AuditEvent
+from portal.kernel.clock import today
+from portal.kernel.policy import SMALL_GROUP
+from portal.org.models import School
+from portal.strategic_plan.levels import applicable_levels, metric_bands
+from portal.strategic_plan.models import Baseline, Metric, StudentGroup, Trajectory
 from portal.strategic_plan.queries import setting
+from portal.targets import workflow as plan_workflow
+from portal.targets.guardrails import ERROR, blocking, check_target, check_year_target, interim_targets, parse_number
+from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, WindowExtension
 
-MIN_GROUP_SIZE = 11
 MAX_RATIONALE = 2000
-
-
-def today() -> date:
-    return datetime.now(timezone.utc).date()
-
-
-def metric_bands() -> dict:
-    return {lv.code: (lv.band_low, lv.band_high)
-            for lv in db.session.scalars(select(SchoolLevel)) if lv.band_low is not None}
 
 
 def create_cycle(school_year: str, kind, name: str, opens_on: date, due_on: date, closes_on: date) -> TargetCycle:
@@ -62,11 +61,13 @@ def prefill_from_trajectory(rows: list[dict], school_year: str, school_of_plan: 
         approved[(school_id, metric_id, group_id)] = (target, trajectory, baseline)
     for row in rows:
         found = approved.get((school_of_plan[row["plan_id"]], row["metric_id"], row["group_id"]))
-        if not found or found[0] is None:
+        if not found:
             continue
         target, trajectory, baseline = found
+        if target is None:
+            continue
         row.update(target_2026=target, trajectory_code=trajectory, baseline_value=baseline)
-        if trajectory in shares and school_year in years:
+        if trajectory in shares and school_year in years and baseline is not None:
             row["year_target"] = interim_targets(baseline, target, shares[trajectory])[years.index(school_year)]
 
 
@@ -84,7 +85,7 @@ def build_target_rows(schools, plan_ids: dict) -> list[dict]:
     baseline_year = setting("baseline_year", "2021-22")
     bands = metric_bands()
     metrics = db.session.scalars(select(Metric)).all()
-    baselines = {}
+    baselines: dict[int, list[Row]] = {}
     for b in db.session.execute(select(Baseline.school_id, Baseline.metric_id, Baseline.group_id, Baseline.value,
                                        Baseline.n_students, Baseline.source)
                                 .where(Baseline.school_id.is_not(None), Baseline.year == baseline_year)):
@@ -119,7 +120,7 @@ def trajectories() -> dict[str, Trajectory]:
     return {t.code: t for t in db.session.scalars(select(Trajectory).order_by(Trajectory.position))}
 
 
-def load_plan_rows(plan: TargetPlan) -> list[Target]:
+def load_plan_rows(plan: TargetPlan) -> Sequence[Target]:
     return db.session.scalars(
         select(Target).where(Target.plan_id == plan.id)
         .options(selectinload(Target.metric), selectinload(Target.group))
@@ -128,8 +129,8 @@ def load_plan_rows(plan: TargetPlan) -> list[Target]:
 
 
 def required(row: Target) -> bool:
-    """Schoolwide rows always; a student group when it has at least 11 students."""
-    return not row.group.targeted or (row.baseline_n or 0) >= MIN_GROUP_SIZE
+    """Schoolwide rows always; a student group when it is not a small group."""
+    return not row.group.targeted or (row.baseline_n or 0) >= SMALL_GROUP
 
 
 @dataclass
@@ -142,6 +143,11 @@ class RowView:
     typed: dict = field(default_factory=dict)  # what the person typed, kept when it could not be saved
     errors: dict = field(default_factory=dict)  # field -> message
     planned: float | None = None  # annual cycles: the approved path's value for this year
+    # Set by the views for the page: the row's path chart, the school's past results
+    # [(year, value), ...] and the region's spread of peers' targets ({q1, median, q3, n}).
+    chart: PathChart | None = None
+    history: list[tuple[str, float]] = field(default_factory=list)
+    peers: dict | None = None
 
 
 def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, errors: dict | None = None) -> RowView:
@@ -166,14 +172,15 @@ def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, er
             and not any(f.severity == ERROR for f in view.flags):
         view.interims = interim_targets(row.baseline_value, target, trajectory_shares[trajectory])
         previous = [row.baseline_value, *view.interims[:-1]]
-        view.gains = [round(b - a, 1) for a, b in zip(previous, view.interims)]
+        view.gains = [round(b - a, 1) for a, b in zip(previous, view.interims, strict=True)]
     return view
 
 
 def validate_row_input(row: Target, form: dict, trajectory_codes) -> tuple[dict, dict]:
     """Parse one row's fields. Returns (clean values, errors by field). Annual cycles take this
     year's target; trajectory cycles the 2026 target and a trajectory."""
-    errors, clean = {}, {}
+    errors: dict[str, str] = {}
+    clean: dict[str, float | str | None] = {}
     value_field = "year_target" if row.plan.cycle.kind == CycleKind.annual else "target_2026"
     value, problem = parse_number(form.get(value_field))
     if problem:
@@ -204,17 +211,17 @@ def save_row(plan: TargetPlan, row: Target, form: dict, user, expected_version: 
     changes = {k: [getattr(row, k), v] for k, v in clean.items() if getattr(row, k) != v}
     if not changes:
         if expected_version is not None and plan.version != expected_version:
-            raise workflow.ConflictError(workflow.describe_last_change(plan))
+            raise workflow.ConflictError(plan_workflow.describe_last_change(plan))
         return {}
     for k, (_, v) in changes.items():
         setattr(row, k, v)
-    workflow.apply(plan, "edit", user, expected_version=expected_version, window_open=window_open(plan),
+    plan_workflow.apply(plan, "edit", user, expected_version=expected_version, window_open=window_open(plan),
                    details={"target_id": row.id, "metric": row.metric.code, "group": row.group.code,
                             "changes": changes})
     return {}
 
 
-def completeness_problems(plan: TargetPlan, rows: list[Target] | None = None) -> list[tuple[Target, str]]:
+def completeness_problems(plan: TargetPlan, rows: Sequence[Target] | None = None) -> list[tuple[Target, str]]:
     rows = rows if rows is not None else load_plan_rows(plan)
     problems = []
     for row in rows:
@@ -245,7 +252,7 @@ def submit(plan: TargetPlan, user, expected_version: int | None) -> list[str]:
     problems = completeness_problems(plan)
     if problems:
         return [message for _, message in problems]
-    workflow.apply(plan, "submit", user, expected_version=expected_version, window_open=window_open(plan))
+    plan_workflow.apply(plan, "submit", user, expected_version=expected_version, window_open=window_open(plan))
     return []
 
 
@@ -258,23 +265,23 @@ def snapshot(plan: TargetPlan) -> dict:
 def decide(plan: TargetPlan, action: str, user, comment: str | None, expected_version: int | None):
     """approve / return / reopen. A return keeps a snapshot so the reviewer later sees what changed."""
     details = {"snapshot": snapshot(plan)} if action in ("return", "reopen") else None
-    workflow.apply(plan, action, user, comment=comment, expected_version=expected_version, details=details)
+    plan_workflow.apply(plan, action, user, comment=comment, expected_version=expected_version, details=details)
 
 
 def add_comment(plan: TargetPlan, user, text: str) -> None:
     db.session.add(AuditEvent(entity="target_plan", entity_id=plan.id, action="comment", comment=text.strip(),
                               actor_id=user.id, actor_role=user.role.value,
                               from_state=plan.status.value, to_state=plan.status.value))
-    db.session.commit()
+    db.session.flush()
 
 
-def history(plan: TargetPlan) -> list[AuditEvent]:
+def history(plan: TargetPlan) -> Sequence[AuditEvent]:
     return db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "target_plan",
                                                        AuditEvent.entity_id == plan.id)
                               .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id)).all()
 
 
-def changes_since_return(plan: TargetPlan, rows: list[Target], events: list[AuditEvent]) -> dict | None:
+def changes_since_return(plan: TargetPlan, rows: Sequence[Target], events: Sequence[AuditEvent]) -> dict | None:
     """Rows whose target, trajectory or rationale differ from the moment the plan was last returned."""
     last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
     if last_return is None or not last_return.details:
@@ -295,14 +302,13 @@ def changes_since_return(plan: TargetPlan, rows: list[Target], events: list[Audi
 def peer_spread(plan: TargetPlan) -> dict:
     """Quartiles of the 2026 targets chosen by other schools of the same level in the same region.
 
-    Every school's targets for its region and level are a stored rollup (rollup_data.cached, kept
+    Every school's targets for its region and level are a stored rollup (store.cached, kept
     until the data changes), so a plan's form reads them once instead of every peer's rows; this
     school's own targets are taken out of them here."""
-    from portal.rollups import data as rollup_data
 
     school = plan.school
     filters = {"cycle": plan.cycle_id, "region": school.region_id, "level": school.level}
-    stored = rollup_data.cached("peers", filters, lambda: _peer_targets(plan.cycle_id, school.region_id, school.level),
+    stored = store.cached("peers", filters, lambda: _peer_targets(plan.cycle_id, school.region_id, school.level),
                                 today())
     own = {(m, g): v for m, g, v in db.session.execute(
         select(Target.metric_id, Target.group_id, Target.target_2026)
@@ -371,11 +377,12 @@ def extend_window(cycle: TargetCycle, school: School, until: date, reason: str, 
                                   comment=f"Window extended to {until:%d %b %Y}: {reason.strip()}",
                                   actor_id=admin.id, actor_role=admin.role.value,
                                   from_state=plan.status.value, to_state=plan.status.value))
-    db.session.commit()
+    db.session.flush()
     return ext
 
 
 def status_counts(plans_stmt) -> dict[PlanStatus, int]:
     sub = plans_stmt.subquery()
-    counts = dict(db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
+    counts: dict[PlanStatus, int] = dict(
+        db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
     return {status: counts.get(status, 0) for status in PlanStatus}

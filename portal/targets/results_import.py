@@ -3,10 +3,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
+from portal.extensions import db
 from portal.kernel.access import allow
-from portal.models import Role
+from portal.kernel.policy import Role
 from portal.targets import results as actuals
-
 
 bp = Blueprint("results", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -27,7 +27,10 @@ def actuals_import():
     if form.validate_on_submit():
         upload = form.file.data
         report = actuals.import_actuals(upload.read(), upload.filename)
-        if report.ok:
+        if not report.ok:
+            db.session.rollback()
+        else:
+            db.session.commit()
             flash(f"Imported {report.rows:,} rows: {report.created:,} new results, {report.updated:,} updated and "
                   f"{report.unchanged:,} unchanged.", "success")
             return redirect(url_for("results.actuals_import"), code=303)

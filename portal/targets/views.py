@@ -1,15 +1,20 @@
 """Principal views: the target plan form, per-row autosave (htmx), save-all fallback, submit."""
+from typing import Any
+
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.kernel import workflow
-from portal.kernel.access import allow, deny
 from portal.charts.svg import path_chart
 from portal.extensions import db
-from portal.models import PlanStatus, Role, Target, TargetCycle, TargetPlan
-from portal.targets import operations as svc
+from portal.kernel import workflow
+from portal.kernel.access import allow, deny
+from portal.kernel.actions import posted_version
+from portal.kernel.policy import Role
 from portal.strategic_plan.queries import setting
+from portal.targets import operations as svc
+from portal.targets import workflow as plan_workflow
+from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan
 
 EDITABLE = {PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned}
 bp = Blueprint("targets", __name__, url_prefix="/targets", template_folder="templates")
@@ -33,12 +38,7 @@ def own_row_or_404(plan: TargetPlan, row_id: int) -> Target:
     return row
 
 
-def expected_version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
-
-
-def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None = None):
+def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None = None) -> dict[str, Any]:
     rows = svc.load_plan_rows(plan)
     trajectories = svc.trajectories()
     shares = {code: t.shares for code, t in trajectories.items()}
@@ -49,7 +49,8 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
     for row in rows:
         view = svc.row_view(row, shares, (typed or {}).get(row.id), (errors or {}).get(row.id))
         past = history.get((row.metric_id, row.group_id), [])
-        planned = [(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims)) if view.interims else []
+        planned = ([(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims, strict=False))
+                   if view.interims else [])
         view.chart = path_chart(past, planned)
         view.history = past
         view.peers = peers.get((row.metric_id, row.group_id))
@@ -58,7 +59,8 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
     last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
     return {
         "plan": plan, "sections": sections, "years": years, "trajectories": trajectories,
-        "trajectory_options": [(code, f"{t.name}: {' / '.join(map(str, t.shares))}") for code, t in trajectories.items()],
+        "trajectory_options": [(code, f"{t.name}: {' / '.join(map(str, t.shares))}")
+                               for code, t in trajectories.items()],
         "editable": plan.status in EDITABLE and svc.window_open(plan), "window_open": svc.window_open(plan),
         "overdue": svc.is_overdue(plan), "events": events, "last_return": last_return,
         "comments": [e for e in events if e.comment],
@@ -88,8 +90,8 @@ def _row_response(plan, row, status=200, typed=None, errors=None, message=None, 
     view = svc.row_view(row, shares, typed, errors)
     history = svc.school_history(plan.school_id).get((row.metric_id, row.group_id), [])
     years = context_years()
-    view.chart = path_chart(history, [(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims))
-                            if view.interims else [])
+    planned = [(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims, strict=False))
+    view.chart = path_chart(history, planned if view.interims else [])
     html = render_template("targets/_row_feedback.html", v=view, years=years, message=message, saved=saved,
                            version=plan.version if status != 409 else None)
     return make_response(html, status)
@@ -107,7 +109,7 @@ def save_row(plan_id: int, row_id: int):
     row = own_row_or_404(plan, row_id)
     typed = {k: request.form.get(f"{k}-{row.id}", "") for k in FIELDS}
     try:
-        errors = svc.save_row(plan, row, typed, current_user, expected_version())
+        errors = svc.save_row(plan, row, typed, current_user, posted_version())
     except workflow.ConflictError as exc:
         db.session.rollback()
         return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
@@ -116,6 +118,7 @@ def save_row(plan_id: int, row_id: int):
         return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
     if errors:
         return _row_response(plan, row, 422, typed=typed, errors=errors, message="Not saved yet: fix the value.")
+    db.session.commit()
     return _row_response(plan, row, saved=True)
 
 
@@ -144,12 +147,13 @@ def save_all(plan_id: int):
                     setattr(row, k, v)
         try:
             if changes:
-                workflow.apply(plan, "edit", current_user, expected_version=expected_version(),
+                plan_workflow.apply(plan, "edit", current_user, expected_version=posted_version(),
                                window_open=svc.window_open(plan), details={"rows": changes})
         except workflow.WorkflowError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("targets/plan.html", **context_for(plan, typed)), 409
+        db.session.commit()
         flash("Your draft is saved." if changes else "Nothing had changed since the last save.", "success")
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
     flash("Some values could not be saved. Fix the rows marked below; nothing was saved yet.", "error")
@@ -162,7 +166,7 @@ def save_all(plan_id: int):
 def submit(plan_id: int):
     plan = own_plan_or_404(plan_id)
     try:
-        problems = svc.submit(plan, current_user, expected_version())
+        problems = svc.submit(plan, current_user, posted_version())
     except workflow.WorkflowError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -170,10 +174,12 @@ def submit(plan_id: int):
     if problems:
         context = context_for(plan)
         field = "year_target" if plan.cycle.kind.value == "annual" else "target_2026"
-        context["submit_problems"] = [(message, f"{field}-{row.id}")
-                                      for row, message in svc.completeness_problems(plan)] or \
+        submit_problems: list[tuple[str, str | None]] = [
+            (message, f"{field}-{row.id}") for row, message in svc.completeness_problems(plan)] or \
             [(message, None) for message in problems]
+        context["submit_problems"] = submit_problems
         return render_template("targets/plan.html", **context), 422
+    db.session.commit()
     flash("Your targets are submitted to your regional office for review. They are locked while under review.",
           "success")
     return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
@@ -188,5 +194,6 @@ def comment(plan_id: int):
         flash("Write a comment of up to 2,000 characters.", "error")
     else:
         svc.add_comment(plan, current_user, text)
+        db.session.commit()
         flash("Your comment is added to the plan's thread.", "success")
     return redirect(url_for("targets.plan", plan_id=plan.id) + "#thread", code=303)

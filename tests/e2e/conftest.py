@@ -10,10 +10,18 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from portal.extensions import limiter
+from portal.extensions import db, limiter
+from portal.kernel.clock import current_school_year
+from portal.kernel.policy import Role
+from portal.measures import annual_reports as ar
+from portal.org.models import User
+from portal.progress.models import BoardUpdate
 from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
+from tests.e2e.keyboard import focused, tab_to
+from tests.e2e.site_map import samples
 
 # The suite runs on two cores beside the server it drives: give the page time before failing.
 expect.set_options(timeout=15_000)
@@ -21,6 +29,9 @@ expect.set_options(timeout=15_000)
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent.parent
 SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+# School years no other test uses: one annual report published, one left in draft (the current
+# year's, whose Board meeting comes after every other draft update's).
+PUBLISHED_REPORT_YEAR, DRAFT_REPORT_YEAR = "2011-12", current_school_year()
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,19 +94,53 @@ def _fresh_login_limit(app):
 
 @pytest.fixture
 def login(live_server):
-    """login(page, role) logs in through the real form, as a person would, and waits for /home."""
-    from playwright.sync_api import expect
-
-    def _login(page, role, password: str = DEMO_PASSWORD, expect_home: bool = True):
+    """The browser tests' one log-in: login(page, who) opens the log-in page, fills in the form as a
+    person would and waits for /home. `who` is a role (its demo account) or an email (an account a
+    test made). keyboard=True reaches the fields and sends the form by keyboard alone, every focused
+    control showing its focus; expect_home=False stops after sending (a refused log-in)."""
+    def _login(page, who: Role | str, password: str = DEMO_PASSWORD, expect_home: bool = True,
+               keyboard: bool = False):
+        email = ROLE_EMAILS[who] if isinstance(who, Role) else who
         page.goto(live_server + "/login")
-        page.get_by_label("Email", exact=True).fill(ROLE_EMAILS[role])
-        page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Log in", exact=True).click()
+        if keyboard:
+            tab_to(page, id="email")
+            page.keyboard.type(email)
+            page.keyboard.press("Tab")
+            assert focused(page)["id"] == "password"
+            page.keyboard.type(password)
+            page.keyboard.press("Enter")
+        else:
+            page.get_by_label("Email", exact=True).fill(email)
+            page.get_by_label("Password", exact=True).fill(password)
+            page.get_by_role("button", name="Log in", exact=True).click()
         if expect_home:
             expect(page).to_have_url(live_server + "/home")
         return page
 
     return _login
+
+
+@pytest.fixture(scope="module")
+def sample_values(app):
+    """The sample records the accessibility and layout walks visit (tests/e2e/site_map.py), with annual
+    reports of their own to read (published and in draft)."""
+    with app.app_context():
+        office = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.superintendent]))
+        ids = {}
+        for year in (PUBLISHED_REPORT_YEAR, DRAFT_REPORT_YEAR):
+            report = db.session.scalar(select(BoardUpdate).where(BoardUpdate.kind_code == "annual_report",
+                                                                 BoardUpdate.school_year == year))
+            if report is None:
+                report, errors = ar.create_annual_report({"school_year": year}, office)
+                assert report is not None, errors
+            if year == PUBLISHED_REPORT_YEAR and not report.published:
+                ar.publish_annual_report(report, office, None)
+            db.session.commit()
+            ids[year] = report.id
+        db.session.remove()
+    values = samples(app, ids[PUBLISHED_REPORT_YEAR])
+    values["annual_report_draft"] = ids[DRAFT_REPORT_YEAR]
+    return values
 
 
 @pytest.fixture

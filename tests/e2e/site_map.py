@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from flask import url_for
 from sqlalchemy import select
 
-from portal.kernel.access import rule_for
 from portal.extensions import db
-from portal.models import BoardUpdate, CheckIn, Initiative, Measure, Role, School, Stage, TargetPlan, User
+from portal.kernel.access import rule_for
+from portal.kernel.policy import Role
+from portal.org.models import User
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage
+from portal.strategic_plan.models import Measure
+from portal.targets.models import TargetPlan
 from tests.conftest import ROLE_EMAILS
 from tests.test_access import DECLARED, PUBLIC
 
@@ -48,8 +52,8 @@ PAGES = {
     "initiatives.cycle": [{}],
     "initiatives.initiative": [{"initiative_id": "initiative_id"}],
     "initiatives.check_in": [{"check_in_id": "check_in_sharing"}, {"check_in_id": "check_in_data_review"},
-                             {"check_in_id": "check_in_sent_back"}, {"check_in_id": "check_in_superintendent"}, {"check_in_id": "check_in_ready"},
-                             {"check_in_id": "check_in_board"}],
+                             {"check_in_id": "check_in_sent_back"}, {"check_in_id": "check_in_superintendent"},
+                             {"check_in_id": "check_in_ready"}, {"check_in_id": "check_in_board"}],
     "initiatives.new": [{}],
     "initiatives.edit": [{"initiative_id": "initiative_id"}],
     "board.updates": [{}],

@@ -6,45 +6,19 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import BoardUpdate, PlanStatus, Region, Role, School, TargetPlan, User
-from portal.measures import annual_reports as ar
-from portal.measures.catalog import current_school_year
-from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
+from portal.kernel.policy import Role
+from portal.progress.models import Stage
+from portal.targets.models import PlanStatus
 from tests.e2e import arrange, axe
-from tests.e2e.site_map import ANONYMOUS, PAGES, SKIP_FOR, get_html_endpoints, samples, unlisted_endpoints, visits_for
+from tests.e2e.site_map import ANONYMOUS, PAGES, SKIP_FOR, get_html_endpoints, unlisted_endpoints, visits_for
 
 ROLES = [ANONYMOUS, *Role]
-# School years no other test uses: one annual report published, one left in draft (the current
-# year's, whose Board meeting comes after every other draft update's).
-PUBLISHED_REPORT_YEAR, DRAFT_REPORT_YEAR = "2011-12", current_school_year()
 
 
 def role_id(role) -> str:
     return role if role == ANONYMOUS else role.value
-
-
-@pytest.fixture(scope="module")
-def sample_values(app):
-    """The sample records, with annual reports of their own to read (published and in draft)."""
-    with app.app_context():
-        office = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.superintendent]))
-        ids = {}
-        for year in (PUBLISHED_REPORT_YEAR, DRAFT_REPORT_YEAR):
-            report = db.session.scalar(select(BoardUpdate).where(BoardUpdate.kind_code == "annual_report",
-                                                                 BoardUpdate.school_year == year))
-            if report is None:
-                report, errors = ar.create_annual_report({"school_year": year}, office)
-                assert report is not None, errors
-            if year == PUBLISHED_REPORT_YEAR and not report.published:
-                ar.publish_annual_report(report, office, None)
-            ids[year] = report.id
-        db.session.remove()
-    values = samples(app, ids[PUBLISHED_REPORT_YEAR])
-    values["annual_report_draft"] = ids[DRAFT_REPORT_YEAR]
-    return values
 
 
 @pytest.fixture
@@ -108,14 +82,6 @@ def test_every_page_a_role_reaches_has_no_serious_axe_violations(app, live_serve
     assert not problems, "\n".join(problems)
 
 
-def log_in_as(page, base, email):
-    page.goto(base + "/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page).to_have_url(base + "/home")
-
-
 def checked(page, where: str, problems: list) -> None:
     axe.open_disclosures(page)
     found = axe.violations(page)
@@ -124,20 +90,19 @@ def checked(page, where: str, problems: list) -> None:
 
 
 @pytest.fixture(scope="module")
-def htmx_records(app):
-    """An unsubmitted plan to type into, a submitted one to refuse a return on, and an action plan
-    whose check-in waits for data review (moved on the cycle board)."""
+def htmx_records(app, module_factories):
+    """Schools of their own in Local District Central: an unsubmitted plan to type into and a
+    submitted one to refuse a return on; and an action plan whose check-in waits for data review
+    (moved on the cycle board)."""
     with app.app_context():
-        editable = arrange.plan_facts(arrange.unsubmitted_plan_ids(3)[-1])
-        submitted = db.session.scalar(
-            select(TargetPlan.id).join(School).join(Region)
-            .where(TargetPlan.status == PlanStatus.submitted, Region.code == "C").order_by(TargetPlan.id))
-        waiting = arrange.action_plan("Reading Tutors Axe", stage="data_review")
+        editable = arrange.plan_facts(module_factories, arrange.central_plan(module_factories))
+        submitted = arrange.central_plan(module_factories, PlanStatus.submitted).id
+        waiting = arrange.action_plan(module_factories, stage=Stage.data_review)
         db.session.remove()
     return {"editable": editable, "submitted": submitted, "waiting": waiting}
 
 
-def test_htmx_states_have_no_serious_axe_violations(live_server, axe_page, htmx_records):
+def test_htmx_states_have_no_serious_axe_violations(live_server, axe_page, login, htmx_records):
     problems = []
 
     # A board member narrows the plan, the scorecard and the dashboard in place.
@@ -176,7 +141,7 @@ def test_htmx_states_have_no_serious_axe_violations(live_server, axe_page, htmx_
     # A principal types a value out of range: the row says so in place; then submits incomplete.
     plan = htmx_records["editable"]
     page = axe_page(ANONYMOUS)
-    log_in_as(page, live_server, plan["principal"])
+    login(page, plan["principal"])
     page.goto(live_server + f"/targets/plans/{plan['id']}")
     row_id = plan["rows"][0][0]
     page.locator(f"#target_2026-{row_id}").fill("900")

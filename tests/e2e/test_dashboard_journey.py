@@ -2,11 +2,12 @@
 drills into a school, and exports the table."""
 import io
 import re
+from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from portal.models import Role
+from portal.kernel.policy import Role
 
 
 def test_the_superintendents_office_filters_drills_down_and_exports(page, login, live_server, screenshot):
@@ -36,7 +37,7 @@ def test_the_superintendents_office_filters_drills_down_and_exports(page, login,
     page.go_back()
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel file of the schools table").click()
-    workbook = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     sheet = workbook.active
     cells = {value for row in sheet.iter_rows(min_row=2, values_only=True) for value in row}
     assert school_name in cells
@@ -49,22 +50,29 @@ def counted(page) -> int:
 
 
 def test_after_a_change_the_dashboard_shows_the_stored_figures_at_once_and_then_the_latest(
-        app, page, login, live_server, screenshot):
+        app, page, login, live_server, factories, screenshot):
     from portal.extensions import db
-    from portal.models import TargetPlan
+    from portal.targets.models import PlanStatus, TargetPlan
     from tests.e2e import arrange
 
+    with app.app_context():  # a school of the test's own in Local District Central, its plan not started
+        plan_id = arrange.central_plan(factories).id
+        db.session.remove()
     login(page, Role.superintendent)
     page.goto(live_server + "/dashboard/regions/C")
     expect(page.locator("#figures-refreshing")).to_have_count(0)
     before = counted(page)
 
-    with app.app_context():  # a principal of the region submits, elsewhere
-        arrange.fill_and_submit(db.session.get(TargetPlan, arrange.unsubmitted_plan_ids(1)[0]))
+    with app.app_context():  # its principal submits, elsewhere
+        factories.drive(db.session.get(TargetPlan, plan_id), PlanStatus.submitted)
         db.session.remove()
 
     held = []  # hold the recompute, to see what the reader sees while it runs
-    page.route("**/dashboard/regions/C?refresh=1", lambda route: held.append(route))
+
+    def hold(route):  # a function of its own: Playwright marks the handler it is given
+        held.append(route)
+
+    page.route("**/dashboard/regions/C?refresh=1", hold)
     page.reload()
     notice = page.locator("#figures-refreshing")
     expect(notice).to_contain_text("Figures as of")

@@ -1,7 +1,7 @@
 """Keyboard-only journeys in Chromium, under the portal's real CSP: a principal fills and submits
 the school's targets; the regional leader approves that plan in place and returns another with
-feedback; the Division of Instruction takes a check-in through stage 1 and the superintendent's
-office accepts its data on the cycle board. Only Tab, Shift+Tab, Enter, Space, Escape and typing:
+feedback; a central office takes a check-in through stage 1 and the superintendent's office
+accepts its data on the cycle board. Only Tab, Shift+Tab, Enter, Space, Escape and typing:
 every control is reached and used that way, focus is always visible, focus goes somewhere sensible
 after an htmx swap, and what changes in place is in a live region."""
 import re
@@ -10,56 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.models import CheckIn, PlanStatus, Role, Stage, TargetPlan
-from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
+from portal.kernel.policy import Role
+from portal.progress.models import CheckIn, Stage
+from portal.targets.models import PlanStatus, TargetPlan
 from tests.e2e import arrange
-
-MAX_TABS = 400
-
-FOCUSED = r"""() => {
-  const el = document.activeElement;
-  if (!el || el === document.body) { return null; }
-  const style = getComputedStyle(el);
-  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
-  return {id: el.id, tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || '').replace(/\s+/g, ' ').trim().slice(0, 120),
-          label: el.getAttribute('aria-label') || '', focusVisible: el.matches(':focus-visible'),
-          ring: outline || (style.boxShadow && style.boxShadow !== 'none')};
-}"""
-
-
-def focused(page) -> dict | None:
-    return page.evaluate(FOCUSED)
-
-
-def tab_to(page, *, id: str | None = None, text: str | re.Pattern | None = None, back: bool = False) -> dict:
-    """Press Tab (or Shift+Tab) until the focused control has this id or this text, checking on
-    the way that every control focused shows a visible focus ring."""
-    seen = []
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Shift+Tab" if back else "Tab")
-        now = focused(page)
-        seen.append(now)
-        if now is None:
-            continue
-        assert now["ring"], f"focus is not visible on {now}"
-        if id is not None and now["id"] == id:
-            return now
-        if text is not None:
-            shown = (now["text"] + " " + now["label"]).strip()
-            if (text.search(shown) if isinstance(text, re.Pattern) else text in shown):
-                return now
-    raise AssertionError(f"could not reach {id or text} with the keyboard; focused on the way: {seen[:40]}")
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    tab_to(page, id="email")
-    page.keyboard.type(email)
-    page.keyboard.press("Tab")
-    assert focused(page)["id"] == "password"
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(base + "/home")
+from tests.e2e.keyboard import focused, tab_to
 
 
 def follow_link(page, text, navigates: bool = True) -> None:
@@ -73,21 +28,21 @@ def follow_link(page, text, navigates: bool = True) -> None:
 
 
 @pytest.fixture(scope="module")
-def plans(app):
-    """Two of Local District Central's unsubmitted plans: one its principal fills and submits by
-    keyboard, one already submitted for the leader to return."""
+def plans(app, module_factories):
+    """Two schools of their own in Local District Central: one whose principal fills and submits
+    its plan by keyboard, one whose plan is already submitted for the leader to return."""
     with app.app_context():
-        first, second = arrange.unsubmitted_plan_ids(2)
-        arrange.fill_and_submit(db.session.get(TargetPlan, second))
-        facts = arrange.plan_facts(first), arrange.plan_facts(second)
+        mine = arrange.central_plan(module_factories)
+        other = arrange.central_plan(module_factories, PlanStatus.submitted)
+        facts = arrange.plan_facts(module_factories, mine), arrange.plan_facts(module_factories, other)
         db.session.remove()
     return facts
 
 
-def test_a_principal_fills_and_submits_targets_by_keyboard(app, browser, live_server, plans, screenshot):
+def test_a_principal_fills_and_submits_targets_by_keyboard(app, browser, login, plans, screenshot):
     mine, _ = plans
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, live_server, mine["principal"])
+    login(page, mine["principal"], keyboard=True)
     follow_link(page, "Work on your targets")
     expect(page.get_by_role("heading", level=1)).to_contain_text(mine["school"])
 
@@ -113,15 +68,14 @@ def test_a_principal_fills_and_submits_targets_by_keyboard(app, browser, live_se
         db.session.remove()
 
 
-def test_a_regional_leader_approves_one_plan_and_returns_another_by_keyboard(app, browser, live_server, plans,
-                                                                             screenshot):
+def test_a_regional_leader_approves_one_plan_and_returns_another_by_keyboard(app, browser, login, plans,
+                                                                             module_factories, screenshot):
     mine, other = plans
-    with app.app_context():
-        if db.session.get(TargetPlan, mine["id"]).status != PlanStatus.submitted:
-            arrange.fill_and_submit(db.session.get(TargetPlan, mine["id"]))
+    with app.app_context():  # submitted by its principal, whether or not the story above ran first
+        module_factories.drive(db.session.get(TargetPlan, mine["id"]), PlanStatus.submitted)
         db.session.remove()
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, live_server, ROLE_EMAILS[Role.regional_leader])
+    login(page, Role.regional_leader, keyboard=True)
     follow_link(page, "Target plans")
 
     # Narrow the queue to the school by typing; the results change in place, focus stays put.
@@ -165,12 +119,12 @@ def test_a_regional_leader_approves_one_plan_and_returns_another_by_keyboard(app
         db.session.remove()
 
 
-def test_a_check_in_moves_through_the_cycle_by_keyboard(app, browser, live_server, screenshot):
+def test_a_check_in_moves_through_the_cycle_by_keyboard(app, browser, login, factories, screenshot):
     with app.app_context():
-        record = arrange.action_plan("Keyboard Reading Tutors")
+        record = arrange.action_plan(factories)
         db.session.remove()
     office = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(office, live_server, ROLE_EMAILS[Role.central_office])
+    login(office, record["office"], keyboard=True)
     follow_link(office, record["name"])
     expect(office.get_by_role("heading", level=1)).to_contain_text(record["name"])
     follow_link(office, record["period"])
@@ -203,7 +157,7 @@ def test_a_check_in_moves_through_the_cycle_by_keyboard(app, browser, live_serve
 
     # The superintendent's office accepts the data on the cycle board, in place.
     supt = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(supt, live_server, ROLE_EMAILS[Role.superintendent])
+    login(supt, Role.superintendent, keyboard=True)
     follow_link(supt, "Progress cycle")
     follow_link(supt, f"Accept the data of {record['name']}", navigates=False)
     card = supt.locator(f"#check-in-{record['check_in_id']}")

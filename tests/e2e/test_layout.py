@@ -6,9 +6,9 @@ portal's navigation and buttons."""
 import pytest
 from playwright.sync_api import expect
 
-from portal.models import Role
+from portal.kernel.policy import Role
 from tests.e2e.site_map import ANONYMOUS, PAGES, roles_for, visits_for
-from tests.e2e.test_accessibility import ROLES, role_id, sample_values  # noqa: F401 - the shared fixture
+from tests.e2e.test_accessibility import role_id
 
 VIEWS = {"tablet-768": {"viewport": {"width": 768, "height": 1024}},
          "zoom-200": {"viewport": {"width": 640, "height": 450}, "device_scale_factor": 2}}

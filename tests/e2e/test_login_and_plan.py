@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Pillar, Priority, Role
 from portal.kernel.navigation import _NAV
+from portal.kernel.policy import Role
+from portal.strategic_plan.models import Pillar, Priority
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,7 @@ def test_each_role_logs_in_sees_its_home_and_logs_out(page, app, live_server, lo
     expected = nav_for_role(app, role)
     links = page.get_by_role("navigation", name="Main").get_by_role("link")
     expect(links).to_have_text([label for label, _ in expected])
-    for i, (label, path) in enumerate(expected):
+    for i, (_label, path) in enumerate(expected):
         expect(links.nth(i)).to_have_attribute("href", path)
     expect(links.filter(has_text="Home")).to_have_attribute("aria-current", "page")
     screenshot(page, f"home-{role.value}")

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import MeasureValue, Role
 from portal.demo.measures import SOURCE, build_demo_measures
-from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
+from portal.extensions import db
+from portal.kernel.policy import Role
+from portal.measures.models import MeasureValue
 
 YEAR = "2019-20"
 
@@ -29,14 +29,6 @@ def demo_values(app):
         db.session.remove()
 
 
-def log_in(page, base, email):
-    page.goto(base + "/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page).to_have_url(base + "/home")
-
-
 def improved_in_pillar_1(page) -> tuple[int, int]:
     text = page.locator("#sc-pillar-1 .sc-count").inner_text()
     match = re.fullmatch(r"(\d+) of (\d+) measures improved", text.strip())
@@ -45,13 +37,13 @@ def improved_in_pillar_1(page) -> tuple[int, int]:
 
 
 def test_an_office_value_moves_the_scorecard_and_the_published_annual_report_reaches_the_board(
-        browser, live_server, screenshot):
+        browser, live_server, login, screenshot):
     office = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     supt = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     board = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
     # The Division of Instruction reads the scorecard of 2019-20: no value of that year improved yet.
-    log_in(office, live_server, ROLE_EMAILS[Role.central_office])
+    login(office, Role.central_office)
     office.goto(live_server + f"/scorecard?year={YEAR}")
     expect(office.get_by_role("heading", name="Measures of Success scorecard")).to_be_visible()
     before = improved_in_pillar_1(office)
@@ -83,7 +75,7 @@ def test_an_office_value_moves_the_scorecard_and_the_published_annual_report_rea
     screenshot(office, "scorecard-3-count-changed")
 
     # The superintendent's office creates the annual report on 2019-20 and publishes it.
-    log_in(supt, live_server, ROLE_EMAILS[Role.superintendent])
+    login(supt, Role.superintendent)
     supt.goto(live_server + "/annual-reports")
     supt.get_by_label("School year", exact=True).fill(YEAR)
     supt.get_by_role("button", name="Create the draft").click()
@@ -94,7 +86,7 @@ def test_an_office_value_moves_the_scorecard_and_the_published_annual_report_rea
     expect(supt.get_by_text("this report is frozen")).to_be_visible()
 
     # A board member reads it in the portal.
-    log_in(board, live_server, ROLE_EMAILS[Role.board])
+    login(board, Role.board)
     board.goto(live_server + "/annual-reports")
     board.get_by_role("link", name=f"Annual Report {YEAR}").click()
     expect(board.get_by_text("this report is frozen")).to_be_visible()

@@ -2,48 +2,32 @@
 returns it with a comment; the principal revises and resubmits; the leader sees what changed
 and approves; the principal sees the plan approved and locked."""
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import PlanStatus, Region, Role, School, TargetCycle, TargetPlan, User
+from portal.kernel.policy import Role
 from portal.targets import operations as svc
-from portal.targets.guardrails import plan_target
-from tests.conftest import DEMO_PASSWORD
+from portal.targets.models import PlanStatus, TargetPlan
+from tests.e2e import arrange
 
 
-def arrange(app):
-    """An unsubmitted plan in Local District Central (the first by id: the unit tests take theirs
-    from the other end), and what the plan asks of each row."""
+def plan_to_fill(app, factories, region: str = "C") -> dict:
+    """A school of the test's own in a demo region (Local District Central, whose leader reviews
+    it, unless given) with its plan not started, and what the plan asks of each required row."""
     with app.app_context():
-        plan = db.session.scalars(
-            select(TargetPlan).join(TargetCycle).join(School).join(Region)
-            .where(TargetPlan.status.in_([PlanStatus.not_started, PlanStatus.draft]), Region.code == "C",
-                   TargetCycle.kind == "trajectory")
-            .order_by(TargetPlan.id)).first()
-        principal = db.session.scalar(select(User.email).where(User.school_id == plan.school_id,
-                                                               User.role == Role.principal))
-        rows = [(r.id, plan_target(r.metric, r.baseline_value, r.group.targeted))
-                for r in svc.load_plan_rows(plan) if svc.required(r)]
-        facts = plan.id, plan.school.name, plan.school.code, principal, rows
+        facts = arrange.plan_facts(factories, arrange.central_plan(factories, region=region))
         db.session.remove()
         return facts
 
 
-def log_in(page, base, email):
-    page.goto(base + "/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page).to_have_url(base + "/home")
-
-
-def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_server, screenshot):
-    plan_id, school, code, principal_email, rows = arrange(app)
+def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_server, login, factories, screenshot):
+    facts = plan_to_fill(app, factories)
+    plan_id, school, code, principal_email, rows = (facts["id"], facts["school"], facts["code"], facts["principal"],
+                                                    facts["rows"])
     principal = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     leader = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
     # The principal fills every required row; each saves as it is typed.
-    log_in(principal, live_server, principal_email)
+    login(principal, principal_email)
     principal.get_by_role("link", name="Our targets", exact=True).click()
     expect(principal.get_by_role("heading", level=1)).to_contain_text(school)
     for row_id, value in rows:
@@ -57,7 +41,7 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
     expect(principal.locator(f"#target_2026-{rows[0][0]}")).to_have_count(0)  # locked
 
     # The regional leader finds it in the queue and returns it with a comment.
-    log_in(leader, live_server, "leader.central@district.example")
+    login(leader, Role.regional_leader)  # leader.central@, the region's leader
     leader.get_by_role("link", name="Target plans", exact=True).click()
     leader.get_by_label("School name or code").fill(code)
     expect(leader.get_by_role("link", name=school)).to_be_visible()
@@ -98,26 +82,16 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
         db.session.remove()
 
 
-def test_two_rows_typed_in_quick_succession_both_save_on_a_slow_server(app, browser, live_server, monkeypatch):
+def test_two_rows_typed_in_quick_succession_both_save_on_a_slow_server(app, browser, live_server, login, factories,
+                                                                       monkeypatch):
     """A principal on a busy deadline day types one row and moves straight on to the next while the
     server is still answering the first. The second save must wait for the first and carry the
     plan's new version, not be refused as if someone else had edited the plan."""
     import time
 
-    with app.app_context():
-        plan = db.session.scalars(
-            select(TargetPlan).join(TargetCycle).join(School).join(Region)
-            .where(TargetPlan.status.in_([PlanStatus.not_started, PlanStatus.draft]), Region.code == "S",
-                   TargetCycle.kind == "trajectory")
-            .order_by(TargetPlan.id)).first()
-        email = db.session.scalar(select(User.email).where(User.school_id == plan.school_id,
-                                                           User.role == Role.principal, User.active.is_(True))
-                                  .order_by(User.id))
-        (first_id, first_value), (second_id, second_value) = [
-            (r.id, plan_target(r.metric, r.baseline_value, r.group.targeted))
-            for r in svc.load_plan_rows(plan) if svc.required(r)][:2]
-        plan_id = plan.id
-        db.session.remove()
+    facts = plan_to_fill(app, factories, region="S")  # a school of its own in Local District South
+    plan_id, email = facts["id"], facts["principal"]
+    (first_id, first_value), (second_id, second_value) = facts["rows"][:2]
 
     real_save = svc.save_row
 
@@ -127,7 +101,7 @@ def test_two_rows_typed_in_quick_succession_both_save_on_a_slow_server(app, brow
 
     monkeypatch.setattr(svc, "save_row", slow_save)
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(page, live_server, email)
+    login(page, email)
     page.goto(f"{live_server}/targets/plans/{plan_id}")
     page.locator(f"#target_2026-{first_id}").fill(str(first_value))
     page.locator(f"#target_2026-{first_id}").dispatch_event("change")

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
 from portal import create_app
-from portal.extensions import db, limiter
-from portal.models import Role, School, User
 from portal.demo.district import build_demo
+from portal.extensions import db, limiter
+from portal.kernel.policy import Role
+from portal.org.models import School, User
 from portal.strategic_plan.seed import load_plan
 from tests.conftest import DEMO_PASSWORD, Actions, csrf_from
 

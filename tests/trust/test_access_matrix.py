@@ -15,17 +15,19 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import (
-    BoardUpdate, CheckIn, Initiative, Measure, Notice, Office, Role, Target, TargetPlan, User,
-)
+from portal.kernel.audit import Notice
+from portal.kernel.policy import Role
 from portal.measures import annual_reports as ar
+from portal.org.models import Office, User
+from portal.progress.models import BoardUpdate, CheckIn, Initiative
+from portal.strategic_plan.models import Measure
+from portal.targets.models import Target, TargetPlan
 from tests.test_access import DECLARED, PUBLIC
-
-from .conftest import changed_tables, dump, log_in
+from tests.trust.conftest import changed_tables, dump, log_in
 
 P, L, C, S, B, A = (Role.principal, Role.regional_leader, Role.central_office, Role.superintendent, Role.board,
                     Role.admin)
-EVERY_ROLE = {role: 404 for role in Role}
+EVERY_ROLE = dict.fromkeys(Role, 404)
 
 # Endpoint -> (kind of record, what an admitted role gets for a record outside its reach).
 # A role not named reaches every record of that kind (the district roles read every school).
@@ -209,7 +211,7 @@ def walk(app, person, role, records, caplog, own_changes: bool):
         rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint in SCOPED]
     for rule in sorted(rules, key=lambda r: r.rule):
         kind, _ = SCOPED[rule.endpoint]
-        for reach, args in zip(("own", "other"), records[kind]):
+        for reach, args in zip(("own", "other"), records[kind], strict=True):
             if (reach == "own" and rule.endpoint in CHANGES_OWN) != own_changes:
                 continue
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -14,14 +14,16 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
-from portal.org.admin.forms import ImportForm
+from portal.admin.forms import ImportForm
 from portal.extensions import db
-from portal.models import UNUSABLE_PASSWORD, CheckIn, Initiative, Role, School, Target, TargetCycle, TargetPlan, User
-from portal.targets import results as actuals
+from portal.kernel.policy import Role
+from portal.measures.value_import import IMPORT_COLUMNS
 from portal.org import imports
-from portal.measures import catalog as sc
-
-from .conftest import changed_tables, dump, log_in
+from portal.org.models import UNUSABLE_PASSWORD, School, User
+from portal.progress.models import CheckIn, Initiative
+from portal.targets import results as actuals
+from portal.targets.models import Target, TargetCycle, TargetPlan
+from tests.trust.conftest import changed_tables, dump, log_in
 
 NASTY = ["", " ", "\x00", "a\x00b", "\u202eevil\u202c", "\u200f\u05e9\u05dc\u05d5\u05dd", "NaN", "nan", "inf", "-inf",
          "Infinity", "1e309", "-1e309", "-1", "0", "-0", "99999999999999999999", "1,000,000", "12.5%", "\u2212 20",
@@ -85,7 +87,7 @@ UPLOADS = {
     "admin.imports_page": {"schools": imports.SCHOOL_COLUMNS, "users": imports.USER_COLUMNS,
                            "baselines": actuals.COLUMNS},
     "results.actuals_import": {"": actuals.COLUMNS},
-    "scorecard.import_values": {"": sc.IMPORT_COLUMNS},
+    "scorecard.import_values": {"": IMPORT_COLUMNS},
 }
 MESSAGES = ("error-summary", "field--error", "report-problem", "error-page", "app-alert", "flash--error",
             'role="alert"', "Not saved", "Too many failed log-in attempts")

@@ -6,7 +6,7 @@ generic error pages with debug off."""
 import csv
 import io
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import example, given, settings
@@ -17,12 +17,13 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Role, School, TargetPlan, User
-from portal.auth.passwords import MIN_LENGTH, PasswordPolicyError, check_policy
+from portal.kernel.policy import Role
+from portal.org.models import School, User
+from portal.org.passwords import MIN_LENGTH, PasswordPolicyError, check_policy
+from portal.targets.models import TargetPlan
 from tests.conftest import DEMO_PASSWORD, Actions, csrf_from
 from tests.test_access import DECLARED
-
-from .conftest import changed_tables, dump, log_in
+from tests.trust.conftest import changed_tables, dump, log_in
 
 EMAILS = {Role.principal: "principal@district.example", Role.regional_leader: "leader.central@district.example",
           Role.central_office: "central@district.example", Role.superintendent: "superintendent@district.example",
@@ -105,7 +106,7 @@ def test_a_session_ends_after_the_absolute_lifetime_however_active(private_app):
     assert person.get("/home").status_code == 200
     hours = private_app.config["SESSION_ABSOLUTE_HOURS"]
     with person.client.session_transaction() as session:
-        session["login_at"] = (datetime.now(timezone.utc) - timedelta(hours=hours, minutes=1)).timestamp()
+        session["login_at"] = (datetime.now(UTC) - timedelta(hours=hours, minutes=1)).timestamp()
     assert person.get("/home").status_code == 302
     assert person.get("/home", htmx=True).status_code == 401
 

@@ -22,15 +22,18 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select, update
 
-from portal.kernel import workflow
 from portal.extensions import db
-from portal.progress.initiatives import plans as plan_service
-from portal.models import (
-    AuditEvent, BoardUpdate, CheckIn, Initiative, MetricValue, PlanStatus, Role, Stage, Target, TargetPlan, User,
-)
+from portal.kernel import policy
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
+from portal.org.models import User
+from portal.progress import action_plans as plan_service
+from portal.progress import workflow as check_in_workflow
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue, Stage
+from portal.targets import workflow as plan_workflow
+from portal.targets.models import PlanStatus, Target, TargetPlan
 from portal.targets.operations import load_plan_rows
-
-from .conftest import changed_tables, dump, log_in
+from tests.trust.conftest import changed_tables, dump, log_in
 
 TRAJECTORIES = ["linear", "aggressive", "step_up", "delayed"]
 RATIONALE = "We set this against our school's own results of the last three years."
@@ -150,12 +153,12 @@ class Workflows(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ the school's target plan
     def plan_outcome(self, actor: Actor, action: str, version_ok: bool, comment_ok: bool = True) -> bool:
-        entry = workflow.TRANSITIONS.get((self.model.status, action))
+        entry = plan_workflow.TRANSITIONS.get((self.model.status, action))
         return (actor.reaches_plan and entry is not None and actor.role in entry[1] and version_ok and comment_ok)
 
     def record_plan_success(self, action: str):
         old = self.model.status
-        self.model.status = workflow.TRANSITIONS[(old, action)][0]
+        self.model.status = plan_workflow.TRANSITIONS[(old, action)][0]
         self.model.plan_events += 1
         if self.model.status != old:
             self.model.plan_transitions += 1
@@ -176,7 +179,7 @@ class Workflows(RuleBasedStateMachine):
             posted.append((row_id, value, trajectory, RATIONALE))
             form.update({f"target_2026-{row_id}": str(value), f"trajectory-{row_id}": trajectory,
                          f"rationale-{row_id}": RATIONALE})
-        changes = posted != [t for t in state["targets"]]
+        changes = posted != list(state["targets"])
         succeed = changes and self.plan_outcome(actor, "edit", not stale) and actor.role == Role.principal
         if actor.role == Role.principal and actor.reaches_plan and not changes:
             self.act(True, lambda: actor.person.post(f"/targets/plans/{self.plan_id}/save", form))
@@ -208,7 +211,7 @@ class Workflows(RuleBasedStateMachine):
             self.act(succeed, lambda: actor.person.post(f"/review/approve/{self.plan_id}",
                                                         {"version": str(version)}, htmx=True))
         else:
-            needs = action in workflow.NEEDS_COMMENT
+            needs = action in plan_workflow.NEEDS_COMMENT
             succeed = self.plan_outcome(actor, action, not stale, comment_ok=comment or not needs)
             form = {"action": action, "version": str(version),
                     "comment": "Please look again at the English Learner targets." if comment else ""}
@@ -218,14 +221,14 @@ class Workflows(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ the check-in and its Board update
     def check_in_outcome(self, actor: Actor, action: str, version_ok: bool, office_action: bool) -> bool:
-        entry = workflow.CHECK_IN.transitions.get((self.model.stage, action))
+        entry = check_in_workflow.CHECK_IN.transitions.get((self.model.stage, action))
         if entry is None or actor.role not in entry[1] or not version_ok:
             return False
         return actor.keeps_check_in or not office_action
 
     def record_check_in_success(self, action: str):
         old = self.model.stage
-        self.model.stage = workflow.CHECK_IN.transitions[(old, action)][0]
+        self.model.stage = check_in_workflow.CHECK_IN.transitions[(old, action)][0]
         self.model.check_in_events += 1
         if self.model.stage != old:
             self.model.check_in_transitions += 1
@@ -313,7 +316,7 @@ class Workflows(RuleBasedStateMachine):
     def superintendents_office_publishes(self, who, stale):
         actor = self.actors[who]
         version = self.read()["update_version"] - (1 if stale else 0)
-        succeed = (actor.role in workflow.SUPERINTENDENTS and not stale and self.model.placed
+        succeed = (actor.role in policy.SUPERINTENDENTS and not stale and self.model.placed
                    and not self.model.published)
         self.act(succeed, lambda: actor.person.post(f"/board-updates/{self.update_id}/publish",
                                                     {"version": str(version)}))
@@ -367,8 +370,8 @@ class Workflows(RuleBasedStateMachine):
         assert state["status"] in set(PlanStatus) and state["stage"] in set(Stage)
         assert state["status"] == self.model.status
         assert state["stage"] == self.model.stage
-        legal_plan = {(a, f.value, t.value) for (f, a), (t, _) in workflow.TRANSITIONS.items()}
-        legal_check_in = {(a, f.value, t.value) for (f, a), (t, _) in workflow.CHECK_IN.transitions.items()}
+        legal_plan = {(a, f.value, t.value) for (f, a), (t, _) in plan_workflow.TRANSITIONS.items()}
+        legal_check_in = {(a, f.value, t.value) for (f, a), (t, _) in check_in_workflow.CHECK_IN.transitions.items()}
         plan_events = [e for e in state["events"] if e[:2] == ("target_plan", self.plan_id)]
         check_in_events = [e for e in state["events"] if e[:2] == ("check_in", self.check_in_id)]
         assert all(e[2:] in legal_plan for e in plan_events), plan_events

@@ -1,9 +1,9 @@
 """The Board report as the page shows it: services.board's report (a published update's frozen
 snapshot, or a draft assembled now) laid out as tables with every period's numbers and a chart
 of each metric's path. Reads the report dict only, never the live check-ins."""
-from portal.progress.board_updates import fmt
 from portal.charts.board_report import line_chart, periods_in_order
 from portal.progress.board.updates import long_date, short_date
+from portal.progress.board_updates import fmt
 
 # Status in words and a symbol, never by colour alone.
 STATUS_SYMBOL = {"on_track": "✓", "at_risk": "!", "off_track": "✕"}
@@ -29,7 +29,7 @@ def _metric(metric: dict, period: str) -> dict:
     value with its as-of date), then the baseline and target when the metric has them."""
     unit = metric["unit"]
     periods = [p for p in periods_in_order(metric["series"]) if p != period] + [period]
-    path = {s["breakdown"]: dict((p, v) for p, v in s["points"]) for s in metric["series"]}
+    path = {s["breakdown"]: dict(s["points"]) for s in metric["series"]}
     now = {r["breakdown"]: r for r in metric["rows"]}
     keys = list(now) + [k for k in path if k not in now]
     rows = []

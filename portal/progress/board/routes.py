@@ -8,30 +8,22 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.access import allow
-from portal.extensions import db
+from portal.kernel.actions import form_int, missing_version
+from portal.kernel.clock import today
 from portal.kernel.htmx import is_htmx, render
-from portal.models import CheckIn, Region, Role
+from portal.kernel.policy import DATA_REVIEWERS, PROGRESS_READERS, SUPERINTENDENTS, Role
+from portal.org.models import Region
 from portal.progress import board_updates as board_svc
 from portal.progress import check_ins as checkin_svc
-from portal.targets.operations import today
+from portal.progress import data_reviews as rv
 from portal.progress.board import bp
-from portal.progress.board import reviews as rv
 from portal.progress.board import updates as up
 from portal.progress.board.forms import BoardUpdateForm, MeetingForm
 from portal.progress.board.report import present
-
-READERS = (Role.board, Role.superintendent, Role.admin, Role.central_office)
-EDITORS = (Role.superintendent, Role.admin)
-LOGGERS = (Role.regional_leader, Role.central_office, Role.superintendent, Role.admin)
-NO_VERSION = "This form did not say which version you saw. Reload the page and try again."
-
-
-def posted_int(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
-
+from portal.progress.models import CheckIn
 
 # ---------------------------------------------------------------- the calendar and list
 
@@ -53,19 +45,21 @@ def _updates_page(form: BoardUpdateForm | None, status: int = 200):
 
 
 @bp.route("/board-updates")
-@allow(*READERS)
+@allow(*PROGRESS_READERS)
 def updates():
     return _updates_page(_update_form() if up.can_edit(current_user) else None)
 
 
 @bp.route("/board-updates", methods=["POST"])
-@allow(*EDITORS)
+@allow(*SUPERINTENDENTS)
 def create_update():
     form = _update_form()
     form.validate_on_submit()
     update = up.create_update(form, current_user)
     if update is None:
+        db.session.rollback()
         return _updates_page(form, 422)
+    db.session.commit()
     flash(f"Created the draft “{update.title}”. Place the check-ins that are ready for the Board, "
           "then publish it.", "success")
     return redirect(url_for("board.update", update_id=update.id), code=303)
@@ -88,7 +82,7 @@ def _show(update, status: int = 200, problem: str = "", message: str = ""):
 
 
 @bp.route("/board-updates/<int:update_id>")
-@allow(*READERS)
+@allow(*PROGRESS_READERS)
 def update(update_id: int):
     found = up.update_or_404(update_id, current_user)
     if found.kind_code == "annual_report":  # annual reports are assembled by the scorecard
@@ -103,6 +97,7 @@ def _refused(update_id: int, exc: workflow.WorkflowError):
 
 
 def _done(update, message: str):
+    db.session.commit()
     if is_htmx():
         return _show(update, message=message)
     flash(message, "success")
@@ -110,21 +105,21 @@ def _done(update, message: str):
 
 
 def _posted_check_in() -> tuple[CheckIn | None, int | None, str]:
-    check_in = db.session.get(CheckIn, posted_int("check_in_id") or 0)
-    version = posted_int("version")
+    check_in = db.session.get(CheckIn, form_int("check_in_id") or 0)
+    version = form_int("version")
     if check_in is None:
         return None, None, "Choose a check-in from the list on this page."
     if version is None:
-        return None, None, NO_VERSION
+        return None, None, missing_version()
     return check_in, version, ""
 
 
 @bp.route("/board-updates/<int:update_id>/place", methods=["POST"])
-@allow(*EDITORS)
+@allow(*SUPERINTENDENTS)
 def place(update_id: int):
     update = up.update_or_404(update_id, current_user)
     check_in, version, problem = _posted_check_in()
-    if problem:
+    if check_in is None or version is None:
         return _show(update, 422, problem=problem)
     try:
         checkin_svc.place(check_in, update, current_user, version)
@@ -134,13 +129,13 @@ def place(update_id: int):
 
 
 @bp.route("/board-updates/<int:update_id>/unplace", methods=["POST"])
-@allow(*EDITORS)
+@allow(*SUPERINTENDENTS)
 def unplace(update_id: int):
     update = up.update_or_404(update_id, current_user)
     check_in, version, problem = _posted_check_in()
-    if not problem and not update.published and update not in check_in.board_updates:
+    if check_in is not None and not problem and not update.published and update not in check_in.board_updates:
         problem = "That check-in is not in this Board update."
-    if problem:
+    if check_in is None or version is None or problem:
         return _show(update, 422, problem=problem)
     try:
         checkin_svc.unplace(check_in, update, current_user, version)
@@ -151,12 +146,12 @@ def unplace(update_id: int):
 
 
 @bp.route("/board-updates/<int:update_id>/publish", methods=["POST"])
-@allow(*EDITORS)
+@allow(*SUPERINTENDENTS)
 def publish(update_id: int):
     update = up.update_or_404(update_id, current_user)
-    version = posted_int("version")
+    version = form_int("version")
     if version is None:
-        return _show(update, 422, problem=NO_VERSION)
+        return _show(update, 422, problem=missing_version())
     if update.kind_code == "annual_report":
         return _show(update, 422, problem="Publish an annual report from its own page, where it is assembled.")
     try:
@@ -200,19 +195,21 @@ def _reviews_page(form: MeetingForm, status: int = 200):
 
 
 @bp.route("/data-reviews")
-@allow(*rv.READERS)
+@allow(*DATA_REVIEWERS)
 def data_reviews():
     return _reviews_page(_meeting_form())
 
 
 @bp.route("/data-reviews", methods=["POST"])
-@allow(*LOGGERS)
+@allow(*DATA_REVIEWERS)
 def log_meeting():
     form = _meeting_form()
     form.validate_on_submit()
     meeting = rv.log_meeting(form, current_user, today())
     if meeting is None:
+        db.session.rollback()
         return _reviews_page(form, 422)
+    db.session.commit()
     n = len(meeting.schools)
     flash(f"Logged the data review meeting of {up.long_date(meeting.held_on)} with {n} "
           f"school{'' if n == 1 else 's'}.", "success")

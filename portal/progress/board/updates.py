@@ -8,18 +8,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.kernel.access import deny
 from portal.extensions import db
-from portal.models import AuditEvent, BoardUpdate, BoardUpdateKind, CheckIn, Initiative, Role, Stage
-from portal.progress.models import board_update_check_in
+from portal.kernel.access import deny
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import SUPERINTENDENTS
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
+from portal.strategic_plan.models import BoardUpdateKind
 
-# Who may see drafts, create updates, place check-ins and publish (workflow.SUPERINTENDENTS).
-EDITORS = frozenset({Role.superintendent, Role.admin})
+# Who may see drafts, create updates, place check-ins and publish (policy.SUPERINTENDENTS).
 YEAR_RE = re.compile(r"20\d\d-\d\d")
 
 
 def can_edit(user) -> bool:
-    return user.role in EDITORS
+    return user.role in SUPERINTENDENTS
 
 
 def long_date(value) -> str:
@@ -41,7 +42,7 @@ def short_date(value) -> str:
 
 
 def kinds() -> list[BoardUpdateKind]:
-    return db.session.scalars(select(BoardUpdateKind).order_by(BoardUpdateKind.position)).all()
+    return list(db.session.scalars(select(BoardUpdateKind).order_by(BoardUpdateKind.position)).all())
 
 
 def visible_updates(user) -> list[dict]:
@@ -52,7 +53,7 @@ def visible_updates(user) -> list[dict]:
     if not can_edit(user):
         stmt = stmt.where(BoardUpdate.published_at.is_not(None))
     updates = db.session.scalars(stmt).all()
-    placed = dict(db.session.execute(
+    placed: dict[int, int] = dict(db.session.execute(
         select(board_update_check_in.c.board_update_id, func.count())
         .group_by(board_update_check_in.c.board_update_id)).all())
     return [{"record": u, "initiatives": (u.snapshot or {}).get("initiative_count", 0) if u.published
@@ -99,7 +100,7 @@ def create_update(form, user) -> BoardUpdate | None:
         if not date(start, 7, 1) <= form.meeting_date.data <= date(start + 1, 12, 31):
             form.meeting_date.errors.append(f"Choose a date between 1 July {start} and 31 December {start + 1} "
                                             f"for an update on the {year} school year.")
-    if form.errors:
+    if form.errors or kind is None:  # no kind is always an error at the kind field
         return None
     title = (form.title.data or "").strip() or f"Strategic Plan {kind.name} {year}"
     update = BoardUpdate(kind_code=kind.code, school_year=year, meeting_date=form.meeting_date.data, title=title)
@@ -109,9 +110,8 @@ def create_update(form, user) -> BoardUpdate | None:
         db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="create", to_state="draft",
                                   actor_id=user.id, actor_role=user.role.value,
                                   details={"kind": kind.code, "school_year": year}))
-        db.session.commit()
-    except IntegrityError:  # someone created the same kind for the same year a moment ago
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError:  # someone created the same kind for the same year a moment ago; the view rolls back
         form.kind.errors.append(f"{year} already has its {kind.name}. Each kind of update happens once a school year.")
         return None
     return update

@@ -3,23 +3,25 @@ session, submitting the platform update, data review, the update with the superi
 placing it in a Board update. Every form carries the check-in's version; a stale one answers 409
 with who changed it first, and what the person typed is kept.
 
-Views never set a stage: each action goes through services.checkins (workflow.CHECK_IN)."""
+Views never set a stage: each action goes through services.checkins (check_in_workflow.CHECK_IN)."""
 from collections import Counter
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.access import allow
-from portal.extensions import db
-from portal.models import BoardUpdate, CheckIn, Progress, Role, Stage
+from portal.kernel.actions import missing_version, parse_int, posted_version, refusal_status
+from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
 from portal.progress import check_ins as svc
+from portal.progress import workflow as check_in_workflow
 from portal.progress.board_updates import fmt
 from portal.progress.initiatives import bp
 from portal.progress.initiatives import queries as q
+from portal.progress.initiatives.check_in_form import read_check_in
 from portal.progress.initiatives.forms import plain_number
-from portal.progress.initiatives.queries import OFFICE_ROLES, READERS, REVIEW_ROLES
-from portal.progress.initiatives.routes import NO_VERSION, BadInput, posted_version
+from portal.progress.models import BoardUpdate, CheckIn, Progress, Stage
 
 ACTIONS = ("edit", "record_sharing", "submit_update", "send_back", "accept_data", "record_superintendent",
            "place", "unplace")
@@ -36,13 +38,13 @@ class Incomplete(workflow.WorkflowError):
 
 def allowed_actions(check_in: CheckIn, user) -> dict[str, bool]:
     office = svc.can_edit_initiative(user, check_in.initiative)
-    return {a: workflow.CHECK_IN.check(check_in, a, user).allowed and (office or a not in OFFICE_ACTIONS)
+    return {a: check_in_workflow.CHECK_IN.check(check_in, a, user).allowed and (office or a not in OFFICE_ACTIONS)
             for a in ACTIONS}
 
 
 def value_blocks(check_in: CheckIn) -> list[dict]:
     """The office's form, metric by metric: one row per breakdown (services.checkins.breakdowns
-    decides the order, so the field names match what save_check_in reads)."""
+    decides the order, so the field names match what read_check_in reads)."""
     every = svc.initiative_values(check_in.initiative)
     blocks = []
     for metric in check_in.initiative.metrics:
@@ -105,7 +107,7 @@ def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: di
 
 
 @bp.route("/check-ins/<int:check_in_id>")
-@allow(*READERS)
+@allow(*CYCLE_READERS)
 def check_in(check_in_id: int):
     item = q.check_in_or_404(check_in_id)
     return render_template("initiatives/check_in.html", **check_in_context(item))
@@ -121,8 +123,8 @@ def _again(check_in_id: int, status: int, posted: str, errors: dict | None = Non
 
 def _guard(check_in: CheckIn, action: str, version: int) -> None:
     if check_in.version != version:
-        raise workflow.ConflictError(workflow.CHECK_IN.describe_last_change(check_in))
-    decision = workflow.CHECK_IN.check(check_in, action, current_user)
+        raise workflow.ConflictError(check_in_workflow.CHECK_IN.describe_last_change(check_in))
+    decision = check_in_workflow.CHECK_IN.check(check_in, action, current_user)
     if not decision.allowed:
         raise workflow.WorkflowError(decision.reason)
 
@@ -135,7 +137,7 @@ def _act(check_in_id: int, action: str, posted: str, run, message, office: bool 
         q.editable_or_403(current_user, item.initiative)
     version = posted_version()
     if version is None:
-        return _again(check_in_id, 422, posted, problems=[NO_VERSION])
+        return _again(check_in_id, 422, posted, problems=[missing_version("check-in")])
     try:
         _guard(item, action, version)
         errors = run(item, version)
@@ -145,10 +147,11 @@ def _act(check_in_id: int, action: str, posted: str, run, message, office: bool 
                       heading="The platform update cannot be submitted yet")
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        return _again(check_in_id, 422 if isinstance(exc, BadInput) else 409, posted, problems=[str(exc)])
+        return _again(check_in_id, refusal_status(exc), posted, problems=[str(exc)])
     if errors:
         db.session.rollback()
         return _again(check_in_id, 422, posted, errors=errors)
+    db.session.commit()
     flash(message(item), "success")
     return redirect(url_for("initiatives.check_in", check_in_id=item.id), code=303)
 
@@ -159,16 +162,24 @@ def _name(item: CheckIn) -> str:
 
 # ---------------------------------------------------------------- the office: stages 1 and 2
 
+def _save_values(item: CheckIn, version: int) -> dict[str, str]:
+    """Save the values form; the errors at their fields when it cannot be saved as it is."""
+    entry, errors = read_check_in(item, request.form)
+    if not errors:
+        svc.save_check_in(item, entry, current_user, version)
+    return errors
+
+
 @bp.route("/check-ins/<int:check_in_id>/save", methods=["POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def save_check_in(check_in_id: int):
     return _act(check_in_id, "edit", "values",
-                lambda item, version: svc.save_check_in(item, request.form, current_user, version),
+                _save_values,
                 lambda item: f"Saved the {item.period} check-in.", office=True)
 
 
 @bp.route("/check-ins/<int:check_in_id>/sharing", methods=["POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def record_sharing(check_in_id: int):
     return _act(check_in_id, "record_sharing", "sharing",
                 lambda item, version: svc.record_sharing(item, request.form, current_user, version),
@@ -176,17 +187,19 @@ def record_sharing(check_in_id: int):
 
 
 @bp.route("/check-ins/<int:check_in_id>/submit", methods=["POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def submit_check_in(check_in_id: int):
     """Submit the platform update. Sent from the values form it saves what was typed first, so a
     person who types and submits in one go loses nothing."""
     def run(item: CheckIn, version: int):
         saved = False
         if "narrative" in request.form:
-            errors = svc.save_check_in(item, request.form, current_user, version)
+            errors = _save_values(item, version)
             if errors:
                 return errors
             saved = item.version != version
+            if saved:
+                db.session.commit()  # what was typed stays saved even if the submission is refused
             version = item.version
         problems = svc.submit_update(item, current_user, version)
         if problems:
@@ -200,7 +213,7 @@ def submit_check_in(check_in_id: int):
 # ---------------------------------------------------------------- the superintendent's office: stages 2 to 4
 
 @bp.route("/check-ins/<int:check_in_id>/review", methods=["POST"])
-@allow(*REVIEW_ROLES)
+@allow(*SUPERINTENDENTS)
 def review_check_in(check_in_id: int):
     action = request.form.get("action", "")
     if action not in ("accept_data", "send_back"):
@@ -220,7 +233,7 @@ def review_check_in(check_in_id: int):
 
 
 @bp.route("/check-ins/<int:check_in_id>/superintendent", methods=["POST"])
-@allow(*REVIEW_ROLES)
+@allow(*SUPERINTENDENTS)
 def record_superintendent(check_in_id: int):
     return _act(check_in_id, "record_superintendent", "supt",
                 lambda item, version: svc.record_superintendent(item, request.form, current_user, version),
@@ -230,11 +243,12 @@ def record_superintendent(check_in_id: int):
 
 def _board_update(field: str = "board_update_id") -> BoardUpdate | None:
     raw = (request.form.get(field) or "").strip()
-    return db.session.get(BoardUpdate, int(raw)) if raw.isdigit() else None
+    update_id = parse_int(raw)
+    return db.session.get(BoardUpdate, update_id) if update_id is not None else None
 
 
 @bp.route("/check-ins/<int:check_in_id>/place", methods=["POST"])
-@allow(*REVIEW_ROLES)
+@allow(*SUPERINTENDENTS)
 def place_check_in(check_in_id: int):
     update = _board_update()
 
@@ -243,12 +257,13 @@ def place_check_in(check_in_id: int):
             return {"board_update_id": "Choose the Board update to place this check-in in."}
         svc.place(item, update, current_user, version)
         return {}
+    title = update.title if update is not None else ""  # the message is only shown once placed
     return _act(check_in_id, "place", "place", run,
-                lambda item: f"Placed {_name(item)} in {update.title}.")
+                lambda item: f"Placed {_name(item)} in {title}.")
 
 
 @bp.route("/check-ins/<int:check_in_id>/unplace", methods=["POST"])
-@allow(*REVIEW_ROLES)
+@allow(*SUPERINTENDENTS)
 def unplace_check_in(check_in_id: int):
     update = _board_update()
 
@@ -257,10 +272,11 @@ def unplace_check_in(check_in_id: int):
             # The Board updates are read after the check-in: someone may have just taken it out.
             db.session.refresh(item)
             if item.version != version:
-                raise workflow.ConflictError(workflow.CHECK_IN.describe_last_change(item))
+                raise workflow.ConflictError(check_in_workflow.CHECK_IN.describe_last_change(item))
         if update is None or update not in item.board_updates:
             return {"unplace_board_update_id": "Choose a Board update this check-in is in."}
         svc.unplace(item, update, current_user, version)
         return {}
+    title = update.title if update is not None else ""  # the message is only shown once taken out
     return _act(check_in_id, "unplace", "unplace", run,
-                lambda item: f"Took {_name(item)} out of {update.title}. It is ready for a Board update again.")
+                lambda item: f"Took {_name(item)} out of {title}. It is ready for a Board update again.")

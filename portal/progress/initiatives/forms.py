@@ -3,24 +3,16 @@ metric (unit, direction, breakdown, baselines and targets typed as "K-5=13.6; 6-
 
 Each reader returns (clean values, field errors); the caller writes nothing when there are errors."""
 import re
-from dataclasses import dataclass, field
 
-from portal.models import Measure, Office, Priority
+from portal.org.models import Office
+from portal.progress.action_plans import InitiativeData, MetricData
+from portal.strategic_plan.models import Measure, Priority
 from portal.targets.guardrails import parse_number
 
 MAX_TEXT = 5000
 UNITS = {"count": "Count", "percent": "Percent", "dollars": "Dollars"}
 DIRECTIONS = {"up": "Up is better", "down": "Down is better"}
 MEASURE_CODE = re.compile(r"^[1-5][A-D]-\d{1,2}$")
-
-
-@dataclass
-class InitiativeData:
-    name: str = ""
-    priority: Priority | None = None
-    description: str = ""
-    measures: list[Measure] = field(default_factory=list)
-    office: Office | None = None
 
 
 def read_initiative(form, user, priorities: dict[str, Priority], measures: dict[str, Measure],
@@ -64,37 +56,7 @@ def read_initiative(form, user, priorities: dict[str, Priority], measures: dict[
     return data, errors
 
 
-def slug(text: str, limit: int = 40) -> str:
-    """A short code from a name: lowercase words joined by underscores."""
-    words = re.sub(r"[^a-z0-9]+", "_", text.lower().replace("&", " and ")).strip("_")
-    return words[:limit].rstrip("_") or "plan"
-
-
-def unique_code(name: str, taken: set[str], limit: int = 40) -> str:
-    base = slug(name, limit)
-    if base not in taken:
-        return base
-    n = 2
-    while True:
-        suffix = f"_{n}"
-        candidate = base[:limit - len(suffix)].rstrip("_") + suffix
-        if candidate not in taken:
-            return candidate
-        n += 1
-
-
 # ---------------------------------------------------------------- progress metrics
-
-@dataclass
-class MetricData:
-    name: str = ""
-    unit: str = "count"
-    direction: str = "up"
-    breakdown: str = ""
-    baselines: dict = field(default_factory=dict)
-    targets: dict = field(default_factory=dict)
-    baseline_label: str = ""
-    target_label: str = ""
 
 
 def _number(raw: str, unit: str) -> tuple[float | None, str | None]:
@@ -140,7 +102,7 @@ def read_reference(raw: str, unit: str, breakdown: str) -> tuple[dict, str | Non
         if key in out:
             return {}, f"{key} is given twice."
         value, problem = _number(value_text, unit)
-        if problem:
+        if value is None:  # _number gives a value or a problem
             return {}, f"{key}: {problem}"
         out[key] = value
     return out, None

@@ -6,12 +6,15 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.kernel import workflow
-from portal.kernel.access import deny
 from portal.extensions import db
-from portal.models import AuditEvent, BoardUpdate, CheckIn, Initiative, Office, Pillar, Priority, Role, Stage
-from portal.progress.models import board_update_check_in
+from portal.kernel import policy
+from portal.kernel.access import deny
+from portal.kernel.audit import AuditEvent
+from portal.org.models import Office
 from portal.progress import check_ins as svc
+from portal.progress import workflow as check_in_workflow
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
+from portal.strategic_plan.models import Pillar, Priority
 
 STATUSES = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track", "none": "No status yet"}
 
@@ -41,8 +44,8 @@ def editable_or_403(user, initiative: Initiative) -> None:
 
 def draft_updates() -> list[BoardUpdate]:
     """Board updates still being assembled (not published), the next meeting first."""
-    return db.session.scalars(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))
-                              .order_by(BoardUpdate.meeting_date.desc(), BoardUpdate.id.desc())).all()
+    return list(db.session.scalars(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))
+                                   .order_by(BoardUpdate.meeting_date.desc(), BoardUpdate.id.desc())).all())
 
 
 def latest_draft_update() -> BoardUpdate | None:
@@ -116,7 +119,7 @@ def _initiatives(flt: CycleFilter) -> list[Initiative]:
         stmt = stmt.where(Pillar.number == flt.pillar)
     if flt.office:
         stmt = stmt.where(Office.code == flt.office)
-    return db.session.scalars(stmt).unique().all()
+    return list(db.session.scalars(stmt).unique().all())
 
 
 def _extras(check_ins: list[CheckIn]) -> tuple[dict[int, str], dict[int, list[str]]]:
@@ -165,14 +168,14 @@ def filter_options() -> tuple[list[Pillar], list[Office]]:
     pillars = db.session.scalars(select(Pillar).order_by(Pillar.number)).all()
     offices = db.session.scalars(select(Office).where(Office.id.in_(select(Initiative.office_id)))
                                  .order_by(Office.name)).all()
-    return pillars, offices
+    return list(pillars), list(offices)
 
 
 def next_action(card: Card, user, draft: BoardUpdate | None, url_for) -> NextAction:
     """What this viewer can do next with the card's check-in; in place when it needs no typing."""
     check_in, initiative = card.check_in, card.initiative
     office = svc.can_edit_initiative(user, initiative)
-    reviewer = user.role in workflow.SUPERINTENDENTS
+    reviewer = user.role in policy.SUPERINTENDENTS
     if check_in is None:
         if office:
             return NextAction("link", "Start a check-in", url_for("initiatives.initiative",
@@ -210,9 +213,7 @@ def next_action(card: Card, user, draft: BoardUpdate | None, url_for) -> NextAct
 
 def role_may(user, action: str) -> bool:
     """Whether the person's role takes `action` at any stage (the stage itself is checked later)."""
-    return any(user.role in roles for (_, act), (_, roles) in workflow.CHECK_IN.transitions.items() if act == action)
+    transitions = check_in_workflow.CHECK_IN.transitions.items()
+    return any(user.role in roles for (_, act), (_, roles) in transitions if act == action)
 
 
-OFFICE_ROLES = (Role.central_office, Role.admin)
-REVIEW_ROLES = (Role.superintendent, Role.admin)
-READERS = (Role.central_office, Role.superintendent, Role.admin)

@@ -2,37 +2,28 @@
 (initiative) pages with their progress metrics, and starting a check-in. The check-in page and
 its stage forms are in check_ins.py.
 
-Views never set a stage: every move goes through services.checkins (workflow.CHECK_IN)."""
+Views never set a stage: every move goes through services.checkins (check_in_workflow.CHECK_IN)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.charts.initiative import line_chart
+from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.access import allow
-from portal.auth.routes import safe_next
-from portal.extensions import db
+from portal.kernel.actions import BadInput, missing_version, parse_int, posted_version, refusal_status, safe_next
 from portal.kernel.htmx import is_htmx, render
-from portal.models import STAGE_NAMES, BoardUpdate, Office, Pillar, Priority, ProgressMetric, Role
+from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
+from portal.org.models import Office
+from portal.progress import action_plans as plans
 from portal.progress import check_ins as svc
 from portal.progress.board_updates import fmt
-from portal.progress.initiatives import bp
-from portal.progress.initiatives import forms, plans
+from portal.progress.initiatives import bp, forms
 from portal.progress.initiatives import queries as q
-from portal.charts.initiative import line_chart
-from portal.progress.initiatives.queries import OFFICE_ROLES, READERS, REVIEW_ROLES, CycleFilter
-
-NO_VERSION = "This form did not say which version of the check-in you saw. Reload the page and try again."
-
-
-class BadInput(workflow.WorkflowError):
-    """The request itself was incomplete (answered 422, not 409)."""
-
-
-def posted_version() -> int | None:
-    raw = (request.form.get("version") or "").strip()
-    return int(raw) if raw.isdigit() else None
-
+from portal.progress.initiatives.queries import CycleFilter
+from portal.progress.models import STAGE_NAMES, BoardUpdate, ProgressMetric
+from portal.strategic_plan.models import Pillar, Priority
 
 # ---------------------------------------------------------------- the cycle board
 
@@ -46,7 +37,7 @@ def _act(draft: BoardUpdate | None):
 
 
 @bp.route("/cycle")
-@allow(*READERS)
+@allow(*CYCLE_READERS)
 def cycle():
     flt = CycleFilter.from_args(request.args)
     columns, waiting = q.board(flt)
@@ -57,13 +48,14 @@ def cycle():
     if not is_htmx():
         pillars, offices = q.filter_options()
         context.update(pillars=pillars, offices=offices, statuses=q.STATUSES,
-                       can_create=current_user.role in OFFICE_ROLES)
+                       can_create=current_user.role in OFFICES)
     return render("initiatives/cycle.html", "initiatives/_board.html", **context)
 
 
 def _chosen_update(raw: str | None) -> BoardUpdate:
-    if raw and raw.strip().isdigit():
-        update = db.session.get(BoardUpdate, int(raw))
+    update_id = parse_int(raw)
+    if update_id is not None:
+        update = db.session.get(BoardUpdate, update_id)
         if update is None:
             raise BadInput("That Board update could not be found. Reload the page to see the current ones.")
         return update
@@ -74,7 +66,7 @@ def _chosen_update(raw: str | None) -> BoardUpdate:
 
 
 @bp.route("/cycle/check-ins/<int:check_in_id>/advance", methods=["POST"])
-@allow(*REVIEW_ROLES)
+@allow(*SUPERINTENDENTS)
 def advance(check_in_id: int):
     """The board's in-place next step: accept the data (stage 2) or place in a Board update (stage 3)."""
     check_in = q.check_in_or_404(check_in_id)
@@ -86,7 +78,7 @@ def advance(check_in_id: int):
             raise BadInput("Choose to accept the data or to place the check-in in a Board update.")
         version = posted_version()
         if version is None:
-            raise BadInput(NO_VERSION)
+            raise BadInput(missing_version("check-in"))
         if action == "accept_data":
             svc.review(check_in, "accept_data", {}, current_user, version)
             message = (f"Accepted the data of {label}. It is now at stage 3, waiting for the update with "
@@ -99,13 +91,14 @@ def advance(check_in_id: int):
             note = "Placed just now."
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        status = 422 if isinstance(exc, BadInput) else 409
+        status = refusal_status(exc)
         if is_htmx():
             fresh = q.check_in_or_404(check_in_id)
             return render_template("initiatives/_card.html", card=q.card_for(fresh), act=_act(q.latest_draft_update()),
                                    back=back, error=str(exc)), status
         flash(f"{label}: {exc}", "error")
         return redirect(back, code=303)
+    db.session.commit()
     if is_htmx():
         return render_template("initiatives/_moved.html", card=q.card_for(check_in),
                                act=_act(q.latest_draft_update()), back=back, message=message, note=note)
@@ -162,7 +155,7 @@ def initiative_context(initiative, posted: str = "", typed=None, errors: dict | 
 
 
 @bp.route("/initiatives/<int:initiative_id>")
-@allow(*READERS)
+@allow(*CYCLE_READERS)
 def initiative(initiative_id: int):
     item = q.initiative_or_404(initiative_id)
     return render_template("initiatives/initiative.html", **initiative_context(item))
@@ -217,7 +210,7 @@ def _form_page(choices: dict, typed: dict, errors: dict | None = None, initiativ
 
 
 @bp.route("/initiatives/new", methods=["GET", "POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def new():
     choices = _choices()
     if request.method == "GET":
@@ -233,12 +226,13 @@ def new():
         return _form_page(choices, _typed_from(request.form, choices),
                           {"office": "Your account has no office. Ask an administrator to set it."}), 422
     item = plans.create_initiative(data, current_user)
+    db.session.commit()
     flash(f"Created the action plan {item.name}. Add its progress metrics, then start a check-in.", "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id), code=303)
 
 
 @bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def edit(initiative_id: int):
     item = q.initiative_or_404(initiative_id)
     q.editable_or_403(current_user, item)
@@ -254,6 +248,7 @@ def edit(initiative_id: int):
     if errors:
         return _form_page(choices, _typed_from(request.form, choices), errors, initiative=item), 422
     plans.update_initiative(item, data, current_user)
+    db.session.commit()
     flash(f"Saved the action plan {item.name}.", "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id), code=303)
 
@@ -261,7 +256,7 @@ def edit(initiative_id: int):
 # ---------------------------------------------------------------- progress metrics and new check-ins
 
 @bp.route("/initiatives/<int:initiative_id>/metrics", methods=["POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def add_metric(initiative_id: int):
     item = q.initiative_or_404(initiative_id)
     q.editable_or_403(current_user, item)
@@ -269,12 +264,13 @@ def add_metric(initiative_id: int):
     if errors:
         return _initiative_again(item, "metric-new", errors)
     metric = plans.add_metric(item, data, current_user)
+    db.session.commit()
     flash(f"Added the progress metric {metric.name}.", "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id) + f"#metric-{metric.id}", code=303)
 
 
 @bp.route("/initiatives/<int:initiative_id>/metrics/<int:metric_id>", methods=["POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def edit_metric(initiative_id: int, metric_id: int):
     item = q.initiative_or_404(initiative_id)
     q.editable_or_403(current_user, item)
@@ -285,12 +281,13 @@ def edit_metric(initiative_id: int, metric_id: int):
     if errors:
         return _initiative_again(item, f"metric-{metric.id}", errors)
     plans.update_metric(metric, data, current_user)
+    db.session.commit()
     flash(f"Saved the progress metric {metric.name}.", "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id) + f"#metric-{metric.id}", code=303)
 
 
 @bp.route("/initiatives/<int:initiative_id>/check-ins", methods=["POST"])
-@allow(*OFFICE_ROLES)
+@allow(*OFFICES)
 def start_check_in(initiative_id: int):
     item = q.initiative_or_404(initiative_id)
     q.editable_or_403(current_user, item)
@@ -299,13 +296,12 @@ def start_check_in(initiative_id: int):
         return _initiative_again(item, "start", errors)
     check_in = plans.start_check_in(item, period, period_end, current_user)
     if check_in is None:
+        db.session.rollback()
         item = q.initiative_or_404(initiative_id)
         return _initiative_again(item, "start", {"period": f"This action plan already has a check-in for {period}. "
                                                            "Open it, or name another period."})
+    db.session.commit()
     flash(f"Started the {period} check-in. Record the strategy sharing session, then enter the platform update.",
           "success")
     return redirect(url_for("initiatives.check_in", check_in_id=check_in.id), code=303)
 
-
-# The check-in page and its stage forms register on the same blueprint.
-from portal.progress.initiatives import check_ins  # noqa: E402,F401

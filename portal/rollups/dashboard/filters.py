@@ -6,8 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Goal, Region, StudentGroup
-from portal.rollups.compute import LEVEL_NAMES, LEVEL_ORDER
+from portal.org.models import Region
+from portal.rollups.compute import LEVEL_ORDER
+from portal.rollups.present import LEVEL_NAMES
+from portal.strategic_plan.models import Goal, StudentGroup
 
 
 @dataclass

@@ -1,97 +1,139 @@
-"""The dashboard's rollups for one set of filters, computed with pandas (services.rollups) from the
-frames services.rollup_data loads, and stored in the shared cache as plain JSON."""
+"""The dashboard's rollups for one set of filters: computed with pandas (rollups.compute and
+rollups.paths, put into words by rollups.present) from the frames rollups.data loads, and stored in
+the shared cache as plain JSON (DistrictRollup.as_json and from_json are the boundary)."""
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 import pandas as pd
 
-from portal.models import TargetCycle
-from portal.rollups import data as rd
+from portal.cache import store
 from portal.rollups import compute as r
+from portal.rollups import data as rd
+from portal.rollups import paths as rp
+from portal.rollups import present
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
+from portal.strategic_plan.levels import metric_bands
+from portal.targets.models import TargetCycle
+
+DISTRIBUTIONS = ("school_level", "region", "group")
+
+
+@dataclass
+class DistrictRollup:
+    """What the district and region pages show for one set of filters. Every field is plain JSON
+    (rows are compute.records), so the cache stores as_json() and reads it back with from_json()."""
+
+    late: bool  # the due date has passed
+    group: str  # the student group the headlines and region tables are for
+    years: list[str]  # the baseline year, then the plan's years
+    plans: int
+    plans_counted: int  # plans submitted or approved
+    lines: list[dict]  # the headline cards: one per metric and level
+    projection: list[dict]  # per metric, level and student group
+    regions: list[dict]  # each region against each goal, furthest short first
+    completeness: list[dict]  # per region and level
+    completeness_regions: list[dict]
+    completeness_total: list[dict]  # one row, or none without plans
+    distribution: dict[str, list[dict]]  # by school_level, region and group
+    trajectories: list[dict]
+    paths: list[dict]
+    schools: list[dict] = field(default_factory=list)  # a region's schools (region pages only)
+
+    def as_json(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DistrictRollup":
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass
+class Inputs:
+    """What the rollups read besides the targets and plans."""
+
+    metrics: pd.DataFrame
+    bands: dict
+    shares: dict[str, list[float]]  # trajectory code -> the share of the gain reached each year
+    years: list[str]
+    baseline_year: str
+    late: bool
+
+    @classmethod
+    def load(cls, cycle: TargetCycle, today: date) -> "Inputs":
+        metrics = rd.metrics_frame()
+        bands = metric_bands()
+        settings = rd.settings()
+        return cls(metrics, bands, rd.trajectory_shares(), list(settings.get("trajectory_years") or []),
+                   settings.get("baseline_year") or "2021-22", today > cycle.due_on)
 
 
 def district(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date,
-             accept_stale: bool = False) -> dict:
+             accept_stale: bool = False) -> DistrictRollup:
     """Everything the district and region pages show, from the cache when the data has not changed
     (or, with accept_stale, from the copy stored before the latest change)."""
     filters = {"cycle": cycle.id, **flt.as_args()}
-    return rd.cached("district", filters, lambda: compute(cycle, flt, vocab, today), today, accept_stale)
+    # A region's page lists its schools' targets as typed, drafts included; the district's counts only
+    # submitted and approved ones, so a draft autosave leaves it fresh (portal.cache.freshness).
+    stored = store.cached("district", filters, lambda: compute(cycle, flt, vocab, today).as_json(), today,
+                          accept_stale, drafts=bool(flt.region))
+    return DistrictRollup.from_json(stored)
 
 
-def compute(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date) -> dict:
-    metrics = rd.metrics_frame()
-    bands = rd.bands()
-    settings = rd.settings()
-    shares = rd.trajectory_shares()
-    years = list(settings.get("trajectory_years") or [])
-    baseline_year = settings.get("baseline_year") or "2021-22"
-    late = today > cycle.due_on
+def compute(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date) -> DistrictRollup:
+    """Every figure the district and region pages show for the filters, computed afresh."""
+    inputs = Inputs.load(cycle, today)
+    metrics = inputs.metrics
     codes = flt.metric_codes(vocab)
-    group = flt.shown_group
-
     every = rd.target_rows(cycle)
-    every_level = r.filter_level(r.expand_levels(every, metrics, bands), flt.level)
-    rows = every[every["metric"].isin(codes)] if not every.empty else every
+    every_level = r.filter_level(r.expand_levels(every, metrics, inputs.bands), flt.level)
     expanded = every_level[every_level["metric"].isin(codes)]
     in_region = expanded[expanded["region"] == flt.region] if flt.region else expanded
     of_group = in_region[in_region["group"] == flt.group] if flt.group else in_region
-    shown = in_region[in_region["group"] == group]
+    shown = in_region[in_region["group"] == flt.shown_group]
 
-    # Regions are compared across the district, whatever region the page is for; the headline
-    # cards always show the four goals (the goal filter narrows the tables below them).
-    all_regions = r.regions_against_goal(every_level[every_level["group"] == group], metrics)
-    regions = all_regions[all_regions["metric"].isin(codes)]
-    headline_rows = every_level[every_level["group"] == group]
+    lines, regions = _headlines(every_level, codes, flt, metrics)
+    plans = _plans(cycle, flt)
+    by_cell, by_region, total = _completeness(plans, inputs.late)
+    rollup = DistrictRollup(
+        late=inputs.late,
+        group=flt.shown_group,
+        years=[inputs.baseline_year, *inputs.years],
+        plans=int(len(plans)),
+        plans_counted=int(plans["status"].isin(r.COUNTED).sum()) if not plans.empty else 0,
+        lines=r.records(present.against_goal(lines, metrics)),
+        projection=r.records(present.against_goal(r.projection(of_group, metrics), metrics)),
+        regions=r.records(present.against_goal(regions, metrics)),
+        completeness=by_cell,
+        completeness_regions=by_region,
+        completeness_total=total,
+        distribution={by: r.records(present.labelled(r.distribution(of_group if by == "group" else shown,
+                                                                    metrics, by), metrics))
+                      for by in DISTRIBUTIONS},
+        trajectories=r.records(r.trajectory_choices(of_group, metrics, list(inputs.shares))),
+        paths=r.records(_paths(shown, flt, vocab, inputs)),
+    )
     if flt.region:
-        headline_rows = headline_rows[headline_rows["region"] == flt.region]
+        rollup.schools = _schools(every, codes, plans, flt, vocab, inputs)
+    return rollup
+
+
+def _headlines(every_level: pd.DataFrame, codes: list[str], flt: DashboardFilter,
+               metrics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The headline lines (one per metric and level for the shown group, with the region furthest
+    short, and a region's rank on its own page) and the regions against the filters' goals.
+
+    Regions are compared across the district, whatever region the page is for; the headline cards
+    always show the four goals (the goal filter narrows the tables below them)."""
+    group = flt.shown_group
+    of_group = every_level[every_level["group"] == group]
+    all_regions = r.regions_against_goal(of_group, metrics)
+    headline_rows = of_group[of_group["region"] == flt.region] if flt.region else of_group
     lines = r.headline(r.projection(headline_rows, metrics), all_regions, group)
-    lines["region_rank"] = [_rank(all_regions, m, lv, flt.region) for m, lv in zip(lines["metric"], lines["mlevel"])]
+    cells = list(zip(lines["metric"], lines["mlevel"], strict=True))
+    lines["region_rank"] = [_rank(all_regions, m, lv, flt.region) for m, lv in cells]
     lines["regions_total"] = [int(((all_regions["metric"] == m) & (all_regions["mlevel"] == lv)
-                                   & (all_regions["n"] > 0)).sum()) for m, lv in zip(lines["metric"], lines["mlevel"])]
-    projected = r.projection(of_group, metrics)
-
-    plans = rd.plan_rows(cycle)
-    if flt.region and not plans.empty:
-        plans = plans[plans["region"] == flt.region]
-    if flt.level and not plans.empty:
-        plans = plans[plans["school_level"] == flt.level]
-    by_cell = r.completeness(plans, late)
-    by_region = r.completeness(plans, late, by=("region",))
-    total = r.completeness(plans.assign(scope="District"), late, by=("scope",)) if not plans.empty \
-        else pd.DataFrame()
-
-    focus = flt.focus_metrics(vocab)
-    actuals = rd.actual_rows(metrics=focus, group=group, region=flt.region)
-    if not actuals.empty:
-        actuals = r.filter_level(r.expand_levels(actuals, metrics, bands), flt.level)
-    path_rows = shown[shown["metric"].isin(focus)]
-    paths = r.district_paths(path_rows, actuals, metrics, shares, years, baseline_year)
-
-    payload = {
-        "late": late,
-        "group": group,
-        "years": [baseline_year, *years],
-        "plans": int(len(plans)),
-        "plans_counted": int(plans["status"].isin(r.COUNTED).sum()) if not plans.empty else 0,
-        "lines": r.records(lines),
-        "projection": r.records(projected),
-        "regions": r.records(regions),
-        "completeness": r.records(by_cell),
-        "completeness_regions": r.records(by_region),
-        "completeness_total": r.records(total),
-        "distribution": {by: r.records(r.distribution(of_group if by == "group" else shown, metrics, by))
-                         for by in ("school_level", "region", "group")},
-        "trajectories": r.records(r.trajectory_choices(of_group, metrics, list(shares))),
-        "paths": r.records(paths),
-        "schools": [],
-    }
-    if flt.region:
-        region_rows = rows[rows["region"] == flt.region] if not rows.empty else rows
-        if flt.level and not region_rows.empty:
-            region_rows = region_rows[region_rows["school_level"] == flt.level]
-        metric = flt.goal if vocab.metric(flt.goal) else None
-        payload["schools"] = r.records(r.school_table(plans, region_rows, metrics, late, metric, group))
-    return payload
+                                   & (all_regions["n"] > 0)).sum()) for m, lv in cells]
+    return lines, all_regions[all_regions["metric"].isin(codes)]
 
 
 def _rank(regions: pd.DataFrame, metric: str, mlevel: str, region: str) -> int | None:
@@ -100,6 +142,46 @@ def _rank(regions: pd.DataFrame, metric: str, mlevel: str, region: str) -> int |
         return None
     found = regions[(regions["metric"] == metric) & (regions["mlevel"] == mlevel) & (regions["region"] == region)]
     return int(found["rank"].iloc[0]) if not found.empty else None
+
+
+def _plans(cycle: TargetCycle, flt: DashboardFilter) -> pd.DataFrame:
+    """The cycle's plans in the filters' region and level."""
+    plans = rd.plan_rows(cycle)
+    if flt.region and not plans.empty:
+        plans = plans[plans["region"] == flt.region]
+    if flt.level and not plans.empty:
+        plans = plans[plans["school_level"] == flt.level]
+    return plans
+
+
+def _completeness(plans: pd.DataFrame, late: bool) -> tuple[list[dict], list[dict], list[dict]]:
+    """Plans by status per region and level, per region, and in all (records)."""
+    by_cell = r.completeness(plans, late)
+    by_region = r.completeness(plans, late, by=("region",))
+    total = r.completeness(plans.assign(scope="District"), late, by=("scope",)) if not plans.empty \
+        else pd.DataFrame()
+    return r.records(by_cell), r.records(by_region), r.records(total)
+
+
+def _paths(shown: pd.DataFrame, flt: DashboardFilter, vocab: Vocabulary, inputs: Inputs) -> pd.DataFrame:
+    """The actual path beside the goal's and the projected path, for the metrics in focus."""
+    focus = flt.focus_metrics(vocab)
+    actuals = rd.actual_rows(metrics=focus, group=flt.shown_group, region=flt.region)
+    if not actuals.empty:
+        actuals = r.filter_level(r.expand_levels(actuals, inputs.metrics, inputs.bands), flt.level)
+    return rp.district_paths(shown[shown["metric"].isin(focus)], actuals, inputs.metrics, inputs.shares,
+                             inputs.years, inputs.baseline_year)
+
+
+def _schools(every: pd.DataFrame, codes: list[str], plans: pd.DataFrame, flt: DashboardFilter,
+             vocab: Vocabulary, inputs: Inputs) -> list[dict]:
+    """A region's schools against the plan's ask (for one metric when the filter picks one)."""
+    rows = every[every["metric"].isin(codes)] if not every.empty else every
+    region_rows = rows[rows["region"] == flt.region] if not rows.empty else rows
+    if flt.level and not region_rows.empty:
+        region_rows = region_rows[region_rows["school_level"] == flt.level]
+    metric = flt.goal if vocab.metric(flt.goal) else None
+    return r.records(r.school_table(plans, region_rows, inputs.metrics, inputs.late, metric, flt.shown_group))
 
 
 def school(cycle: TargetCycle, school_id: int, vocab: Vocabulary, flt: DashboardFilter) -> dict:
@@ -114,8 +196,8 @@ def school(cycle: TargetCycle, school_id: int, vocab: Vocabulary, flt: Dashboard
         rows = rows[rows["metric"].isin(codes)]
         if flt.group:
             rows = rows[rows["group"] == flt.group]
-    targets = r.school_targets(rows, metrics, shares, years) if not rows.empty else pd.DataFrame()
+    targets = rp.school_targets(rows, metrics, shares, years) if not rows.empty else pd.DataFrame()
     actuals = rd.actual_rows(school_id=school_id)
-    progress = r.school_progress(targets, actuals, years) if not targets.empty else pd.DataFrame()
+    progress = rp.school_progress(targets, actuals, years) if not targets.empty else pd.DataFrame()
     return {"years": years, "targets": r.records(targets),
             "progress": r.records(progress)}

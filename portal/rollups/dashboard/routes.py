@@ -3,30 +3,37 @@ CSV and Excel export. Read-only; the superintendent's office, the board and admi
 
 Views parse the filters, ask payloads for the (cached) rollups, and render; an htmx request gets
 the part below the filters alone."""
+from typing import Any
+
 from flask import abort, make_response, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portal.kernel.access import allow
+from portal.cache import store
 from portal.extensions import db
-from portal.kernel.htmx import is_htmx, render
-from portal.models import Role, School, TargetPlan
-from portal.rollups import data as rd
-from portal.rollups import compute as r
+from portal.kernel import formatting
+from portal.kernel.access import allow
+from portal.kernel.clock import today
 from portal.kernel.exports import export_response
-from portal.targets.operations import today
+from portal.kernel.htmx import is_htmx, render
+from portal.kernel.policy import DASHBOARD_READERS, SUPERINTENDENTS
+from portal.org.models import School
+from portal.rollups import compute as r
+from portal.rollups import data as rd
+from portal.rollups import present
 from portal.rollups.dashboard import bp, payloads, tables, views
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
+from portal.targets.models import TargetPlan
+from portal.targets.queries import current_cycle
 
-READERS = (Role.superintendent, Role.board, Role.admin)
 FORMATS = ("csv", "xlsx")
 
 
 @bp.context_processor
 def helpers():
-    return {"fmt_value": r.fmt_value, "fmt_gain": r.fmt_gain, "fmt_number": r.fmt_number,
-            "level_names": r.LEVEL_NAMES, "status_titles": tables.STATUS_TITLES}
+    return {"fmt_value": formatting.result, "fmt_gain": formatting.signed, "fmt_number": formatting.number,
+            "level_names": present.LEVEL_NAMES, "status_titles": tables.STATUS_TITLES}
 
 
 def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: DashboardFilter, **ctx):
@@ -50,28 +57,20 @@ def shown_args(endpoint: str, flt: DashboardFilter) -> dict:
     return flt.as_args(**({"region": ""} if endpoint != "dashboard.district" else {}))
 
 
-def district_context(flt: DashboardFilter, vocab: Vocabulary, accept_stale: bool = False) -> dict | None:
-    cycle = rd.current_cycle()
+def load_district_page(flt: DashboardFilter, vocab: Vocabulary,
+                       accept_stale: bool = False) -> views.DistrictPage | None:
+    """The body of the district or region page for the filters, or None before the first cycle."""
+    cycle = current_cycle()
     if cycle is None:
         return None
     payload = payloads.district(cycle, flt, vocab, today(), accept_stale)
-    names = rd.trajectory_names()
-    regions_by_code = {reg.code: reg.name for reg in vocab.regions}
-    chart, trajectory_table = views.trajectory_chart(payload, vocab, names)
-    return {
-        "cycle": cycle, "flt": flt, "vocab": vocab, "payload": payload, "trajectory_names": names,
-        "cards": views.cards(payload, vocab, regions_by_code), "regions_by_code": regions_by_code,
-        "short_names": {reg.code: reg.short_name for reg in vocab.regions},
-        "region_blocks": views.regions_by_metric(payload), "grid_completeness": views.completeness_grid(payload, vocab),
-        "trajectory_chart": chart, "trajectory_table": trajectory_table, "paths": views.path_charts(payload, vocab),
-        "grid": rd.initiative_grid(), "region": vocab.region(flt.region),
-    }
+    return views.district_page(cycle, flt, vocab, payload, rd.trajectory_names(), rd.initiative_grid())
 
 
 def export_context(flt: DashboardFilter, vocab: Vocabulary, table: str) -> dict | None:
     """What a district table's export reads: the stored rollup and the names it shows, without the
     charts and cards the page draws around it."""
-    cycle = rd.current_cycle()
+    cycle = current_cycle()
     if cycle is None:
         return None
     ctx = {"cycle": cycle, "flt": flt, "vocab": vocab, "payload": payloads.district(cycle, flt, vocab, today()),
@@ -92,29 +91,31 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
     a district of thousands of schools): the page shows the figures stored earlier today, says when
     they were computed, and asks at once (htmx, on load) for the same body with ?refresh=1, which
     computes and stores the rollup and takes their place. Without script, the notice's link does."""
-    cycle = rd.current_cycle()
+    cycle = current_cycle()
     if cycle is None:
         return None
     filters = {"cycle": cycle.id, **flt.as_args()}
     # The body links initiatives for the roles that may open them (_body.html).
-    linked = current_user.role in (Role.superintendent, Role.admin)
+    linked = current_user.role in SUPERINTENDENTS
     variant = f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
 
     def draw(stale: bool) -> str:
-        ctx = district_context(flt, vocab, accept_stale=stale)
-        return render_template("dashboard/_body.html", endpoint=endpoint, endpoint_args=endpoint_args, **ctx)
-    html, as_of = rd.rendered("district", filters, variant, draw, today(),
-                              accept_stale=request.args.get(REFRESH_ARG) != "1")
+        view = load_district_page(flt, vocab, accept_stale=stale)
+        return render_template("dashboard/_body.html", endpoint=endpoint, endpoint_args=endpoint_args, view=view)
+    html, as_of = store.rendered("district", filters, variant, draw, today(),
+                                 accept_stale=request.args.get(REFRESH_ARG) != "1", drafts=bool(flt.region))
     if as_of is not None:
+        # Typed Any: a dict[str, str] could, for all mypy knows, fill url_for's _external (a bool).
+        refresh: dict[str, Any] = {REFRESH_ARG: "1"}
         notice = render_template("dashboard/_refreshing.html", as_of=as_of, refresh_url=url_for(
-            endpoint, **endpoint_args, **shown_args(endpoint, flt), **{REFRESH_ARG: "1"}))
+            endpoint, **endpoint_args, **shown_args(endpoint, flt), **refresh))
         html = notice + html
     return {"cycle": cycle, "flt": flt, "vocab": vocab, "region": vocab.region(flt.region),
             "body_html": Markup(html)}
 
 
 @bp.route("/")
-@allow(*READERS)
+@allow(*DASHBOARD_READERS)
 def district():
     vocab = Vocabulary.load()
     flt = DashboardFilter.from_args(request.args, vocab)
@@ -125,7 +126,7 @@ def district():
 
 
 @bp.route("/regions/<code>")
-@allow(*READERS)
+@allow(*DASHBOARD_READERS)
 def region(code: str):
     vocab = Vocabulary.load()
     if vocab.region(code) is None:
@@ -139,7 +140,7 @@ def region(code: str):
 
 
 def school_context(school: School, flt: DashboardFilter, vocab: Vocabulary) -> dict | None:
-    cycle = rd.current_cycle()
+    cycle = current_cycle()
     if cycle is None:
         return None
     plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
@@ -152,7 +153,7 @@ def school_context(school: School, flt: DashboardFilter, vocab: Vocabulary) -> d
 
 
 @bp.route("/schools/<int:school_id>")
-@allow(*READERS)
+@allow(*DASHBOARD_READERS)
 def school(school_id: int):
     school = db.session.get(School, school_id)
     if school is None:
@@ -168,7 +169,7 @@ def school(school_id: int):
 
 
 @bp.route("/export")
-@allow(*READERS)
+@allow(*DASHBOARD_READERS)
 def export():
     """GET /dashboard/export?table=regions&format=xlsx&<the page's filters> (school=<id> for a school's)."""
     name = request.args.get("table", "")

@@ -1,6 +1,6 @@
-"""Every dashboard table as columns and rows for CSV and Excel (services.exports.export_response).
+"""Every dashboard table as columns and rows for CSV and Excel (kernel.exports.export_response).
 Numbers stay numbers, rounded as the page shows them; status is written out in words."""
-from portal.rollups.compute import LEVEL_NAMES
+from portal.rollups.present import LEVEL_NAMES
 
 STATUS_TITLES = {"not_started": "Not started", "draft": "Draft", "submitted": "Submitted",
                  "returned": "Returned for revision", "approved": "Approved"}
@@ -39,19 +39,19 @@ def _projection_row(row: dict, ctx: dict, extra: list | None = None) -> list:
 
 def goals(ctx):
     return "Goals: projection if every school meets its target", PROJECTION_COLUMNS, \
-        [_projection_row(r, ctx) for r in ctx["payload"]["lines"]]
+        [_projection_row(r, ctx) for r in ctx["payload"].lines]
 
 
 def projection(ctx):
     return "Projection by student group", PROJECTION_COLUMNS, \
-        [_projection_row(r, ctx) for r in ctx["payload"]["projection"]]
+        [_projection_row(r, ctx) for r in ctx["payload"].projection]
 
 
 def regions(ctx):
     columns = [*PROJECTION_COLUMNS[:4], "Region", "Rank (1 = furthest short)", *PROJECTION_COLUMNS[4:]]
     names = {r.code: r.name for r in ctx["vocab"].regions}
     rows = [_projection_row(r, ctx, [names.get(r["region"], r["region"]), r["rank"]])
-            for r in ctx["payload"]["regions"]]
+            for r in ctx["payload"].regions]
     return "Regions against the goals", columns, rows
 
 
@@ -61,8 +61,8 @@ def completeness(ctx):
                "Submitted or approved", "Submitted or approved (%)", "Approved (%)", "Overdue"]
     rows = [[names.get(c["region"], c["region"]), _level(c["school_level"]), c["plans"], c["not_started"],
              c["draft"], c["submitted"], c["returned"], c["approved"], c["submitted_or_approved"],
-             c["pct_submitted"], c["pct_approved"], c["overdue"]] for c in ctx["payload"]["completeness"]]
-    for c in ctx["payload"]["completeness_total"]:
+             c["pct_submitted"], c["pct_approved"], c["overdue"]] for c in ctx["payload"].completeness]
+    for c in ctx["payload"].completeness_total:
         rows.append(["District" if not ctx["flt"].region else names.get(ctx["flt"].region), "All levels",
                      c["plans"], c["not_started"], c["draft"], c["submitted"], c["returned"], c["approved"],
                      c["submitted_or_approved"], c["pct_submitted"], c["pct_approved"], c["overdue"]])
@@ -76,7 +76,7 @@ def _distribution(by: str, heading: str):
                    "Median planned gain"]
         names = {r.code: r.name for r in vocab.regions}
         rows = []
-        for d in ctx["payload"]["distribution"][by]:
+        for d in ctx["payload"].distribution[by]:
             metric = vocab.metric(d["metric"])
             value = d[by]
             if by == "region":
@@ -96,7 +96,7 @@ def trajectories(ctx):
     goals_by_code = {g.code: g.name for g in ctx["vocab"].goals}
     columns = ["Goal", "Trajectory", "Targets", "Share of the goal's targets (%)", "Schools"]
     rows = [[goals_by_code.get(t["goal"], t["goal"]), names.get(t["trajectory"], t["trajectory"]), t["targets"],
-             t["share"], t["schools"]] for t in ctx["payload"]["trajectories"]]
+             t["share"], t["schools"]] for t in ctx["payload"].trajectories]
     return "Trajectories chosen per goal", columns, rows
 
 
@@ -105,7 +105,7 @@ def paths(ctx):
     columns = ["Metric", "Level", "Student group", "Year", "Goal's path", "Projected path", "Actual",
                "Students with actuals", "Schools with actuals", "Actual minus goal's path", "Against the goal's path"]
     rows = []
-    for p in ctx["payload"]["paths"]:
+    for p in ctx["payload"].paths:
         verdict = "" if p["on_track"] is None else ("On track" if p["on_track"] else "Behind")
         rows.append([vocab.metric(p["metric"]).name, _level(p["mlevel"]), vocab.group(p["group"]).name, p["year"],
                      _r(p["goal_path"]), _r(p["projected_path"]), _r(p["actual"]), p["actual_n"] or None,
@@ -132,10 +132,11 @@ def initiatives(ctx):
 
 def schools(ctx):
     columns = ["School code", "School", "Level", "Plan status", "Overdue", "Targets set",
-               "Targets at or above the plan's ask", "Baseline", "2026 target", "Planned gain", "Gain the plan asks", "Target minus the plan's ask"]
+               "Targets at or above the plan's ask", "Baseline", "2026 target", "Planned gain", "Gain the plan asks",
+               "Target minus the plan's ask"]
     rows = [[s["code"], s["name"], _level(s["school_level"]), STATUS_TITLES.get(s["status"], s["status"]),
              "Overdue" if s["overdue"] else "", s["targets"], s["at_ask"], _r(s["baseline"]), _r(s["target"]),
-             _r(s["gain"]), _r(s["ask_gain"]), _r(s["gap"])] for s in ctx["payload"]["schools"]]
+             _r(s["gain"]), _r(s["ask_gain"]), _r(s["gap"])] for s in ctx["payload"].schools]
     return "Schools in the region", columns, rows
 
 

@@ -1,34 +1,76 @@
 """Turn a stored rollup (plain JSON) into what the templates show: headline cards per goal, the
-regions against each goal, completeness as a region x level grid, and the charts with their tables."""
+regions against each goal, completeness as a region x level grid, and the charts with their tables;
+DistrictPage is all of it for the district and region pages' body."""
+from dataclasses import dataclass
 from itertools import groupby
 
-from portal.rollups.compute import LEVEL_NAMES, LEVEL_ORDER, fmt_gain, fmt_number, fmt_value
 from portal.charts.dashboard import path_chart, stacked_bars
-from portal.rollups.dashboard.filters import Vocabulary
+from portal.kernel import formatting
+from portal.org.models import Region
+from portal.rollups.compute import LEVEL_ORDER
+from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
+from portal.rollups.dashboard.payloads import DistrictRollup
+from portal.rollups.present import LEVEL_NAMES
+from portal.targets.models import TargetCycle
+
+
+@dataclass
+class DistrictPage:
+    """What the district and region pages' body (dashboard/_body.html, as `view`) shows."""
+
+    cycle: TargetCycle
+    flt: DashboardFilter
+    vocab: Vocabulary
+    region: Region | None  # the region the filters (or the region's page) are for
+    payload: DistrictRollup
+    trajectory_names: dict[str, str]  # code -> name, in the plan's order
+    regions_by_code: dict[str, str]  # code -> name
+    short_names: dict[str, str]  # region code -> short name
+    cards: list[dict]  # cards()
+    region_blocks: list[dict]  # regions_by_metric()
+    grid_completeness: dict  # completeness_grid()
+    trajectory_chart: object  # charts.dashboard.stacked_bars, or None
+    trajectory_table: list[dict]
+    paths: list[dict]  # path_charts()
+    grid: list  # rollups.data.initiative_grid()
+
+
+def district_page(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, payload: DistrictRollup,
+                  trajectory_names: dict[str, str], grid: list) -> DistrictPage:
+    """The district or region page's body from the stored rollup and the names it shows."""
+    regions_by_code = {reg.code: reg.name for reg in vocab.regions}
+    chart, trajectory_table = trajectory_chart(payload, vocab, trajectory_names)
+    return DistrictPage(
+        cycle=cycle, flt=flt, vocab=vocab, region=vocab.region(flt.region), payload=payload,
+        trajectory_names=trajectory_names, regions_by_code=regions_by_code,
+        short_names={reg.code: reg.short_name for reg in vocab.regions},
+        cards=cards(payload, vocab, regions_by_code), region_blocks=regions_by_metric(payload),
+        grid_completeness=completeness_grid(payload, vocab), trajectory_chart=chart,
+        trajectory_table=trajectory_table, paths=path_charts(payload, vocab), grid=grid)
 
 
 def fmt(value, unit: str = "", places: int = 1) -> str:
     """A number in its unit for axis labels and titles."""
-    if value is None:
-        return "–"
-    return fmt_number(value, places) + ("%" if unit == "percent" else "")
+    if formatting.missing(value):
+        return formatting.EMPTY
+    return formatting.number(value, places) + ("%" if unit == "percent" else "")
 
 
 def achieved_text(line: dict) -> str:
     """The headline figure: the projected value for an absolute goal, the projected gain otherwise."""
     if line.get("n", 0) == 0 or line.get("projected") is None:
-        return "–"
+        return formatting.EMPTY
     if line["goal_kind"] == "value":
-        return fmt_value(line["projected"], line["unit"])
-    return fmt_gain(line["gain"]) + " pts"
+        return formatting.result(line["projected"], line["unit"])
+    return formatting.signed(line["gain"]) + " pts"
 
 
-def cards(payload: dict, vocab: Vocabulary, regions_by_code: dict) -> list[dict]:
+def cards(payload: DistrictRollup, vocab: Vocabulary, regions_by_code: dict) -> list[dict]:
     """One card per goal with a line per metric (and level, for SEL)."""
     out = []
     for goal in vocab.goals:
         codes = [m.code for m in goal.metrics]
-        lines = [dict(line) for line in payload["lines"] if line["metric"] in codes]
+        lines = [dict(line) for line in payload.lines if line["metric"] in codes]
         for line in lines:
             line["figure"] = achieved_text(line)
             line["region_name"] = regions_by_code.get(line.get("worst_region"), line.get("worst_region"))
@@ -45,13 +87,13 @@ def cards(payload: dict, vocab: Vocabulary, regions_by_code: dict) -> list[dict]
     return out
 
 
-def regions_by_metric(payload: dict) -> list[dict]:
+def regions_by_metric(payload: DistrictRollup) -> list[dict]:
     """The regions table, one block per metric and level: the short regions, furthest first, and
     the regions that reach the goal."""
     blocks = []
-    rows = payload["regions"]
-    for (metric, mlevel), items in groupby(rows, key=lambda row: (row["metric"], row["mlevel"])):
-        items = [i for i in items if i.get("n")]
+    rows = payload.regions
+    for (metric, mlevel), group in groupby(rows, key=lambda row: (row["metric"], row["mlevel"])):
+        items = [i for i in group if i.get("n")]
         if not items:
             continue
         blocks.append({"metric": metric, "mlevel": mlevel, "label": items[0]["label"],
@@ -61,14 +103,14 @@ def regions_by_metric(payload: dict) -> list[dict]:
     return blocks
 
 
-def completeness_grid(payload: dict, vocab: Vocabulary) -> dict:
+def completeness_grid(payload: DistrictRollup, vocab: Vocabulary) -> dict:
     """Regions down, levels across, each cell a region x level's plans (and the district row)."""
-    cells = {(c["region"], c["school_level"]): c for c in payload["completeness"]}
+    cells = {(c["region"], c["school_level"]): c for c in payload.completeness}
     levels = [lv for lv in LEVEL_ORDER if any(key[1] == lv for key in cells)]
-    by_region = {c["region"]: c for c in payload["completeness_regions"]}
+    by_region = {c["region"]: c for c in payload.completeness_regions}
     rows = [(region, [cells.get((region.code, lv)) for lv in levels], by_region.get(region.code))
             for region in vocab.regions if region.code in by_region]
-    total = payload["completeness_total"][0] if payload["completeness_total"] else None
+    total = payload.completeness_total[0] if payload.completeness_total else None
     level_totals = []
     for lv in levels:
         items = [c for (reg, level), c in cells.items() if level == lv]
@@ -82,9 +124,9 @@ def completeness_grid(payload: dict, vocab: Vocabulary) -> dict:
             "level_totals": level_totals}
 
 
-def trajectory_chart(payload: dict, vocab: Vocabulary, names: dict[str, str]):
+def trajectory_chart(payload: DistrictRollup, vocab: Vocabulary, names: dict[str, str]):
     """Stacked bars per goal (the March 2023 update's chart) and the table of the same figures."""
-    rows = payload["trajectories"]
+    rows = payload.trajectories
     bars, table = [], []
     for goal in vocab.goals:
         segs = [r for r in rows if r["goal"] == goal.code]
@@ -97,13 +139,13 @@ def trajectory_chart(payload: dict, vocab: Vocabulary, names: dict[str, str]):
     return stacked_bars(bars), table
 
 
-def path_charts(payload: dict, vocab: Vocabulary) -> list[dict]:
+def path_charts(payload: DistrictRollup, vocab: Vocabulary) -> list[dict]:
     """One path chart per metric and level in focus, with its rows for the table."""
     out = []
-    rows = payload["paths"]
+    rows = payload.paths
     timeline = sorted({r["year"] for r in rows})
-    for (metric, mlevel), items in groupby(rows, key=lambda row: (row["metric"], row["mlevel"])):
-        items = list(items)
+    for (metric, mlevel), group in groupby(rows, key=lambda row: (row["metric"], row["mlevel"])):
+        items = list(group)
         m = vocab.metric(metric)
         label = m.short_name + (f", {LEVEL_NAMES[mlevel].lower()}" if len(m.levels) > 1 else "")
         series = {"goal": {i["year"]: i["goal_path"] for i in items},

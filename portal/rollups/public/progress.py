@@ -5,13 +5,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select
 
+from portal.cache import store
 from portal.extensions import db
-from portal.models import Actual, Baseline, Metric, Region, School, StudentGroup, Trajectory
-from portal.targets.results import NO_RESULT, STATUS_TITLES, on_track
-from portal.targets.guardrails import interim_targets, plan_target
+from portal.kernel.policy import SMALL_GROUP
+from portal.org.models import Region, School
+from portal.strategic_plan.models import Baseline, Metric, StudentGroup, Trajectory
+from portal.strategic_plan.pace import NO_RESULT, on_track
+from portal.strategic_plan.pace import TITLES as STATUS_TITLES
 from portal.strategic_plan.queries import setting
+from portal.targets.guardrails import interim_targets, plan_target
+from portal.targets.models import Actual
 
-MIN_CELL = 11
+MIN_CELL = SMALL_GROUP
 SUPPRESSED_NOTE = "Fewer than 11 students: not shown to protect student privacy"
 DISTRICT = "district"
 
@@ -72,11 +77,10 @@ def aggregates(years: list[str], baseline_year: str) -> tuple[dict, dict]:
     """(results, baselines): region or 'district' x metric x group x year -> [sum of value x n, sum of n].
 
     Summed over every school's results, so kept in the shared rollup cache until the data changes."""
-    from portal.rollups import data as rollup_data
-    from portal.targets.operations import today
+    from portal.kernel.clock import today
 
-    stored = rollup_data.cached("public", {"years": ",".join(years), "baseline": baseline_year},
-                                lambda: _stored_sums(years, baseline_year), today())
+    stored = store.cached("public", {"years": ",".join(years), "baseline": baseline_year},
+                          lambda: _stored_sums(years, baseline_year), today(), drafts=False)
     return ({tuple(k): v for k, v in stored["results"]}, {tuple(k): v for k, v in stored["baselines"]})
 
 
@@ -117,11 +121,13 @@ def _mean(total) -> tuple[float | None, int | None]:
 def series(metric: Metric, group: StudentGroup, scope, years: list[str], shares: list[float],
            results: dict, baselines: dict, baseline_year: str) -> Series:
     base_value, base_n = _mean(baselines.get((scope, metric.id, group.id, baseline_year)))
-    shown = base_value is not None and (base_n or 0) >= MIN_CELL
-    goal = plan_target(metric, base_value, group.targeted) if shown else None
-    path = interim_targets(base_value, goal, shares) if shown else [None] * len(years)
+    goal: float | None = None
+    path: list[float | None] = [None] * len(years)
+    if base_value is not None and (base_n or 0) >= MIN_CELL:
+        goal = plan_target(metric, base_value, group.targeted)
+        path = list(interim_targets(base_value, goal, shares))
     out = Series(group, suppress(base_n, base_value), suppress(base_n, goal))
-    for year, planned in zip(years, path):
+    for year, planned in zip(years, path, strict=False):
         value, n = _mean(results.get((scope, metric.id, group.id, year)))
         status = on_track(value, planned, metric.direction) if planned is not None else None
         out.years[year] = suppress(n, value, status if n is not None else None)

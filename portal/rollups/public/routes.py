@@ -3,12 +3,12 @@ aggregate, for families and the community. No log-in; aggregates only, small cel
 from flask import render_template
 from markupsafe import Markup
 
+from portal.cache import store
 from portal.kernel.access import public
-from portal.rollups import data as rollup_data
-from portal.strategic_plan.queries import goal_tables, setting
-from portal.targets.operations import today
+from portal.kernel.clock import today
 from portal.rollups.public import bp
 from portal.rollups.public.progress import district_progress
+from portal.strategic_plan.queries import goal_tables, setting
 
 
 @bp.route("/progress")
@@ -21,5 +21,5 @@ def progress():
 
     def draw(_stale: bool) -> str:
         return render_template("public/_content.html", goals=goal_tables(), **district_progress())
-    content, _ = rollup_data.rendered("public", filters, "content", draw, today())
+    content, _ = store.rendered("public", filters, "content", draw, today(), drafts=False)
     return render_template("public/progress.html", content_html=Markup(content))

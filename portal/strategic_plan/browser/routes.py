@@ -1,15 +1,14 @@
 """/plan: the Strategic Plan, filtered in place by pillar and text (state kept in the URL)."""
+from flask import abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from flask import abort, render_template, request
-
-from portal.kernel.access import allow
 from portal.extensions import db
+from portal.kernel.access import allow
 from portal.kernel.htmx import is_htmx, render
-from portal.models import CoreBelief, GraduateAttribute, Priority
 from portal.strategic_plan import queries as plan_service
 from portal.strategic_plan.browser import bp
+from portal.strategic_plan.models import CoreBelief, GraduateAttribute, Priority
 
 
 @bp.route("/plan")

@@ -1,15 +1,21 @@
 """What a reviewer reads: the current cycle, the region's queue, completeness per region and
 the principals of overdue schools. Every function runs a fixed number of queries."""
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from flask import abort
 from sqlalchemy import Select, and_, case, false, func, or_, select
 
-from portal.kernel.access import deny, scoped_to_school
 from portal.extensions import db
-from portal.models import LEVELS, Notice, PlanStatus, Region, Role, School, TargetCycle, TargetPlan, User
-from portal.targets import operations as svc
+from portal.kernel import clock
+from portal.kernel.access import deny
+from portal.kernel.audit import Notice
+from portal.kernel.policy import Role
+from portal.org.models import LEVELS, Region, School, User
+from portal.org.scope import scoped_to_school
+from portal.targets.models import PlanStatus, TargetCycle, TargetPlan
 
 PAGE_SIZE = 50
 # Not yet submitted: these are overdue once the due date has passed (services.targets.is_overdue).
@@ -19,10 +25,6 @@ SORTS = {"school": "School", "status": "Status", "submitted": "Submitted", "upda
 STATUS_ORDER = [PlanStatus.submitted, PlanStatus.returned, PlanStatus.draft, PlanStatus.not_started,
                 PlanStatus.approved]
 
-
-def current_cycle() -> TargetCycle | None:
-    return db.session.scalar(select(TargetCycle).order_by(TargetCycle.opens_on.desc(), TargetCycle.id.desc())
-                             .limit(1))
 
 
 def plan_or_404(plan_id: int, user) -> TargetPlan:
@@ -91,7 +93,7 @@ def cycle_plans(user, cycle: TargetCycle, region: Region | None) -> Select:
 
 
 def overdue_clause(cycle: TargetCycle):
-    if svc.today() <= cycle.due_on:
+    if clock.today() <= cycle.due_on:
         return false()
     return TargetPlan.status.in_(NOT_SUBMITTED)
 
@@ -108,12 +110,13 @@ def search_queue(user, cycle: TargetCycle, region: Region | None, flt: ReviewFil
     if flt.q:
         stmt = stmt.where(or_(func.lower(School.name).like(f"%{flt.q.lower()}%"), School.code == flt.q))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    order = {
+    orders: dict[str, list[Any]] = {
         "school": [School.name],
         "status": [case({s: i for i, s in enumerate(STATUS_ORDER)}, value=TargetPlan.status), School.name],
         "submitted": [TargetPlan.submitted_at.is_(None), TargetPlan.submitted_at.desc(), School.name],
         "updated": [TargetPlan.updated_at.desc(), School.name],
-    }[flt.sort]
+    }
+    order = orders[flt.sort]
     rows = db.session.execute(
         stmt.add_columns(School).order_by(*order, TargetPlan.id)
         .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE)
@@ -143,7 +146,7 @@ class Completeness:
 
 
 def completeness(counts: dict, cycle: TargetCycle) -> Completeness:
-    late = svc.today() > cycle.due_on
+    late = clock.today() > cycle.due_on
     return Completeness(
         plans=sum(counts.values()),
         submitted=counts.get(PlanStatus.submitted, 0) + counts.get(PlanStatus.approved, 0),
@@ -177,7 +180,7 @@ def total(rows: list[tuple[Region, Completeness]], cycle: TargetCycle) -> Comple
     return completeness(counts, cycle)
 
 
-def overdue_principals(cycle: TargetCycle, region: Region) -> list[User]:
+def overdue_principals(cycle: TargetCycle, region: Region) -> Sequence[User]:
     """Active principals of the region's schools whose plans are overdue."""
     return db.session.scalars(
         select(User).join(School, User.school_id == School.id)
@@ -193,7 +196,7 @@ def remind_overdue(cycle: TargetCycle, region: Region, sender, link: str) -> tup
 
     Returns (reminded now, already reminded today)."""
     principals = overdue_principals(cycle, region)
-    start_of_day = datetime.combine(svc.today(), time.min)
+    start_of_day = datetime.combine(clock.today(), time.min)
     already = set(db.session.scalars(
         select(Notice.user_id).where(Notice.user_id.in_([p.id for p in principals]), Notice.link == link,
                                      Notice.created_at >= start_of_day))) if principals else set()

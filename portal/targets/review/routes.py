@@ -1,34 +1,32 @@
 """Review views: the region's queue with in-place and bulk approval, the review page with its
 decisions and comments, completeness per region, and reminders for overdue schools.
 
-Views never set a status: every decision goes through services.targets.decide (workflow.apply)."""
+Views never set a status: every decision goes through services.targets.decide (plan_workflow.apply)."""
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 
-from portal.kernel import workflow
-from portal.kernel.access import allow
-from portal.auth.routes import safe_next
 from portal.extensions import db
-from portal.kernel.htmx import is_htmx, render
-from portal.models import LEVELS, PlanStatus, Region, Role, School, TargetPlan
-from portal.targets import operations as svc
+from portal.kernel import clock, workflow
+from portal.kernel.access import allow
+from portal.kernel.actions import missing_version, parse_int, posted_version, safe_next
 from portal.kernel.exports import export_response
+from portal.kernel.htmx import is_htmx, render
+from portal.kernel.policy import REVIEWERS, TARGET_REVIEW_READERS, Role
+from portal.org.models import LEVELS, Region, School
 from portal.strategic_plan.queries import setting
+from portal.targets import operations as svc
+from portal.targets import workflow as plan_workflow
+from portal.targets.models import PlanStatus, TargetPlan
+from portal.targets.queries import current_cycle
 from portal.targets.review import bp
 from portal.targets.review import queries as q
-from portal.targets.review.queries import ReviewFilter, current_cycle, plan_or_404, scope_region
+from portal.targets.review.queries import ReviewFilter, plan_or_404, scope_region
 
-READERS = (Role.regional_leader, Role.admin, Role.superintendent)
-REVIEWERS = (Role.regional_leader, Role.admin)
 DECISIONS = ("approve", "return", "reopen")
 MAX_COMMENT = 2000
-NO_VERSION = "This form did not say which version of the plan you saw. Reload the page and try again."
-
-
-def posted_version() -> int | None:
-    raw = request.form.get("version", "").strip()
-    return int(raw) if raw.isdigit() else None
 
 
 def queue_url(flt: ReviewFilter | None = None) -> str:
@@ -42,7 +40,7 @@ def can_act(user) -> bool:
 # ---------------------------------------------------------------- the queue
 
 @bp.route("/")
-@allow(*READERS)
+@allow(*TARGET_REVIEW_READERS)
 def queue():
     flt = ReviewFilter.from_args(request.args)
     cycle = current_cycle()
@@ -79,12 +77,13 @@ def queue_export_rows(user, cycle, region, flt: ReviewFilter) -> list[list]:
         stmt = stmt.where(q.overdue_clause(cycle))
     if flt.q:
         stmt = stmt.where(or_(func.lower(School.name).like(f"%{flt.q.lower()}%"), School.code == flt.q))
-    order = {
+    orders: dict[str, list[Any]] = {
         "school": [School.name],
         "status": [case({s: i for i, s in enumerate(q.STATUS_ORDER)}, value=TargetPlan.status), School.name],
         "submitted": [TargetPlan.submitted_at.is_(None), TargetPlan.submitted_at.desc(), School.name],
         "updated": [TargetPlan.updated_at.desc(), School.name],
-    }[flt.sort]
+    }
+    order = orders[flt.sort]
     rows = db.session.execute(stmt.add_columns(School, Region).join(Region, School.region_id == Region.id)
                               .order_by(*order, TargetPlan.id)).all()
     return [[school.code, school.name, school_region.name, school.level.capitalize(), plan.status.title,
@@ -94,7 +93,7 @@ def queue_export_rows(user, cycle, region, flt: ReviewFilter) -> list[list]:
 
 
 @bp.route("/export.<fmt>")
-@allow(*READERS)
+@allow(*TARGET_REVIEW_READERS)
 def queue_export(fmt: str):
     """The queue as CSV or Excel, with the filters the queue page shows (a leader's own region only)."""
     if fmt not in EXPORT_FORMATS:
@@ -130,12 +129,13 @@ def approve(plan_id: int):
     version = posted_version()
     try:
         if version is None:
-            raise workflow.WorkflowError(NO_VERSION)
+            raise workflow.WorkflowError(missing_version("plan"))
         svc.decide(plan, "approve", current_user, None, version)
+        db.session.commit()
     except workflow.WorkflowError as exc:
         db.session.rollback()
         if is_htmx():
-            return _row(db.session.get(TargetPlan, plan_id), 409, error=str(exc))
+            return _row(plan_or_404(plan_id, current_user), 409, error=str(exc))
         flash(f"{plan.school.name}: {exc}", "error")
         return redirect(back, code=303)
     if is_htmx():
@@ -150,9 +150,10 @@ def bulk_approve():
     flt = ReviewFilter.from_args(request.form)
     chosen: list[tuple[int, int]] = []
     for value in request.form.getlist("plan"):
-        plan_id, _, version = value.partition(":")
-        if plan_id.isdigit() and version.isdigit():
-            chosen.append((int(plan_id), int(version)))
+        raw_id, _, raw_version = value.partition(":")
+        plan_id, version = parse_int(raw_id), parse_int(raw_version)
+        if plan_id is not None and version is not None:
+            chosen.append((plan_id, version))
     if not chosen:
         flash("No plans were selected. Tick the submitted plans you want to approve, then choose "
               "Approve selected plans.", "error")
@@ -160,10 +161,11 @@ def bulk_approve():
     # Check every plan is within the reviewer's reach before approving any of them.
     plans = [(plan_or_404(plan_id, current_user), version) for plan_id, version in chosen]
     approved, problems = 0, []
-    for plan, version in plans:
+    for plan, seen in plans:
         name = plan.school.name
         try:
-            svc.decide(plan, "approve", current_user, None, version)
+            svc.decide(plan, "approve", current_user, None, seen)
+            db.session.commit()
             approved += 1
         except workflow.WorkflowError as exc:
             db.session.rollback()
@@ -184,7 +186,7 @@ def review_context(plan: TargetPlan, typed: dict | None = None, errors: dict | N
     for row in rows:
         sections.setdefault(row.metric, []).append(svc.row_view(row, shares))
     events = svc.history(plan)
-    allowed = {action: workflow.check(plan, action, current_user).allowed for action in DECISIONS}
+    allowed = {action: plan_workflow.check(plan, action, current_user).allowed for action in DECISIONS}
     return {
         "plan": plan, "school": plan.school, "sections": sections, "years": setting("trajectory_years", []),
         "trajectories": svc.trajectories(), "events": events, "comments": [e for e in events if e.comment],
@@ -196,7 +198,7 @@ def review_context(plan: TargetPlan, typed: dict | None = None, errors: dict | N
 
 
 @bp.route("/plans/<int:plan_id>")
-@allow(*READERS)
+@allow(*TARGET_REVIEW_READERS)
 def plan(plan_id: int):
     plan = plan_or_404(plan_id, current_user)
     return render("review/plan.html", "review/_plan.html", **review_context(plan))
@@ -217,14 +219,15 @@ def decide(plan_id: int):
     typed = {action: request.form.get("comment", "")}
     if action not in DECISIONS:
         return _page_again(plan, 422, problem="Choose approve, return or reopen.")
-    if action in workflow.NEEDS_COMMENT and not comment:
-        return _page_again(plan, 422, typed, {action: workflow.NEEDS_COMMENT[action]})
+    if action in plan_workflow.NEEDS_COMMENT and not comment:
+        return _page_again(plan, 422, typed, {action: plan_workflow.NEEDS_COMMENT[action]})
     if len(comment) > MAX_COMMENT:
         return _page_again(plan, 422, typed, {action: f"Keep the comment under {MAX_COMMENT:,} characters."})
     if posted_version() is None:
-        return _page_again(plan, 422, typed, problem=NO_VERSION)
+        return _page_again(plan, 422, typed, problem=missing_version("plan"))
     try:
         svc.decide(plan, action, current_user, comment or None, posted_version())
+        db.session.commit()
     except workflow.WorkflowError as exc:
         db.session.rollback()
         status = 409 if isinstance(exc, workflow.ConflictError) else 422
@@ -252,6 +255,7 @@ def comment(plan_id: int):
     if error:
         return _page_again(plan, 422, {"comment": request.form.get("comment", "")}, {"comment": error})
     svc.add_comment(plan, current_user, text)
+    db.session.commit()
     flash("Your comment is added to the plan's thread.", "success")
     return redirect(url_for("review.plan", plan_id=plan.id) + "#thread", code=303)
 
@@ -259,7 +263,7 @@ def comment(plan_id: int):
 # ---------------------------------------------------------------- completeness and reminders
 
 @bp.route("/completeness")
-@allow(*READERS)
+@allow(*TARGET_REVIEW_READERS)
 def completeness():
     cycle = current_cycle()
     if cycle is None:
@@ -281,7 +285,7 @@ def remind():
     if region is None:
         flash("Choose a region first: reminders go to one region's overdue schools at a time.", "error")
         return redirect(back, code=303)
-    if svc.today() <= cycle.due_on:
+    if clock.today() <= cycle.due_on:
         flash(f"No school is overdue yet: targets are due on {cycle.due_on:%d %b %Y}.", "info")
         return redirect(back, code=303)
     sent, already = q.remind_overdue(cycle, region, current_user, url_for("targets.mine"))

@@ -4,15 +4,18 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from portal.kernel.access import allow
+from portal.admin import bp
+from portal.admin.forms import EmptyForm, ImportForm, PasswordForm, UserForm
 from portal.extensions import db
+from portal.imports.report import ImportReport
+from portal.kernel.access import allow
+from portal.kernel.database import refresh_statistics
 from portal.kernel.htmx import render
-from portal.models import Office, Region, Role, User
-from portal.targets import baselines
+from portal.kernel.policy import Role
 from portal.org import imports
-from portal.auth.passwords import PasswordPolicyError, check_policy
-from portal.org.admin import bp
-from portal.org.admin.forms import EmptyForm, ImportForm, PasswordForm, UserForm
+from portal.org.models import Office, Region, User
+from portal.org.passwords import PasswordPolicyError, check_policy
+from portal.targets import baselines
 
 PAGE_SIZE = 50
 
@@ -44,7 +47,7 @@ def users():
                                            db.joinedload(User.office))
                               .order_by(User.role, User.email).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render("admin/users.html", "admin/_users_results.html", rows=rows, total=total, q=q, role=role,
-                  page=page, pages=max(1, -(-total // PAGE_SIZE)), roles=list(Role))
+                  page=page, pages=max(1, -(-(total or 0) // PAGE_SIZE)), roles=list(Role))
 
 
 def _user_form() -> UserForm:
@@ -121,13 +124,19 @@ def toggle_active(user_id: int):
 @allow(Role.admin)
 def imports_page():
     form = ImportForm()
-    report = None
+    report: ImportReport | None = None
     if form.validate_on_submit():
         if form.kind.data == "baselines":
             report = baselines.import_baselines(form.file.data.read(), form.file.data.filename or "baselines.csv")
         else:
             report = imports.import_csv(form.kind.data, form.file.data.read())
-        if report.ok:
+        if not report.ok:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            if getattr(report, "large", False):
+                refresh_statistics()
+                db.session.commit()
             what = {"schools": "schools", "users": "accounts", "baselines": "school baselines"}[report.kind]
             flash(f"Imported {report.rows:,} rows: {report.created:,} new and {report.updated:,} updated {what}.",
                   "success")

@@ -10,8 +10,10 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import AuditEvent, DataReviewMeeting, Region, Role, School
-from portal.progress.models import data_review_school
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
+from portal.org.models import Region, School
+from portal.progress.models import DataReviewMeeting, data_review_school
 
 # "Implement annually at least three data sessions with designated priority schools" (Measure 4A-3).
 SESSIONS_A_YEAR = 3
@@ -19,7 +21,6 @@ PAGE_SIZE = 100
 TIER_NAMES = {2: "Tier 2 (central office)", 3: "Tier 3 (region)"}
 PLAN_START = date(2022, 7, 1)
 MAX_CODES = 500
-READERS = (Role.regional_leader, Role.central_office, Role.superintendent, Role.admin)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def school_counts(user, flt: ReviewFilter, year: SchoolYear, region: Region | No
                               .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE)).all()
     summary["found"] = summary["below"] if flt.below else total
     summary["pages"] = max(1, -(-summary["found"] // PAGE_SIZE))
-    return rows, summary
+    return list(rows), summary
 
 
 def count_text(n: int) -> str:
@@ -127,7 +128,7 @@ def meetings_this_year(user, year: SchoolYear) -> list:
                   .where(data_review_school.c.meeting_id == DataReviewMeeting.id, in_scope(user)).exists())
         stmt = stmt.where(or_(and_(DataReviewMeeting.held_by == "regional",
                                    DataReviewMeeting.region_id == user.region_id), theirs))
-    return db.session.execute(stmt.order_by(DataReviewMeeting.held_on.desc(), DataReviewMeeting.id.desc())).all()
+    return list(db.session.execute(stmt.order_by(DataReviewMeeting.held_on.desc(), DataReviewMeeting.id.desc())).all())
 
 
 # ---------------------------------------------------------------- logging a meeting
@@ -156,26 +157,54 @@ def _names(schools: list[School]) -> str:
 
 
 def log_meeting(form, user, today: date) -> DataReviewMeeting | None:
-    """Check a MeetingForm (after its own field checks) and save the meeting with its audit event
-    in one transaction; or put every reason at its field, save nothing and return None."""
+    """Check a MeetingForm (after its own field checks) and add the meeting with its audit event; or
+    put every reason at its field, add nothing and return None. The view commits."""
     hosts = hosts_for(user)
     held_by = hosts[0] if len(hosts) == 1 else form.held_by.data
-    region = None
+    region = _host_region(form, user, held_by)
+    _check_held_on(form, today)
+    schools = _participants(form, user, region)
+    if form.errors:
+        return None
+    held_on = form.held_on.data
+    meeting = DataReviewMeeting(held_on=held_on, held_by=held_by, region_id=region.id if region else None,
+                                notes=(form.notes.data or "").strip(), created_by_id=user.id, schools=schools)
+    db.session.add(meeting)
+    db.session.flush()
+    db.session.add(AuditEvent(entity="data_review_meeting", entity_id=meeting.id, action="create",
+                              to_state=held_by, actor_id=user.id, actor_role=user.role.value,
+                              details={"held_on": held_on.isoformat(), "held_by": held_by,
+                                       "region": region.code if region else None,
+                                       "schools": [s.code for s in schools]}))
+    db.session.flush()
+    return meeting
+
+
+def _host_region(form, user, held_by: str) -> Region | None:
     if user.role == Role.regional_leader:
-        region = user.region
-    elif held_by == "regional":
-        code = form.region.data or ""
-        region = db.session.scalar(select(Region).where(Region.code == code)) if code else None
-        if region is None:
-            form.region.errors.append("Choose the region that held the meeting.")
+        return user.region
+    if held_by != "regional":
+        return None
+    code = form.region.data or ""
+    region = db.session.scalar(select(Region).where(Region.code == code)) if code else None
+    if region is None:
+        form.region.errors.append("Choose the region that held the meeting.")
+    return region
+
+
+def _check_held_on(form, today: date) -> None:
     held_on = form.held_on.data
     if held_on is None:
-        pass  # the form has already said to enter the date
-    elif held_on > today:
+        return  # the form has already said to enter the date
+    if held_on > today:
         form.held_on.errors.append("That date has not come yet. Log a meeting once it has been held.")
     elif held_on < PLAN_START:
         form.held_on.errors.append("Data review meetings began with the Strategic Plan: "
                                    "enter a date from 1 July 2022.")
+
+
+def _participants(form, user, region: Region | None) -> list[School]:
+    """The schools the form names, each checked against who may log it; errors at the schools field."""
     codes = parse_codes(form.schools.data)
     if not codes and not form.schools.errors:
         form.schools.errors.append("Enter the codes of the schools that took part.")
@@ -194,25 +223,13 @@ def log_meeting(form, user, today: date) -> DataReviewMeeting | None:
         if outside:
             form.schools.errors.append(f"Not Tier 3 priority schools of {user.region.name}, so you cannot "
                                        f"log them: {_names(outside)}.")
-    else:
-        outside = [s for s in schools if s.priority_tier not in TIER_NAMES]
-        if outside:
-            form.schools.errors.append(f"Not priority schools (Tier 2 or Tier 3): {_names(outside)}.")
-        if region is not None:
-            elsewhere = [s for s in schools if s.region_id != region.id and s not in outside]
-            if elsewhere:
-                form.schools.errors.append(f"A meeting held by {region.name} takes that region's schools; "
-                                           f"these are in other regions: {_names(elsewhere)}.")
-    if form.errors:
-        return None
-    meeting = DataReviewMeeting(held_on=held_on, held_by=held_by, region_id=region.id if region else None,
-                                notes=(form.notes.data or "").strip(), created_by_id=user.id, schools=schools)
-    db.session.add(meeting)
-    db.session.flush()
-    db.session.add(AuditEvent(entity="data_review_meeting", entity_id=meeting.id, action="create",
-                              to_state=held_by, actor_id=user.id, actor_role=user.role.value,
-                              details={"held_on": held_on.isoformat(), "held_by": held_by,
-                                       "region": region.code if region else None,
-                                       "schools": [s.code for s in schools]}))
-    db.session.commit()
-    return meeting
+        return schools
+    outside = [s for s in schools if s.priority_tier not in TIER_NAMES]
+    if outside:
+        form.schools.errors.append(f"Not priority schools (Tier 2 or Tier 3): {_names(outside)}.")
+    if region is not None:
+        elsewhere = [s for s in schools if s.region_id != region.id and s not in outside]
+        if elsewhere:
+            form.schools.errors.append(f"A meeting held by {region.name} takes that region's schools; "
+                                       f"these are in other regions: {_names(elsewhere)}.")
+    return schools

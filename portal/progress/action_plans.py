@@ -1,30 +1,80 @@
 """Keeping action plans: create and edit an initiative, add and edit its progress metrics, start a
-check-in. Each change is one transaction with its audit event; nothing is half written."""
-from datetime import datetime, timezone
+check-in. Each change is written with its audit event and flushed; the view commits them together."""
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import AuditEvent, CheckIn, Initiative, ProgressMetric, Stage
-from portal.progress.initiatives.forms import InitiativeData, MetricData, unique_code
+from portal.kernel import clock
+from portal.kernel.actions import BadInput
+from portal.kernel.audit import AuditEvent
+from portal.org.models import Office
+from portal.progress.models import CheckIn, Initiative, ProgressMetric, Stage
+from portal.strategic_plan.models import Measure, Priority
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+@dataclass
+class InitiativeData:
+    name: str = ""
+    priority: Priority | None = None
+    description: str = ""
+    measures: list[Measure] = field(default_factory=list)
+    office: Office | None = None
+
+
+@dataclass
+class MetricData:
+    name: str = ""
+    unit: str = "count"
+    direction: str = "up"
+    breakdown: str = ""
+    baselines: dict = field(default_factory=dict)
+    targets: dict = field(default_factory=dict)
+    baseline_label: str = ""
+    target_label: str = ""
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A short code from a name: lowercase words joined by underscores."""
+    words = re.sub(r"[^a-z0-9]+", "_", text.lower().replace("&", " and ")).strip("_")
+    return words[:limit].rstrip("_") or "plan"
+
+
+def unique_code(name: str, taken: set[str], limit: int = 40) -> str:
+    base = slug(name, limit)
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"_{n}"
+        candidate = base[:limit - len(suffix)].rstrip("_") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
 
 
 def _audit(entity: str, entity_id: int, action: str, user, *, to_state: str | None = None,
            details: dict | None = None, at: datetime | None = None) -> None:
     db.session.add(AuditEvent(entity=entity, entity_id=entity_id, action=action, from_state=None, to_state=to_state,
-                              details=details, actor_id=user.id, actor_role=user.role.value, at=at or _now()))
+                              details=details, actor_id=user.id, actor_role=user.role.value, at=at or clock.now()))
+
+
+def _owner(data: InitiativeData) -> tuple[Priority, Office]:
+    """The Priority and office read_initiative found; views save nothing while either is missing."""
+    if data.priority is None or data.office is None:
+        raise BadInput("Choose the Priority this action plan serves and the office that owns it.")
+    return data.priority, data.office
 
 
 def create_initiative(data: InitiativeData, user) -> Initiative:
+    priority, office = _owner(data)
     for attempt in range(3):  # two people naming plans alike at once: the loser takes the next code
         taken = set(db.session.scalars(select(Initiative.code)))
         initiative = Initiative(code=unique_code(data.name, taken), name=data.name, description=data.description,
-                                priority=data.priority, office=data.office, measures=list(data.measures))
+                                priority=priority, office=office, measures=list(data.measures))
         db.session.add(initiative)
         try:
             db.session.flush()
@@ -34,27 +84,28 @@ def create_initiative(data: InitiativeData, user) -> Initiative:
             if attempt == 2:
                 raise
     _audit("initiative", initiative.id, "create", user,
-           details={"code": initiative.code, "priority": data.priority.code, "office": data.office.code})
-    db.session.commit()
+           details={"code": initiative.code, "priority": priority.code, "office": office.code})
+    db.session.flush()
     return initiative
 
 
 def update_initiative(initiative: Initiative, data: InitiativeData, user) -> None:
+    priority, office = _owner(data)
     changes = {}
     before = {"name": initiative.name, "priority": initiative.priority.code, "description": initiative.description,
               "measures": [m.code for m in initiative.measures], "office": initiative.office.code}
-    after = {"name": data.name, "priority": data.priority.code, "description": data.description,
-             "measures": [m.code for m in data.measures], "office": data.office.code}
+    after = {"name": data.name, "priority": priority.code, "description": data.description,
+             "measures": [m.code for m in data.measures], "office": office.code}
     for key, value in after.items():
         if before[key] != value:
             changes[key] = [before[key], value]
     if not changes:
         return
-    initiative.name, initiative.priority, initiative.description = data.name, data.priority, data.description
+    initiative.name, initiative.priority, initiative.description = data.name, priority, data.description
     initiative.measures = list(data.measures)
-    initiative.office = data.office
+    initiative.office = office
     _audit("initiative", initiative.id, "edit", user, details={"changes": changes})
-    db.session.commit()
+    db.session.flush()
 
 
 def _metric_fields(metric: ProgressMetric, data: MetricData) -> None:
@@ -65,14 +116,14 @@ def _metric_fields(metric: ProgressMetric, data: MetricData) -> None:
 
 def add_metric(initiative: Initiative, data: MetricData, user) -> ProgressMetric:
     taken = {m.code for m in initiative.metrics}
-    position = db.session.scalar(select(func.coalesce(func.max(ProgressMetric.position), -1))
-                                 .where(ProgressMetric.initiative_id == initiative.id)) + 1
+    position = db.session.execute(select(func.coalesce(func.max(ProgressMetric.position), -1))
+                                  .where(ProgressMetric.initiative_id == initiative.id)).scalar_one() + 1
     metric = ProgressMetric(initiative_id=initiative.id, code=unique_code(data.name, taken), position=position)
     _metric_fields(metric, data)
     db.session.add(metric)
     db.session.flush()
     _audit("initiative", initiative.id, "add_metric", user, details={"metric": metric.code, "name": metric.name})
-    db.session.commit()
+    db.session.flush()
     return metric
 
 
@@ -89,24 +140,23 @@ def update_metric(metric: ProgressMetric, data: MetricData, user) -> None:
     _metric_fields(metric, data)
     _audit("initiative", metric.initiative_id, "edit_metric", user,
            details={"metric": metric.code, "changes": changes})
-    db.session.commit()
+    db.session.flush()
 
 
 def start_check_in(initiative: Initiative, period: str, period_end, user) -> CheckIn | None:
     """A new check-in at stage 1, with its "create" audit event in the same transaction.
 
     Returns None when another check-in took the period at the same moment."""
-    now = _now()
+    now = clock.now()
     check_in = CheckIn(initiative_id=initiative.id, period=period, period_end=period_end, stage=Stage.sharing,
                        updated_at=now, updated_by_id=user.id)
     db.session.add(check_in)
     try:
         db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
+    except IntegrityError:  # the view rolls back
         return None
     _audit("check_in", check_in.id, "create", user, to_state=Stage.sharing.value,
            details={"period": period, "period_end": period_end.isoformat()}, at=now)
-    db.session.commit()
+    db.session.flush()
     return check_in
 

@@ -1,11 +1,11 @@
 """Forms for people and imports."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from portal.models import Role
+from portal.kernel.policy import Role
 
 
 class UserForm(FlaskForm):
@@ -36,26 +36,3 @@ class ImportForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
-
-
-class CycleForm(FlaskForm):
-    school_year = StringField("School year", description="Like 2023-24.",
-                              validators=[DataRequired(message="Enter the school year, like 2023-24."), Length(max=7)])
-    kind = SelectField("Kind", choices=[
-        SelectChoice("trajectory", "Set 2026 targets with a trajectory"),
-        SelectChoice("annual", "Set this year's target from the approved trajectory"),
-    ])
-    name = StringField("Name shown to principals", validators=[DataRequired(message="Give the cycle a name."),
-                                                                Length(max=120)])
-    opens_on = DateField("Opens on", validators=[DataRequired(message="Enter the date the window opens.")])
-    due_on = DateField("Due on", validators=[DataRequired(message="Enter the due date.")])
-    closes_on = DateField("Closes on", description="After this date principals can no longer edit.",
-                          validators=[DataRequired(message="Enter the date the window closes.")])
-
-
-class ExtensionForm(FlaskForm):
-    school_code = StringField("School code", validators=[DataRequired(message="Enter the school's code."),
-                                                         Length(max=12)])
-    until = DateField("Extend until", validators=[DataRequired(message="Enter the last day the school may edit.")])
-    reason = TextAreaField("Reason", validators=[DataRequired(message="Give the reason for the extension."),
-                                                 Length(max=500)])

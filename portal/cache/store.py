@@ -1,0 +1,154 @@
+"""Stored rollups: computed results that every app process shares through the database, each kept
+until the data it was computed from changes.
+
+A stored rollup (RollupCache) is keyed by its name and filters and carries the fingerprint of the
+data it was computed from: the data stamp that the database's own triggers move in the same
+transaction as any change to the tables the rollups read (migration 5e1f0c2a9b7d), and today's
+date, which decides what is overdue. It is one primary-key lookup, whatever the district's size,
+and every process and server sharing the database agrees on whether a stored rollup is fresh.
+The fingerprint is read *before* the data: if the data changes while a rollup is being computed,
+the stored fingerprint is the older one and the next request recomputes; a stored rollup is never
+newer-stamped than its data.
+
+Each process also keeps what it last read or drew from a stored rollup (the decoded payload, a
+page's part drawn from it) under the same stamp, and uses it only while the stored rollup still
+carries the current stamp.
+
+A page that says so to its reader may ask for the copy stored earlier today even though the data
+has changed since (accept_stale): the dashboard shows it at once, with its time, while it asks for
+the recomputed one. A copy from an earlier day is never served that way.
+"""
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.cache.freshness import DRAFTS, ROLLUPS
+from portal.cache.models import DataStamp, RollupCache
+from portal.extensions import db
+from portal.kernel import clock
+
+CACHE_VERSION = "v3"  # bump when a rollup's shape or arithmetic changes
+# Rollups this process has already read back, by database and key: (stamp, payload). A stored
+# rollup is only served when its stamp is the current one, so this saves decoding it again, never
+# freshness.
+_decoded: dict[tuple[str, str], tuple[str, dict]] = {}
+_rendered: dict[tuple[str, str, str], tuple[str, str]] = {}
+DECODED_MAX = 256
+KEY_PREFIX = "dashboard/"  # every key these rollups store starts so (other features may share the table)
+
+
+
+def fingerprint(today: date, drafts: bool = True) -> str:
+    """The state of everything a rollup reads, in one indexed lookup: the data stamps the database's
+    triggers move on every insert, update or delete of those tables (whoever writes), and today's
+    date, which decides what is overdue. `drafts` says whether the rollup shows draft rows too
+    (portal.cache.freshness)."""
+    scopes = (ROLLUPS, DRAFTS) if drafts else (ROLLUPS,)
+    counts = dict(db.session.execute(select(DataStamp.scope, DataStamp.n).where(DataStamp.scope.in_(scopes))).all())
+    return ":".join([CACHE_VERSION, today.isoformat(), *(str(counts.get(scope)) for scope in scopes)])
+
+
+def cache_key(name: str, filters: dict) -> str:
+    args = "&".join(f"{k}={filters[k]}" for k in sorted(filters) if filters[k])
+    key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}?{args}"
+    if len(key) > 120:  # never in practice (codes are short); keep the key within its column anyway
+        key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}#" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def cached(name: str, filters: dict, compute: Callable[[], dict], today: date, accept_stale: bool = False,
+           drafts: bool = True) -> dict:
+    """The stored rollup when its fingerprint is current; otherwise compute, store and return it.
+
+    With accept_stale, a stored rollup computed before the latest change is returned as it is (the
+    caller says so to its reader and asks for the refresh); only a missing one is computed."""
+    stamp = fingerprint(today, drafts)
+    key = cache_key(name, filters)
+    stored = _stored_stamp(key)
+    if stored is not None and (stored == stamp or (accept_stale and stored.startswith(_day_prefix(today)))):
+        known = _decoded.get((_database(), key))
+        if known is not None and known[0] == stored:
+            return known[1]
+        payload = db.session.scalar(select(RollupCache.payload).where(RollupCache.key == key,
+                                                                       RollupCache.stamp == stored))
+        if payload is not None:
+            return _remember(key, stored, payload)
+    payload = compute()
+    row = db.session.get(RollupCache, key)
+    session = db.session()
+    # Storing the rollup must not expire what the request has already loaded (the user, the plan's
+    # vocabulary): that would cost a query per object afterwards.
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        # Rollups of an earlier day are never served again (what is overdue has changed): drop them.
+        # Those of today under an older stamp stay, to be shown (as of their time) while refreshed.
+        session.execute(delete(RollupCache).where(RollupCache.key.startswith(KEY_PREFIX), RollupCache.key != key,
+                                                  ~RollupCache.stamp.startswith(_day_prefix(today))))
+        if row is None:
+            session.add(RollupCache(key=key, stamp=stamp, payload=payload))
+        else:
+            row.stamp, row.payload, row.computed_at = stamp, payload, clock.now()
+        session.commit()
+    except (IntegrityError, OperationalError, StaleDataError):
+        # Another process stored the same rollup at the same moment, or dropped the stale copy we
+        # were replacing (or the database is busy): ours is still correct for this request.
+        session.rollback()
+    finally:
+        session.expire_on_commit = expire
+    return _remember(key, stamp, payload)
+
+
+def rendered(name: str, filters: dict, variant: str, render: Callable[[bool], str], today: date,
+             accept_stale: bool = False, drafts: bool = True) -> tuple[str, datetime | None]:
+    """A part of a page drawn from a stored rollup, drawn again only when that rollup is recomputed.
+
+    `render` draws it (and through `cached` computes and stores the rollup when needed); what it
+    returns is kept by this process under the stamp read first, and served while the stored rollup
+    still carries that stamp. `variant` tells apart what else the part depends on (the page, the
+    reader's role).
+
+    Returns the part and, when accept_stale let it come from a rollup computed before the latest
+    change (earlier today), the time that rollup was computed; None when it is current. `render` is
+    told which: it passes that on to `cached`."""
+    stamp = fingerprint(today, drafts)
+    key = cache_key(name, filters)
+    stored = db.session.execute(select(RollupCache.stamp, RollupCache.computed_at)
+                                .where(RollupCache.key == key)).first()
+    serving, as_of = stamp, None
+    if accept_stale and stored is not None and stored.stamp != stamp and stored.stamp.startswith(_day_prefix(today)):
+        serving, as_of = stored.stamp, stored.computed_at
+    memo_key = (_database(), key, variant)
+    known = _rendered.get(memo_key)
+    if known is not None and known[0] == serving and stored is not None and stored.stamp == serving:
+        return known[1], as_of
+    html = render(as_of is not None)
+    if len(_rendered) >= DECODED_MAX:
+        _rendered.clear()
+    _rendered[memo_key] = (serving, html)
+    return html, as_of
+
+
+def _day_prefix(today: date) -> str:
+    return f"{CACHE_VERSION}:{today.isoformat()}:"
+
+
+def _stored_stamp(key: str) -> str | None:
+    return db.session.scalar(select(RollupCache.stamp).where(RollupCache.key == key))
+
+
+def _database() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+def _remember(key: str, stamp: str, payload: dict) -> dict:
+    if len(_decoded) >= DECODED_MAX:
+        _decoded.clear()
+    _decoded[(_database(), key)] = (stamp, payload)
+    return payload
+
+
+# ---------------------------------------------------------------- the plan's vocabulary

@@ -1,0 +1,212 @@
+"""Checking and saving one value of a measure, and choosing the check-in metric that feeds it."""
+import re
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from portal.extensions import db
+from portal.kernel import clock
+from portal.kernel.audit import AuditEvent
+from portal.kernel.clock import current_school_year, today, year_label, year_start
+from portal.kernel.policy import Role
+from portal.measures.models import MeasureValue
+from portal.progress.models import Initiative, ProgressMetric
+from portal.strategic_plan.models import Measure
+
+FIRST_YEAR = 2010  # the earliest school year a value may be entered for: 2010-11
+YEAR_RE = re.compile(r"(20\d\d)-(\d\d)")
+MAX_SOURCE, MAX_NOTE = 200, 2000
+VALUE_FIELDS = ("value", "as_of", "source", "note")
+
+
+# ---------------------------------------------------------------- school years and numbers
+
+def year_problem(year: str, latest: str | None = None) -> str | None:
+    """A school year like 2023-24, from 2010-11 up to the current school year."""
+    match = YEAR_RE.fullmatch(year or "")
+    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+        return "Write the school year as two years in a row, like 2023-24."
+    latest = latest or current_school_year()
+    if not FIRST_YEAR <= int(match.group(1)) <= year_start(latest):
+        return f"Choose a school year from {year_label(FIRST_YEAR)} to {latest}."
+    return None
+
+
+def entry_years() -> list[str]:
+    """Every school year a value can be entered for, newest first."""
+    return [year_label(y) for y in range(year_start(current_school_year()), FIRST_YEAR - 1, -1)]
+
+
+def parse_value(raw) -> tuple[float | None, str | None]:
+    # Offices paste figures as their reports print them: 1,250 or 62.5% or $1,200 or a true minus sign.
+    text = str(raw if raw is not None else "").strip().replace(",", "").replace("%", "").replace("$", "")
+    text = text.replace("\u2212", "-")
+    if not text:
+        return None, "Enter the value, like 62.5."
+    try:
+        value = float(text)
+    except ValueError:
+        return None, "Enter a number, like 62.5 (no words)."
+    if value != value or value in (float("inf"), float("-inf")):
+        return None, "Enter a number, like 62.5."
+    return round(value, 4), None
+
+
+def unit_problem(unit: str, value: float) -> str | None:
+    if unit == "percent" and not 0 <= value <= 100:
+        return "A percentage is from 0 to 100."
+    if unit in {"count", "dollars", "ratio"} and value < 0:
+        return "Enter zero or more."
+    if unit == "points" and not -500 <= value <= 500:
+        return "Points from standard are between -500 and 500."
+    return None
+
+
+def parse_as_of(raw, year: str | None) -> tuple[date | None, str | None]:
+    text = str(raw if raw is not None else "").strip()[:10]
+    if not text:
+        return None, "Enter the date the value is as of, like 2024-06-30."
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None, "Enter a date like 2024-06-30."
+    if day > today():
+        return None, "The as-of date cannot be in the future."
+    if year and YEAR_RE.fullmatch(year) and day < date(year_start(year), 7, 1):
+        return None, f"A value for {year} is as of 1 July {year_start(year)} or later."
+    return day, None
+
+
+# ---------------------------------------------------------------- one value
+
+def can_enter(user, measure: Measure) -> bool:
+    """The owning office keeps a measure's values; administrators keep all."""
+    return user.role == Role.admin or (user.role == Role.central_office and user.office_id is not None
+                                       and user.office_id == measure.owner_office_id)
+
+
+def check_value(measure: Measure, form, latest_year: str | None = None) -> tuple[dict, dict]:
+    """The posted year, sub-target, value, as-of date, source and note: (clean values, field errors)."""
+    errors: dict[str, str] = {}
+    year = (form.get("year") or "").strip()
+    problem = year_problem(year, latest_year) if year else "Choose the school year the value is for."
+    if problem:
+        errors["year"] = problem
+    subtarget = (form.get("subtarget") or "").strip()
+    labels = [s.get("label") for s in measure.subtargets or []]
+    if subtarget and subtarget not in labels:
+        errors["subtarget"] = ("Choose the measure itself or one of its sub-targets: " + ", ".join(labels) + "."
+                               if labels else "This measure has no sub-targets: leave this blank.")
+    value, problem = parse_value(form.get("value"))
+    if value is not None:  # parse_value gives a value or a problem
+        problem = unit_problem(measure.unit, value)
+    if problem:
+        errors["value"] = problem
+    as_of, problem = parse_as_of(form.get("as_of"), year if "year" not in errors else None)
+    if problem:
+        errors["as_of"] = problem
+    source = (form.get("source") or "").strip()
+    if len(source) > MAX_SOURCE:
+        errors["source"] = f"Keep the source under {MAX_SOURCE} characters."
+    note = (form.get("note") or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Keep the note under {MAX_NOTE:,} characters."
+    return {"year": year, "subtarget": subtarget, "value": value, "as_of": as_of, "source": source,
+            "note": note}, errors
+
+
+def write_value(measure: Measure, clean: dict, user, existing: MeasureValue | None, via: str) -> str:
+    """Insert or update one checked value and its AuditEvent. Returns 'created', 'updated' or 'same'."""
+    now = clock.now()
+    # A fed value saved as typed is a change even with the same figure: the office now vouches for it.
+    if existing is not None and all(getattr(existing, f) == clean[f] for f in VALUE_FIELDS) \
+            and existing.check_in_id is None:
+        return "same"
+    if existing is None:
+        row = MeasureValue(measure_id=measure.id, subtarget=clean["subtarget"], year=clean["year"],
+                           entered_by_id=user.id, entered_at=now, **{f: clean[f] for f in VALUE_FIELDS})
+        db.session.add(row)
+        db.session.flush()  # the audit event names the new row's id
+        before, action = None, "create"
+    else:
+        row, before, action = existing, existing.value, "update"
+        for f in VALUE_FIELDS:
+            setattr(row, f, clean[f])
+        row.entered_by_id, row.entered_at, row.check_in_id = user.id, now, None
+    db.session.add(AuditEvent(entity="measure_value", entity_id=row.id, action=action, actor_id=user.id,
+                              actor_role=user.role.value, at=now,
+                              details={"measure": measure.code, "subtarget": clean["subtarget"],
+                                       "year": clean["year"], "from": before, "to": clean["value"], "via": via}))
+    return "created" if action == "create" else "updated"
+
+
+def save_value(measure: Measure, form, user) -> tuple[dict, dict, str]:
+    """Check and write one typed value: (clean values, field errors, 'created'|'updated'|'same').
+
+    When someone saved the same year a moment ago the flush raises IntegrityError: the caller rolls
+    back and calls this again, which then updates their value."""
+    clean, errors = check_value(measure, form)
+    if errors:
+        return clean, errors, ""
+    existing = db.session.scalar(select(MeasureValue).where(
+        MeasureValue.measure_id == measure.id, MeasureValue.subtarget == clean["subtarget"],
+        MeasureValue.year == clean["year"]))
+    outcome = write_value(measure, clean, user, existing, "form")
+    db.session.flush()
+    return clean, errors, outcome
+
+
+# ---------------------------------------------------------------- the feed
+
+def feed_choices(measure: Measure) -> list[tuple[str, str]]:
+    """(value, label) for each check-in metric that may feed the measure: the metrics of the
+    initiatives that move it, each as a whole or by one of its breakdowns."""
+    from portal.progress.check_ins import breakdowns
+
+    metrics = db.session.execute(
+        select(ProgressMetric, Initiative.name).join(Initiative)
+        .where(or_(Initiative.measures.any(Measure.id == measure.id), ProgressMetric.id == measure.feed_metric_id))
+        .order_by(Initiative.name, ProgressMetric.position)).all()
+    labels = {s.get("label") for s in measure.subtargets or []}
+    choices = []
+    for metric, initiative_name in metrics:
+        keys = breakdowns(metric)
+        if metric.breakdown and any(k in labels for k in keys):
+            whole = "each sub-target from the breakdown of its name"
+        elif metric.breakdown:
+            whole = "the figure without a breakdown"
+        else:
+            whole = "the measure's own value"
+        choices.append((f"{metric.id}:", f"{initiative_name}: {metric.name} ({whole})"))
+        if metric.breakdown:
+            for key in keys:
+                target = f"the {key} sub-target" if key in labels else "the measure's own value"
+                choices.append((f"{metric.id}:{key}", f"{initiative_name}: {metric.name}, {key} only ({target})"))
+    return choices
+
+
+def feed_label(measure: Measure) -> str:
+    """Which check-in metric feeds the measure, in words ("" when none does)."""
+    if not measure.feed_metric_id:
+        return ""
+    row = db.session.execute(select(ProgressMetric.name, Initiative.name).join(Initiative)
+                             .where(ProgressMetric.id == measure.feed_metric_id)).first()
+    if row is None:
+        return ""
+    part = f", {measure.feed_breakdown} only" if measure.feed_breakdown else ""
+    return f"{row[0]}{part}, from the {row[1]} check-ins"
+
+
+def set_feed(measure: Measure, choice: str, user) -> str | None:
+    """Choose the check-in metric (and breakdown) that feeds the measure, or none. Returns a problem."""
+    choice = (choice or "").strip()
+    if choice and choice not in {value for value, _ in feed_choices(measure)}:
+        return "Choose one of the check-in metrics listed, or no feed."
+    metric_id, breakdown = (int(choice.split(":", 1)[0]), choice.split(":", 1)[1]) if choice else (None, "")
+    before = f"{measure.feed_metric_id or ''}:{measure.feed_breakdown or ''}"
+    measure.feed_metric_id, measure.feed_breakdown = metric_id, breakdown
+    db.session.add(AuditEvent(entity="measure", entity_id=measure.id, action="set_feed", actor_id=user.id,
+                              actor_role=user.role.value,
+                              details={"measure": measure.code, "from": before, "to": choice}))
+    db.session.flush()
+    return None

@@ -1,0 +1,78 @@
+"""The check-in form: the office's values (a field per metric and breakdown, named by metric id and
+breakdown position), status, narrative and evidence links, read into a CheckInEntry with an error
+at each field that cannot be used."""
+
+from portal.progress.check_ins import MAX_TEXT, CheckInEntry, breakdowns, initiative_values, parse_date
+from portal.progress.models import CheckIn, Progress, ProgressMetric
+from portal.targets.guardrails import parse_number
+
+MAX_LINKS = 10
+
+
+def read_check_in(check_in: CheckIn, form) -> tuple[CheckInEntry, dict[str, str]]:
+    errors: dict[str, str] = {}
+    entry = CheckInEntry()
+    _, problem = parse_date(form.get("as_of"))
+    if problem:
+        errors["as_of"] = problem
+    reported = initiative_values(check_in.initiative)  # earlier periods' breakdowns are offered again
+    for metric in check_in.initiative.metrics:
+        _read_metric(check_in, metric, reported, form, entry, errors)
+    status = (form.get("status") or "").strip()
+    if status and status not in {p.value for p in Progress}:
+        errors["status"] = "Choose on track, at risk or off track."
+    entry.status = Progress(status) if status and "status" not in errors else None
+    entry.narrative = (form.get("narrative") or "").strip()
+    if len(entry.narrative) > MAX_TEXT:
+        errors["narrative"] = f"Keep the narrative under {MAX_TEXT:,} characters."
+    entry.evidence, problem = parse_links(form.get("evidence") or "")
+    if problem:
+        errors["evidence"] = problem
+    return entry, errors
+
+
+def _read_metric(check_in: CheckIn, metric: ProgressMetric, reported, form, entry: CheckInEntry,
+                 errors: dict[str, str]) -> None:
+    keys = breakdowns(metric, reported)
+    extra = (form.get(f"new-breakdown-{metric.id}") or "").strip()
+    if extra:
+        if len(extra) > 80:
+            errors[f"new-breakdown-{metric.id}"] = "Keep the breakdown name under 80 characters."
+        elif extra not in keys:
+            keys = [*keys, extra]
+    for index, key in enumerate(keys):
+        field = f"value-{metric.id}-{index}" if not (extra and key == extra) else f"value-{metric.id}-new"
+        value, problem = _read_value(metric, form.get(field))
+        if problem is None and value is not None:
+            as_of, problem = parse_date(form.get(f"as_of-{metric.id}-{index}") or form.get("as_of"))
+            entry.values[(metric.id, key)] = (value, as_of or check_in.period_end)
+        if problem:
+            errors[field] = problem
+
+
+def _read_value(metric: ProgressMetric, raw) -> tuple[float | None, str | None]:
+    value, problem = parse_number(raw)
+    if problem or value is None:
+        return None, problem
+    if metric.unit == "percent" and not 0 <= value <= 100:
+        return None, "A percentage is from 0 to 100."
+    if value < 0:
+        return None, "Enter zero or more."
+    return value, None
+
+
+def parse_links(raw: str) -> tuple[list[dict], str | None]:
+    """One link a line: 'Label | https://...' or just the address. Only http(s) addresses."""
+    links = []
+    for line in raw.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        label, _, url = line.rpartition("|")
+        url = url.strip()
+        if not url.lower().startswith(("https://", "http://")) or len(url) > 500 or " " in url:
+            return [], f"“{line[:60]}” is not a web address. Put one link a line, starting with https://."
+        links.append({"label": label.strip() or url, "url": url})
+    if len(links) > MAX_LINKS:
+        return [], f"Add at most {MAX_LINKS} links."
+    return links, None

@@ -1,0 +1,42 @@
+"""Publishing a Board update or an annual report: one move through one transition table, which freezes
+the assembled report in the record's snapshot so the Board always reads what it was given."""
+from collections.abc import Callable
+from datetime import datetime
+
+from portal.kernel.policy import SUPERINTENDENTS
+from portal.kernel.workflow import ConflictError, Machine, WorkflowError
+from portal.progress.models import BoardUpdate, Publication
+
+ANNUAL_REPORT = "annual_report"  # the Board update kind of an annual report
+
+
+def _stamp(update: BoardUpdate, _state: Publication, user, now: datetime) -> None:
+    update.published_at = now
+    update.published_by_id = user.id
+
+
+def _machine(noun: str) -> Machine:
+    return Machine("board_update", noun, "publication",
+                   {(Publication.draft, "publish"): (Publication.published, SUPERINTENDENTS)}, {},
+                   set_state=_stamp)
+
+
+MACHINES = {noun: _machine(noun) for noun in ("Board update", "annual report")}
+
+
+def publish(update: BoardUpdate, user, expected_version: int | None,
+            assemble: Callable[[], tuple[dict, dict]]) -> None:
+    """Freeze what `assemble` returns (the report, and the details the audit event keeps) and mark the
+    update published; raise WorkflowError / ConflictError and change nothing when it may not be."""
+    machine = MACHINES["annual report" if update.kind_code == ANNUAL_REPORT else "Board update"]
+    if update.published:
+        raise WorkflowError(f"This {machine.noun} is already published.")
+    if expected_version is not None and update.version != expected_version:
+        raise ConflictError(f"Someone changed this {machine.noun} while you were reading it. "
+                            "Reload to see the latest version before publishing.")
+    report, details = assemble()
+
+    def freeze(obj: BoardUpdate, _now: datetime) -> None:
+        obj.snapshot = report
+
+    machine.apply(update, "publish", user, expected_version=expected_version, details=details, before_flush=freeze)

@@ -1,0 +1,29 @@
+"""A check-in's way through the four-stage cycle, as a transition table: sharing session, platform
+update and data review, the superintendent's update, and the Board update."""
+from portal.kernel.policy import OFFICES, SUPERINTENDENTS
+from portal.kernel.workflow import Machine
+from portal.progress.models import CheckIn, Stage
+
+G = Stage
+
+CHECK_IN = Machine(
+    "check_in", "check-in", "stage",
+    {
+        (G.sharing, "edit"): (G.sharing, OFFICES),
+        (G.sent_back, "edit"): (G.sent_back, OFFICES),
+        (G.sharing, "record_sharing"): (G.sharing, OFFICES),
+        (G.sent_back, "record_sharing"): (G.sent_back, OFFICES),
+        (G.sharing, "submit_update"): (G.data_review, OFFICES),
+        (G.sent_back, "submit_update"): (G.data_review, OFFICES),
+        (G.data_review, "send_back"): (G.sent_back, SUPERINTENDENTS),
+        (G.data_review, "accept_data"): (G.superintendent, SUPERINTENDENTS),
+        (G.superintendent, "record_superintendent"): (G.ready, SUPERINTENDENTS),
+        (G.ready, "place"): (G.board, SUPERINTENDENTS),
+        (G.board, "unplace"): (G.ready, SUPERINTENDENTS),
+    },
+    {"send_back": "Say what the office should fix before the check-in is sent back."},
+)
+
+
+def apply_check_in(check_in: CheckIn, action: str, user, **kwargs) -> CheckIn:
+    return CHECK_IN.apply(check_in, action, user, **kwargs)

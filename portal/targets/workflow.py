@@ -1,0 +1,46 @@
+"""The school target plan's workflow: draft, submit, approve, return, reopen, as a transition table."""
+from datetime import datetime
+
+from portal.kernel.policy import PRINCIPALS, REVIEWERS
+from portal.kernel.workflow import Machine
+from portal.targets.models import PlanStatus, TargetPlan
+
+S = PlanStatus
+
+
+def _plan_timestamps(plan: TargetPlan, now: datetime, action: str) -> None:
+    if action == "submit":
+        plan.submitted_at = now
+    if action in {"approve", "return", "reopen"}:
+        plan.decided_at = now
+
+
+PLAN = Machine(
+    "target_plan", "plan", "status",
+    {
+        (S.not_started, "edit"): (S.draft, PRINCIPALS),
+        (S.draft, "edit"): (S.draft, PRINCIPALS),
+        (S.returned, "edit"): (S.returned, PRINCIPALS),
+        (S.draft, "submit"): (S.submitted, PRINCIPALS),
+        (S.returned, "submit"): (S.submitted, PRINCIPALS),
+        (S.submitted, "approve"): (S.approved, REVIEWERS),
+        (S.submitted, "return"): (S.returned, REVIEWERS),
+        (S.approved, "reopen"): (S.returned, REVIEWERS),
+    },
+    {"return": "Say what needs to change before the plan is returned.",
+     "reopen": "Give the reason for reopening the approved plan."},
+    windowed=frozenset({"edit", "submit"}),
+)
+
+# Target-plan names kept at module level: the views, services and tests speak of "the" workflow.
+TRANSITIONS = PLAN.transitions
+ACTIONS = PLAN.actions
+NEEDS_COMMENT = PLAN.needs_comment
+check = PLAN.check
+describe_last_change = PLAN.describe_last_change
+
+
+def apply(plan: TargetPlan, action: str, user, **kwargs) -> TargetPlan:
+    return PLAN.apply(plan, action, user, before_flush=lambda p, now: _plan_timestamps(p, now, action), **kwargs)
+
+
