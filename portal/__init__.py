@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.kernel import clock
+from portal.kernel.urls import IdConverter
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
+    app.url_map.converters["int"] = IdConverter  # before the routes are added: every <int:...> is bounded
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)

@@ -11,6 +11,7 @@ from portal.imports.report import ImportReport
 from portal.kernel.access import allow
 from portal.kernel.database import refresh_statistics
 from portal.kernel.htmx import render
+from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
 from portal.org import imports
 from portal.org.models import Office, Region, User
@@ -32,10 +33,7 @@ def _user_or_404(user_id: int) -> User:
 def users():
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     stmt = select(User)
     if q:
         like = f"%{q.lower()}%"

@@ -8,9 +8,9 @@ as the change, whoever writes it (the portal, an import, a console):
   instead, as long as its status stays the same.
 - DRAFTS moves on those draft-only changes: a principal's autosave.
 
-The district dashboard and the public page count submitted and approved targets only, so they read
-ROLLUPS alone and a draft autosave leaves them fresh. Pages that show a school's own rows as typed
-(the region's school table, a school's drill-down, the peer spread on the target form) read both.
+The district dashboard, the public page and the peer spread on the target form count submitted and
+approved targets only, so they read ROLLUPS alone and a draft autosave leaves them fresh. A region's
+page, whose school table shows every school's targets as typed, reads both.
 The triggers are created by the migrations (5e1f0c2a9b7d, then 7b2d4e6f8a10 for the draft rule); a
 test checks that every table named here has its triggers in the database.
 """

@@ -5,9 +5,8 @@ from urllib.parse import urlsplit
 
 from flask import request
 
+from portal.kernel.numbers import parse_int
 from portal.kernel.workflow import WorkflowError
-
-MAX_ID_DIGITS = 18  # an id or version past this is not one the database can hold
 
 
 class BadInput(WorkflowError):
@@ -23,13 +22,6 @@ def missing_version(noun: str = "") -> str:
 def form_int(name: str) -> int | None:
     """A whole number posted in field `name`, or None when it is missing or not plain ASCII digits."""
     return parse_int(request.form.get(name))
-
-
-def parse_int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
-        return None
-    return int(raw)
 
 
 def posted_version() -> int | None:

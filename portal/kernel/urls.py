@@ -7,6 +7,9 @@ fills in each row's id, which gives exactly what ``url_for`` would for an intege
 from collections.abc import Callable
 
 from flask import url_for
+from werkzeug.routing import IntegerConverter
+
+from portal.kernel.numbers import MAX_ID
 
 _STAND_IN = 918273645
 
@@ -20,3 +23,12 @@ def id_url(endpoint: str, id_arg: str, **values) -> Callable[[int], str]:
         return f"{head}{int(record_id)}{tail}"
 
     return build
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past what the database holds is a page that does not exist
+    (404), never an overflow in the query."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -8,13 +8,14 @@ from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
 from portal.kernel.clock import current_school_year, today, year_label, year_start
+from portal.kernel.numbers import TOO_LARGE, within_bounds
 from portal.kernel.policy import Role
 from portal.measures.models import MeasureValue
 from portal.progress.models import Initiative, ProgressMetric
 from portal.strategic_plan.models import Measure
 
 FIRST_YEAR = 2010  # the earliest school year a value may be entered for: 2010-11
-YEAR_RE = re.compile(r"(20\d\d)-(\d\d)")
+YEAR_RE = re.compile(r"(20[0-9][0-9])-([0-9][0-9])")
 MAX_SOURCE, MAX_NOTE = 200, 2000
 VALUE_FIELDS = ("value", "as_of", "source", "note")
 
@@ -49,6 +50,8 @@ def parse_value(raw) -> tuple[float | None, str | None]:
         return None, "Enter a number, like 62.5 (no words)."
     if value != value or value in (float("inf"), float("-inf")):
         return None, "Enter a number, like 62.5."
+    if not within_bounds(value):
+        return None, TOO_LARGE
     return round(value, 4), None
 
 

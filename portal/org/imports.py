@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.imports.reader import TableSpec, read_upload
 from portal.imports.report import ImportReport, RowError
+from portal.kernel.numbers import parse_int
 from portal.kernel.policy import ROLE_SCOPE, Role
 from portal.org.models import LEVELS, UNUSABLE_PASSWORD, Office, Region, School, User
 
@@ -24,8 +25,9 @@ def parse_grade(value: str) -> int | None:
     value = value.strip().upper()
     if value in {"K", "TK"}:
         return 0
-    if value.isdigit() and 0 <= int(value) <= 12:
-        return int(value)
+    grade = parse_int(value)
+    if grade is not None and grade <= 12:
+        return grade
     return None
 
 
@@ -93,7 +95,8 @@ def _check_school(rec: dict, index: int, seen: dict[str, int], regions: dict[str
     if low is not None and high is not None and low > high:
         errs.append(("grade_high", "The highest grade must not be below the lowest grade."))
     enrolment = rec["enrolment"].replace(",", "")
-    if not enrolment.isdigit() or not 0 < int(enrolment) <= 20_000:
+    students = parse_int(enrolment)
+    if students is None or not 0 < students <= 20_000:
         errs.append(("enrolment", "Enter the number of students enrolled (1 to 20,000)."))
     region_id = regions.get(rec["region"].lower())
     if region_id is None:
@@ -104,7 +107,7 @@ def _check_school(rec: dict, index: int, seen: dict[str, int], regions: dict[str
     if errs:
         return None, errs
     return {"code": code, "name": rec["name"], "level": level, "grade_low": low, "grade_high": high,
-            "enrolment": int(enrolment), "region_id": region_id, "priority_tier": int(tier)}, []
+            "enrolment": students, "region_id": region_id, "priority_tier": int(tier)}, []
 
 
 

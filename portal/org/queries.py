@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, false, func, or_, select
 
 from portal.extensions import db
+from portal.kernel.numbers import page_number
 from portal.kernel.policy import DISTRICT_WIDE, Role
 from portal.org.models import Region, School
 
@@ -31,10 +32,7 @@ class SchoolFilter:
 
     @classmethod
     def from_args(cls, args) -> "SchoolFilter":
-        try:
-            page = max(1, min(10_000, int(args.get("page", 1))))
-        except ValueError:
-            page = 1
+        page = page_number(args.get("page"))
         return cls(q=args.get("q", "").strip()[:100], level=args.get("level", ""),
                    region=args.get("region", ""), page=page)
 

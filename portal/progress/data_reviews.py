@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.kernel.audit import AuditEvent
+from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
 from portal.org.models import Region, School
 from portal.progress.models import DataReviewMeeting, data_review_school
@@ -49,10 +50,7 @@ class ReviewFilter:
     @classmethod
     def from_args(cls, args, user) -> "ReviewFilter":
         tier = args.get("tier", "")
-        try:
-            page = max(1, min(10_000, int(args.get("page", 1))))
-        except ValueError:
-            page = 1
+        page = page_number(args.get("page"))
         leader = user.role == Role.regional_leader
         return cls(tier=int(tier) if tier in ("2", "3") and not leader else None,
                    region="" if leader else args.get("region", "").strip()[:8],

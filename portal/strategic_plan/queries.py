@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.kernel.numbers import parse_int
 from portal.strategic_plan.models import (
     Baseline,
     Goal,
@@ -78,7 +79,8 @@ class PlanFilter:
     @classmethod
     def from_args(cls, args) -> "PlanFilter":
         raw = args.get("pillar", "")
-        pillar = int(raw) if raw.isdigit() and 1 <= int(raw) <= 99 else None
+        number = parse_int(raw)
+        pillar = number if number is not None and 1 <= number <= 99 else None
         return cls(pillar=pillar, q=args.get("q", "").strip()[:100])
 
     @property

@@ -49,7 +49,7 @@ def new_cycle():
     form = CycleForm()
     if form.validate_on_submit():
         year = form.school_year.data.strip()
-        if not re.fullmatch(r"20\d\d-\d\d", year) or int(year[5:]) != (int(year[2:4]) + 1) % 100:
+        if not re.fullmatch(r"20[0-9][0-9]-[0-9][0-9]", year) or int(year[5:]) != (int(year[2:4]) + 1) % 100:
             form.school_year.errors.append("Write the school year as 2023-24.")
         elif db.session.scalar(select(TargetCycle.id).where(TargetCycle.school_year == year,
                                                             TargetCycle.kind == CycleKind(form.kind.data))):

@@ -3,6 +3,8 @@ they take anything with a metric's fields (unit, target_kind, target_value, grou
 group_gain_reading, value_min, value_max)."""
 from dataclasses import dataclass
 
+from portal.kernel.numbers import TOO_LARGE, within_bounds
+
 MIN_RATIONALE = 15
 
 ERROR = "error"  # the value cannot be saved as it is
@@ -30,6 +32,8 @@ def parse_number(raw) -> tuple[float | None, str | None]:
         return None, "Enter a number, like 62.5 or -20."
     if value != value or value in (float("inf"), float("-inf")):
         return None, "Enter a number, like 62.5 or -20."
+    if not within_bounds(value):
+        return None, TOO_LARGE
     return round(value, 1), None
 
 

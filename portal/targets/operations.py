@@ -1,6 +1,5 @@
 """Target plans: creating a cycle's plans, saving a principal's rows, submitting, reviewing,
 and the context a reviewer needs (flags, history, changes since return, peers' spread)."""
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,7 +7,6 @@ from datetime import date
 from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
-from portal.cache import store
 from portal.charts.svg import PathChart
 from portal.extensions import db
 from portal.kernel import workflow
@@ -221,6 +219,23 @@ def save_row(plan: TargetPlan, row: Target, form: dict, user, expected_version: 
     return {}
 
 
+def save_rows(plan: TargetPlan, rows: Sequence[Target], cleaned: dict[int, dict], user,
+              expected_version: int | None) -> bool:
+    """Save every row's checked values as one draft edit; False when nothing had changed."""
+    changes = {}
+    for row in rows:
+        diff = {k: [getattr(row, k), v] for k, v in cleaned[row.id].items() if getattr(row, k) != v}
+        if diff:
+            changes[str(row.id)] = diff
+            for k, (_, v) in diff.items():
+                setattr(row, k, v)
+    if not changes:
+        return False
+    plan_workflow.apply(plan, "edit", user, expected_version=expected_version, window_open=window_open(plan),
+                        details={"rows": changes})
+    return True
+
+
 def completeness_problems(plan: TargetPlan, rows: Sequence[Target] | None = None) -> list[tuple[Target, str]]:
     rows = rows if rows is not None else load_plan_rows(plan)
     problems = []
@@ -297,71 +312,6 @@ def changes_since_return(plan: TargetPlan, rows: Sequence[Target], events: Seque
         if diff:
             changed[row.id] = diff
     return {"event": last_return, "rows": changed}
-
-
-def peer_spread(plan: TargetPlan) -> dict:
-    """Quartiles of the 2026 targets chosen by other schools of the same level in the same region.
-
-    Every school's targets for its region and level are a stored rollup (store.cached, kept
-    until the data changes), so a plan's form reads them once instead of every peer's rows; this
-    school's own targets are taken out of them here."""
-
-    school = plan.school
-    filters = {"cycle": plan.cycle_id, "region": school.region_id, "level": school.level}
-    stored = store.cached("peers", filters, lambda: _peer_targets(plan.cycle_id, school.region_id, school.level),
-                                today())
-    own = {(m, g): v for m, g, v in db.session.execute(
-        select(Target.metric_id, Target.group_id, Target.target_2026)
-        .where(Target.plan_id == plan.id, Target.target_2026.is_not(None)))}
-    out = {}
-    for metric_id, group_id, values in stored["cells"]:
-        mine = own.get((metric_id, group_id))
-        if mine is not None:
-            values = list(values)
-            at = bisect.bisect_left(values, mine)
-            if at < len(values) and values[at] == mine:
-                del values[at]
-        if values:
-            out[(metric_id, group_id)] = {"q1": _round1(_quantile(values, 0.25)),
-                                          "median": _round1(_quantile(values, 0.5)),
-                                          "q3": _round1(_quantile(values, 0.75)), "n": len(values)}
-    return out
-
-
-def _peer_targets(cycle_id: int, region_id: int, level: str) -> dict:
-    """Every 2026 target set by the region's schools of one level, sorted, by metric and group."""
-    stmt = (select(Target.metric_id, Target.group_id, Target.target_2026)
-            .join(TargetPlan, Target.plan_id == TargetPlan.id).join(School, TargetPlan.school_id == School.id)
-            .where(TargetPlan.cycle_id == cycle_id, School.region_id == region_id, School.level == level,
-                   Target.target_2026.is_not(None)))
-    cells: dict = {}
-    for metric_id, group_id, value in db.session.execute(stmt):
-        cells.setdefault((metric_id, group_id), []).append(value)
-    return {"cells": [[m, g, sorted(v)] for (m, g), v in sorted(cells.items())]}
-
-
-def _round1(value: float) -> float:
-    """To one decimal as numpy rounds (half to even on value x 10), as the figures always were."""
-    return round(value * 10) / 10
-
-
-def _quantile(values: list[float], q: float) -> float:
-    """The q-quantile of sorted values by linear interpolation (pandas' and numpy's default)."""
-    pos = (len(values) - 1) * q
-    low = int(pos)
-    high = min(low + 1, len(values) - 1)
-    a, b, t = values[low], values[high], pos - low
-    # numpy's lerp: from the nearer end, so the result rounds as pandas' quantile did
-    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
-
-
-def school_history(school_id: int) -> dict:
-    """The school's own results by metric and group: {(metric_id, group_id): [(year, value), ...]}."""
-    out: dict = {}
-    for b in db.session.execute(select(Baseline.metric_id, Baseline.group_id, Baseline.year, Baseline.value)
-                                .where(Baseline.school_id == school_id).order_by(Baseline.year)):
-        out.setdefault((b.metric_id, b.group_id), []).append((b.year, b.value))
-    return out
 
 
 def extend_window(cycle: TargetCycle, school: School, until: date, reason: str, admin) -> WindowExtension:

@@ -30,7 +30,7 @@ ALIASES = {"school": "school_code", "student_group": "group", "number_of_student
            "students": "n_students", "n": "n_students"}
 MAX_ROWS = 500_000
 MAX_STUDENTS = 100_000
-YEAR_RE = re.compile(r"^(\d{4})-(\d{2})$")
+YEAR_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 FIRST_YEAR = 2000
 
 
@@ -55,7 +55,7 @@ def check_year(text: str, latest: str) -> str | None:
 
 def parse_students(text: str) -> int | None:
     text = text.replace(",", "")
-    if not re.fullmatch(r"\d+(\.0*)?", text):
+    if not re.fullmatch(r"[0-9]{1,9}(\.0*)?", text):
         return None
     n = int(text.split(".")[0])
     return n if n <= MAX_STUDENTS else None

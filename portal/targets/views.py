@@ -9,11 +9,11 @@ from portal.charts.svg import path_chart
 from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.access import allow, deny
-from portal.kernel.actions import posted_version
+from portal.kernel.actions import missing_version, posted_version
 from portal.kernel.policy import Role
 from portal.strategic_plan.queries import setting
 from portal.targets import operations as svc
-from portal.targets import workflow as plan_workflow
+from portal.targets import peers
 from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan
 
 EDITABLE = {PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned}
@@ -42,8 +42,8 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
     rows = svc.load_plan_rows(plan)
     trajectories = svc.trajectories()
     shares = {code: t.shares for code, t in trajectories.items()}
-    history = svc.school_history(plan.school_id)
-    peers = svc.peer_spread(plan)
+    history = peers.school_history(plan.school_id)
+    spread = peers.peer_spread(plan)
     years = context_years()
     sections: dict = {}
     for row in rows:
@@ -53,7 +53,7 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
                    if view.interims else [])
         view.chart = path_chart(past, planned)
         view.history = past
-        view.peers = peers.get((row.metric_id, row.group_id))
+        view.peers = spread.get((row.metric_id, row.group_id))
         sections.setdefault(row.metric, []).append(view)
     events = svc.history(plan)
     last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
@@ -88,7 +88,7 @@ def _row_response(plan, row, status=200, typed=None, errors=None, message=None, 
     carries the plan's current state: after a conflict the page must be reloaded instead."""
     shares = {code: t.shares for code, t in svc.trajectories().items()}
     view = svc.row_view(row, shares, typed, errors)
-    history = svc.school_history(plan.school_id).get((row.metric_id, row.group_id), [])
+    history = peers.school_history(plan.school_id).get((row.metric_id, row.group_id), [])
     years = context_years()
     planned = [(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims, strict=False))
     view.chart = path_chart(history, planned if view.interims else [])
@@ -108,8 +108,11 @@ def save_row(plan_id: int, row_id: int):
     plan = own_plan_or_404(plan_id)
     row = own_row_or_404(plan, row_id)
     typed = {k: request.form.get(f"{k}-{row.id}", "") for k in FIELDS}
+    version = posted_version()
+    if version is None:
+        return _row_response(plan, row, 422, typed=typed, message=f"Not saved. {missing_version('plan')}")
     try:
-        errors = svc.save_row(plan, row, typed, current_user, posted_version())
+        errors = svc.save_row(plan, row, typed, current_user, version)
     except workflow.ConflictError as exc:
         db.session.rollback()
         return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
@@ -137,24 +140,19 @@ def save_all(plan_id: int):
         if problems:
             errors[row.id] = problems
         cleaned[row.id] = clean
+    version = posted_version()
+    if version is None:
+        flash(missing_version("plan"), "error")
+        return render_template("targets/plan.html", **context_for(plan, typed)), 422
     if not errors:
-        changes = {}
-        for row in rows:
-            diff = {k: [getattr(row, k), v] for k, v in cleaned[row.id].items() if getattr(row, k) != v}
-            if diff:
-                changes[str(row.id)] = diff
-                for k, (_, v) in diff.items():
-                    setattr(row, k, v)
         try:
-            if changes:
-                plan_workflow.apply(plan, "edit", current_user, expected_version=posted_version(),
-                               window_open=svc.window_open(plan), details={"rows": changes})
+            changed = svc.save_rows(plan, rows, cleaned, current_user, version)
         except workflow.WorkflowError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("targets/plan.html", **context_for(plan, typed)), 409
         db.session.commit()
-        flash("Your draft is saved." if changes else "Nothing had changed since the last save.", "success")
+        flash("Your draft is saved." if changed else "Nothing had changed since the last save.", "success")
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
     flash("Some values could not be saved. Fix the rows marked below; nothing was saved yet.", "error")
     db.session.rollback()
@@ -165,8 +163,12 @@ def save_all(plan_id: int):
 @allow(Role.principal)
 def submit(plan_id: int):
     plan = own_plan_or_404(plan_id)
+    version = posted_version()
+    if version is None:
+        flash(missing_version("plan"), "error")
+        return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
     try:
-        problems = svc.submit(plan, current_user, posted_version())
+        problems = svc.submit(plan, current_user, version)
     except workflow.WorkflowError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -16,7 +16,7 @@ from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, boar
 from portal.strategic_plan.models import BoardUpdateKind
 
 # Who may see drafts, create updates, place check-ins and publish (policy.SUPERINTENDENTS).
-YEAR_RE = re.compile(r"20\d\d-\d\d")
+YEAR_RE = re.compile(r"20[0-9][0-9]-[0-9][0-9]")
 
 
 def can_edit(user) -> bool:

@@ -12,7 +12,8 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.access import allow
-from portal.kernel.actions import missing_version, parse_int, posted_version, refusal_status
+from portal.kernel.actions import missing_version, posted_version, refusal_status
+from portal.kernel.numbers import parse_int
 from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
 from portal.progress import check_ins as svc
 from portal.progress import workflow as check_in_workflow

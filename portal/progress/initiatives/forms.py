@@ -12,7 +12,7 @@ from portal.targets.guardrails import parse_number
 MAX_TEXT = 5000
 UNITS = {"count": "Count", "percent": "Percent", "dollars": "Dollars"}
 DIRECTIONS = {"up": "Up is better", "down": "Down is better"}
-MEASURE_CODE = re.compile(r"^[1-5][A-D]-\d{1,2}$")
+MEASURE_CODE = re.compile(r"^[1-5][A-D]-[0-9]{1,2}$")
 
 
 def read_initiative(form, user, priorities: dict[str, Priority], measures: dict[str, Measure],

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.kernel import policy
 from portal.kernel.access import deny
 from portal.kernel.audit import AuditEvent
+from portal.kernel.numbers import parse_int
 from portal.org.models import Office
 from portal.progress import check_ins as svc
 from portal.progress import workflow as check_in_workflow
@@ -61,6 +62,11 @@ def last_send_back(check_in: CheckIn) -> AuditEvent | None:
 
 # ---------------------------------------------------------------- the cycle board
 
+
+def _pillar(raw: str) -> int | None:
+    number = parse_int(raw)
+    return number if number is not None and 1 <= number <= 9 else None
+
 @dataclass
 class CycleFilter:
     pillar: int | None = None
@@ -71,7 +77,7 @@ class CycleFilter:
     def from_args(cls, args) -> "CycleFilter":
         raw_pillar = (args.get("pillar") or "").strip()
         status = (args.get("status") or "").strip()
-        return cls(pillar=int(raw_pillar) if raw_pillar.isdigit() and 1 <= int(raw_pillar) <= 9 else None,
+        return cls(pillar=_pillar(raw_pillar),
                    office=(args.get("office") or "").strip()[:40],
                    status=status if status in STATUSES else "")
 

@@ -12,8 +12,9 @@ from portal.charts.initiative import line_chart
 from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.access import allow
-from portal.kernel.actions import BadInput, missing_version, parse_int, posted_version, refusal_status, safe_next
+from portal.kernel.actions import BadInput, missing_version, posted_version, refusal_status, safe_next
 from portal.kernel.htmx import is_htmx, render
+from portal.kernel.numbers import parse_int
 from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
 from portal.org.models import Office
 from portal.progress import action_plans as plans

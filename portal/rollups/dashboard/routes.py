@@ -17,6 +17,7 @@ from portal.kernel.access import allow
 from portal.kernel.clock import today
 from portal.kernel.exports import export_response
 from portal.kernel.htmx import is_htmx, render
+from portal.kernel.numbers import parse_int
 from portal.kernel.policy import DASHBOARD_READERS, SUPERINTENDENTS
 from portal.org.models import School
 from portal.rollups import compute as r
@@ -180,7 +181,8 @@ def export():
     flt = DashboardFilter.from_args(request.args, vocab)
     if name in tables.SCHOOL_TABLES:
         school_id = request.args.get("school", "")
-        school = db.session.get(School, int(school_id)) if school_id.isdigit() else None
+        number = parse_int(school_id)
+        school = db.session.get(School, number) if number is not None else None
         if school is None:
             abort(404)
         flt.region, flt.level = "", ""

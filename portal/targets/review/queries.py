@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.access import deny
 from portal.kernel.audit import Notice
+from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
 from portal.org.models import LEVELS, Region, School, User
 from portal.org.scope import scoped_to_school
@@ -49,10 +50,7 @@ class ReviewFilter:
 
     @classmethod
     def from_args(cls, args) -> "ReviewFilter":
-        try:
-            page = max(1, min(10_000, int(args.get("page", 1))))
-        except ValueError:
-            page = 1
+        page = page_number(args.get("page"))
         status = args.get("status", "")
         level = args.get("level", "")
         sort = args.get("sort", "school")

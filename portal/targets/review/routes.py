@@ -11,9 +11,10 @@ from sqlalchemy import case, func, or_, select
 from portal.extensions import db
 from portal.kernel import clock, workflow
 from portal.kernel.access import allow
-from portal.kernel.actions import missing_version, parse_int, posted_version, safe_next
+from portal.kernel.actions import missing_version, posted_version, safe_next
 from portal.kernel.exports import export_response
 from portal.kernel.htmx import is_htmx, render
+from portal.kernel.numbers import parse_int
 from portal.kernel.policy import REVIEWERS, TARGET_REVIEW_READERS, Role
 from portal.org.models import LEVELS, Region, School
 from portal.strategic_plan.queries import setting

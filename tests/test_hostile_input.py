@@ -1,0 +1,102 @@
+"""Input a hostile or careless person sends: digits from other scripts, ids past what the database holds,
+figures too large to draw, forms without the version they were filled in on. Each gets a clear answer,
+never a 500, and changes nothing."""
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.kernel.numbers import MAX_FIGURE, TOO_LARGE, page_number, parse_int
+from portal.kernel.policy import SMALL_GROUP, Role
+from portal.measures.values import year_problem
+from portal.org.models import School
+from portal.targets import peers
+from portal.targets.guardrails import parse_number
+from portal.targets.models import PlanStatus, TargetPlan
+from tests.test_targets import own_plan, plan_facts, row_facts, target_of
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "１２", "9" * 40, "-1", "1.0", "abc", " ", ""])
+def test_only_plain_digits_are_read_as_whole_numbers(raw):
+    assert parse_int(raw) is None
+
+
+def test_a_page_past_the_last_is_read_as_the_last_one_asked_for():
+    assert page_number("99999999999999999999999") == 1 and page_number("²") == 1 and page_number("20000") == 10_000
+
+
+@pytest.mark.parametrize("path", ["/schools/99999999999999999999999", "/targets/plans/99999999999999999999999",
+                                  "/initiatives/9223372036854775808", "/board-updates/18446744073709551616"])
+def test_an_id_past_what_the_database_holds_is_a_page_that_does_not_exist(login_as, client, path):
+    login_as(Role.superintendent)
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/plan?pillar=²", "/plan?pillar=99999999999999999999", "/cycle?pillar=²",
+                                  "/schools?page=²", "/admin/users?page=99999999999999999999999"])
+def test_odd_digits_in_a_filter_show_the_unfiltered_page(login_as, client, path):
+    login_as(Role.admin)
+    assert client.get(path).status_code == 200
+
+
+def test_an_export_for_a_school_named_in_odd_digits_is_not_found(login_as, client):
+    login_as(Role.superintendent)
+    for school in ("²", "99999999999999999999999", "１２"):
+        assert client.get(f"/dashboard/export?table=school-targets&school={school}").status_code == 404
+
+
+def test_a_school_year_in_another_scripts_digits_is_refused():
+    assert year_problem("20２４-２５") is not None and year_problem("2023-24") is None
+
+
+@pytest.mark.parametrize("typed", ["1.7e308", "1e309", "-1e300", str(MAX_FIGURE * 10)])
+def test_a_figure_too_large_to_mean_anything_is_refused_where_it_is_typed(typed):
+    value, problem = parse_number(typed)
+    assert value is None and problem in (TOO_LARGE, "Enter a number, like 62.5 or -20.")
+
+
+def test_a_row_saved_without_the_version_it_was_typed_on_is_refused(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, PlanStatus.draft)
+    row = row_facts(app, plan_id)[0]
+    before = plan_facts(app, plan_id)
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    for version in ("", "abc", "-1", "1.0", "²"):
+        response = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}",
+                               headers={"HX-Request": "true", "X-CSRFToken": token},
+                               data={f"target_2026-{row['id']}": str(round(row["baseline"] + 12, 1)),
+                                     f"trajectory-{row['id']}": "linear", "version": version})
+        assert response.status_code == 422, version
+        assert "did not say which version of the plan you saw" in response.get_data(as_text=True)
+    assert target_of(app, row["id"]) == row["target"]
+    assert plan_facts(app, plan_id) == before
+
+
+def test_a_submission_without_its_version_is_refused(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, PlanStatus.draft)
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    response = client.post(f"/targets/plans/{plan_id}/submit", data={"csrf_token": token}, follow_redirects=True)
+    assert "did not say which version of the plan you saw" in response.get_data(as_text=True)
+    assert plan_facts(app, plan_id)["status"] == PlanStatus.draft
+
+
+def test_peer_figures_come_from_enough_handed_in_plans_and_never_from_drafts(ctx):
+    """A school sees its peers' spread only where at least SMALL_GROUP other schools handed theirs in:
+    with fewer, the quartiles would be those schools' own targets."""
+    plans = ctx.scalars(select(TargetPlan).join(School).order_by(TargetPlan.id).limit(60)).all()
+    checked = {"hidden": 0, "shown": 0}
+    for plan in plans:
+        handed_in = ctx.scalar(
+            select(func.count(TargetPlan.id.distinct())).join(School)
+            .where(TargetPlan.cycle_id == plan.cycle_id, School.region_id == plan.school.region_id,
+                   School.level == plan.school.level, TargetPlan.id != plan.id,
+                   TargetPlan.status.in_(peers.PEER_STATUSES)))
+        spread = peers.peer_spread(plan)
+        if handed_in < SMALL_GROUP:
+            assert spread == {}
+            checked["hidden"] += 1
+        else:
+            assert all(SMALL_GROUP <= cell["n"] <= handed_in for cell in spread.values())
+            checked["shown"] += 1
+    assert sum(checked.values()) == len(plans) > 0
+    db.session.rollback()
