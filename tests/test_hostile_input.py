@@ -100,3 +100,66 @@ def test_peer_figures_come_from_enough_handed_in_plans_and_never_from_drafts(ctx
             checked["shown"] += 1
     assert sum(checked.values()) == len(plans) > 0
     db.session.rollback()
+
+
+def workbook(rows: list[list]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_small_workbook_that_unpacks_to_a_huge_sheet_is_refused_before_it_is_read():
+    import io
+    import zipfile
+
+    from portal.imports.reader import TableSpec, read_upload
+    from portal.imports.report import ImportReport
+
+    real = zipfile.ZipFile(io.BytesIO(workbook([["school_code"], ["1001"]])))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in real.infolist():
+            data = real.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 400_000
+                                    + b"</sheetData>")
+            out.writestr(member, data)
+    assert len(bomb.getvalue()) < 1_000_000
+    report = ImportReport("test")
+    assert read_upload(bomb.getvalue(), "results.xlsx", TableSpec(columns=("school_code",)), report) is None
+    assert "unpacks to far more than its size suggests" in report.errors[0].message
+
+
+def test_a_workbook_past_the_row_limit_is_refused_while_it_is_read():
+    from portal.imports.reader import TableSpec, read_upload
+    from portal.imports.report import ImportReport
+
+    report = ImportReport("test")
+    data = workbook([["school_code"], *[[str(1000 + n)] for n in range(12)]])
+    assert read_upload(data, "results.xlsx", TableSpec(columns=("school_code",), max_rows=5), report) is None
+    assert report.errors[0].message.startswith("At most 5 rows")
+
+
+def test_a_workbook_keeps_its_row_numbers_across_blank_rows():
+    from portal.imports.reader import TableSpec, read_upload
+    from portal.imports.report import ImportReport
+
+    report = ImportReport("test")
+    frame = read_upload(workbook([["school_code"], ["1001"], [None], ["1003"], [None], [None]]), "results.xlsx",
+                        TableSpec(columns=("school_code",)), report)
+    assert report.ok and frame is not None
+    assert frame["school_code"].tolist() == ["1001", "", "1003"]  # row 3 is blank; the trailing blanks are gone
+
+
+def test_a_long_evidence_label_is_refused_at_the_field():
+    from portal.progress.initiatives.check_in_form import parse_links
+
+    links, problem = parse_links("A" * 5000 + " | https://example.org/report")
+    assert links == [] and "under 200 characters" in problem

@@ -8,7 +8,7 @@ from portal.extensions import db, limiter
 from portal.kernel import clock
 from portal.kernel.access import allow, public
 from portal.kernel.actions import safe_next
-from portal.org.models import User
+from portal.org.models import User, check_no_password
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -37,7 +37,9 @@ def login():
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         user = db.session.scalar(User.by_email(form.email.data))
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        password = form.password.data
+        password_ok = user.check_password(password) if user is not None else check_no_password(password)
+        if user is None or not password_ok or not user.active:
             current_app.logger.warning(
                 "failed log-in: email=%r ip=%s at=%s", form.email.data, request.remote_addr,
                 clock.now_aware().isoformat(timespec="seconds"),

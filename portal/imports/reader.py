@@ -2,13 +2,22 @@
 import, with file-level problems (wrong type, not text, missing columns, too many rows) on row 1."""
 import io
 import re
+import time
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import openpyxl
 import pandas as pd
 
 from portal.imports.report import ImportReport
+
+NOT_A_WORKBOOK = ("The file could not be read as an Excel workbook. Save it from Excel as .xlsx (or as CSV UTF-8) "
+                  "and try again.")
+MAX_UNPACKED = 200_000_000  # bytes a workbook may unpack to (a 10 MB upload of real data stays far below)
+MAX_RATIO = 100  # how much smaller than its content a part of the archive may be
+TIME_BUDGET = 20.0  # seconds an import may spend reading a workbook, well inside a worker's timeout
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,7 @@ def read_upload(data: bytes, filename: str, spec: TableSpec, report: ImportRepor
     if not data or not data.strip():
         report.file_problem("The file is empty.")
         return None
-    frame = _read_excel(data, report) if name.endswith((".xlsx", ".xlsm")) else _read_csv(data, spec, report)
+    frame = _read_excel(data, spec, report) if name.endswith((".xlsx", ".xlsm")) else _read_csv(data, spec, report)
     if frame is None or not _check_header(frame, spec, report):
         return None
     if frame.empty and spec.no_rows is not None:
@@ -84,14 +93,69 @@ def _read_csv(data: bytes, spec: TableSpec, report: ImportReport) -> pd.DataFram
     return None
 
 
-def _read_excel(data: bytes, report: ImportReport) -> pd.DataFrame | None:
-    try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
-    except Exception:  # openpyxl raises many kinds of error for a file that is not a workbook
-        report.file_problem("The file could not be read as an Excel workbook. Save it from Excel as .xlsx "
-                            "(or as CSV UTF-8) and try again.")
+def _read_excel(data: bytes, spec: TableSpec, report: ImportReport) -> pd.DataFrame | None:
+    """The first sheet, read row by row (openpyxl's read-only mode, XML parsed by defusedxml) and only
+    after the archive says it unpacks to a sane size: a small file that unpacks to millions of rows
+    is refused before it can hold a worker."""
+    problem = _archive_problem(data)
+    if problem:
+        report.file_problem(problem)
         return None
-    return frame.map(_cell_text)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of error for a file that is not a workbook
+        report.file_problem(NOT_A_WORKBOOK)
+        return None
+    try:
+        rows = _sheet_rows(workbook.worksheets[0], spec, report) if workbook.worksheets else []
+    except Exception:  # a damaged sheet inside a readable archive
+        report.file_problem(NOT_A_WORKBOOK)
+        return None
+    finally:
+        workbook.close()
+    if rows is None:
+        return None
+    if not rows:
+        return pd.DataFrame()
+    width = len(rows[0])
+    body = [[_cell_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]]
+    return pd.DataFrame(body, columns=[_cell_text(v) for v in rows[0]])
+
+
+def _archive_problem(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return NOT_A_WORKBOOK
+    unpacked = sum(m.file_size for m in members)
+    squeezed = any(m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members)
+    if unpacked > MAX_UNPACKED or squeezed:
+        return ("The workbook unpacks to far more than its size suggests, so it was not opened. Save the "
+                "sheet as CSV UTF-8, or split it, and try again.")
+    return None
+
+
+def _sheet_rows(sheet, spec: TableSpec, report: ImportReport) -> list[tuple] | None:
+    """The header and the rows, numbered as the sheet numbers them (blank rows at the end left out),
+    stopping at the row limit or the time budget."""
+    started = time.monotonic()
+    rows: list[tuple] = []
+    blanks = 0  # blank rows not yet followed by a filled one
+    for index, row in enumerate(sheet.iter_rows(values_only=True)):
+        if index % 1000 == 0 and time.monotonic() - started > TIME_BUDGET:
+            report.file_problem("The workbook took too long to read. Save the sheet as CSV UTF-8 and try again.")
+            return None
+        if all(v is None or v == "" for v in row):
+            blanks += 1
+            continue
+        rows.extend([()] * blanks)
+        blanks = 0
+        rows.append(row)
+        if len(rows) > spec.max_rows + 1:  # the header and one row past the limit are enough to refuse
+            report.file_problem(f"At most {spec.max_rows:,} rows can be imported at once.{spec.split_hint}")
+            return None
+    return rows
 
 
 def _cell_text(value: object) -> str:

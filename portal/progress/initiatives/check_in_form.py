@@ -7,6 +7,7 @@ from portal.progress.models import CheckIn, Progress, ProgressMetric
 from portal.targets.guardrails import parse_number
 
 MAX_LINKS = 10
+MAX_LABEL = 200
 
 
 def read_check_in(check_in: CheckIn, form) -> tuple[CheckInEntry, dict[str, str]]:
@@ -72,7 +73,10 @@ def parse_links(raw: str) -> tuple[list[dict], str | None]:
         url = url.strip()
         if not url.lower().startswith(("https://", "http://")) or len(url) > 500 or " " in url:
             return [], f"“{line[:60]}” is not a web address. Put one link a line, starting with https://."
-        links.append({"label": label.strip() or url, "url": url})
+        label = label.strip()
+        if len(label) > MAX_LABEL:
+            return [], f"Keep each link's label under {MAX_LABEL} characters (“{label[:40]}…”)."
+        links.append({"label": label or url, "url": url})
     if len(links) > MAX_LINKS:
         return [], f"Add at most {MAX_LINKS} links."
     return links, None
