@@ -143,3 +143,28 @@ def test_an_admin_adds_a_person_with_the_form_and_sees_field_errors(app, login_a
                                                       "role": "board", "school_code": "", "region_code": "",
                                                       "office_code": ""})
     assert "An account with that email already exists." in duplicate.get_data(as_text=True)
+
+
+def test_an_administrator_cannot_import_away_their_own_role(app, login_as, client, auth):
+    login_as(Role.admin)
+    demoted = """email,name,role,school_code,region_code,office_code
+admin@district.example,Administrator,board,,,
+"""
+    response = upload(client, auth.csrf("/admin/imports"), "users", demoted)
+    assert response.status_code == 422
+    assert "would take away your own administrator role" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "admin@district.example")).role == Role.admin
+
+
+def test_an_import_cannot_leave_the_portal_without_an_administrator(app):
+    from portal.org.imports import import_users
+
+    with app.app_context():
+        admins = db.session.scalars(select(User).where(User.role == Role.admin, User.active.is_(True))).all()
+        rows = "".join(f"{a.email},{a.name},board,,,\n" for a in admins)
+        report = import_users(f"email,name,role,school_code,region_code,office_code\n{rows}".encode())
+        assert "without an administrator" in " ".join(e.message for e in report.errors)
+        db.session.rollback()
+        still = db.session.scalars(select(User.email).where(User.role == Role.admin, User.active.is_(True))).all()
+        assert admins and sorted(still) == sorted(a.email for a in admins)

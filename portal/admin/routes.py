@@ -127,7 +127,7 @@ def imports_page():
         if form.kind.data == "baselines":
             report = baselines.import_baselines(form.file.data.read(), form.file.data.filename or "baselines.csv")
         else:
-            report = imports.import_csv(form.kind.data, form.file.data.read())
+            report = imports.import_csv(form.kind.data, form.file.data.read(), current_user)
         if not report.ok:
             db.session.rollback()
         else:

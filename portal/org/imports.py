@@ -31,11 +31,12 @@ def parse_grade(value: str) -> int | None:
     return None
 
 
-def import_csv(kind: str, data: bytes) -> ImportReport:
+def import_csv(kind: str, data: bytes, actor: User | None = None) -> ImportReport:
+    """`actor` is the administrator importing (None from the command line)."""
     if kind == "schools":
         return import_schools(data)
     if kind == "users":
-        return import_users(data)
+        return import_users(data, actor)
     raise ValueError(f"unknown import kind {kind!r}")
 
 
@@ -170,7 +171,23 @@ def build_user(email: str, name: str, role: str, scope: dict) -> User:
     return User(email=email, name=name, role=role, password_hash=UNUSABLE_PASSWORD, **ids)
 
 
-def import_users(data: bytes) -> ImportReport:
+def _keep_an_administrator(checked: list, existing: dict[str, User], actor: User | None,
+                           report: ImportReport) -> None:
+    """An import may not take the administrator role from the person importing, nor leave the portal
+    with no active administrator (as the person form refuses)."""
+    new_roles = {parsed[0]: (index, parsed[2]) for index, parsed in checked}
+    if actor is not None and actor.email in new_roles and new_roles[actor.email][1] != Role.admin:
+        report.errors.append(RowError(new_roles[actor.email][0], "role",
+                                      "This row would take away your own administrator role. Another "
+                                      "administrator can change it."))
+    admins = {email for email, user in existing.items() if user.role == Role.admin and user.active}
+    admins = {e for e in admins if e not in new_roles or new_roles[e][1] == Role.admin}
+    admins |= {email for email, (_, role) in new_roles.items() if role == Role.admin}
+    if not admins:
+        report.errors.append(RowError(1, "role", "The file would leave the portal without an administrator."))
+
+
+def import_users(data: bytes, actor: User | None = None) -> ImportReport:
     report = ImportReport("users")
     frame = read_upload(data, "people.csv", USER_SPEC, report)
     if frame is None:
@@ -189,10 +206,11 @@ def import_users(data: bytes) -> ImportReport:
         for column, message in errs:
             report.errors.append(RowError(index, column, message))
         if not errs:
-            checked.append(parsed)
+            checked.append((index, parsed))
+    _keep_an_administrator(checked, existing, actor, report)
     if report.errors:
         return report
-    for email, name, role, ids in checked:
+    for _, (email, name, role, ids) in checked:
         user = existing.get(email)
         values = {"name": name, "role": role, "school_id": None, "region_id": None, "office_id": None, **ids}
         if user is None:
