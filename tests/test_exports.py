@@ -5,6 +5,7 @@ import io
 from openpyxl import load_workbook
 
 from portal.kernel.exports import safe_cell, to_csv, to_xlsx
+from portal.kernel.policy import Role
 
 NASTY = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn", "Plain name"]
 
@@ -39,3 +40,10 @@ def test_a_rationale_pasted_with_control_characters_still_exports_to_excel():
     assert book.active["B2"].value == "Line oneline two and more"
     rows = list(csv.reader(io.StringIO(to_csv(["School", "Rationale"], [["Dorsey High", typed]]).decode())))
     assert rows[1][1] == typed
+
+
+def test_a_csv_export_names_its_character_set_once(login_as, client):
+    login_as(Role.superintendent)
+    response = client.get("/review/export.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -65,7 +65,7 @@ def export_response(basename: str, columns: list[str], rows, fmt: str) -> Respon
         filename = f"{stem}.xlsx"
     else:
         body = to_csv(columns, rows)
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # Flask adds "; charset=utf-8" to a text type
         filename = f"{stem}.csv"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
