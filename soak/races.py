@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from portal.kernel.workflow import CHECK_IN, PLAN
+from portal.progress.workflow import CHECK_IN
+from portal.targets.workflow import PLAN
 from portal.progress.models import Stage
 from portal.targets.models import PlanStatus
 
