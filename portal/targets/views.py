@@ -121,7 +121,8 @@ def save_row(plan_id: int, row_id: int):
         return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
     if errors:
         return _row_response(plan, row, 422, typed=typed, errors=errors, message="Not saved yet: fix the value.")
-    db.session.commit()
+    if plan.version != version:  # the row changed: an unchanged autosave has nothing to commit (or to reload)
+        db.session.commit()
     return _row_response(plan, row, saved=True)
 
 
@@ -151,7 +152,8 @@ def save_all(plan_id: int):
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("targets/plan.html", **context_for(plan, typed)), 409
-        db.session.commit()
+        if changed:
+            db.session.commit()
         flash("Your draft is saved." if changed else "Nothing had changed since the last save.", "success")
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
     flash("Some values could not be saved. Fix the rows marked below; nothing was saved yet.", "error")
