@@ -2,7 +2,7 @@
 portal from the District Goals' results, the Measures of Success scorecard with its counts by
 pillar, and the highlights of each initiative's latest check-in presented to the Board that year.
 
-Publishing freezes it exactly as a Board update is frozen (services.board): the assembled report
+Publishing freezes it exactly as a Board update is frozen (progress.publishing): the assembled report
 is stored in update.snapshot, one AuditEvent (entity "board_update", action "publish") is
 written in the same transaction, and a published report is always read from its snapshot.
 """

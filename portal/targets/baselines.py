@@ -1,5 +1,5 @@
 """School baselines from a CSV or Excel file: the same all-or-nothing import, with the same row-level
-report, as the yearly results (services.actuals). A baseline already stored for the same school,
+report, as the yearly results (targets.results). A baseline already stored for the same school,
 metric, student group and year is replaced; every other row is added."""
 import time
 import uuid

@@ -1,4 +1,4 @@
-"""The Board report as the page shows it: services.board's report (a published update's frozen
+"""The Board report as the page shows it: progress.board_updates' report (a published update's frozen
 snapshot, or a draft assembled now) laid out as tables with every period's numbers and a chart
 of each metric's path. Reads the report dict only, never the live check-ins."""
 from portal.charts.board_report import line_chart, periods_in_order

@@ -1,8 +1,8 @@
 """Board update views: the calendar and list, creating a draft, the report (frozen once published),
 placing check-ins and publishing; and Priority 4A's data review meetings.
 
-Views never set a stage or publish by hand: placing goes through services.checkins (the
-check-in workflow) and publishing through services.board, which freezes the report."""
+Views never set a stage or publish by hand: placing goes through progress.check_ins (the
+check-in workflow) and publishing through progress.publishing, which freezes the report."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select

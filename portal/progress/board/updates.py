@@ -1,5 +1,5 @@
 """Board updates for the views: who sees which, the calendar, creating a draft, and the check-ins
-a draft can take. Publishing and placing go through services.board and services.checkins."""
+a draft can take. Publishing and placing go through progress.publishing and progress.check_ins."""
 import re
 from datetime import date
 

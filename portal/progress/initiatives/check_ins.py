@@ -3,7 +3,7 @@ session, submitting the platform update, data review, the update with the superi
 placing it in a Board update. Every form carries the check-in's version; a stale one answers 409
 with who changed it first, and what the person typed is kept.
 
-Views never set a stage: each action goes through services.checkins (check_in_workflow.CHECK_IN)."""
+Views never set a stage: each action goes through progress.check_ins (progress.workflow.CHECK_IN)."""
 from collections import Counter
 
 from flask import flash, redirect, render_template, request, url_for
@@ -44,7 +44,7 @@ def allowed_actions(check_in: CheckIn, user) -> dict[str, bool]:
 
 
 def value_blocks(check_in: CheckIn) -> list[dict]:
-    """The office's form, metric by metric: one row per breakdown (services.checkins.breakdowns
+    """The office's form, metric by metric: one row per breakdown (progress.check_ins.breakdowns
     decides the order, so the field names match what read_check_in reads)."""
     every = svc.initiative_values(check_in.initiative)
     blocks = []

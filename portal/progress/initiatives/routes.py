@@ -2,7 +2,7 @@
 (initiative) pages with their progress metrics, and starting a check-in. The check-in page and
 its stage forms are in check_ins.py.
 
-Views never set a stage: every move goes through services.checkins (check_in_workflow.CHECK_IN)."""
+Views never set a stage: every move goes through progress.check_ins (progress.workflow.CHECK_IN)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select

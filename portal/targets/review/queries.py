@@ -19,7 +19,7 @@ from portal.org.scope import scoped_to_school
 from portal.targets.models import PlanStatus, TargetCycle, TargetPlan
 
 PAGE_SIZE = 50
-# Not yet submitted: these are overdue once the due date has passed (services.targets.is_overdue).
+# Not yet submitted: these are overdue once the due date has passed (targets.operations.is_overdue).
 NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)
 SORTS = {"school": "School", "status": "Status", "submitted": "Submitted", "updated": "Last updated"}
 # A reviewer's order of work: what waits for them first, what is finished last.

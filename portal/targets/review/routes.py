@@ -1,7 +1,7 @@
 """Review views: the region's queue with in-place and bulk approval, the review page with its
 decisions and comments, completeness per region, and reminders for overdue schools.
 
-Views never set a status: every decision goes through services.targets.decide (plan_workflow.apply)."""
+Views never set a status: every decision goes through targets.operations.decide (targets.workflow)."""
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
