@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.kernel.numbers import MAX_FIGURE, TOO_LARGE, page_number, parse_int
+from portal.kernel.numbers import AMBIGUOUS_COMMA, MAX_FIGURE, TOO_LARGE, page_number, parse_int, read_figure
 from portal.kernel.policy import SMALL_GROUP, Role
 from portal.measures.values import year_problem
 from portal.org.models import School
@@ -52,6 +52,38 @@ def test_a_school_year_in_another_scripts_digits_is_refused():
 def test_a_figure_too_large_to_mean_anything_is_refused_where_it_is_typed(typed):
     value, problem = parse_number(typed)
     assert value is None and problem in (TOO_LARGE, "Enter a number, like 62.5 or -20.")
+
+
+@pytest.mark.parametrize(("typed", "read"), [("1,500", 1500.0), ("12,500.75", 12500.75), ("$1,200", 1200.0),
+                                             ("62.5%", 62.5), ("\u221212", -12.0), ("1,234,567", 1234567.0)])
+def test_commas_that_group_thousands_are_read_as_people_mean_them(typed, read):
+    assert read_figure(typed) == (read, None)
+
+
+@pytest.mark.parametrize("typed", ["1,5", "1,50", "12,5", "1,5000", ",500", "1,500,5"])
+def test_a_comma_that_could_be_a_decimal_point_is_refused_not_guessed(typed):
+    assert read_figure(typed) == (None, AMBIGUOUS_COMMA)
+
+
+@pytest.mark.parametrize("typed", ["١٢", "１２", "1_000", "--3", "1 500", "nan", "inf", "0x10"])
+def test_what_only_a_programming_language_reads_as_a_number_is_refused(typed):
+    value, problem = read_figure(typed)
+    assert value is None and problem
+
+
+def test_a_principal_who_types_a_decimal_comma_is_asked_for_a_point(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, PlanStatus.draft)
+    row = row_facts(app, plan_id)[0]
+    auth.login(email)
+    page = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+    version = page.split('name="version" value="', 1)[1].split('"', 1)[0]
+    response = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}",
+                           headers={"HX-Request": "true", "X-CSRFToken": auth.csrf(f"/targets/plans/{plan_id}")},
+                           data={f"target_2026-{row['id']}": "70,5", f"trajectory-{row['id']}": "linear",
+                                 "version": version})
+    assert response.status_code == 422
+    assert "Use a point for decimals, like 1.5" in response.get_data(as_text=True)
+    assert target_of(app, row["id"]) == row["target"]
 
 
 def test_a_row_saved_without_the_version_it_was_typed_on_is_refused(app, auth, client, factories):

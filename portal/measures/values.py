@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
 from portal.kernel.clock import current_school_year, today, year_label, year_start
-from portal.kernel.numbers import TOO_LARGE, within_bounds
+from portal.kernel.numbers import read_figure
 from portal.kernel.policy import Role
 from portal.measures.models import MeasureValue
 from portal.progress.models import Initiative, ProgressMetric
@@ -40,18 +40,9 @@ def entry_years() -> list[str]:
 
 def parse_value(raw) -> tuple[float | None, str | None]:
     # Offices paste figures as their reports print them: 1,250 or 62.5% or $1,200 or a true minus sign.
-    text = str(raw if raw is not None else "").strip().replace(",", "").replace("%", "").replace("$", "")
-    text = text.replace("\u2212", "-")
-    if not text:
-        return None, "Enter the value, like 62.5."
-    try:
-        value = float(text)
-    except ValueError:
-        return None, "Enter a number, like 62.5 (no words)."
-    if value != value or value in (float("inf"), float("-inf")):
-        return None, "Enter a number, like 62.5."
-    if not within_bounds(value):
-        return None, TOO_LARGE
+    value, problem = read_figure(raw)
+    if value is None:
+        return None, problem or "Enter the value, like 62.5."
     return round(value, 4), None
 
 

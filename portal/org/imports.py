@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.imports.reader import TableSpec, read_upload
 from portal.imports.report import ImportReport, RowError
-from portal.kernel.numbers import parse_int
+from portal.kernel.numbers import parse_int, ungroup
 from portal.kernel.policy import ROLE_SCOPE, Role
 from portal.org.models import LEVELS, UNUSABLE_PASSWORD, Office, Region, School, User
 
@@ -95,8 +95,7 @@ def _check_school(rec: dict, index: int, seen: dict[str, int], regions: dict[str
         errs.append(("grade_high", "Use K or a grade from 1 to 12."))
     if low is not None and high is not None and low > high:
         errs.append(("grade_high", "The highest grade must not be below the lowest grade."))
-    enrolment = rec["enrolment"].replace(",", "")
-    students = parse_int(enrolment)
+    students = parse_int(ungroup(rec["enrolment"]))
     if students is None or not 0 < students <= 20_000:
         errs.append(("enrolment", "Enter the number of students enrolled (1 to 20,000)."))
     region_id = regions.get(rec["region"].lower())

@@ -3,7 +3,7 @@ they take anything with a metric's fields (unit, target_kind, target_value, grou
 group_gain_reading, value_min, value_max)."""
 from dataclasses import dataclass
 
-from portal.kernel.numbers import TOO_LARGE, within_bounds
+from portal.kernel.numbers import read_figure
 
 MIN_RATIONALE = 15
 
@@ -20,21 +20,9 @@ class Flag:
 
 
 def parse_number(raw) -> tuple[float | None, str | None]:
-    """A typed value as a number, or an error message; blank is None with no error."""
-    if raw is None:
-        return None, None
-    text = str(raw).strip().replace(",", "").replace("%", "").replace("\u2212", "-")
-    if text == "":
-        return None, None
-    try:
-        value = float(text)
-    except ValueError:
-        return None, "Enter a number, like 62.5 or -20."
-    if value != value or value in (float("inf"), float("-inf")):
-        return None, "Enter a number, like 62.5 or -20."
-    if not within_bounds(value):
-        return None, TOO_LARGE
-    return round(value, 1), None
+    """A typed value as a number (to one decimal), or an error message; blank is None with no error."""
+    value, problem = read_figure(raw)
+    return (None, problem) if value is None else (round(value, 1), None)
 
 
 def interim_targets(baseline: float, target: float, shares: list[float]) -> list[float]:

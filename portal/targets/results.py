@@ -15,6 +15,7 @@ from portal.imports.report import ImportReport, RowError
 from portal.imports.writing import all_or_nothing, bulk_write, split_rows
 from portal.kernel import clock
 from portal.kernel.clock import current_school_year
+from portal.kernel.numbers import ungroup
 from portal.org.models import School
 from portal.strategic_plan.levels import applicable_levels
 from portal.strategic_plan.models import Metric, StudentGroup
@@ -54,7 +55,7 @@ def check_year(text: str, latest: str) -> str | None:
 
 
 def parse_students(text: str) -> int | None:
-    text = text.replace(",", "")
+    text = ungroup(text) or ""
     if not re.fullmatch(r"[0-9]{1,9}(\.0*)?", text):
         return None
     n = int(text.split(".")[0])
