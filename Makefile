@@ -50,13 +50,14 @@ lint: $(VENV)/.installed-test
 test: install-test lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The performance benchmark (docs/performance.md): wrk and PostgreSQL 15 from Debian where missing.
+# The performance benchmark (docs/performance.md): wrk, PostgreSQL 15 and redis from Debian where missing.
 .PHONY: bench
 bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
-	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then \
-		echo "Installing wrk and PostgreSQL for the benchmark"; \
-		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends wrk postgresql; \
+	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/lib/postgresql/15/bin/initdb ] \
+			|| ! command -v redis-server >/dev/null 2>&1; then \
+		echo "Installing wrk, PostgreSQL and redis for the benchmark"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends wrk postgresql redis-server; \
 	fi
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/report.py

@@ -4,7 +4,8 @@ docs/performance.md.
 
     .venv/bin/python bench/run.py [--scales 1,10] [--dbs sqlite,postgresql] [--duration 6]
 
-Every server listens on 127.0.0.1 (ports 8100-8199); the PostgreSQL cluster on 25500. Everything it
+Every server listens on 127.0.0.1 (ports 8100-8199); the PostgreSQL cluster on 25500, redis (the
+workers' shared log-in throttle) on 25501. Everything it
 starts is stopped on the way out, whatever happens.
 """
 import argparse
@@ -32,6 +33,7 @@ from pages import ACCOUNTS, pages, reset_approvals, targets  # noqa: E402
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 PGBIN = "/usr/lib/postgresql/15/bin"
 PGPORT = 25500
+REDIS_PORT = 25501  # log-in throttling shared by the workers, as in production (gunicorn.conf.py insists)
 SCHOOLS = 1200  # the district's scale (1x)
 BASELINE_ROWS = 100_000
 CONNECTIONS = 16
@@ -61,7 +63,9 @@ class Runner:
         env = dict(os.environ)
         env.update({"PORTAL_ENV": "production", "SECRET_KEY": self.secret, "DATABASE_URL": database_url,
                     "FLASK_APP": "wsgi.py", "DEMO_PASSWORD": PASSWORD,
-                    "LOGIN_RATE_LIMIT": "1000000 per minute", "SESSION_COOKIE_SECURE": "0",
+                    "LOGIN_RATE_LIMIT": "1000000 per minute", "LOGIN_ADDRESS_LIMIT": "1000000 per minute",
+                    "LOGIN_ACCOUNT_LIMIT": "1000000 per minute",
+                    "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{REDIS_PORT}/0", "SESSION_COOKIE_SECURE": "0",
                     "PYTHONDONTWRITEBYTECODE": "1"})
         return env
 
@@ -113,6 +117,11 @@ class Runner:
         if os.geteuid() == 0:
             cmd = ("runuser", "-u", "postgres", "--", *cmd)
         return subprocess.run(cmd, check=True, **kw)
+
+    def start_redis(self):
+        self.procs.append(subprocess.Popen(
+            ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.tmp], stdout=subprocess.DEVNULL, start_new_session=True))
 
     def start_postgres(self):
         self.pgdir = tempfile.mkdtemp(prefix="portal-bench-pg-")
@@ -383,6 +392,7 @@ def main():
                            "duration_s": args.duration, "schools_1x": SCHOOLS}, "builds": {}, "runs": {}}
     started = time.perf_counter()
     try:
+        runner.start_redis()
         if "postgresql" in dbs:
             runner.start_postgres()
         for scale in scales:

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.kernel import clock
+from portal.kernel.security import WholeBodies, refuse_cut_bodies
 from portal.kernel.urls import IdConverter
 
 
@@ -26,10 +27,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.wsgi_app = WholeBodies(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
     register_extensions(app)
     app.url_map.converters["int"] = IdConverter  # before the routes are added: every <int:...> is bounded
     register_blueprints(app)
     register_request_hooks(app)
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_cut_bodies)  # before CSRF reads the form
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -134,6 +137,15 @@ def register_request_hooks(app: Flask) -> None:
         for values in (request.args, request.form):
             if any("\x00" in v for v in values.values()):
                 abort(400)
+
+    if not app.config["TRUSTED_PROXIES"]:
+        @app.before_request
+        def notice_an_untrusted_proxy():
+            # Said once per process: requests come through a proxy whose forwarded address is not read.
+            if "X-Forwarded-For" in request.headers and not app.extensions.get("proxy_noticed"):
+                app.extensions["proxy_noticed"] = True
+                app.logger.error("Requests arrive through a proxy (they carry X-Forwarded-For). %s",
+                                 config.proxy_notice(0))
 
     app.before_request(enforce)
     app.after_request(add_vary)

@@ -45,11 +45,17 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_REFRESH_EACH_REQUEST": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_SSL_STRICT": _bool("WTF_CSRF_SSL_STRICT", not relaxed),
-        # Log-in throttling (Flask-Limiter). Several processes or servers share it through
-        # RATELIMIT_STORAGE_URI, e.g. redis://127.0.0.1:6379/0.
+        # Log-in throttling (portal/auth/throttle.py, on Flask-Limiter's storage). Several processes or
+        # servers must share it through RATELIMIT_STORAGE_URI, e.g. redis://127.0.0.1:6379/0: gunicorn
+        # refuses to start more than one worker on memory:// (gunicorn.conf.py).
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STRATEGY": "fixed-window",  # a counter an attempt can give its place back to
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Failed log-ins allowed: from one address to one account; from one address to any accounts;
+        # to one account from anywhere.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 5 minutes"),
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per 10 minutes"),
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),
         # How many reverse proxies (nginx) stand in front of the app. Behind one, the client's
         # address comes from its X-Forwarded-For, so throttling and the logs see the person, not
         # nginx. Leave at 0 when the app is reached directly: the header could then be forged.
@@ -68,3 +74,22 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
             "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
         )
     return cfg
+
+
+def throttle_store_problem(storage_uri: str, workers: int) -> str | None:
+    """Why a server of `workers` processes must not start with this throttling store, if it must not."""
+    if workers > 1 and storage_uri.startswith("memory://"):
+        return (f"RATELIMIT_STORAGE_URI is memory://, so each of the {workers} workers would count failed "
+                "log-ins on its own and a guesser would get that many times the allowance. Point it at a "
+                "store the workers share (e.g. redis://127.0.0.1:6379/0) or run one worker.")
+    return None
+
+
+def proxy_notice(trusted_proxies: int) -> str:
+    """What the log says at start-up about whose address throttling and the security log see."""
+    if trusted_proxies:
+        return (f"TRUSTED_PROXIES={trusted_proxies}: each person's address is read from X-Forwarded-For, "
+                "as set by the proxies in front.")
+    return ("TRUSTED_PROXIES=0: log-in throttling counts failures by the address connecting to the portal. "
+            "Behind nginx or a load balancer that address is the proxy's, and five wrong guesses from "
+            "anyone would lock an account for everyone: set TRUSTED_PROXIES to the number of proxies.")

@@ -1,8 +1,9 @@
-"""Log-in (throttled), log-out (POST only), and the safe `next` redirect."""
+"""Log-in (throttled by portal.auth.throttle), log-out (POST only), and the safe `next` redirect."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from portal.auth import throttle
 from portal.auth.forms import LoginForm
 from portal.extensions import db, limiter
 from portal.kernel import clock
@@ -13,22 +14,9 @@ from portal.org.models import User, check_no_password
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-
-def _login_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    return f"{request.remote_addr}|{email}"
-
-
-def _failed(response) -> bool:
-    # Only failed attempts count toward the limit; a successful log-in redirects.
-    return response.status_code not in (302, 303)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
-               methods=["POST"], deduct_when=_failed,
-               error_message="Too many failed log-in attempts. Wait a few minutes and try again.")
+@limiter.exempt  # throttled by portal.auth.throttle, which counts an attempt before checking it
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -36,6 +24,9 @@ def login():
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
+        attempt = throttle.begin(form.email.data)
+        if attempt is None:
+            abort(429, throttle.REFUSED)
         user = db.session.scalar(User.by_email(form.email.data))
         password = form.password.data
         password_ok = user.check_password(password) if user is not None else check_no_password(password)
@@ -46,6 +37,7 @@ def login():
             )
             form.password.errors.append("That email and password do not match an active account.")
             return render_template("auth/login.html", form=form), 200
+        attempt.give_back()  # only failures count
         session.clear()  # a fresh session for every log-in
         login_user(user)
         session.permanent = True

@@ -1,5 +1,9 @@
 """Security headers and the Content-Security-Policy (htmx runs without inline script)."""
-from flask import current_app, request
+import io
+import tempfile
+from typing import IO
+
+from flask import abort, current_app, request
 
 HTMX_CDN = "https://cdn.jsdelivr.net"
 
@@ -36,3 +40,40 @@ def set_security_headers(response):
         # Pages hold people's data: never keep them in shared caches.
         headers["Cache-Control"] = "no-store"
     return response
+
+
+TOO_LARGE_FLAG = "portal.body_too_large"
+
+
+class WholeBodies:
+    """WSGI middleware: a body sent in chunks (no Content-Length) is read up to the size limit before
+    the portal sees it. Werkzeug stops reading such a body at MAX_CONTENT_LENGTH without saying so,
+    and a form cut at 10 MB would be processed as if it were whole; past the limit the request is
+    flagged (and answered 413 by `refuse_cut_bodies`), within it the body is handed on with its length."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, wsgi_app, limit: int):
+        self.wsgi_app = wsgi_app
+        self.limit = limit
+
+    def __call__(self, environ, start_response):
+        if environ.get("CONTENT_LENGTH", "") == "" and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115  (the body from now on)
+            stream, size = environ["wsgi.input"], 0
+            while size <= self.limit and (chunk := stream.read(min(self.CHUNK, self.limit + 1 - size))):
+                body.write(chunk)
+                size += len(chunk)
+            body.seek(0)
+            if size > self.limit:
+                environ[TOO_LARGE_FLAG] = True
+                body, size = io.BytesIO(), 0
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = body, str(size)
+            environ.pop("HTTP_TRANSFER_ENCODING")
+        return self.wsgi_app(environ, start_response)
+
+
+def refuse_cut_bodies() -> None:
+    """Before anything reads the form (CSRF included): a chunked body past the limit is refused whole."""
+    if request.environ.get(TOO_LARGE_FLAG):
+        abort(413)

@@ -1,11 +1,37 @@
-"""Password policy: long enough, and not guessable (zxcvbn rejects common and dictionary passwords)."""
+"""Password policy: long enough, not a known password, and not guessable.
+
+zxcvbn scores a password by how many guesses it would take, from its lists of leaked passwords (the
+30,000 most common of a 10-million-password breach corpus), words, names and patterns. Its score lets
+through the most common shape of a breached password, one word dressed with a year and symbols
+(`Summer2026!!`, `P@ssw0rd2026!`), which password-spraying tries first; so a password whose letters,
+once the digits and symbols around them are taken off and look-alike digits read as letters, are a
+single listed word is refused as well."""
+import re
+
 from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 # Words anyone would try first against this portal's accounts.
 PORTAL_WORDS = ["readyfortheworld", "ready4world", "ready", "world", "district", "strategic", "portal", "school",
-                "principal", "board"]
+                "principal", "board", "lausd", "losangeles", "unified"]
+
+# Every word of zxcvbn's lists (leaked passwords, common English words, names, film and television)
+# of three letters or more, and the portal's own words.
+WORDS = frozenset(w for words in FREQUENCY_LISTS.values() for w in words if len(w) >= 3 and w.isalpha()) \
+    | frozenset(PORTAL_WORDS)
+_LOOK_ALIKES = str.maketrans("0134578@$!", "oieastbasi")
+_DRESSING = re.compile(r"^[^a-z]*(?P<core>.*?)[^a-z]*$", re.DOTALL)
+DRESSED_WORD = "A single word with numbers or symbols added (like Summer2026!!) is among the first passwords " \
+    "attackers try. Choose a few unrelated words instead."
+
+
+def dressed_word(password: str) -> bool:
+    """One listed word with digits and symbols around it: `Summer2026!!`, `P@ssw0rd2026!`, `!Dragon99`."""
+    match = _DRESSING.match(password.lower())
+    core = match["core"] if match else ""
+    return core.translate(_LOOK_ALIKES) in WORDS
 
 
 class PasswordPolicyError(ValueError):
@@ -17,6 +43,8 @@ def check_policy(password: str, email: str = "", name: str = "") -> None:
         raise PasswordPolicyError(f"Use at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
         raise PasswordPolicyError(f"Use at most {MAX_LENGTH} characters.")
+    if dressed_word(password):
+        raise PasswordPolicyError(DRESSED_WORD)
     hints = [part for part in (email, email.split("@")[0], name) if part] + PORTAL_WORDS
     result = zxcvbn(password, user_inputs=hints)
     if result["score"] < 3:

@@ -127,6 +127,14 @@ def test_short_and_common_passwords_are_refused_and_a_long_phrase_is_taken():
     check_policy("a" * 5 + " correct horse battery staple " + "b" * 5)
 
 
+@pytest.mark.parametrize("password", ["Summer2026!!", "Welcome2026!!", "P@ssw0rd2026!", "!!Dragon1999!!",
+                                      "Dodgers#2026!", "LAUSD2026!!!!", "Elephant_2026"])
+def test_a_breached_word_dressed_with_a_year_and_symbols_is_refused(password):
+    """The shape password-spraying tries first; zxcvbn alone scores these as strong enough."""
+    with pytest.raises(PasswordPolicyError, match="among the first passwords attackers try"):
+        check_policy(password)
+
+
 # ---------------------------------------------------------------- CSRF on every state change
 def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(private_app):
     """Each form route, as a person whose role may use it, with everything but the token."""
