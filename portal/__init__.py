@@ -191,6 +191,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.kernel.formatting import long_date
     from portal.kernel.navigation import nav_for
     from portal.kernel.policy import SMALL_GROUP
     from portal.kernel.urls import id_url
@@ -202,7 +203,8 @@ def register_template_helpers(app: Flask) -> None:
 
         return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [], "PlanStatus": PlanStatus,
                 "Stage": Stage,
-                "small_group": SMALL_GROUP, "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"]}
+                "small_group": SMALL_GROUP, "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"],
+                "portal_today": long_date(app.config["PORTAL_TODAY"])}
 
     app.add_template_global(id_url)
 

@@ -1,6 +1,6 @@
 """Settings read from the environment, with a safe default for each."""
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 
 WEAK_SECRETS = {"", "dev", "change-me", "secret", "development-only-secret"}
 
@@ -66,14 +66,37 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "DEMO_SCHOOLS": int(os.environ.get("DEMO_SCHOOLS", "1200")),
         "SEED_DIR": os.environ.get("SEED_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "seed")),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # The date the portal believes it is, for the demo and training (YYYY-MM-DD); unset: today's.
+        "PORTAL_TODAY": portal_today(os.environ.get("PORTAL_TODAY", "")),
     }
     cfg.update(overrides or {})
+    return _checked(cfg)
+
+
+def _checked(cfg: dict) -> dict:
+    """Refuse to start on a setting that would be unsafe or meaningless."""
+    if isinstance(cfg["PORTAL_TODAY"], str):
+        cfg["PORTAL_TODAY"] = portal_today(cfg["PORTAL_TODAY"])
     if cfg["PORTAL_ENV"] not in {"development", "testing"} and cfg["SECRET_KEY"] in WEAK_SECRETS:
         raise RuntimeError(
             "SECRET_KEY must be set to a long random value outside development "
             "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
         )
     return cfg
+
+
+def portal_today(raw: str) -> date | None:
+    """PORTAL_TODAY read strictly: a real date from 2000 to 2099, or a refusal to start."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 and raw.isascii() else None
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2099:
+        raise RuntimeError(f"PORTAL_TODAY={raw!r} is not a date like 2024-10-15 (from 2000 to 2099).")
+    return day
 
 
 def throttle_store_problem(storage_uri: str, workers: int) -> str | None:

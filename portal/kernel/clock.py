@@ -1,16 +1,31 @@
 """The portal's one clock: the only module that reads the system time, and the school-year arithmetic
-built on it. Database timestamps are naive UTC; `set_now` fixes the time for tests and demos."""
+built on it. Database timestamps are naive UTC.
+
+Two things can move it. The PORTAL_TODAY setting fixes the date an application believes it is (for the
+demo, training and tests; production leaves it unset): the day is that date and the time of day runs
+as usual, so the day's events keep their order. `set_now` holds the whole time still inside a block."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+
+from flask import current_app, has_app_context
 
 # The times the clock is held at, innermost last (set_now blocks nest); empty: the system's time.
 _held: list[datetime] = []
 
 
+def portal_today() -> date | None:
+    """The date the application is set to believe it is (PORTAL_TODAY), or None: the real one."""
+    return current_app.config.get("PORTAL_TODAY") if has_app_context() else None
+
+
 def now_aware() -> datetime:
     """The current time, timezone-aware in UTC."""
-    return _held[-1] if _held else datetime.now(UTC)
+    if _held:
+        return _held[-1]
+    real = datetime.now(UTC)
+    fixed = portal_today()
+    return real if fixed is None else datetime.combine(fixed, real.timetz())
 
 
 def now() -> datetime:
