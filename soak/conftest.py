@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from .district import open_app
-from .harness import ROOT, Postgres, build_district
+from .harness import ROOT, Postgres, Redis, build_district
 
 FIGURES = ROOT / "test-artifacts" / "soak" / "figures.json"
+THROTTLE_PORT = 6392
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,19 @@ def postgres(workdir):
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def throttle_store(workdir):
+    """A redis the workers of one server share their log-in counts through, as production must
+    (gunicorn.conf.py will not start several workers on memory://)."""
+    folder = workdir / "throttle"
+    folder.mkdir(exist_ok=True)
+    redis = Redis(folder, THROTTLE_PORT).start()
+    try:
+        yield redis.uri
+    finally:
+        redis.stop()
 
 
 @pytest.fixture(scope="session")

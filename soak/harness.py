@@ -143,10 +143,11 @@ def build_district(database_url: str, schools: int = 30) -> None:
 class Gunicorn:
     """One app server: gunicorn with sync workers in its own process group (so kill -9 takes all)."""
 
-    def __init__(self, port: int, database_url: str, logdir: Path, workers: int = 4, **env: str):
+    def __init__(self, port: int, database_url: str, logdir: Path, workers: int = 4, timeout: int = 60, **env: str):
         self.port = port
         self.env = portal_env(database_url, **env)
         self.workers = workers
+        self.timeout = timeout  # gunicorn's --timeout: a worker silent this long is killed and restarted
         self.log = logdir / f"gunicorn-{port}.log"
         self.proc: subprocess.Popen | None = None
         self.kills = 0
@@ -161,8 +162,8 @@ class Gunicorn:
         out = self.log.open("a")
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(self.workers), "--worker-class", "sync", "--bind",
-             f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "5", "--access-logfile", "-",
-             "wsgi:app"],
+             f"127.0.0.1:{self.port}", "--timeout", str(self.timeout), "--graceful-timeout", "5",
+             "--access-logfile", "-", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
         wait_until(f"gunicorn on {self.port}", lambda: requests.get(self.url + "/healthz", timeout=2).ok,

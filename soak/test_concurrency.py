@@ -11,10 +11,10 @@ CHECK_IN_ROUNDS = 8
 SAVES = 10
 
 
-def test_people_racing_on_the_same_records_never_lose_a_change(district, logs, figures):
+def test_people_racing_on_the_same_records_never_lose_a_change(district, logs, figures, throttle_store):
     kind, url, app = district
     cast = cast_the_district(app)
-    server = Gunicorn(PORTS[kind], url, logs, workers=4).start()
+    server = Gunicorn(PORTS[kind], url, logs, workers=4, RATELIMIT_STORAGE_URI=throttle_store).start()
     try:
         ledger, seen = race_everything(app, cast, [server.url], PLAN_ROUNDS, CHECK_IN_ROUNDS, SAVES)
     finally:

@@ -169,10 +169,10 @@ def in_order(answered: list[str], events: list[str]) -> bool:
     return all(any(a == e for e in trail) for a in answered)
 
 
-def test_a_killed_server_loses_no_answered_change_and_leaves_nothing_half_written(district, logs, figures):
+def test_a_killed_server_loses_no_answered_change_and_leaves_nothing_half_written(district, logs, figures, throttle_store):
     kind, url, app = district
     cast = cast_the_district(app)
-    server = Gunicorn(PORTS[kind], url, logs, workers=4).start()
+    server = Gunicorn(PORTS[kind], url, logs, workers=4, RATELIMIT_STORAGE_URI=throttle_store).start()
     base = server.url
     start = d.last_event_id(app)
 

@@ -90,10 +90,11 @@ def test_two_servers_behind_nginx_behave_as_one(postgres, workdir, logs, figures
             if process is not None:
                 process.stop()
 
-    # Without the shared store each server (each worker, even) keeps its own count: a guesser who
-    # alternates between them is never stopped at the limit. This is why RATELIMIT_STORAGE_URI matters.
-    alone = [Gunicorn(A_ALONE, url, logs, workers=2, RATELIMIT_STORAGE_URI="memory://"),
-             Gunicorn(B_ALONE, url, logs, workers=2, RATELIMIT_STORAGE_URI="memory://")]
+    # Without the shared store each server keeps its own count: a guesser who alternates between them
+    # is never stopped at the limit. This is why RATELIMIT_STORAGE_URI matters. (One worker each:
+    # gunicorn.conf.py will not start several workers that would each count alone.)
+    alone = [Gunicorn(A_ALONE, url, logs, workers=1, RATELIMIT_STORAGE_URI="memory://"),
+             Gunicorn(B_ALONE, url, logs, workers=1, RATELIMIT_STORAGE_URI="memory://")]
     try:
         for server in alone:
             server.start()

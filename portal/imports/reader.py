@@ -17,7 +17,7 @@ NOT_A_WORKBOOK = ("The file could not be read as an Excel workbook. Save it from
                   "and try again.")
 MAX_UNPACKED = 200_000_000  # bytes a workbook may unpack to (a 10 MB upload of real data stays far below)
 MAX_RATIO = 100  # how much smaller than its content a part of the archive may be
-TIME_BUDGET = 20.0  # seconds an import may spend reading a workbook, well inside a worker's timeout
+TIME_BUDGET = 10.0  # seconds an import may spend reading a workbook: a third of a worker's timeout
 
 
 @dataclass(frozen=True)

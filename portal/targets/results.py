@@ -29,7 +29,7 @@ COLUMNS = ["school_code", "metric", "group", "year", "value", "n_students"]
 # Other headings people use for the same columns.
 ALIASES = {"school": "school_code", "student_group": "group", "number_of_students": "n_students",
            "students": "n_students", "n": "n_students"}
-MAX_ROWS = 500_000
+MAX_ROWS = 100_000  # two years of a 1,200-school district: every school, metric and group
 MAX_STUDENTS = 100_000
 YEAR_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 FIRST_YEAR = 2000
