@@ -1,13 +1,27 @@
 """The chart primitives: round axis steps, a scale that refuses numbers it cannot place, and every
-chart leaving itself out, rather than failing the page, when a value cannot be drawn."""
+chart leaving itself out, rather than failing the page, when a value cannot be drawn. On the pages:
+a figure too large for any chart, stored without a form, leaves every page answering with its table,
+and a chart whose drawing raises leaves its page with the table and a note where the chart was."""
 import math
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from portal.charts import board_report, dashboard, initiative, svg
+from portal.charts.guard import NOTE
 from portal.charts.scale import axis_from_zero, linear_scale, nice_step
+from portal.extensions import db
+from portal.kernel.policy import Role
 from portal.measures.charts import spark_chart
+from portal.measures.models import MeasureValue
+from portal.org.models import User
+from portal.progress.models import BoardUpdate, Initiative, Stage
+from portal.strategic_plan.models import Measure, Metric, StudentGroup
+from portal.targets.models import Actual, PlanStatus, Target, TargetPlan
+from portal.targets.queries import current_cycle
+from tests.conftest import ROLE_EMAILS
 
 UNDRAWABLE = [math.inf, -math.inf, math.nan, 10**400]
 
@@ -80,3 +94,107 @@ def test_an_axis_from_zero_ends_on_the_first_round_step_at_or_above_the_highest_
     assert axis_from_zero([12.0, 87.0], "percent").ticks() == [0.0, 25.0, 50.0, 75.0, 100.0]
     assert axis_from_zero([40.0, 120.0], "percent").high == 150.0  # past 100 only when a value is
     assert axis_from_zero([], "count") is None
+
+
+# ---------------------------------------------------------------- on the pages
+
+def stored_huge_figures(factories, huge: float) -> dict:
+    """Figures no form takes any more (the forms refuse them), written straight into the database as
+    old data or a bug might have left them: a check-in's value placed in a Board update, a progress
+    metric's target, a school's 2026 target and results, a Measure of Success's value with the annual
+    report on its year."""
+    draft = factories.board_update()
+    check_in = factories.check_in(stage=Stage.board, board=draft)
+    check_in.values[0].value = huge
+    check_in.initiative.metrics[0].targets = {"K-5": 1.7e308, "6-8": 150.0}  # JSON holds no infinity
+    school = factories.school("elementary")
+    plan = factories.target_plan(school, PlanStatus.draft)
+    row = db.session.scalar(select(Target).where(Target.plan_id == plan.id, Target.target_2026.is_not(None)))
+    row.target_2026 = huge
+    current = current_cycle()  # the school's dashboard shows its plan in the district's current cycle
+    if current is not None and current.id != plan.cycle_id:
+        factories.target_plan(school, PlanStatus.not_started, cycle=current)
+    literacy = db.session.scalar(select(Metric).where(Metric.code == "ela_g3"))
+    everyone = db.session.scalar(select(StudentGroup).where(StudentGroup.code == "all"))
+    for year in ("2014-15", "2022-23"):
+        db.session.add(Actual(school_id=school.id, metric_id=literacy.id, group_id=everyone.id, year=year,
+                              value=huge, n_students=40))
+    measure = db.session.scalar(select(Measure).where(Measure.unit == "percent").order_by(Measure.code))
+    value = MeasureValue(measure_id=measure.id, subtarget="", year="2014-15", value=huge, as_of=date(2015, 6, 30))
+    db.session.add(value)
+    factories.adopt(value)
+    report = factories.board_update("annual_report")
+    report.school_year = "2014-15"
+    db.session.commit()
+    return {"initiative": check_in.initiative_id, "period": check_in.period, "update": draft.id,
+            "update_version": draft.version, "plan": plan.id, "principal": factories.principal(school).email,
+            "school": school.id, "measure": measure.code, "report": report.id}
+
+
+@pytest.mark.parametrize("huge", [1.7e308, math.inf], ids=["1.7e308", "infinity"])
+def test_a_huge_figure_stored_without_any_form_leaves_every_page_with_its_table(app, factories, login_as, client,
+                                                                                 auth, huge):
+    with app.app_context():
+        made = stored_huge_figures(factories, huge)
+    login_as(Role.superintendent)
+    pages = {f"/initiatives/{made['initiative']}": made["period"], f"/board-updates/{made['update']}": "<table",
+             f"/measures/{made['measure']}": "2014-15", "/scorecard?year=2014-15": made["measure"],
+             f"/annual-reports/{made['report']}": "<table", "/dashboard/": "<table",
+             f"/dashboard/schools/{made['school']}": "<table", "/progress": "<table"}
+    for url, shown in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert shown in response.get_data(as_text=True), url
+    token = auth.csrf(f"/board-updates/{made['update']}")
+    published = client.post(f"/board-updates/{made['update']}/publish",
+                            data={"csrf_token": token, "version": made["update_version"]})
+    assert published.status_code == 303  # frozen with the figure as it is
+    frozen = client.get(f"/board-updates/{made['update']}")
+    assert frozen.status_code == 200 and "this report is frozen" in frozen.get_data(as_text=True)
+    auth.logout()
+    login_as(Role.principal, email=made["principal"])
+    assert client.get(f"/targets/plans/{made['plan']}").status_code == 200
+
+
+def boom(*_args, **_kwargs):
+    raise RuntimeError("a bug in the chart")
+
+
+def chart_pages() -> dict[str, str]:
+    """A page of each kind that draws a chart, from the demo district."""
+    principal = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.principal]))
+    tutoring = db.session.scalar(select(Initiative.id).where(Initiative.code == "tutoring"))
+    # The demo's Mid-Year Update of 7 March 2023: paths over several periods (not an update another test
+    # publishes later with a single period, which draws no line).
+    published = db.session.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_not(None),
+                                                               BoardUpdate.kind_code == "mid_year",
+                                                               BoardUpdate.school_year == "2022-23"))
+    plan = db.session.scalar(select(TargetPlan.id).where(TargetPlan.school_id == principal.school_id)
+                             .order_by(TargetPlan.id.desc()))
+    measure = db.session.scalar(select(MeasureValue.measure_id).limit(1))
+    return {"initiative": f"/initiatives/{tutoring}", "board update": f"/board-updates/{published}",
+            "school dashboard": f"/dashboard/schools/{principal.school_id}",
+            "measure": f"/measures/{db.session.get(Measure, measure).code}", "scorecard": "/scorecard",
+            "target form": f"/targets/plans/{plan}"}
+
+
+@pytest.mark.parametrize("broken, role, page", [
+    ("portal.charts.initiative._line", Role.superintendent, "initiative"),
+    ("portal.charts.board_report.polygon_line", Role.board, "board update"),
+    ("portal.charts.dashboard.polygon_line", Role.superintendent, "school dashboard"),
+    ("portal.measures.charts.finite_values", Role.board, "measure"),
+    ("portal.measures.charts.finite_values", Role.board, "scorecard"),
+    ("portal.charts.svg.linear_scale", Role.principal, "target form"),
+])
+def test_a_chart_that_fails_to_draw_leaves_its_page_with_the_table_and_a_note(app, login_as, client, monkeypatch,
+                                                                              caplog, broken, role, page):
+    with app.app_context():
+        url = chart_pages()[page]
+        db.session.remove()
+    monkeypatch.setattr(broken, boom)
+    login_as(role)
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert NOTE in html and "<table" in html
+    assert any("Could not draw the chart" in record.getMessage() for record in caplog.records)

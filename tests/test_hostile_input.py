@@ -195,3 +195,108 @@ def test_a_long_evidence_label_is_refused_at_the_field():
 
     links, problem = parse_links("A" * 5000 + " | https://example.org/report")
     assert links == [] and "under 200 characters" in problem
+
+
+# ---------------------------------------------------------------- dates in a plausible range
+
+def test_a_typed_date_is_read_in_plain_digits_and_kept_to_its_kind_of_range():
+    from datetime import UTC, date, datetime
+
+    from portal.kernel import clock
+    from portal.kernel.dates import HAPPENED, PERIOD_END, PLANNED, read_date
+
+    with clock.set_now(datetime(2026, 11, 30, 9, tzinfo=UTC)):
+        assert read_date("2025-06-30", HAPPENED) == (date(2025, 6, 30), None)
+        assert read_date(" ", HAPPENED) == (None, None)
+        for typed in ("２０２４-０１-０１", "20240101", "2024-W01-1", "2023-02-30", "20２４-２５", "\x00"):
+            assert read_date(typed, HAPPENED, example="2024-06-30") == (None, "Enter a date like 2024-06-30.")
+        assert read_date("9999-12-31", PERIOD_END) == (
+            None, "Enter a date between 1 January 2000 and 30 November 2027.")
+        assert read_date("1999-12-31", PLANNED) == (None, "Enter a date between 1 January 2000 and 30 November 2028.")
+        assert read_date("2026-12-01", HAPPENED) == (
+            None, "Enter a date between 1 January 2000 and today (30 November 2026).")
+        assert read_date("2027-11-30", PERIOD_END)[0] == date(2027, 11, 30)
+    with clock.set_now(datetime(2028, 2, 29, 9, tzinfo=UTC)):
+        assert PERIOD_END.latest() == date(2029, 2, 28)
+
+
+@pytest.mark.parametrize("form, field", [
+    ({"period": "Forever", "period_end": "9999-12-31"}, "period_end"),
+    ({"period": "Long ago", "period_end": "0001-01-01"}, "period_end"),
+])
+def test_a_check_in_whose_period_never_ends_is_refused_and_never_becomes_the_current_one(
+        app, login_as, client, auth, factories, form, field):
+    from portal.progress.models import CheckIn
+
+    with app.app_context():
+        initiative_id = factories.initiative().id
+    login_as(Role.admin)
+    token = auth.csrf(f"/initiatives/{initiative_id}")
+    response = client.post(f"/initiatives/{initiative_id}/check-ins", data={"csrf_token": token, **form})
+    assert response.status_code == 422
+    assert "Enter a date between 1 January 2000 and " in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)
+                                 .where(CheckIn.initiative_id == initiative_id)) == 0
+
+
+@pytest.mark.parametrize("role, page, url, form", [
+    (Role.admin, "/admin/cycles", "/admin/cycles/new",
+     {"school_year": "2031-32", "kind": "trajectory", "name": "Far away", "opens_on": "2031-08-01",
+      "due_on": "2031-09-01", "closes_on": "9999-12-31"}),
+    (Role.superintendent, "/board-updates", "/board-updates",
+     {"kind": "end_of_year", "school_year": "2099-00", "meeting_date": "2100-06-10"}),
+    (Role.superintendent, "/annual-reports", "/annual-reports",
+     {"school_year": "2012-13", "meeting_date": "0001-01-01"}),
+])
+def test_a_date_out_of_any_plausible_range_is_refused_at_its_field(app, login_as, client, auth, role, page, url,
+                                                                   form):
+    from tests.trust.conftest import changed_tables, dump
+
+    login_as(role)
+    token = auth.csrf(page)
+    before = dump(app)
+    response = client.post(url, data={"csrf_token": token, **form})
+    assert response.status_code == 422
+    assert "Enter a date between 1 January 2000 and " in response.get_data(as_text=True)
+    assert changed_tables(before, dump(app)) == []
+
+
+def test_a_value_as_of_a_day_that_has_not_come_is_refused(app, login_as, client, auth):
+    from portal.measures.models import MeasureValue
+    from portal.strategic_plan.models import Measure
+
+    with app.app_context():
+        code = db.session.scalar(select(Measure.code).where(Measure.unit == "percent").order_by(Measure.code))
+        count = db.session.scalar(select(func.count()).select_from(MeasureValue))
+    login_as(Role.admin)
+    token = auth.csrf(f"/measures/{code}")
+    response = client.post(f"/measures/{code}/values", data={
+        "csrf_token": token, "year": "2019-20", "value": "55", "as_of": "9999-12-31", "version": "0",
+        "seen_year": "2019-20"})
+    assert response.status_code == 422
+    assert "Enter a date between 1 January 2000 and today (" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MeasureValue)) == count
+
+
+def test_figures_saved_before_their_period_ends_are_offered_and_kept_as_of_today(app, login_as, client, auth,
+                                                                                 factories):
+    from datetime import timedelta
+
+    from portal.kernel import clock
+    from portal.progress.models import CheckIn
+
+    with app.app_context():
+        today = clock.today()  # the portal's
+        check_in = factories.check_in(period="This term", period_end=today + timedelta(days=30))
+        check_in_id, metric_id, version = check_in.id, check_in.initiative.metrics[0].id, check_in.version
+    login_as(Role.admin)
+    page = client.get(f"/check-ins/{check_in_id}").get_data(as_text=True)
+    assert f'id="as_of" name="as_of" value="{today.isoformat()}"' in page  # the day offered has happened
+    saved = client.post(f"/check-ins/{check_in_id}/save", data={
+        "csrf_token": auth.csrf(f"/check-ins/{check_in_id}"), "version": version, f"value-{metric_id}-0": "42",
+        "status": "on_track", "narrative": "Halfway through the term.", "as_of": ""})
+    assert saved.status_code == 303
+    with app.app_context():
+        assert [v.as_of for v in db.session.get(CheckIn, check_in_id).values] == [today]

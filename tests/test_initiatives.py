@@ -129,6 +129,13 @@ def text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
+def form_version(html: str, action: str) -> str:
+    """The version the page's form posting to `action` carries (the one its page showed)."""
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}"[^>]*>(.*?)</form>', html, re.S)
+    assert form, f"no form posting to {action}"
+    return re.search(r'name="version" value="(\d+)"', form.group(1)).group(1)
+
+
 # ---------------------------------------------------------------- the cycle board
 
 def test_the_board_shows_every_action_plan_in_the_column_of_its_stage(app, person):
@@ -342,11 +349,16 @@ def test_an_office_edits_its_own_action_plan_but_no_other_offices(app, person):
         counts = (len(greening.metrics), len(greening.check_ins), greening_check_in.version)
         greening_metric = greening.metrics[0].id
     office = person(Role.central_office)
-    page = office.get(f"/initiatives/{ids['tutoring']}/edit").get_data(as_text=True)
+    edit = f"/initiatives/{ids['tutoring']}/edit"
+    page = office.get(edit).get_data(as_text=True)
     assert 'value="1C" selected' in page and "1A-1, 1A-2, 1D-1" in page
+
+    def shown_version():  # the version the edit form carries now
+        return form_version(office.get(edit).get_data(as_text=True), edit)
     try:
-        changed = dict(original, description="Acceleration Days and tutoring for the students most in need.")
-        response = office.post(f"/initiatives/{ids['tutoring']}/edit", changed)
+        changed = dict(original, description="Acceleration Days and tutoring for the students most in need.",
+                       version=shown_version())
+        response = office.post(edit, changed)
         assert response.status_code == 303
         with app.app_context():
             item = db.session.get(Initiative, ids["tutoring"])
@@ -354,7 +366,7 @@ def test_an_office_edits_its_own_action_plan_but_no_other_offices(app, person):
             assert [m.code for m in item.measures] == ["1A-1", "1A-2", "1C-2", "1D-1"]
             assert item.office.code == "instruction"
     finally:
-        assert office.post(f"/initiatives/{ids['tutoring']}/edit", original).status_code == 303
+        assert office.post(edit, dict(original, version=shown_version())).status_code == 303
     forbidden = office.get(f"/initiatives/{ids['greening']}/edit")
     assert forbidden.status_code == 403 and "You do not have access to this page" in forbidden.get_data(as_text=True)
     assert office.post(f"/initiatives/{ids['greening']}/edit", dict(original, name="Taken over")).status_code == 403
@@ -365,7 +377,7 @@ def test_an_office_edits_its_own_action_plan_but_no_other_offices(app, person):
     assert office.post(f"/initiatives/{ids['greening']}/metrics/{greening_metric}",
                        {"name": "Renamed", "unit": "count", "direction": "up"}).status_code == 403
     assert office.post(f"/initiatives/{ids['greening']}/check-ins",
-                       {"period": "Spring 2031", "period_end": "2031-03-31"}).status_code == 403
+                       {"period": "Spring 2024", "period_end": "2024-03-31"}).status_code == 403
     with app.app_context():
         greening = db.session.get(Initiative, ids["greening"])
         assert (len(greening.metrics), len(greening.check_ins), demo_current(db.session, "greening").version) == counts
@@ -454,13 +466,17 @@ def test_adding_a_metric_checks_baselines_and_targets_and_writes_nothing_half_do
         assert (metric.code, metric.unit, metric.direction) == ("chronic_absence", "percent", "down")
         assert metric.baselines == {"K-5": 13.6, "6-8": 12.4} and metric.targets == {"K-5": 12.8, "6-8": 11.6}
         metric_id = metric.id
+
+    def shown_version():  # the version the metric's form on the action plan's page carries now
+        return form_version(office.get(f"/initiatives/{plan['initiative_id']}").get_data(as_text=True),
+                            f"{url}/{metric_id}")
     assert office.post(f"{url}/{metric_id}", {"name": "Chronic absence", "unit": "percent", "direction": "down",
-                                              "targets": "12"}).status_code == 303
+                                              "targets": "12", "version": shown_version()}).status_code == 303
     with app.app_context():
         metric = db.session.get(ProgressMetric, metric_id)
         assert metric.breakdown == "" and metric.targets == {"": 12.0}
     too_high = office.post(f"{url}/{metric_id}", {"name": "Chronic absence", "unit": "percent", "direction": "down",
-                                                  "targets": "120"})
+                                                  "targets": "120", "version": shown_version()})
     assert too_high.status_code == 422 and f'id="metric-{metric_id}-targets-error"' in too_high.get_data(as_text=True)
 
 
@@ -468,7 +484,7 @@ def test_a_period_is_taken_once_per_action_plan(app, person, factories):
     plan = arrange(app, factories, G.sharing)
     office = person(Role.central_office, plan["office"])
     response = office.post(f"/initiatives/{plan['initiative_id']}/check-ins",
-                           {"period": "spring 2031", "period_end": "2031-03-31"})
+                           {"period": "spring 2031", "period_end": "2024-03-31"})
     assert response.status_code == 422
     assert "already has a check-in for spring 2031" in response.get_data(as_text=True)
     missing = office.post(f"/initiatives/{plan['initiative_id']}/check-ins", {"period": "Summer 2031"})
@@ -566,7 +582,7 @@ def test_typing_and_submitting_in_one_go_saves_first(app, person, factories):
 def test_every_form_needs_the_version_it_was_read_at(app, person, factories):
     plan = arrange(app, factories, G.sharing)
     response = person(Role.central_office, plan["office"]).post(f"/check-ins/{plan['check_in_id']}/sharing",
-                                                {"sharing_date": "2031-04-01", "sharing_attendees": "Team"})
+                                                {"sharing_date": "2024-04-01", "sharing_attendees": "Team"})
     assert response.status_code == 422 and "did not say which version" in response.get_data(as_text=True)
 
 
@@ -584,8 +600,8 @@ def test_a_check_in_goes_the_whole_way_through_the_four_stages(app, person, auth
     assert office.post(f"/initiatives/{initiative_id}/metrics", {
         "name": "Schools with a coach", "unit": "count", "direction": "up", "breakdown": "Region",
         "targets": "North=40; South=35"}).status_code == 303
-    started = office.post(f"/initiatives/{initiative_id}/check-ins", {"period": "Winter 2031",
-                                                                       "period_end": "2031-01-31"})
+    started = office.post(f"/initiatives/{initiative_id}/check-ins", {"period": "Winter 2024",
+                                                                       "period_end": "2024-01-31"})
     assert started.status_code == 303 and "/check-ins/" in started.headers["Location"]
     check_in_id = int(started.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
@@ -613,9 +629,9 @@ def test_a_check_in_goes_the_whole_way_through_the_four_stages(app, person, auth
     early = office.post(f"/check-ins/{check_in_id}/submit", {"version": version()})
     assert early.status_code == 422
     assert "Record the strategy sharing session (stage 1) first." in early.get_data(as_text=True)
-    step(office, "sharing", {"sharing_date": "2031-02-03", "sharing_attendees": "Coaching team; Strategy office",
+    step(office, "sharing", {"sharing_date": "2024-02-03", "sharing_attendees": "Coaching team; Strategy office",
                              "sharing_notes": "Shared the coaching model."}, "record_sharing", "sharing")
-    step(office, "save", {f"value-{metric_id}-0": "12", f"value-{metric_id}-1": "9", "as_of": "2031-01-31",
+    step(office, "save", {f"value-{metric_id}-0": "12", f"value-{metric_id}-1": "9", "as_of": "2024-01-31",
                           "status": "at_risk", "narrative": "21 schools have a coach.",
                           "evidence": "Coaching dashboard | https://example.org/coaching"}, "edit", "sharing")
     step(office, "submit", {}, "submit_update", "data_review")
@@ -632,7 +648,7 @@ def test_a_check_in_goes_the_whole_way_through_the_four_stages(app, person, auth
     assert "Add the East region." in page and "Sent back to Division of Instruction" in page
     step(office, "save", {f"value-{metric_id}-0": "12", f"value-{metric_id}-1": "9",
                           f"new-breakdown-{metric_id}": "East", f"value-{metric_id}-new": "6",
-                          "status": "at_risk", "narrative": "27 schools have a coach.", "as_of": "2031-01-31",
+                          "status": "at_risk", "narrative": "27 schools have a coach.", "as_of": "2024-01-31",
                           "evidence": "Coaching dashboard | https://example.org/coaching"}, "edit", "sent_back")
     step(office, "submit", {}, "submit_update", "data_review")
     with app.app_context():
@@ -645,7 +661,7 @@ def test_a_check_in_goes_the_whole_way_through_the_four_stages(app, person, auth
     step(reviewer, "review", {"action": "accept_data", "review_notes": "Checked."}, "accept_data", "superintendent")
     missing = reviewer.post(f"/check-ins/{check_in_id}/superintendent", {"version": version(), "supt_date": ""})
     assert missing.status_code == 422 and "Record the superintendent&#39;s feedback." in missing.get_data(as_text=True)
-    step(reviewer, "superintendent", {"supt_date": "2031-02-20", "supt_feedback": "Reach the East region first.",
+    step(reviewer, "superintendent", {"supt_date": "2024-02-20", "supt_feedback": "Reach the East region first.",
                                       "supt_decisions": "Fund six more coaches."}, "record_superintendent", "ready")
     with app.app_context():
         draft = db.session.scalars(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))

@@ -72,7 +72,8 @@ def new_user():
             flash(f"Created the account for {user.email}. Set a password for it below.", "success")
             return redirect(url_for("admin.user", user_id=user.id), code=303)
         form.form_errors.extend(errors)
-    return render_template("admin/user_new.html", form=form)
+    # A refused form says so in its status too (422), as every other form does.
+    return render_template("admin/user_new.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.route("/users/<int:user_id>")

@@ -2,6 +2,7 @@
 
 Lines differ by dash pattern and marker shape as well as colour, so the chart reads on a
 black-and-white printout; the numbers themselves are always in the table next to it."""
+from portal.charts.guard import guarded
 from portal.charts.line import LineChart, inset_positions, point_titles, polygon_line
 from portal.charts.scale import axis_from_zero, linear_scale
 
@@ -44,6 +45,7 @@ def tick_label(value: float, unit: str) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
+@guarded
 def line_chart(series: list[dict], unit: str, fmt) -> LineChart | None:
     """series: [{"breakdown", "points": [[period, value], ...]}]; fmt(value, unit) writes a value.
     None when there is no path to draw (fewer than two periods), or a value too large to draw."""

@@ -5,6 +5,7 @@ in a table beside it."""
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
+from portal.charts.guard import guarded
 from portal.charts.line import LineChart, inset_positions, point_titles, polygon_line
 from portal.charts.scale import axis_around, linear_scale
 
@@ -56,6 +57,7 @@ class StackedChart:
     patterns: list[tuple[str, str, str]]  # segment key, pattern kind, colour (one <pattern> each)
 
 
+@guarded
 def stacked_bars(bars: list[tuple[str, list[tuple[str, str, float, int]]]], width: int = 660,
                  left: int = 190, bar_height: int = 30, gap: int = 14) -> StackedChart | None:
     """bars: [(label, [(key, segment label, share %, count), ...])]; shares add up to 100 per bar."""
@@ -92,6 +94,7 @@ def _present(value: float | None) -> TypeGuard[float]:
     return value is not None and value == value
 
 
+@guarded
 def path_chart(timeline: list[str], series: dict[str, dict[str, float | None]], unit: str, fmt,
                labels: dict[str, str] | None = None, width: int = 600, height: int = 260) -> LineChart | None:
     """timeline: the years in order; series: 'goal' / 'projected' / 'actual' -> year -> value.

@@ -1,6 +1,7 @@
 """A server-rendered SVG line chart of a progress metric across check-ins: one line per breakdown,
 each with its own colour, dash and marker shape (never colour alone), and the baseline and target
 as labelled points at either end. No script and no style attributes (the CSP forbids both)."""
+from portal.charts.guard import guarded
 from portal.charts.line import Line, LineChart
 from portal.charts.scale import LinearScale, axis_from_zero, linear_scale
 from portal.charts.shapes import Marker, shape_path
@@ -22,6 +23,7 @@ def compact(value: float, unit: str) -> str:
     return f"{sign}{value:g}"
 
 
+@guarded
 def line_chart(periods: list[str], lines: dict[str, dict[str, float]], baselines: dict, targets: dict,
                unit: str, fmt, baseline_label: str = "", target_label: str = "",
                width: int = 640, height: int = 250) -> LineChart | None:

@@ -4,6 +4,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from portal.charts.guard import guarded
 from portal.charts.scale import finite_values, linear_scale
 from portal.charts.shapes import Marker
 
@@ -18,6 +19,7 @@ class PathChart:
     low: float
     high: float
 
+    @guarded
     def svg(self, label: str) -> Markup:
         """The chart as inline SVG. Drawn here rather than in a template: a target form draws one
         per row, and building the string once costs a fraction of a template's per-value escaping."""
@@ -35,6 +37,7 @@ class PathChart:
         return Markup("".join(parts))
 
 
+@guarded
 def path_chart(history: list[tuple[str, float]], planned: list[tuple[str, float]],
                width: int = 220, height: int = 64, pad: int = 6) -> PathChart | None:
     """history: past (year, value); planned: the baseline and yearly targets (year, value).

@@ -26,8 +26,11 @@ def id_url(endpoint: str, id_arg: str, **values) -> Callable[[int], str]:
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: a number past what the database holds is a page that does not exist
-    (404), never an overflow in the query."""
+    """`<int:...>` in every route: plain ASCII digits only, and a number past what the database holds is a
+    page that does not exist (404), never an overflow in the query. (Werkzeug's own pattern is \\d+, which
+    also takes other scripts' digits: /users/٣ would be user 3.)"""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
                  signed: bool = False) -> None:

@@ -4,7 +4,8 @@ Machine.apply() is the only code that changes a workflow object's state. It chec
 writes the audit event in the same transaction, and relies on the object's version column so
 that of two people acting at once exactly one wins and the other is told who acted and when.
 The tables themselves live with their records: portal.targets.workflow (school target plans) and
-portal.progress.workflow (check-ins through the four stages).
+portal.progress.workflow (check-ins through the four stages). Records with a version but no states
+(an action plan, a progress metric, a measure's value) use check_version and flush_versioned.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
 
-PAST = {"edit": "edited", "submit": "submitted", "approve": "approved", "return": "returned",
+PAST = {"create": "created", "edit": "edited", "submit": "submitted", "approve": "approved", "return": "returned",
         "reopen": "reopened", "comment": "commented on", "extend": "extended the window of",
         "record_sharing": "recorded the sharing session of", "submit_update": "submitted",
         "send_back": "sent back", "accept_data": "accepted the data of",
@@ -42,6 +43,34 @@ class WorkflowError(Exception):
 
 class ConflictError(WorkflowError):
     """Someone else changed the record first."""
+
+
+def describe_change(last: AuditEvent | None, noun: str, done: str | None = None) -> str:
+    """The refusal of a stale save: who made `last` (the change the person did not see) and when.
+    `done` says what they did ("entered"); by default the past tense of the event's action."""
+    if last is None:
+        return f"Someone else changed this {noun} first. Reload to see the latest version."
+    who = last.actor.name if last.actor else "Someone"
+    done = done or PAST.get(last.action, last.action)
+    return (f"{who} ({Role(last.actor_role).title}) {done} this {noun} at "
+            f"{last.at:%H:%M} UTC on {last.at:%d %b %Y} while you were working. Reload to see their change.")
+
+
+def check_version(obj, expected_version: int, describe: Callable[[], str]) -> None:
+    """Refuse a save made on a page that showed another version of `obj` than the one stored now."""
+    if obj.version != expected_version:
+        raise ConflictError(describe())
+
+
+def flush_versioned(describe: Callable[[], str]) -> None:
+    """Flush a change to a versioned record. When someone saved it since it was read, its UPDATE ...
+    WHERE version = <the version read> finds no row: roll back and raise ConflictError(describe()),
+    called after the rollback so that it reads their change."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise ConflictError(describe()) from exc
 
 
 @dataclass(frozen=True)
@@ -88,12 +117,7 @@ class Machine:
             .order_by(AuditEvent.id.desc()).limit(1)).first()
 
     def describe_last_change(self, obj) -> str:
-        last = self.last_event(obj)
-        if last is None:
-            return f"Someone else changed this {self.noun} first. Reload to see the latest version."
-        who = last.actor.name if last.actor else "Someone"
-        return (f"{who} ({Role(last.actor_role).title}) {PAST.get(last.action, last.action)} this {self.noun} at "
-                f"{last.at:%H:%M} UTC on {last.at:%d %b %Y} while you were working. Reload to see their change.")
+        return describe_change(self.last_event(obj), self.noun)
 
     def apply(self, obj, action: str, user, *, comment: str | None = None, expected_version: int | None = None,
               window_open: bool = True, details: dict | None = None, before_flush=None):

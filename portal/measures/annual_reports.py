@@ -9,13 +9,15 @@ written in the same transaction, and a published report is always read from its 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
+from portal.kernel.database import weighted_sums
+from portal.kernel.dates import PLANNED, read_date
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.measures import status as ms
 from portal.measures.catalog import MeasureView, load_measures
@@ -66,13 +68,9 @@ def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
     problem = year_problem(year) if year else "Enter the school year the report is on, like 2023-24."
     if problem:
         errors["school_year"] = problem
-    raw_date = (form.get("meeting_date") or "").strip()
-    meeting_date = None
-    if raw_date:
-        try:
-            meeting_date = date.fromisoformat(raw_date)
-        except ValueError:
-            errors["meeting_date"] = "Enter a date like 2024-10-08."
+    meeting_date, problem = read_date(form.get("meeting_date"), PLANNED, example="2024-10-08")
+    if problem:
+        errors["meeting_date"] = problem
     if not errors:
         start = clock.year_start(year)
         meeting_date = meeting_date or default_meeting_date(year)
@@ -115,8 +113,7 @@ def district_goals(year: str) -> list[dict]:
         baselines.setdefault((row.metric_id, row.level or ""), []).append((row.year, row.value))
     results: dict[tuple[int, str], dict[str, list[float]]] = {}
     rows = db.session.execute(
-        select(Actual.metric_id, Actual.year, School.level, func.sum(Actual.value * Actual.n_students),
-               func.sum(Actual.n_students))
+        select(Actual.metric_id, Actual.year, School.level, *weighted_sums(Actual.value, Actual.n_students))
         .join(School, Actual.school_id == School.id)
         .where(Actual.group_id == everyone, Actual.year <= year, Actual.n_students > 0)
         .group_by(Actual.metric_id, Actual.year, School.level)).all()

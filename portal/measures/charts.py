@@ -4,6 +4,7 @@ at the target). Shapes and dashes differ as well as colour; the numbers are alwa
 next to it. No script and no style attributes (the CSP forbids both)."""
 from dataclasses import dataclass, field
 
+from portal.charts.guard import guarded
 from portal.charts.scale import finite_values, linear_scale
 from portal.charts.shapes import Marker
 from portal.kernel import formatting
@@ -28,6 +29,7 @@ class SparkChart:
     description: str = ""
 
 
+@guarded
 def spark_chart(line: Line, direction: str, unit: str, width: int = 168, height: int = 58,
                 pad: int = 6, label_room: int = 12) -> SparkChart | None:
     """None when there is nothing to draw (no value and no path), or a value too large to draw."""

@@ -25,6 +25,9 @@ class MeasureValue(Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     entered_at: Mapped[datetime] = mapped_column(default=clock.now)
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"))  # set when a check-in fed it
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     measure: Mapped["Measure"] = relationship(back_populates="values")
     entered_by = relationship("User")

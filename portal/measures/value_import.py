@@ -6,6 +6,7 @@ from portal.extensions import db
 from portal.imports.reader import TableSpec, read_upload
 from portal.imports.report import ImportReport, RowError
 from portal.kernel.clock import current_school_year
+from portal.kernel.workflow import flush_versioned
 from portal.measures.models import MeasureValue
 from portal.measures.values import can_enter, check_value, write_value
 from portal.strategic_plan.models import Measure
@@ -74,5 +75,6 @@ def import_values(data: bytes, filename: str, user) -> ImportReport:
             report.created += 1
         elif outcome == "updated":
             report.updated += 1
-    db.session.flush()
+    flush_versioned(lambda: "Someone changed one of these values while the file was being imported, so nothing "
+                            "was imported. Import the file again to replace their values.")
     return report

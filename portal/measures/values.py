@@ -7,9 +7,12 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
-from portal.kernel.clock import current_school_year, today, year_label, year_start
+from portal.kernel.clock import current_school_year, year_label, year_start
+from portal.kernel.dates import HAPPENED, read_date
+from portal.kernel.formatting import long_date, measure_value
 from portal.kernel.numbers import read_figure
 from portal.kernel.policy import Role
+from portal.kernel.workflow import ConflictError, describe_change, flush_versioned
 from portal.measures.models import MeasureValue
 from portal.progress.models import Initiative, ProgressMetric
 from portal.strategic_plan.models import Measure
@@ -60,12 +63,9 @@ def parse_as_of(raw, year: str | None) -> tuple[date | None, str | None]:
     text = str(raw if raw is not None else "").strip()[:10]
     if not text:
         return None, "Enter the date the value is as of, like 2024-06-30."
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return None, "Enter a date like 2024-06-30."
-    if day > today():
-        return None, "The as-of date cannot be in the future."
+    day, problem = read_date(text, HAPPENED, example="2024-06-30")
+    if day is None:
+        return None, problem
     if year and YEAR_RE.fullmatch(year) and day < date(year_start(year), 7, 1):
         return None, f"A value for {year} is as of 1 July {year_start(year)} or later."
     return day, None
@@ -134,19 +134,51 @@ def write_value(measure: Measure, clean: dict, user, existing: MeasureValue | No
     return "created" if action == "create" else "updated"
 
 
-def save_value(measure: Measure, form, user) -> tuple[dict, dict, str]:
+def value_row(measure: Measure, year: str, subtarget: str) -> MeasureValue | None:
+    """The value saved for the measure's school year and sub-target ("" for the measure itself)."""
+    return db.session.scalar(select(MeasureValue).where(
+        MeasureValue.measure_id == measure.id, MeasureValue.subtarget == subtarget, MeasureValue.year == year))
+
+
+def value_noun(year: str, subtarget: str) -> str:
+    return f"{year} {subtarget} value" if subtarget else f"{year} value"
+
+
+def describe_value_change(row_id: int | None, noun: str) -> str:
+    """Who entered or changed the value last, and when."""
+    last = None if row_id is None else db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity == "measure_value", AuditEvent.entity_id == row_id).order_by(AuditEvent.id.desc())).first()
+    return describe_change(last, noun, done="entered" if last is not None and last.action == "create" else "changed")
+
+
+def check_seen(measure: Measure, clean: dict, existing: MeasureValue | None, seen: tuple[str, str],
+               seen_version: int) -> None:
+    """Refuse to write over a value the form did not show as it is now. The form says which school
+    year and sub-target it was showing (`seen`) and that value's version (0: there was none)."""
+    noun = value_noun(clean["year"], clean["subtarget"])
+    if seen == (clean["year"], clean["subtarget"]):
+        if (existing.version if existing is not None else 0) != seen_version:
+            raise ConflictError(describe_value_change(existing.id if existing is not None else None, noun))
+    elif existing is not None:  # the form showed another year (its page did not follow the choice)
+        who = existing.entered_by.name if existing.entered_by else "someone"
+        raise ConflictError(f"The {noun} is already saved: {measure_value(existing.value, measure.unit)}, entered "
+                            f"by {who} on {long_date(existing.entered_at)}. Check it, then save again to replace it.")
+
+
+def save_value(measure: Measure, form, user, seen: tuple[str, str], seen_version: int) -> tuple[dict, dict, str]:
     """Check and write one typed value: (clean values, field errors, 'created'|'updated'|'same').
+    Raises ConflictError, writing nothing, when the value is not as the form showed it (check_seen).
 
     When someone saved the same year a moment ago the flush raises IntegrityError: the caller rolls
-    back and calls this again, which then updates their value."""
+    back and calls this again, which then finds their value and refuses."""
     clean, errors = check_value(measure, form)
     if errors:
         return clean, errors, ""
-    existing = db.session.scalar(select(MeasureValue).where(
-        MeasureValue.measure_id == measure.id, MeasureValue.subtarget == clean["subtarget"],
-        MeasureValue.year == clean["year"]))
+    existing = value_row(measure, clean["year"], clean["subtarget"])
+    check_seen(measure, clean, existing, seen, seen_version)
     outcome = write_value(measure, clean, user, existing, "form")
-    db.session.flush()
+    row_id, noun = (existing.id if existing is not None else None), value_noun(clean["year"], clean["subtarget"])
+    flush_versioned(lambda: describe_value_change(row_id, noun))
     return clean, errors, outcome
 
 

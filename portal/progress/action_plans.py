@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.actions import BadInput
 from portal.kernel.audit import AuditEvent
+from portal.kernel.workflow import check_version, describe_change, flush_versioned
 from portal.org.models import Office
 from portal.progress.models import CheckIn, Initiative, ProgressMetric, Stage
 from portal.strategic_plan.models import Measure, Priority
@@ -89,7 +90,30 @@ def create_initiative(data: InitiativeData, user) -> Initiative:
     return initiative
 
 
-def update_initiative(initiative: Initiative, data: InitiativeData, user) -> None:
+def _last_event(initiative_id: int, actions: tuple[str, ...], metric: str | None = None) -> AuditEvent | None:
+    """The latest of the action plan's audit events of these kinds (about this metric, when named)."""
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity == "initiative", AuditEvent.entity_id == initiative_id, AuditEvent.action.in_(actions))
+        .order_by(AuditEvent.id.desc()))
+    return next((e for e in events if metric is None or (e.details or {}).get("metric") == metric), None)
+
+
+def describe_plan_change(initiative_id: int) -> str:
+    """Who changed the action plan's own fields last, and when (a metric added or changed does not
+    move the plan's version, so it is not the change to name)."""
+    return describe_change(_last_event(initiative_id, ("create", "edit")), "action plan")
+
+
+def describe_metric_change(initiative_id: int, code: str) -> str:
+    last = _last_event(initiative_id, ("add_metric", "edit_metric"), code)
+    return describe_change(last, "progress metric", done="added" if last and last.action == "add_metric" else "changed")
+
+
+def update_initiative(initiative: Initiative, data: InitiativeData, user, expected_version: int) -> None:
+    """Save the edit form as one audited change, or raise ConflictError when the form was filled in
+    on an older version of the plan than the one saved now (nothing is written)."""
+    initiative_id = initiative.id
+    check_version(initiative, expected_version, lambda: describe_plan_change(initiative_id))
     priority, office = _owner(data)
     changes = {}
     before = {"name": initiative.name, "priority": initiative.priority.code, "description": initiative.description,
@@ -104,8 +128,10 @@ def update_initiative(initiative: Initiative, data: InitiativeData, user) -> Non
     initiative.name, initiative.priority, initiative.description = data.name, priority, data.description
     initiative.measures = list(data.measures)
     initiative.office = office
+    # Set by hand: a change of measures alone writes only the link table, which moves no version.
+    initiative.version = expected_version + 1
     _audit("initiative", initiative.id, "edit", user, details={"changes": changes})
-    db.session.flush()
+    flush_versioned(lambda: describe_plan_change(initiative_id))
 
 
 def _metric_fields(metric: ProgressMetric, data: MetricData) -> None:
@@ -127,7 +153,11 @@ def add_metric(initiative: Initiative, data: MetricData, user) -> ProgressMetric
     return metric
 
 
-def update_metric(metric: ProgressMetric, data: MetricData, user) -> None:
+def update_metric(metric: ProgressMetric, data: MetricData, user, expected_version: int) -> None:
+    """Save a metric's edit form as one audited change, or raise ConflictError when the form was
+    filled in on an older version of the metric (nothing is written)."""
+    initiative_id, code = metric.initiative_id, metric.code
+    check_version(metric, expected_version, lambda: describe_metric_change(initiative_id, code))
     before = {"name": metric.name, "unit": metric.unit, "direction": metric.direction, "breakdown": metric.breakdown,
               "baselines": metric.baselines or {}, "targets": metric.targets or {},
               "baseline_label": metric.baseline_label, "target_label": metric.target_label}
@@ -140,7 +170,7 @@ def update_metric(metric: ProgressMetric, data: MetricData, user) -> None:
     _metric_fields(metric, data)
     _audit("initiative", metric.initiative_id, "edit_metric", user,
            details={"metric": metric.code, "changes": changes})
-    db.session.flush()
+    flush_versioned(lambda: describe_metric_change(initiative_id, code))
 
 
 def start_check_in(initiative: Initiative, period: str, period_end, user) -> CheckIn | None:

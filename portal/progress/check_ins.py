@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.audit import AuditEvent
+from portal.kernel.dates import HAPPENED, DateRange, read_date
 from portal.kernel.policy import Role
 from portal.progress import workflow as check_in_workflow
 from portal.progress.models import CheckIn, Initiative, MetricValue, Progress, ProgressMetric
@@ -53,14 +54,10 @@ def series(initiative: Initiative) -> dict:
     return out
 
 
-def parse_date(raw: str | None) -> tuple[date | None, str | None]:
-    raw = (raw or "").strip()
-    if not raw:
-        return None, None
-    try:
-        return date.fromisoformat(raw), None
-    except ValueError:
-        return None, "Enter a date like 2023-02-28."
+def parse_date(raw: str | None, within: DateRange = HAPPENED) -> tuple[date | None, str | None]:
+    """A date typed in a check-in's forms: by default a day that has happened (an as-of date, a
+    session held); a period's last day is read `within` dates.PERIOD_END."""
+    return read_date(raw, within, example="2023-02-28")
 
 
 @dataclass

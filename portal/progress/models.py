@@ -82,6 +82,10 @@ class Initiative(Model):
     priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Moves with every edit of the plan's own fields and measures (not with its metrics, which have theirs).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     priority: Mapped[Priority] = relationship()
     office: Mapped[Office] = relationship()
@@ -110,6 +114,9 @@ class ProgressMetric(Model):
     targets: Mapped[dict] = mapped_column(JSON, default=dict)
     baseline_label: Mapped[str] = mapped_column(String(80), default="")
     target_label: Mapped[str] = mapped_column(String(120), default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     initiative: Mapped[Initiative] = relationship(back_populates="metrics")
 

@@ -1,5 +1,6 @@
 """Publishing a Board update or an annual report: one move through one transition table, which freezes
 the assembled report in the record's snapshot so the Board always reads what it was given."""
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,6 +38,20 @@ def publish(update: BoardUpdate, user, expected_version: int | None,
     report, details = assemble()
 
     def freeze(obj: BoardUpdate, _now: datetime) -> None:
-        obj.snapshot = report
+        obj.snapshot = storable(report)
 
-    machine.apply(update, "publish", user, expected_version=expected_version, details=details, before_flush=freeze)
+    machine.apply(update, "publish", user, expected_version=expected_version, details=storable(details),
+                  before_flush=freeze)
+
+
+def storable(value):
+    """The report as JSON holds it: a figure that is not finite (stored before the forms refused one, or
+    by a bug) is frozen as no figure, which the report shows as —. PostgreSQL's JSON refuses Infinity
+    and NaN, and the update could never be published."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value

@@ -4,6 +4,8 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
+from portal.kernel.dates import PLANNED, Within
+
 
 class PlainDateField(DateField):
     """A date field that says one thing when it is left blank (the required message) and another
@@ -24,7 +26,8 @@ class BoardUpdateForm(FlaskForm):
                                           Length(max=7, message="Write the school year as 2026-27.")])
     meeting_date = PlainDateField("Board meeting date", description="The day the Board hears the update.",
                                   invalid_value_message="Enter a date like 2027-03-02.",
-                                  validators=[InputRequired(message="Enter the date of the Board meeting.")])
+                                  validators=[InputRequired(message="Enter the date of the Board meeting."),
+                                              Within(PLANNED)])
     title = StringField("Title", description="Leave blank to use the kind and school year, like "
                                              "“Strategic Plan Mid-Year Implementation Update 2026-27”.",
                         validators=[Length(max=160, message="Keep the title under 160 characters.")])

@@ -94,7 +94,7 @@ def create_update(form, user) -> BoardUpdate | None:
         if existing is not None:
             form.kind.errors.append(f"{year} already has its {kind.name}: “{existing.title}”. "
                                     "Each kind of update happens once a school year.")
-    if year_ok and form.meeting_date.data is not None:
+    if year_ok and form.meeting_date.data is not None and not form.meeting_date.errors:
         start = int(year[:4])
         # The annual report on a school year is given in the fall after it ends.
         if not date(start, 7, 1) <= form.meeting_date.data <= date(start + 1, 12, 31):

@@ -2,6 +2,7 @@
 breakdown position), status, narrative and evidence links, read into a CheckInEntry with an error
 at each field that cannot be used."""
 
+from portal.kernel import clock
 from portal.progress.check_ins import MAX_TEXT, CheckInEntry, breakdowns, initiative_values, parse_date
 from portal.progress.models import CheckIn, Progress, ProgressMetric
 from portal.targets.guardrails import parse_number
@@ -46,7 +47,8 @@ def _read_metric(check_in: CheckIn, metric: ProgressMetric, reported, form, entr
         value, problem = _read_value(metric, form.get(field))
         if problem is None and value is not None:
             as_of, problem = parse_date(form.get(f"as_of-{metric.id}-{index}") or form.get("as_of"))
-            entry.values[(metric.id, key)] = (value, as_of or check_in.period_end)
+            # A value with no date of its own is as of the period's last day, or today while the period runs.
+            entry.values[(metric.id, key)] = (value, as_of or min(check_in.period_end, clock.today()))
         if problem:
             errors[field] = problem
 

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.kernel import workflow
+from portal.kernel import clock, workflow
 from portal.kernel.access import allow
 from portal.kernel.actions import missing_version, posted_version, refusal_status
 from portal.kernel.numbers import parse_int
@@ -72,8 +72,10 @@ def field_labels(blocks: list[dict]) -> dict[str, str]:
 
 
 def default_as_of(check_in: CheckIn):
+    """The date the form offers for the values: the one most of them carry, else the period's last day;
+    never after today, as the form takes no as-of date that has not come (kernel.dates.HAPPENED)."""
     dates = Counter(v.as_of for v in check_in.values)
-    return dates.most_common(1)[0][0] if dates else check_in.period_end
+    return min(dates.most_common(1)[0][0] if dates else check_in.period_end, clock.today())
 
 
 def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: dict | None = None,

@@ -4,6 +4,7 @@ metric (unit, direction, breakdown, baselines and targets typed as "K-5=13.6; 6-
 Each reader returns (clean values, field errors); the caller writes nothing when there are errors."""
 import re
 
+from portal.kernel.dates import PERIOD_END
 from portal.org.models import Office
 from portal.progress.action_plans import InitiativeData, MetricData
 from portal.strategic_plan.models import Measure, Priority
@@ -167,7 +168,7 @@ def read_period(form, taken: set[str]):
         errors["period"] = "Keep the period under 60 characters."
     elif period.lower() in {t.lower() for t in taken}:
         errors["period"] = f"This action plan already has a check-in for {period}. Open it, or name another period."
-    period_end, problem = parse_date(form.get("period_end"))
+    period_end, problem = parse_date(form.get("period_end"), PERIOD_END)
     if problem or period_end is None:
         errors["period_end"] = problem or "Enter the last day of the period, like 2024-03-31."
     return period, period_end, errors

@@ -54,7 +54,11 @@ def cycle():
 
 
 def _chosen_update(raw: str | None) -> BoardUpdate:
+    """The Board update the form names; the one being prepared when it names none. A name that is not
+    an id (other scripts' digits, a figure) is refused, never read as naming none."""
     update_id = parse_int(raw)
+    if update_id is None and (raw or "").strip():
+        raise BadInput("That Board update could not be found. Reload the page to see the current ones.")
     if update_id is not None:
         update = db.session.get(BoardUpdate, update_id)
         if update is None:
@@ -141,7 +145,11 @@ def metric_typed(metric: ProgressMetric) -> dict:
             "baseline_label": metric.baseline_label, "target_label": metric.target_label}
 
 
-def initiative_context(initiative, posted: str = "", typed=None, errors: dict | None = None) -> dict:
+def initiative_context(initiative, posted: str = "", typed=None, errors: dict | None = None,
+                       problems: list[str] | None = None, version: int | str | None = None) -> dict:
+    """The action plan's page. After a refused post, `posted` names the form it came from, `typed`
+    is what was typed there, `problems` are shown at that form and `version` is the one it keeps
+    (as it was sent; None: the record's current version)."""
     check_ins = list(initiative.check_ins)
     values = svc.initiative_values(initiative)
     series = svc.series(initiative)
@@ -149,8 +157,8 @@ def initiative_context(initiative, posted: str = "", typed=None, errors: dict | 
         "initiative": initiative, "check_ins": check_ins,
         "metrics": [metric_view(m, series.get(m.id, {}), check_ins, values) for m in initiative.metrics],
         "can_edit": svc.can_edit_initiative(current_user, initiative),
-        "posted": posted, "typed": typed or {}, "errors": errors or {},
-        "metric_typed": metric_typed, "units": forms.UNITS, "directions": forms.DIRECTIONS,
+        "posted": posted, "typed": typed or {}, "errors": errors or {}, "problems": problems or [],
+        "posted_version": version, "metric_typed": metric_typed, "units": forms.UNITS, "directions": forms.DIRECTIONS,
         "statuses": q.STATUSES,
     }
 
@@ -162,9 +170,10 @@ def initiative(initiative_id: int):
     return render_template("initiatives/initiative.html", **initiative_context(item))
 
 
-def _initiative_again(initiative, posted: str, errors: dict):
+def _initiative_again(initiative, posted: str, errors: dict, problems: list[str] | None = None,
+                      status: int = 422, version: int | str | None = None):
     return render_template("initiatives/initiative.html",
-                           **initiative_context(initiative, posted, request.form, errors)), 422
+                           **initiative_context(initiative, posted, request.form, errors, problems, version)), status
 
 
 # ---------------------------------------------------------------- creating and editing an action plan
@@ -202,10 +211,13 @@ def _typed_from_initiative(initiative, choices: dict) -> dict:
             "extra_measures": ", ".join(c for c in codes if c not in listed), "office": initiative.office.code}
 
 
-def _form_page(choices: dict, typed: dict, errors: dict | None = None, initiative=None):
-    """The action plan form; an htmx request (the Priority changed) gets its measures part alone."""
+def _form_page(choices: dict, typed: dict, errors: dict | None = None, initiative=None,
+               problems: list[str] | None = None, version: int | str | None = None):
+    """The action plan form; an htmx request (the Priority changed) gets its measures part alone.
+    An edit form keeps `version` (the one it was filled in on), else the plan's current one."""
     template = "initiatives/_measure_choice.html" if is_htmx() and request.method == "GET" else "initiatives/form.html"
-    return render_template(template, initiative=initiative, typed=typed, errors=errors or {},
+    return render_template(template, initiative=initiative, typed=typed, errors=errors or {}, problems=problems or [],
+                           version=version if version is not None or initiative is None else initiative.version,
                            is_admin=current_user.role == Role.admin,
                            office_options=[(o.code, o.name) for o in choices["offices"].values()], **choices)
 
@@ -242,13 +254,25 @@ def edit(initiative_id: int):
         typed = _typed_from(request.args, choices) if request.args.get("priority") else \
             _typed_from_initiative(item, choices)
         return _form_page(choices, typed, initiative=item)
+    typed = _typed_from(request.form, choices)
+    version = posted_version()
+    if version is None:  # sent again as it is, it is refused again: the page needs reloading
+        return _form_page(choices, typed, initiative=item, problems=[missing_version("action plan")],
+                          version=request.form.get("version", "")), 422
     data, errors = forms.read_initiative(request.form, current_user, choices["priorities"], choices["measures"],
                                          choices["offices"])
     if current_user.role != Role.admin:
         data.office = item.office  # an office's plan stays with that office
+    # A refused form keeps the version it was filled in on, so sending it again is checked again: its
+    # other fields still hold what the page showed before, and would undo the change it was refused for.
     if errors:
-        return _form_page(choices, _typed_from(request.form, choices), errors, initiative=item), 422
-    plans.update_initiative(item, data, current_user)
+        return _form_page(choices, typed, errors, initiative=item, version=version), 422
+    try:
+        plans.update_initiative(item, data, current_user, version)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        item = q.initiative_or_404(initiative_id)
+        return _form_page(choices, typed, initiative=item, problems=[str(exc)], version=version), refusal_status(exc)
     db.session.commit()
     flash(f"Saved the action plan {item.name}.", "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id), code=303)
@@ -278,10 +302,20 @@ def edit_metric(initiative_id: int, metric_id: int):
     metric = db.session.get(ProgressMetric, metric_id)
     if metric is None or metric.initiative_id != item.id:
         abort(404)
+    posted = f"metric-{metric.id}"
+    version = posted_version()
+    if version is None:
+        return _initiative_again(item, posted, {}, [missing_version("progress metric")],
+                                 version=request.form.get("version", ""))
     data, errors = forms.read_metric(request.form)
     if errors:
-        return _initiative_again(item, f"metric-{metric.id}", errors)
-    plans.update_metric(metric, data, current_user)
+        return _initiative_again(item, posted, errors, version=version)
+    try:
+        plans.update_metric(metric, data, current_user, version)
+    except workflow.WorkflowError as exc:  # the form keeps its version, as the action plan's does (edit)
+        db.session.rollback()
+        return _initiative_again(q.initiative_or_404(initiative_id), posted, {}, [str(exc)], refusal_status(exc),
+                                 version)
     db.session.commit()
     flash(f"Saved the progress metric {metric.name}.", "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id) + f"#metric-{metric.id}", code=303)

@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, select
 
 from portal.cache import store
 from portal.extensions import db
+from portal.kernel.database import weighted_sums
 from portal.kernel.policy import SMALL_GROUP
 from portal.org.models import Region, School
 from portal.strategic_plan.models import Baseline, Metric, StudentGroup, Trajectory
@@ -94,7 +95,7 @@ def _aggregate_sums(years: list[str], baseline_year: str) -> tuple[dict, dict]:
     """Baselines are taken over the same school cells that have results, so the gain compares like with like."""
     results = _sums(db.session.execute(
         select(School.region_id, Actual.metric_id, Actual.group_id, Actual.year,
-               func.sum(Actual.value * Actual.n_students), func.sum(Actual.n_students))
+               *weighted_sums(Actual.value, Actual.n_students))
         .join(School, Actual.school_id == School.id).where(Actual.year.in_(years))
         .group_by(School.region_id, Actual.metric_id, Actual.group_id, Actual.year)).all())
     cells = (select(Actual.school_id, Actual.metric_id, Actual.group_id).where(Actual.year.in_(years))
@@ -102,7 +103,7 @@ def _aggregate_sums(years: list[str], baseline_year: str) -> tuple[dict, dict]:
     n = func.coalesce(Baseline.n_students, 0)
     baselines = _sums(db.session.execute(
         select(School.region_id, Baseline.metric_id, Baseline.group_id, Baseline.year,
-               func.sum(Baseline.value * n), func.sum(n))
+               *weighted_sums(Baseline.value, n))
         .join(School, Baseline.school_id == School.id)
         .join(cells, and_(cells.c.school_id == Baseline.school_id, cells.c.metric_id == Baseline.metric_id,
                           cells.c.group_id == Baseline.group_id))
