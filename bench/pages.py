@@ -71,7 +71,8 @@ def targets(app) -> dict:
         out = {"plan": plan.id, "version": plan.version, "row": row.id,
                "row_form": {f"target_2026-{row.id}": f"{row.target_2026:g}",
                             f"trajectory-{row.id}": row.trajectory_code,
-                            f"rationale-{row.id}": row.rationale or "", f"year_target-{row.id}": "",
+                            f"rationale-{row.id}": row.rationale or "",
+                            f"year_target-{row.id}": "" if row.year_target is None else f"{row.year_target:g}",
                             "version": str(plan.version)},
                "review_plan": reviewed, "board_update": board_update, "cycle": cycle.id, "region": region.id}
         db.session.remove()

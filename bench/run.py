@@ -40,6 +40,7 @@ CONNECTIONS = 16
 THREADS = 2
 WORKERS = 2 * (os.cpu_count() or 1)
 PASSWORD = "bench-demo-password"
+PORTAL_TODAY = "2024-10-15"  # the demo's story as of the autumn of the plan's third year, as make run builds it
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"')
 GOAL_P95_MS = {1: 50.0, 10: 100.0}
 GOAL_SHARE = 0.10
@@ -62,7 +63,7 @@ class Runner:
     def env(self, database_url: str) -> dict:
         env = dict(os.environ)
         env.update({"PORTAL_ENV": "production", "SECRET_KEY": self.secret, "DATABASE_URL": database_url,
-                    "FLASK_APP": "wsgi.py", "DEMO_PASSWORD": PASSWORD,
+                    "FLASK_APP": "wsgi.py", "DEMO_PASSWORD": PASSWORD, "PORTAL_TODAY": PORTAL_TODAY,
                     "LOGIN_RATE_LIMIT": "1000000 per minute", "LOGIN_ADDRESS_LIMIT": "1000000 per minute",
                     "LOGIN_ACCOUNT_LIMIT": "1000000 per minute",
                     "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{REDIS_PORT}/0", "SESSION_COOKIE_SECURE": "0",
@@ -227,7 +228,8 @@ class Runner:
 
         env = self.env(database_url)
         os.environ.update({k: env[k] for k in ("SECRET_KEY", "DATABASE_URL")})
-        app = create_app({"PORTAL_ENV": "production", "SQLALCHEMY_DATABASE_URI": database_url})
+        app = create_app({"PORTAL_ENV": "production", "SQLALCHEMY_DATABASE_URI": database_url,
+                          "PORTAL_TODAY": PORTAL_TODAY})
         ids = targets(app)
         with app.app_context():
             from portal.extensions import db as portal_db

@@ -133,10 +133,11 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_characters():
-        # No field or filter of the portal takes a NUL; PostgreSQL cannot store one either.
-        for values in (request.args, request.form):
-            if any("\x00" in v for v in values.values()):
-                abort(400)
+        # No field, filter or address of the portal takes a NUL; PostgreSQL cannot even compare one
+        # (a code in the path, /measures/%00, would fail its query). Every value of a repeated field too.
+        sent = [*request.args.items(multi=True), *request.form.items(multi=True), *(request.view_args or {}).items()]
+        if any("\x00" in f"{name}{value}" for name, value in sent):
+            abort(400)
 
     if not app.config["TRUSTED_PROXIES"]:
         @app.before_request
@@ -201,12 +202,13 @@ def register_template_helpers(app: Flask) -> None:
         from portal.progress.models import Stage
         from portal.targets.models import PlanStatus
 
-        return {"nav_items": nav_for(current_user) if current_user.is_authenticated else [], "PlanStatus": PlanStatus,
+        return {"nav_items": nav_for(current_user), "PlanStatus": PlanStatus,
                 "Stage": Stage,
                 "small_group": SMALL_GROUP, "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"],
                 "portal_today": long_date(app.config["PORTAL_TODAY"])}
 
     app.add_template_global(id_url)
+    app.add_template_global(long_date)
 
     @app.template_filter("num")
     def num(value, digits: int = 1):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.demo import district as demo_service
 from portal.extensions import db
+from portal.kernel import clock
 from portal.kernel.database import refresh_statistics
 from portal.kernel.policy import Role
 from portal.org import imports
@@ -68,9 +69,10 @@ def demo_command(n_schools, replace, random_seed):
     n_schools = n_schools or current_app.config["DEMO_SCHOOLS"]
     password = current_app.config["DEMO_PASSWORD"]
     started = time.perf_counter()
-    if replace:
-        demo_service.remove_demo()
     try:
+        demo_service.story_for()  # refuse a date outside the plan before removing anything
+        if replace:
+            demo_service.remove_demo()
         result = demo_service.build_demo(n_schools, password, seed=random_seed)
     except demo_service.DemoError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -93,8 +95,14 @@ def bootstrap_command():
         if accounts:
             _print_accounts(accounts, password)
         return
-    result = demo_service.build_demo(current_app.config["DEMO_SCHOOLS"], password)
-    click.echo(f"Built a demo district of {result['schools']} schools.")
+    started = time.perf_counter()
+    try:
+        result = demo_service.build_demo(current_app.config["DEMO_SCHOOLS"], password)
+    except demo_service.DemoError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Built a demo district of {result['schools']} schools as of {clock.today():%d %B %Y} "
+               f"in {time.perf_counter() - started:.1f} s.")
     _print_accounts(result["users"], password)
 
 

@@ -20,6 +20,8 @@ from portal.strategic_plan.seed import load_plan
 
 DEMO_PASSWORD = "test-demo-password"
 DEMO_SCHOOLS = 120
+# The portal's date in every test: the demo's story as of the autumn of the plan's third year (make run's).
+PORTAL_TODAY = "2024-10-15"
 ROLE_EMAILS = {
     Role.principal: "principal@district.example",
     Role.regional_leader: "leader.central@district.example",
@@ -57,6 +59,7 @@ def app(database_url):
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DEMO_PASSWORD": DEMO_PASSWORD,
+        "PORTAL_TODAY": PORTAL_TODAY,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
     })

@@ -43,6 +43,7 @@ from portal.targets import operations as target_ops
 from portal.targets import workflow as plan_workflow
 from portal.targets.guardrails import plan_target
 from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan
+from portal.targets.queries import current_cycle
 
 GRADES = {"elementary": (0, 5), "middle": (6, 8), "high": (9, 12), "span": (0, 8)}
 SUFFIX = {"elementary": "Elementary", "middle": "Middle School", "high": "High School", "span": "Span School"}
@@ -301,6 +302,14 @@ def office_user(office: Office) -> User:
                     office_id=office.id)
 
 
+def colleague(office: Office) -> User:
+    """Another central office account of the office (a new one each time): a second person at work
+    on the office's action plans and measures at the same moment as office_user(office)."""
+    _, tag = _next()
+    return _account(Role.central_office, f"colleague.{tag.lower()}@{EMAIL_DOMAIN}", f"Cam Colleague {tag}",
+                    office_id=office.id)
+
+
 def superintendent() -> User:
     """Someone in the superintendent's office: the first active one, or a new account."""
     found = db.session.scalar(select(User).where(User.role == Role.superintendent, User.active.is_(True))
@@ -331,6 +340,21 @@ def open_cycle(kind: CycleKind = CycleKind.trajectory) -> TargetCycle:
     _keep(made)
     db.session.commit()
     return made
+
+
+def district_cycle() -> TargetCycle:
+    """The district's current cycle (the demo's open 2024-25 annual cycle): what the review queue, the
+    reminders and the dashboards read."""
+    found = current_cycle()
+    assert found is not None and found.is_open(clock.today()), "the demo district has an open cycle"
+    return found
+
+
+def district_plan(school: School, status: PlanStatus = PlanStatus.approved, trajectory: str = "linear") -> TargetPlan:
+    """The school's plan in the district's current (annual) cycle, taken to `status`, its path from an
+    approved trajectory plan of the school's own first, as the district's schools set theirs in 2022-23."""
+    target_plan(school, PlanStatus.approved, trajectory=trajectory)
+    return target_plan(school, status, cycle=district_cycle(), trajectory=trajectory)
 
 
 def target_plan(school: School, status: PlanStatus = PlanStatus.not_started, cycle: TargetCycle | None = None,
@@ -365,9 +389,12 @@ def _fill(plan: TargetPlan, who: User, trajectory: str, first_only: bool = False
         if not target_ops.required(row):
             continue
         if plan.cycle.kind == CycleKind.annual:
-            if row.year_target is not None:
+            if row.year_target is not None and row.rationale:
                 continue
-            form = {"year_target": str(row.target_2026 if row.target_2026 is not None else row.baseline_value)}
+            # This year's target: the approved path's (prefilled) where the school has one, with a word on it.
+            value = row.year_target if row.year_target is not None else \
+                row.target_2026 if row.target_2026 is not None else row.baseline_value
+            form = {"year_target": str(value), "rationale": "Set with the staff after the fall data review."}
         elif row.target_2026 is None or not row.trajectory_code:
             form = {"target_2026": str(plan_target(row.metric, row.baseline_value, row.group.targeted)),
                     "trajectory": trajectory}
@@ -475,7 +502,9 @@ def check_in(initiative: Initiative | None = None, stage: Stage = Stage.sharing,
     _keep(made)
     db.session.commit()
     steps = STAGE_STEPS[stage]
-    day = period_end + timedelta(days=2)
+    # The session and the update with the superintendent (a week later) are days that have happened
+    # (portal.kernel.dates.HAPPENED): shortly after a past period, in the past week for a later one.
+    day = min(period_end + timedelta(days=2), clock.today() - timedelta(days=7))
     if steps >= 1:
         assert not check_in_ops.record_sharing(made, {"sharing_date": day.isoformat(),
                                                       "sharing_attendees": "Program team"}, author, made.version)

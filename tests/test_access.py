@@ -21,8 +21,8 @@ DECLARED = {
     "auth.logout": EVERYONE,
     "main.home": EVERYONE,
     "main.dismiss_notice": EVERYONE,
-    "plan.browse": EVERYONE,
-    "plan.priority": EVERYONE,
+    "plan.browse": PUBLIC,  # the district's plan is public
+    "plan.priority": PUBLIC,
     "main.schools": {Role.regional_leader, Role.superintendent, Role.board, Role.admin},
     "main.school": {Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin},
     "main.my_school": {Role.principal},
@@ -71,9 +71,9 @@ DECLARED = {
     "dashboard.region": {Role.superintendent, Role.board, Role.admin},
     "dashboard.school": {Role.superintendent, Role.board, Role.admin},
     "dashboard.export": {Role.superintendent, Role.board, Role.admin},
-    "scorecard.scorecard": {Role.board, Role.superintendent, Role.admin, Role.central_office},
-    "scorecard.export": {Role.board, Role.superintendent, Role.admin, Role.central_office},
-    "scorecard.measure": {Role.board, Role.superintendent, Role.admin, Role.central_office},
+    "scorecard.scorecard": PUBLIC,  # aggregates only: the district's Measures of Success
+    "scorecard.export": PUBLIC,
+    "scorecard.measure": PUBLIC,
     "scorecard.annual_reports": {Role.board, Role.superintendent, Role.admin, Role.central_office},
     "scorecard.annual_report": {Role.board, Role.superintendent, Role.admin, Role.central_office},
     "scorecard.add_value": {Role.central_office, Role.admin},

@@ -61,10 +61,10 @@ def test_log_out_is_a_post_and_ends_the_session(client, auth):
 
 
 def test_next_takes_you_back_to_the_page_you_asked_for(client, auth):
-    first = client.get("/plan?pillar=2")
+    first = client.get("/board-updates?year=2023-24")
     assert first.status_code == 302 and "next=" in first.headers["Location"]
-    response = auth.login(ROLE_EMAILS[Role.board], next_url="/plan?pillar=2")
-    assert response.headers["Location"] == "/plan?pillar=2"
+    response = auth.login(ROLE_EMAILS[Role.board], next_url="/board-updates?year=2023-24")
+    assert response.headers["Location"] == "/board-updates?year=2023-24"
 
 
 def test_next_to_another_host_is_refused(auth):

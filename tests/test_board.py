@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.kernel.audit import AuditEvent
-from portal.kernel.clock import today
 from portal.kernel.policy import Role
 from portal.org.models import Region, School, User
 from portal.progress.models import (
@@ -34,9 +33,15 @@ from portal.progress.models import (
     Stage,
     data_review_school,
 )
-from tests.conftest import ROLE_EMAILS
+from tests.conftest import PORTAL_TODAY, ROLE_EMAILS
+
+
+def today() -> date:
+    """The portal's date (PORTAL_TODAY), in or out of an application context."""
+    return date.fromisoformat(PORTAL_TODAY)
 
 MARCH_2023 = "Strategic Plan Mid-Year Implementation Update"
+DEMO_DRAFT = "Strategic Plan Initial Update 2024-25"  # the demo's next update (22 Oct 2024), being prepared
 ROW = re.compile(r'<tr id="school-(\d+)">(.*?)</tr>', re.S)
 TAG = re.compile(r"<[^>]+>")
 _seat = count(1)
@@ -67,14 +72,15 @@ def march_2023(s) -> BoardUpdate:
 
 
 def demo_draft(s) -> BoardUpdate:
-    return s.scalar(select(BoardUpdate).where(BoardUpdate.published_at.is_(None), BoardUpdate.title.like(
-        f"{MARCH_2023} %")).order_by(BoardUpdate.id))
+    return s.scalar(select(BoardUpdate).where(BoardUpdate.published_at.is_(None), BoardUpdate.title == DEMO_DRAFT))
 
 
-def own_year(s) -> str:
-    """A school year no other test uses and no update holds yet: each test's draft is its own."""
+def own_year(s, first: int | None = None) -> str:
+    """A school year no other test uses and no update holds yet: each test's draft is its own. A draft
+    made through the form takes the first free year from `first` (2000 on: its meeting is then a date
+    the form accepts, at most two years ahead)."""
     used = set(s.scalars(select(BoardUpdate.school_year)))
-    start = 2040 + next(_seat)
+    start = first if first is not None else 2040 + next(_seat)
     while f"{start}-{(start + 1) % 100:02d}" in used:
         start += 1
     return f"{start}-{(start + 1) % 100:02d}"
@@ -152,8 +158,10 @@ def test_a_board_member_reads_the_march_2023_report_with_its_real_figures(data, 
     # Greening, and staffing's fill rate.
     assert "$11,894,670" in page and "$50 million identified by 2026" in page
     assert re.search(r"Fill rate .*?Certificated 98\.0%", page)
-    # Status in words with a symbol; the Measures of Success each initiative moves.
-    assert "✓</span> On track" in html and "!</span> At risk" in html
+    # Status in words with a symbol: the update rated no initiative, so none is given (never made up).
+    assert html.count("?</span> Not given") == 6
+    assert "</span> On track" not in html and "</span> At risk" not in html and "</span> Off track" not in html
+    # The Measures of Success each initiative moves.
     assert "2D-1" in page and "Decrease the percentage of chronically absent students" in page
     assert "Print" in page and "Place in this update" not in page and "Publish" not in page.replace("Published", "")
 
@@ -305,7 +313,7 @@ def test_central_offices_and_board_members_cannot_create_place_or_publish(data, 
 
 def test_the_superintendent_creates_a_draft_for_a_kind_and_year(data, login_as, client, auth):
     with data() as s:
-        year = own_year(s)
+        year = own_year(s, first=2000)
     login_as(Role.superintendent)
     token = auth.csrf("/board-updates")
     response = client.post("/board-updates", data={"csrf_token": token, "kind": "mid_year", "school_year": year,
@@ -326,8 +334,12 @@ def test_the_superintendent_creates_a_draft_for_a_kind_and_year(data, login_as, 
      "2022-23 already has its Mid-Year Implementation Update"),
     ({"kind": "end_of_year", "school_year": "2038-39", "meeting_date": ""}, "meeting_date",
      "Enter the date of the Board meeting."),
-    ({"kind": "end_of_year", "school_year": "2038-39", "meeting_date": "2041-06-01"}, "meeting_date",
-     "Choose a date between 1 July 2038 and 31 December 2039"),
+    ({"kind": "end_of_year", "school_year": "2008-09", "meeting_date": "2011-06-01"}, "meeting_date",
+     "Choose a date between 1 July 2008 and 31 December 2009"),
+    ({"kind": "end_of_year", "school_year": "2038-39", "meeting_date": "2039-06-01"}, "meeting_date",
+     "Enter a date between 1 January 2000 and "),
+    ({"kind": "end_of_year", "school_year": "2008-09", "meeting_date": "0001-01-01"}, "meeting_date",
+     "Enter a date between 1 January 2000 and "),
     ({"kind": "", "school_year": "2038-39", "meeting_date": "2039-06-01"}, "kind", "Choose the kind of update."),
 ])
 def test_the_create_form_answers_bad_input_at_the_field_and_keeps_what_was_typed(

@@ -210,7 +210,7 @@ def test_drill_down_from_the_district_to_a_region_to_a_school(data, login_as, cl
 
 def test_a_school_page_says_on_track_or_behind_against_its_interim_targets(data, login_as, client, factories):
     with data() as s:
-        plan = factories.target_plan(factories.school("elementary"), PlanStatus.approved, trajectory="linear")
+        plan = factories.district_plan(factories.school("elementary"), PlanStatus.approved, trajectory="linear")
         target = s.scalar(select(Target).join(Metric, Target.metric_id == Metric.id)
                           .join(StudentGroup, Target.group_id == StudentGroup.id)
                           .where(Target.plan_id == plan.id, StudentGroup.code == "all", Metric.code == "math_3_5"))
@@ -265,7 +265,7 @@ def test_every_table_exports_to_csv_and_excel_with_no_live_formulas(login_as, cl
 
 def test_a_schools_targets_export_and_filtered_exports_follow_the_page(data, login_as, client, factories):
     with data():
-        school_id = factories.target_plan(factories.school(), PlanStatus.approved).school_id
+        school_id = factories.district_plan(factories.school(), PlanStatus.approved).school_id
     login_as(Role.superintendent)
     rows = check_xlsx(client.get(f"/dashboard/export?table=school-targets&format=xlsx&school={school_id}").data)
     assert rows[0][:3] == ["Metric", "Student group", "Students"] and len(rows) > 1
@@ -313,7 +313,7 @@ def test_a_fresh_stamp_reuses_the_stored_rollup(data, login_as, client, computat
 def test_an_approved_plan_invalidates_the_stored_rollup_for_every_process(data, login_as, client, computations,
                                                                           factories):
     with data():  # a school of the test's own in Local District Northwest, its plan waiting for review
-        plan_id = factories.target_plan(factories.school(region="NW"), PlanStatus.submitted).id
+        plan_id = factories.district_plan(factories.school(region="NW"), PlanStatus.submitted).id
     login_as(Role.superintendent)
     clear_cache(data)
     client.get("/dashboard/?region=NW")

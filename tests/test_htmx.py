@@ -28,10 +28,11 @@ def test_the_school_directory_filters_in_place(login_as, client):
 
 
 def test_an_expired_session_answers_htmx_with_a_redirect_to_log_in(client):
-    response = client.get("/plan?pillar=2", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/plan?pillar=2"})
+    response = client.get("/schools?level=high", headers={"HX-Request": "true",
+                                                           "HX-Current-URL": "http://localhost/schools?level=high"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login?next=")
-    assert "plan" in response.headers["HX-Redirect"]
+    assert "schools" in response.headers["HX-Redirect"]
 
 
 def test_unfiltered_plan_lists_all_twenty_priorities_and_the_goal_baselines(login_as, client):

@@ -13,6 +13,7 @@ from portal import create_app
 from portal.demo.district import build_demo
 from portal.extensions import db, limiter
 from portal.strategic_plan.seed import load_plan
+from tests.conftest import PORTAL_TODAY
 
 PASSWORD = "query-count-password"
 SIZES = (30, 120)
@@ -30,7 +31,7 @@ def district(path, schools: int):
         "PORTAL_ENV": "testing", "SECRET_KEY": "query-count-secret", "DEMO_PASSWORD": PASSWORD,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}/district-{schools}.db",
         "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
-        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "LOGIN_RATE_LIMIT": "10000 per minute", "PORTAL_TODAY": PORTAL_TODAY,
     })
     with app.app_context():
         upgrade()

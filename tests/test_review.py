@@ -8,21 +8,20 @@ plan taken through the workflow to the state the test needs and that region's le
 so no test depends on another having run first."""
 import re
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.kernel import clock
 from portal.kernel.audit import AuditEvent, Notice
 from portal.kernel.policy import Role
 from portal.org.models import Region, School, User
 from portal.targets import operations as svc
 from portal.targets import workflow as plan_workflow
 from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan
-from tests.conftest import ROLE_EMAILS
+from tests.conftest import PORTAL_TODAY, ROLE_EMAILS
 
 NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)
 ROW_ID = re.compile(r'<tr id="plan-(\d+)"')
@@ -45,7 +44,7 @@ def cycle(s) -> TargetCycle:
 def own_plan(factories, status: PlanStatus, region: Region | None = None) -> tuple[TargetPlan, str]:
     """A school of the test's own (in a region of its own unless given) with its plan in `status`,
     and the email of the regional leader who reviews it."""
-    plan = factories.target_plan(factories.school(region=region), status)
+    plan = factories.target_plan(factories.school(region=region), status, cycle=factories.district_cycle())
     return plan, factories.regional_leader(plan.school.region).email
 
 
@@ -130,7 +129,7 @@ def test_filters_work_on_the_full_page_and_in_place(data, login_as, client, quer
 def test_search_by_school_code_or_part_of_the_name(data, login_as, client, factories):
     with data() as s:
         area = factories.region()
-        plans = [factories.target_plan(factories.school(region=area), status)
+        plans = [factories.target_plan(factories.school(region=area), status, cycle=factories.district_cycle())
                  for status in (PlanStatus.not_started, PlanStatus.submitted, PlanStatus.draft)]
         plan = plans[1]
         plan_id, code, word = plan.id, plan.school.code, plan.school.name.split()[0].lower()
@@ -524,7 +523,7 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
     overdue = {uid for uid, status in principals if status in NOT_SUBMITTED}
     everyone = [uid for uid, _ in principals]
     assert overdue and set(everyone) - overdue
-    today = datetime.combine(clock.today(), time.min)
+    today = datetime.combine(date.fromisoformat(PORTAL_TODAY), time.min)
     login_as(Role.regional_leader)
     token = auth.csrf("/review/")
     response = client.post("/review/remind", data={"csrf_token": token})
@@ -535,7 +534,7 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
         notices = s.scalars(select(Notice).where(Notice.user_id.in_(everyone), Notice.created_at >= today)).all()
         assert sorted(n.user_id for n in notices) == sorted(overdue)
         for n in notices:
-            assert n.text == (f"Your school's 2025-26 targets with a trajectory were due on {due_on:%d %b %Y}. "
+            assert n.text == (f"Your school's 2024-25 targets were due on {due_on:%d %b %Y}. "
                               "Please finish and submit them.")
             assert (n.link, n.sender_id) == ("/targets/", leader_id)
     again = client.post("/review/remind", data={"csrf_token": token})

@@ -30,7 +30,7 @@ from portal.measures.value_import import IMPORT_COLUMNS
 from portal.org.models import User
 from portal.progress.models import CheckIn, Initiative, MetricValue, ProgressMetric, Stage
 from portal.strategic_plan.models import Measure, Pillar, Priority
-from tests.conftest import ROLE_EMAILS
+from tests.conftest import ROLE_EMAILS, csrf_from
 
 HX = {"HX-Request": "true"}
 IN_PRIORITY = Measure.priority_id == Priority.id
@@ -71,8 +71,12 @@ def pillar_counts(html: str) -> dict[int, tuple[int, int]]:
 
 
 def post_value(client, auth, code, **fields):
-    token = auth.csrf(f"/measures/{code}")
-    return client.post(f"/measures/{code}/values", data={"csrf_token": token, **fields})
+    """Send the value form as the measure's page shows it once the school year (and sub-target) are
+    chosen: with the version of the value saved for them (0 when none), then what was typed."""
+    chosen = {k: fields.get(k, "") for k in ("year", "subtarget")}
+    page = client.get(f"/measures/{code}", query_string=chosen).get_data(as_text=True)
+    shown = dict(re.findall(r'name="(version|seen_year|seen_subtarget)" value="([^"]*)"', page))
+    return client.post(f"/measures/{code}/values", data={"csrf_token": csrf_from(page), **shown, **fields})
 
 
 def measure_values(s) -> int:
@@ -313,7 +317,7 @@ def test_readers_who_are_not_an_office_cannot_enter_values(login_as, client, aut
      {"year": "Choose the school year", "value": "Enter the value", "as_of": "Enter the date the value is as of"}),
     ({"year": "2031-32", "subtarget": "Kindergarten", "value": "120", "as_of": "2099-01-01"},
      {"year": "Choose a school year from 2010-11", "value": "A percentage is from 0 to 100",
-      "as_of": "cannot be in the future"}),
+      "as_of": "Enter a date between 1 January 2000 and today"}),
     ({"year": "2019-20", "subtarget": "Kindergarten", "value": "55", "as_of": "2019-03-01", "note": "x" * 2001},
      {"as_of": "A value for 2019-20 is as of 1 July 2019 or later", "note": "Keep the note under 2,000"}),
 ])

@@ -6,17 +6,28 @@ Deterministic for a given random seed, so screenshots and tests see the same dis
 import math
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 from werkzeug.security import generate_password_hash
 
+from portal.demo.board import publish_demo_updates
+from portal.demo.initiatives import build_demo_initiatives
+from portal.demo.measures import build_demo_measures
+from portal.demo.results import build_demo_actuals, result_years
 from portal.demo.sampling import pick_weighted
+from portal.demo.story import DemoError, story_for
+from portal.demo.targets import build_demo_targets
 from portal.extensions import db
+from portal.kernel import clock
 from portal.kernel.database import refresh_statistics
 from portal.kernel.policy import Role
 from portal.org.models import Office, Region, School, User
 from portal.strategic_plan.levels import applicable_levels
 from portal.strategic_plan.models import Baseline, Metric, SchoolLevel, StudentGroup
+
+__all__ = ["DemoAccount", "DemoError", "build_demo", "remove_demo", "story_for"]
 
 DEMO_DOMAIN = "district.example"
 DEMO_SOURCE = "Demo district (generated)"
@@ -57,10 +68,6 @@ class DemoAccount:
     scope: str
 
 
-class DemoError(RuntimeError):
-    pass
-
-
 def tested_students(metric_code: str, enrolment: int, grade_low: int, grade_high: int) -> int:
     """Roughly how many students a metric is measured on at a school of this size and span."""
     grades = grade_high - grade_low + 1
@@ -77,7 +84,10 @@ def tested_students(metric_code: str, enrolment: int, grade_low: int, grade_high
 
 
 def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
-    """Create schools, school baselines and users. Refuses when schools already exist."""
+    """Create schools, school baselines and users, and the plan's story up to the portal's date
+    (clock.today(), which PORTAL_TODAY fixes). Refuses when schools already exist, or when that date
+    is outside the plan's school years."""
+    story = story_for(clock.today())
     if db.session.scalar(select(func.count(School.id))):
         raise DemoError("The district already has schools; run with --replace to rebuild the demo district.")
     regions = list(db.session.scalars(select(Region).order_by(Region.id)))
@@ -98,22 +108,12 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
     baseline_rows = _make_baselines(rng, school_rows, metrics, groups, bands)
     for start in range(0, len(baseline_rows), 20000):
         db.session.execute(insert(Baseline), baseline_rows[start:start + 20000])
-    accounts = _make_users(rng, password, regions, offices)
-    from portal.demo.targets import build_demo_targets  # needs the schools and accounts above
-
-    build_demo_targets(rng)
-    from flask import current_app
-
-    from portal.demo.initiatives import build_demo_initiatives
-    from portal.kernel.clock import today
-
-    build_demo_initiatives(current_app.config["SEED_DIR"], rng, today())
-    from portal.demo.results import build_demo_actuals
-
-    build_demo_actuals(rng)
-    from portal.demo.measures import build_demo_measures
-
-    build_demo_measures(rng)
+    accounts = _make_users(rng, password, regions, offices, story.at(story.first_day + timedelta(days=62), 8))
+    build_demo_targets(rng, story)
+    build_demo_actuals(rng, result_years(story.today))
+    updates = build_demo_initiatives(current_app.config["SEED_DIR"], rng, story)
+    build_demo_measures(rng, story.today)
+    publish_demo_updates(updates)
     db.session.commit()
     refresh_statistics()
     db.session.commit()
@@ -250,7 +250,7 @@ def _make_baselines(rng, schools, metrics, groups, bands) -> list[dict]:
     return rows
 
 
-def _make_users(rng, password: str, regions, offices) -> list[DemoAccount]:
+def _make_users(rng, password: str, regions, offices, created: datetime) -> list[DemoAccount]:
     # One hash for every demo account: hashing a thousand passwords one by one takes minutes.
     password_hash = generate_password_hash(password, method="scrypt")
     accounts: list[DemoAccount] = []
@@ -258,7 +258,8 @@ def _make_users(rng, password: str, regions, offices) -> list[DemoAccount]:
 
     def add(role: Role, email: str, name: str, scope_label: str, **scope):
         rows.append({"email": email, "name": name, "role": role, "password_hash": password_hash,
-                     "session_token": f"{rng.getrandbits(128):032x}", "active": True, **scope})
+                     "session_token": f"{rng.getrandbits(128):032x}", "active": True, "created_at": created,
+                     **scope})
         accounts.append(DemoAccount(role, email, name, scope_label))
 
     def person() -> str:

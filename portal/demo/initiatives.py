@@ -1,21 +1,21 @@
-"""Demo action plans: the six initiatives of the March 2023 update with their real figures
-(seed/demo/initiatives.yaml), the Board updates they were presented in, this year's check-ins
-at every stage of the cycle, and data review meetings with priority schools."""
+"""Demo action plans: the six initiatives of the March 2023 update (seed/demo/initiatives.yaml) with the
+figures the district reported, placed in the two 2022-23 Board updates as the district presented them
+(no rating, decision or date the documents do not give); then a check-in for every later reporting
+period of the plan's calendar up to the portal's date, the current one at every stage of the cycle; and
+data review meetings with priority schools this school year."""
 import os
 import random
 from datetime import date, datetime, time, timedelta
 
 import yaml
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from portal.demo.board import THIS_PERIOD, DemoUpdates, events_for, generated_values, narrative_for
+from portal.demo.story import Period, Story, board_meetings, reporting_periods
 from portal.extensions import db
-from portal.kernel.audit import AuditEvent
-from portal.kernel.clock import school_year_of
 from portal.kernel.policy import Role
 from portal.org.models import Office, Region, School, User
-from portal.progress.board_updates import build_report
 from portal.progress.models import (
-    BoardUpdate,
     CheckIn,
     DataReviewMeeting,
     Initiative,
@@ -26,127 +26,84 @@ from portal.progress.models import (
 )
 from portal.strategic_plan.models import Measure, Priority
 
-# This year's check-in for each initiative, at a different point of the cycle.
-THIS_YEAR = {"tutoring": Stage.sharing, "greening": Stage.data_review, "iattend": Stage.sent_back,
-             "connectivity": Stage.superintendent, "priority_schools": Stage.ready, "seni_staffing": Stage.board}
-PATH = {  # the stages a check-in passed through to reach each stage, with the acting role
-    Stage.sharing: [],
-    Stage.data_review: [("record_sharing", Stage.sharing, Stage.sharing, Role.central_office),
-                        ("submit_update", Stage.sharing, Stage.data_review, Role.central_office)],
-}
-PATH[Stage.sent_back] = PATH[Stage.data_review] + [("send_back", Stage.data_review, Stage.sent_back, Role.superintendent)]
-PATH[Stage.superintendent] = PATH[Stage.data_review] + [("accept_data", Stage.data_review, Stage.superintendent,
-                                                         Role.superintendent)]
-PATH[Stage.ready] = PATH[Stage.superintendent] + [("record_superintendent", Stage.superintendent, Stage.ready,
-                                                   Role.superintendent)]
-PATH[Stage.board] = PATH[Stage.ready] + [("place", Stage.ready, Stage.board, Role.superintendent)]
+# The share of later check-ins the offices rated on track, at risk and off track.
+STATUS_MIX = [(Progress.on_track, 0.55), (Progress.at_risk, 0.35), (Progress.off_track, 0.10)]
+FIRST_UPDATE = "September 2022"  # the one period of the documents reported by the 11 October 2022 update
 
 
-def build_demo_initiatives(seed_dir: str, rng: random.Random, today: date) -> None:
+def build_demo_initiatives(seed_dir: str, rng: random.Random, story: Story) -> DemoUpdates:
+    """Create the initiatives, their check-ins and the Board updates they go into (published later, by
+    board.publish_demo_updates, once the results and measure values a report reads are in)."""
     with open(os.path.join(seed_dir, "demo", "initiatives.yaml"), encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     offices = {o.code: o for o in db.session.scalars(select(Office))}
     priorities = {p.code: p for p in db.session.scalars(select(Priority))}
     measures = {m.code: m for m in db.session.scalars(select(Measure))}
-    actors = {role: db.session.scalar(select(User).where(User.role == role).order_by(User.id))
-              for role in (Role.central_office, Role.superintendent)}
+    supt = db.session.scalar(select(User).where(User.role == Role.superintendent).order_by(User.id))
+    fallback = db.session.scalar(select(User).where(User.role == Role.central_office).order_by(User.id))
     office_staff = {u.office_id: u for u in db.session.scalars(select(User).where(User.role == Role.central_office)
                                                                .order_by(User.id.desc()))}
-    updates = {}
-    for u in data["board_updates"]:
-        update = BoardUpdate(kind_code=u["kind"], school_year=u["school_year"], meeting_date=u["date"],
-                             title=u["title"])
-        db.session.add(update)
-        updates[u["kind"]] = update
-    events = []
-    current_year = school_year_of(today)
-    current_update = BoardUpdate(kind_code="mid_year", school_year=current_year,
-                                 meeting_date=date(today.year + (1 if today.month >= 7 else 0), 3, 2),
-                                 title=f"Strategic Plan Mid-Year Implementation Update {current_year}")
-    db.session.add(current_update)
+    meetings = board_meetings(story)
+    updates = DemoUpdates.create(story, meetings, data.get("board_updates") or [])
+    periods = [p for p in reporting_periods(story, meetings) if not p.meeting.dated_by_district]
+    events: list[dict] = []
     for spec in data["initiatives"]:
-        office = offices[spec["office"]]
-        initiative = Initiative(code=spec["code"], name=spec["name"], description=spec.get("description", ""),
-                                priority=priorities[str(spec["priority"])], office=office,
-                                measures=[measures[c] for c in spec.get("measures", [])])
-        db.session.add(initiative)
-        metrics = {}
-        for position, m in enumerate(spec["metrics"]):
-            targets = dict(m.get("targets") or {})
-            if "target" in m:
-                targets[""] = m["target"]
-            metric = ProgressMetric(code=m["code"], position=position, name=m["name"], unit=m["unit"],
-                                    direction=m.get("direction", "up"), breakdown=m.get("breakdown", ""),
-                                    baselines=dict(m.get("baselines") or {}), targets=targets,
-                                    baseline_label=m.get("baseline_label", ""),
-                                    target_label=m.get("target_label", ""))
-            initiative.metrics.append(metric)
-            metrics[m["code"]] = metric
-        db.session.flush()
-        staff = office_staff.get(office.id) or actors[Role.central_office]
+        initiative = _initiative(spec, offices, priorities, measures, story)
+        staff = office_staff.get(initiative.office_id) or fallback
+        metrics = {m.code: m for m in initiative.metrics}
+        last: dict[tuple[str, str], float] = {}
         for c in spec["check_ins"]:
-            presented_in = updates.get(c.get("board_update")) if c.get("board_update") else None
-            if c["period"] == "September 2022" and "initial" in updates:
-                presented_in = updates["initial"]
-            check_in = _check_in(initiative, c["period"], c["period_end"], Progress(c["status"]), c["narrative"],
-                                 [(metrics[v["metric"]], v.get("breakdown", ""), v["value"], v["as_of"])
-                                  for v in c["values"]],
-                                 Stage.board if presented_in else Stage.ready, presented_in)
-            events += _events(check_in, Stage.board if presented_in else Stage.ready, staff,
-                              actors[Role.superintendent], datetime.combine(c["period_end"], time(15)), rng)
-        # This year's check-in, somewhere in the cycle.
-        stage = THIS_YEAR.get(spec["code"], Stage.sharing)
-        period_end = date(today.year if today.month >= 10 else today.year - 1, 10, 31)
-        values = []
-        for metric in initiative.metrics:
-            last = {}
-            for c in spec["check_ins"]:
-                for v in c["values"]:
-                    if v["metric"] == metric.code:
-                        last[v.get("breakdown", "")] = v["value"]
-            for key, value in last.items():
-                drift = rng.uniform(0.9, 1.25) if metric.direction == "up" else rng.uniform(0.75, 1.0)
-                new = value * drift
-                if metric.unit == "percent":
-                    new = round(min(100.0, new), 1)
-                else:
-                    new = round(new)
-                values.append((metric, key, new, period_end))
-        status = {Stage.sent_back: Progress.at_risk, Stage.sharing: None}.get(stage, rng.choice(list(Progress)))
-        narrative = "" if stage == Stage.sharing else f"Fall {period_end.year} progress for {initiative.name}."
-        check_in = _check_in(initiative, f"Fall {period_end.year}", period_end, status, narrative,
-                             values if stage != Stage.sharing else values[:1], stage,
-                             current_update if stage == Stage.board else None)
-        events += _events(check_in, stage, staff, actors[Role.superintendent],
-                          datetime.combine(period_end, time(10)) + timedelta(days=3), rng)
+            if c["period_end"] < story.first_day:  # a figure from before the plan (Fall 2021): the
+                updates.add_context(spec, c)  # update showed it beside the plan's, no check-in of the plan
+                continue
+            if c["period_end"] > story.today:
+                continue
+            meeting = updates.district_update(c.get("board_update"), c["period"] == FIRST_UPDATE)
+            values = [(metrics[v["metric"]], v.get("breakdown", ""), v["value"], v["as_of"]) for v in c["values"]
+                      if v["as_of"] <= story.today]
+            for metric, key, value, _ in values:
+                last[(metric.code, key)] = value
+            stage = Stage.board if meeting is not None else Stage.ready
+            check_in = _district_check_in(initiative, c, values, stage, meeting)
+            limit = meeting.meeting_date if meeting is not None else c["period_end"] + timedelta(days=30)
+            events += events_for(check_in, stage, staff, supt, c["period_end"], min(limit, story.today), rng)
+        for period in periods:
+            current = period.meeting.day > story.today
+            stage = THIS_PERIOD.get(initiative.code, Stage.sharing) if current else Stage.board
+            events += _later_check_in(initiative, period, stage, updates, last, staff, supt, story, rng)
     db.session.flush()
-    supt = actors[Role.superintendent]
-    supt_id = supt.id if supt else None
-    for update in updates.values():
-        update.snapshot = build_report(update)
-        update.published_at = datetime.combine(update.meeting_date, time(9))
-        update.published_by_id = supt_id
-        events.append({"entity": "board_update", "entity_id": update.id, "action": "publish",
-                       "from_state": "draft", "to_state": "published", "actor_id": supt_id,
-                       "actor_role": Role.superintendent.value, "at": update.published_at})
-    db.session.execute(insert(AuditEvent), events)
-    _data_review_meetings(rng, today, actors[Role.central_office])
+    updates.events.extend(events)
+    _data_review_meetings(rng, story, fallback)
+    return updates
 
 
-def _check_in(initiative, period, period_end, status, narrative, values, stage, update) -> CheckIn:
-    check_in = CheckIn(initiative=initiative, period=period, period_end=period_end, status=status,
-                       narrative=narrative, stage=stage, version=1)
-    if stage != Stage.sharing:
-        check_in.sharing_date = period_end + timedelta(days=5)
-        check_in.sharing_attendees = f"{initiative.office.name} team; Strategy office"
-        check_in.sharing_notes = "Shared the strategy, the period's data and next steps."
-    if stage in (Stage.ready, Stage.board):
-        check_in.review_notes = "Figures checked against the source systems."
-        check_in.supt_date = period_end + timedelta(days=12)
-        check_in.supt_feedback = "Keep the focus on the students most in need; report the next figures by school level."
-        check_in.supt_decisions = "Continue as planned."
-    if update is not None:
-        check_in.board_updates.append(update)
+def _initiative(spec: dict, offices, priorities, measures, story: Story) -> Initiative:
+    created = datetime.combine(max(story.first_day, date(story.first_day.year, 9, 1)), time(9))
+    initiative = Initiative(code=spec["code"], name=spec["name"], description=spec.get("description", ""),
+                            priority=priorities[str(spec["priority"])], office=offices[spec["office"]],
+                            measures=[measures[c] for c in spec.get("measures", [])],
+                            created_at=min(created, story.at(story.today)))
+    db.session.add(initiative)
+    for position, m in enumerate(spec["metrics"]):
+        targets = dict(m.get("targets") or {})
+        if "target" in m:
+            targets[""] = m["target"]
+        initiative.metrics.append(ProgressMetric(
+            code=m["code"], position=position, name=m["name"], unit=m["unit"], direction=m.get("direction", "up"),
+            breakdown=m.get("breakdown", ""), baselines=dict(m.get("baselines") or {}), targets=targets,
+            baseline_label=m.get("baseline_label", ""), target_label=m.get("target_label", "")))
+    db.session.flush()
+    return initiative
+
+
+def _district_check_in(initiative: Initiative, spec: dict, values: list, stage: Stage, meeting) -> CheckIn:
+    """A check-in as the district reported it: its period, figures and what the slides said; no status,
+    session, review or decision, which the documents do not give."""
+    status = Progress(spec["status"]) if spec.get("status") else None
+    check_in = CheckIn(initiative=initiative, period=spec["period"], period_end=spec["period_end"], stage=stage,
+                       status=status, narrative=spec.get("narrative", ""), version=1)
+    if meeting is not None:
+        check_in.board_updates.append(meeting)
     for metric, breakdown, value, as_of in values:
         check_in.values.append(MetricValue(metric=metric, breakdown=breakdown, value=float(value), as_of=as_of))
     db.session.add(check_in)
@@ -154,46 +111,70 @@ def _check_in(initiative, period, period_end, status, narrative, values, stage, 
     return check_in
 
 
-def _events(check_in: CheckIn, stage: Stage, office_user, supt_user, start: datetime, rng) -> list[dict]:
-    rows = [{"entity": "check_in", "entity_id": check_in.id, "action": "edit", "from_state": "sharing",
-             "to_state": "sharing", "actor_id": office_user.id, "actor_role": Role.central_office.value,
-             "at": start, "comment": None}]
-    at = start
-    for action, before, after, role in PATH[stage]:
-        at += timedelta(days=rng.randint(1, 4), hours=rng.randint(1, 6))
-        actor = office_user if role == Role.central_office else supt_user
-        comment = {"send_back": "The as-of dates do not match the data platform; please correct and resubmit.",
-                   "record_superintendent": check_in.supt_feedback or None}.get(action)
-        rows.append({"entity": "check_in", "entity_id": check_in.id, "action": action,
-                     "from_state": before.value, "to_state": after.value, "actor_id": actor.id,
-                     "actor_role": role.value, "at": at, "comment": comment})
-    check_in.version = len(rows) + 1
-    check_in.updated_at = at
-    return rows
+def _later_check_in(initiative: Initiative, period: Period, stage: Stage, updates: DemoUpdates,
+                    last: dict, staff, supt, story: Story, rng: random.Random) -> list[dict]:
+    """A generated check-in for a period after the documents: figures moving on from the last ones, and
+    as far through the cycle as its stage (a held meeting's check-ins were presented in it)."""
+    values = generated_values(initiative, last, period.end, rng) if stage != Stage.sharing else []
+    status = None
+    if stage != Stage.sharing:
+        status = Progress.at_risk if stage == Stage.sent_back else _pick(rng, STATUS_MIX)
+    check_in = CheckIn(initiative=initiative, period=period.name, period_end=period.end, stage=stage,
+                       status=status, narrative=narrative_for(initiative, period, status) if status else "",
+                       version=1, created_at=story.at(period.end + timedelta(days=1), 9))
+    limit = min(period.meeting.day, story.today)
+    if stage != Stage.sharing:
+        check_in.sharing_date = min(period.end + timedelta(days=4), limit - timedelta(days=3))
+        check_in.sharing_attendees = f"{initiative.office.name} team; Strategy office"
+        check_in.sharing_notes = "Shared the strategy, the period's data and next steps."
+    if stage in (Stage.ready, Stage.board):
+        check_in.review_notes = "Figures checked against the source systems."
+        check_in.supt_date = min(period.end + timedelta(days=10), limit - timedelta(days=1))
+        check_in.supt_feedback = "Keep the focus on the students most in need; report the next figures by school level."
+        check_in.supt_decisions = "Continue as planned."
+    if stage == Stage.board:
+        check_in.board_updates.append(updates.for_meeting(period.meeting))
+    for metric, breakdown, value in values:
+        check_in.values.append(MetricValue(metric=metric, breakdown=breakdown, value=float(value), as_of=period.end))
+    db.session.add(check_in)
+    db.session.flush()
+    return events_for(check_in, stage, staff, supt, period.end, limit, rng)
 
 
-def _data_review_meetings(rng, today: date, actor) -> None:
-    """Meetings this school year: central ones with Tier 2 schools, regional ones with Tier 3."""
-    start = date(today.year if today.month >= 8 else today.year - 1, 8, 20)
-    days = max(1, (today - start).days)
+def _pick(rng: random.Random, weighted: list[tuple[Progress, float]]) -> Progress:
+    r, acc = rng.random(), 0.0
+    for value, weight in weighted:
+        acc += weight
+        if r < acc:
+            return value
+    return weighted[-1][0]
+
+
+def _data_review_meetings(rng: random.Random, story: Story, actor) -> None:
+    """Meetings this school year up to today: central ones with Tier 2 schools, regional ones with Tier 3."""
+    start = max(story.first_day, date(story.today.year if story.today.month >= 8 else story.today.year - 1, 8, 20))
+    if start > story.today:
+        return
+    days = (story.today - start).days
     tier2 = db.session.scalars(select(School.id).where(School.priority_tier == 2)).all()
     regions = db.session.scalars(select(Region)).all()
+
+    def meeting(held_by: str, chosen: list[int], notes: str, region_id: int | None = None) -> None:
+        held_on = start + timedelta(days=rng.randint(0, days))
+        made = DataReviewMeeting(held_on=held_on, held_by=held_by, region_id=region_id, notes=notes,
+                                 created_by_id=actor.id if actor else None,
+                                 created_at=datetime.combine(held_on, time(5)))
+        made.schools = list(db.session.scalars(select(School).where(School.id.in_(chosen))).all())
+        db.session.add(made)
+
     for _ in range(4):
-        chosen = rng.sample(tier2, min(len(tier2), max(1, len(tier2) // 2)))
-        meeting = DataReviewMeeting(held_on=start + timedelta(days=rng.randint(0, days)), held_by="central",
-                                    notes="Reviewed attendance, assessment and target progress school by school.",
-                                    created_by_id=actor.id if actor else None)
-        meeting.schools = list(db.session.scalars(select(School).where(School.id.in_(chosen))).all())
-        db.session.add(meeting)
+        if tier2:
+            meeting("central", rng.sample(tier2, max(1, len(tier2) // 2)),
+                    "Reviewed attendance, assessment and target progress school by school.")
     for region in regions:
         tier3 = db.session.scalars(select(School.id).where(School.priority_tier == 3,
                                                            School.region_id == region.id)).all()
         for _ in range(2):
-            if not tier3:
-                break
-            chosen = rng.sample(tier3, max(1, len(tier3) * 2 // 3))
-            meeting = DataReviewMeeting(held_on=start + timedelta(days=rng.randint(0, days)), held_by="regional",
-                                        region_id=region.id, notes="Regional data review with Tier 3 schools.",
-                                        created_by_id=actor.id if actor else None)
-            meeting.schools = list(db.session.scalars(select(School).where(School.id.in_(chosen))).all())
-            db.session.add(meeting)
+            if tier3:
+                meeting("regional", rng.sample(tier3, max(1, len(tier3) * 2 // 3)),
+                        "Regional data review with Tier 3 schools.", region.id)

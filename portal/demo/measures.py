@@ -1,4 +1,4 @@
-"""Demo values for the Measures of Success: 2022-23 and 2023-24 values for about two-thirds of the
+"""Demo values for the Measures of Success: values for each of the plan's years already over for about two-thirds of the
 measures the plan gives a numeric baseline (some improved, some not, within sensible ranges, and
 by sub-target where the plan splits a measure), each entered by the owning office's demo account.
 2D-1 (chronic absence by school level) is fed by the iAttend check-in metric instead of typed.
@@ -10,14 +10,16 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
 from portal.measures.models import MeasureValue
 from portal.org.models import User
 from portal.progress.models import Initiative, ProgressMetric
 from portal.strategic_plan.models import Measure
+from portal.strategic_plan.queries import setting
 
-DEMO_YEARS = ("2022-23", "2023-24")
+AS_OF_MONTHS = (6, 8)  # a year's value describes its June or the August after it
 SOURCE = "Demo district (generated)"
 FED = {"2D-1": ("iattend", "chronic_absence", "")}  # measure -> (initiative, metric, breakdown)
 SHARE = 2 / 3
@@ -56,8 +58,11 @@ def _step(rng: random.Random, baseline: float, target: float | None, direction: 
     return _round(value, unit, abs(gap))
 
 
-def build_demo_measures(rng: random.Random) -> dict:
-    """Write the demo values and the 2D-1 feed. Returns how many values it wrote."""
+def build_demo_measures(rng: random.Random, today: date | None = None) -> dict:
+    """Write the demo values for the plan's years over by `today` (the portal's date), dated no later
+    than it, and the 2D-1 feed. Returns how many values it wrote."""
+    today = today or clock.today()
+    years = [y for y in setting("trajectory_years", []) if date(clock.year_start(y) + 1, 6, 15) <= today]
     measures = db.session.scalars(select(Measure).order_by(Measure.code)).all()
     staff: dict[int | None, User] = {}
     for user in db.session.scalars(select(User).where(User.role == Role.central_office).order_by(User.id)):
@@ -70,13 +75,16 @@ def build_demo_measures(rng: random.Random) -> dict:
         author = staff.get(measure.owner_office_id)
         for label, baseline, target in _lines(measure):
             previous = baseline
-            for year in DEMO_YEARS:
+            for year in years:
                 previous = _step(rng, baseline, target, measure.direction, measure.unit, previous)
                 if (measure.id, label, year) in existing:
                     continue
                 end = int(year[:4]) + 1
-                as_of = date(end, rng.choice([6, 9, 10]), rng.choice([15, 30]))
-                entered = datetime.combine(as_of, time(10)).replace(minute=rng.randrange(60))
+                as_of = date(end, rng.choice(AS_OF_MONTHS), rng.choice([15, 30]))
+                if as_of > today:
+                    as_of = date(end, 6, 15)
+                entered = min(datetime.combine(as_of, time(10)), datetime.combine(today, time(6)))
+                entered = entered.replace(minute=rng.randrange(60))
                 value = MeasureValue(measure_id=measure.id, subtarget=label, year=year, value=previous, as_of=as_of,
                                      source=SOURCE, note="", entered_by_id=author.id if author else None,
                                      entered_at=entered)

@@ -5,9 +5,10 @@ from portal.kernel.policy import Role
 
 _NAV = {
     Role.principal: [("Home", "main.home"), ("Our targets", "targets.mine"), ("My school", "main.my_school"),
-                     ("The plan", "plan.browse")],
+                     ("Scorecard", "scorecard.scorecard"), ("The plan", "plan.browse")],
     Role.regional_leader: [("Home", "main.home"), ("Target plans", "review.queue"), ("Schools", "main.schools"),
-                           ("Data reviews", "board.data_reviews"), ("The plan", "plan.browse")],
+                           ("Data reviews", "board.data_reviews"), ("Scorecard", "scorecard.scorecard"),
+                           ("The plan", "plan.browse")],
     Role.central_office: [("Home", "main.home"), ("Progress cycle", "initiatives.cycle"),
                           ("Scorecard", "scorecard.scorecard"), ("Board updates", "board.updates"),
                           ("Data reviews", "board.data_reviews"),
@@ -26,6 +27,10 @@ _NAV = {
                  ("Results", "results.actuals_import"),
                  ("People", "admin.users"), ("Imports", "admin.imports_page"), ("The plan", "plan.browse")],
 }
+
+
+# Someone not logged in: the district's public pages.
+_PUBLIC_NAV = [("Progress", "public.progress"), ("Scorecard", "scorecard.scorecard"), ("The plan", "plan.browse")]
 
 
 # Pages that belong under a navigation item besides its own endpoint.
@@ -49,10 +54,11 @@ _built: dict[tuple, list[dict]] = {}
 
 
 def nav_for(user) -> list[dict]:
-    key = (id(current_app._get_current_object()), request.script_root, user.role)  # type: ignore[attr-defined]
+    role = user.role if user.is_authenticated else None
+    key = (id(current_app._get_current_object()), request.script_root, role)  # type: ignore[attr-defined]
     items = _built.get(key)
     if items is None:
         items = _built[key] = [{"label": label, "endpoint": endpoint, "url": url_for(endpoint),
                                 "section": frozenset({endpoint} | _SECTION.get(endpoint, set()))}
-                               for label, endpoint in _NAV[user.role]]
+                               for label, endpoint in (_NAV[role] if role else _PUBLIC_NAV)]
     return items

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
+from portal.charts.guard import Undrawn
 from portal.charts.svg import PathChart
 from portal.extensions import db
 from portal.kernel import workflow
@@ -69,9 +70,17 @@ def prefill_from_trajectory(rows: list[dict], school_year: str, school_of_plan: 
             row["year_target"] = interim_targets(baseline, target, shares[trajectory])[years.index(school_year)]
 
 
+def path_years() -> list[str]:
+    """The school years the trajectories run over, read once per session: every row of a form asks."""
+    info = db.session.info
+    if "trajectory_years" not in info:
+        info["trajectory_years"] = setting("trajectory_years", [])
+    return info["trajectory_years"]
+
+
 def planned_for_year(row: Target, shares: dict) -> float | None:
     """What the approved trajectory gives for the cycle's year (annual cycles)."""
-    years = setting("trajectory_years", [])
+    years = path_years()
     year = row.plan.cycle.school_year
     if row.target_2026 is None or row.baseline_value is None or row.trajectory_code not in shares or year not in years:
         return None
@@ -143,7 +152,7 @@ class RowView:
     planned: float | None = None  # annual cycles: the approved path's value for this year
     # Set by the views for the page: the row's path chart, the school's past results
     # [(year, value), ...] and the region's spread of peers' targets ({q1, median, q3, n}).
-    chart: PathChart | None = None
+    chart: PathChart | Undrawn | None = None  # Undrawn: drawing it failed (charts.guard)
     history: list[tuple[str, float]] = field(default_factory=list)
     peers: dict | None = None
 
@@ -239,6 +248,7 @@ def save_rows(plan: TargetPlan, rows: Sequence[Target], cleaned: dict[int, dict]
 def completeness_problems(plan: TargetPlan, rows: Sequence[Target] | None = None) -> list[tuple[Target, str]]:
     rows = rows if rows is not None else load_plan_rows(plan)
     problems = []
+    shares: dict | None = None  # the trajectories, read once when an annual row needs them
     for row in rows:
         if not required(row):
             continue
@@ -247,7 +257,7 @@ def completeness_problems(plan: TargetPlan, rows: Sequence[Target] | None = None
             if row.year_target is None:
                 problems.append((row, f"{label}: enter this year's target."))
                 continue
-            shares = {t.code: t.shares for t in trajectories().values()}
+            shares = shares if shares is not None else {t.code: t.shares for t in trajectories().values()}
             for flag in blocking(check_year_target(row.metric, planned_for_year(row, shares), row.year_target,
                                                    row.rationale)):
                 problems.append((row, f"{label}: {flag.message}"))

@@ -10,13 +10,14 @@ from portal.targets.models import PlanStatus, TargetPlan
 
 
 def central_plan(factories, status: PlanStatus = PlanStatus.not_started, region: str = "C") -> TargetPlan:
-    """A school of its own in a demo region (Local District Central unless given), its plan in `status`."""
-    return factories.target_plan(factories.school(region=region), status)
+    """A school of its own in a demo region (Local District Central unless given), its plan in the district's
+    open cycle (this year's targets, 2024-25: what the region's queue and dashboard read) in `status`."""
+    return factories.target_plan(factories.school(region=region), status, cycle=factories.district_cycle())
 
 
 def plan_facts(factories, plan: TargetPlan) -> dict:
     """What a journey needs of a plan: its school, its principal, and each required row with the
-    value the plan asks of it."""
+    value the plan asks of it (by 2026, which the journeys type as this year's target)."""
     rows = [(r.id, plan_target(r.metric, r.baseline_value, r.group.targeted))
             for r in svc.load_plan_rows(plan) if svc.required(r)]
     return {"id": plan.id, "school": plan.school.name, "code": plan.school.code,

@@ -6,6 +6,7 @@ green CI run must mean the browser tests really ran.
 """
 import os
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from portal.kernel.policy import Role
 from portal.measures import annual_reports as ar
 from portal.org.models import User
 from portal.progress.models import BoardUpdate
-from tests.conftest import DEMO_PASSWORD, ROLE_EMAILS
+from tests.conftest import DEMO_PASSWORD, PORTAL_TODAY, ROLE_EMAILS
 from tests.e2e.keyboard import focused, tab_to
 from tests.e2e.site_map import samples
 
@@ -31,7 +32,7 @@ REPO_ROOT = E2E_DIR.parent.parent
 SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
 # School years no other test uses: one annual report published, one left in draft (the current
 # year's, whose Board meeting comes after every other draft update's).
-PUBLISHED_REPORT_YEAR, DRAFT_REPORT_YEAR = "2011-12", current_school_year()
+PUBLISHED_REPORT_YEAR, DRAFT_REPORT_YEAR = "2011-12", current_school_year(date.fromisoformat(PORTAL_TODAY))
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

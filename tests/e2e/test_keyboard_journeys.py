@@ -46,17 +46,16 @@ def test_a_principal_fills_and_submits_targets_by_keyboard(app, browser, login, 
     follow_link(page, "Work on your targets")
     expect(page.get_by_role("heading", level=1)).to_contain_text(mine["school"])
 
-    for row_id, value in mine["rows"]:
-        tab_to(page, id=f"target_2026-{row_id}")
+    for row_id, value in mine["rows"]:  # this year's target (2024-25), then on to the row's rationale
+        tab_to(page, id=f"year_target-{row_id}")
         page.keyboard.type(str(value))
         page.keyboard.press("Tab")
-        assert focused(page)["id"] == f"trajectory-{row_id}"
-        page.keyboard.type("Linear")  # a closed select takes the option its first letters name
+        assert focused(page)["id"] == f"rationale-{row_id}"
         feedback = page.locator(f"#fb-{row_id}")
         expect(feedback).to_contain_text("Saved at")
         # The saved state is announced where it changed, and focus stays where the principal is.
         expect(feedback).to_have_attribute("aria-live", "polite")
-        assert focused(page)["id"] == f"trajectory-{row_id}"
+        assert focused(page)["id"] == f"rationale-{row_id}"
     screenshot(page, "keyboard-1-principal-filled")
 
     follow_link(page, "Submit for review")
@@ -143,7 +142,7 @@ def test_a_check_in_moves_through_the_cycle_by_keyboard(app, browser, login, fac
 
     # ...records the strategy sharing session (a date typed into the date field's parts)...
     tab_to(office, id="sharing_date")
-    office.keyboard.type("05022031")
+    office.keyboard.type("05022024")
     tab_to(office, id="sharing_attendees")
     office.keyboard.type("Division of Instruction; Strategy office")
     follow_link(office, "Record the sharing session")

@@ -59,7 +59,9 @@ def test_each_role_logs_in_sees_its_home_and_logs_out(page, app, live_server, lo
     expect(page).to_have_url(live_server + "/login")
     expect(page.get_by_role("heading", name="Log in", level=1)).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("You have logged out.")
-    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+    # Logged out, the navigation leads to the district's public pages only.
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(
+        ["Progress", "Scorecard", "The plan"])
     # Logged out for real: the home page now sends them back to the log-in form.
     page.goto(live_server + "/home")
     expect(page).to_have_url(re.compile(re.escape(live_server) + r"/login\?next=.*home"))
@@ -143,12 +145,12 @@ def test_plan_filters_in_place_keep_state_in_the_url(page, app, live_server, log
 
 def test_expired_session_sends_an_htmx_request_to_the_login_page(page, context, live_server, login):
     login(page, Role.board)
-    page.goto(live_server + "/plan")
-    expect(page.locator("#plan-results .result-count")).to_have_text("All 20 priorities across the five pillars.")
+    page.goto(live_server + "/schools")
+    expect(page.get_by_role("heading", name="Schools", level=1)).to_be_visible()
 
     context.clear_cookies()  # the session has ended (expired, or logged out elsewhere)
-    with page.expect_response(lambda r: "/plan?" in r.url and r.request.headers.get("hx-request") == "true") as hx:
-        page.get_by_label("Pillar", exact=True).select_option("2")
+    with page.expect_response(lambda r: "/schools?" in r.url and r.request.headers.get("hx-request") == "true") as hx:
+        page.get_by_label("Level", exact=True).select_option("high")
 
     # The server answers htmx with HX-Redirect (not a login form swapped into the results)...
     assert hx.value.headers.get("hx-redirect", "").startswith("/login"), hx.value.headers

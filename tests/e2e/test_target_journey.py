@@ -31,14 +31,13 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
     principal.get_by_role("link", name="Our targets", exact=True).click()
     expect(principal.get_by_role("heading", level=1)).to_contain_text(school)
     for row_id, value in rows:
-        principal.locator(f"#target_2026-{row_id}").fill(str(value))
-        principal.locator(f"#trajectory-{row_id}").select_option("linear")
+        principal.locator(f"#year_target-{row_id}").fill(str(value))
         expect(principal.locator(f"#fb-{row_id}")).to_contain_text("Saved at")
     screenshot(principal, "journey-1-principal-filled")
     principal.get_by_role("button", name="Submit for review").click()
     expect(principal.locator(".flash--success")).to_contain_text("submitted to your regional office")
     expect(principal.locator(".status-badge")).to_contain_text("Submitted")
-    expect(principal.locator(f"#target_2026-{rows[0][0]}")).to_have_count(0)  # locked
+    expect(principal.locator(f"#year_target-{rows[0][0]}")).to_have_count(0)  # locked
 
     # The regional leader finds it in the queue and returns it with a comment.
     login(leader, Role.regional_leader)  # leader.central@, the region's leader
@@ -57,7 +56,7 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
     principal.reload()
     expect(principal.locator(".callout--returned")).to_contain_text("raise the first schoolwide target")
     first_id, first_value = rows[0]
-    principal.locator(f"#target_2026-{first_id}").fill(str(round(first_value + 2, 1)))
+    principal.locator(f"#year_target-{first_id}").fill(str(round(first_value + 2, 1)))
     expect(principal.locator(f"#fb-{first_id}")).to_contain_text("Saved at")
     screenshot(principal, "journey-3-principal-revising")
     principal.get_by_role("button", name="Submit for review").click()
@@ -75,7 +74,7 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
     principal.reload()
     expect(principal.locator(".status-badge")).to_contain_text("Approved")
     expect(principal.locator(".callout--approved")).to_be_visible()
-    expect(principal.locator("input[id^=target_2026-]")).to_have_count(0)
+    expect(principal.locator("input[id^=year_target-]")).to_have_count(0)
     screenshot(principal, "journey-5-principal-approved")
     with app.app_context():
         assert db.session.get(TargetPlan, plan_id).status == PlanStatus.approved
@@ -103,15 +102,15 @@ def test_two_rows_typed_in_quick_succession_both_save_on_a_slow_server(app, brow
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     login(page, email)
     page.goto(f"{live_server}/targets/plans/{plan_id}")
-    page.locator(f"#target_2026-{first_id}").fill(str(first_value))
-    page.locator(f"#target_2026-{first_id}").dispatch_event("change")
-    page.locator(f"#target_2026-{second_id}").fill(str(second_value))
-    page.locator(f"#target_2026-{second_id}").dispatch_event("change")
+    page.locator(f"#year_target-{first_id}").fill(str(first_value))
+    page.locator(f"#year_target-{first_id}").dispatch_event("change")
+    page.locator(f"#year_target-{second_id}").fill(str(second_value))
+    page.locator(f"#year_target-{second_id}").dispatch_event("change")
 
     expect(page.locator(f"#fb-{first_id}")).to_contain_text("Saved at")
     expect(page.locator(f"#fb-{second_id}")).to_contain_text("Saved at")
     expect(page.get_by_text("Not saved")).to_have_count(0)
     with app.app_context():
-        saved = {t.id: t.target_2026 for t in svc.load_plan_rows(db.session.get(TargetPlan, plan_id))}
+        saved = {t.id: t.year_target for t in svc.load_plan_rows(db.session.get(TargetPlan, plan_id))}
         assert saved[first_id] == first_value and saved[second_id] == second_value
         db.session.remove()

@@ -15,7 +15,7 @@ from portal.extensions import db, limiter
 from portal.kernel.policy import Role
 from portal.org.models import School, User
 from portal.strategic_plan.seed import load_plan
-from tests.conftest import DEMO_PASSWORD, Actions, csrf_from
+from tests.conftest import DEMO_PASSWORD, PORTAL_TODAY, Actions, csrf_from
 
 settings.register_profile(
     "trust", deadline=None, database=None, derandomize=True, print_blob=True,
@@ -33,7 +33,7 @@ def private_app(tmp_path_factory):
     url = "sqlite:///" + str(tmp_path_factory.mktemp("trust") / "trust.db")
     app = create_app({
         "PORTAL_ENV": "testing", "SECRET_KEY": "trust-tests-secret-key-0123456789abcdef",
-        "SQLALCHEMY_DATABASE_URI": url, "DEMO_PASSWORD": DEMO_PASSWORD,
+        "SQLALCHEMY_DATABASE_URI": url, "DEMO_PASSWORD": DEMO_PASSWORD, "PORTAL_TODAY": PORTAL_TODAY,
         "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
     })
     with app.app_context():

@@ -20,19 +20,19 @@ from datetime import date, timedelta
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from portal.extensions import db
-from portal.kernel import policy
+from portal.kernel import clock, policy
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
-from portal.org.models import User
+from portal.org.models import School, User
 from portal.progress import action_plans as plan_service
 from portal.progress import workflow as check_in_workflow
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue, Stage
 from portal.targets import workflow as plan_workflow
-from portal.targets.models import PlanStatus, Target, TargetPlan
-from portal.targets.operations import load_plan_rows
+from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan
+from portal.targets.operations import build_target_rows, load_plan_rows
 from tests.trust.conftest import changed_tables, dump, log_in
 
 TRAJECTORIES = ["linear", "aggressive", "step_up", "delayed"]
@@ -244,7 +244,7 @@ class Workflows(RuleBasedStateMachine):
     def office_saves_values(self, who, value, status, stale):
         actor = self.actors[who]
         Workflows.counter += 1
-        form = {f"value-{self.metric_id}-0": str(value), "as_of": "2029-12-31", "status": status,
+        form = {f"value-{self.metric_id}-0": str(value), "as_of": "2024-09-30", "status": status,
                 "narrative": f"Progress note {Workflows.counter}: tutoring reached more students.", "evidence": ""}
         succeed = self.check_in_outcome(actor, "edit", not stale, office_action=True)
         self.act(succeed, self.check_in_post(actor, "save", form, stale))
@@ -255,7 +255,7 @@ class Workflows(RuleBasedStateMachine):
     @rule(who=mostly("office_own", "office_other", "board"), blank=rarely, stale=rarely)
     def office_records_the_sharing_session(self, who, blank, stale):
         actor = self.actors[who]
-        form = {"sharing_date": "2029-11-15", "sharing_attendees": "" if blank else "Instruction team, principals",
+        form = {"sharing_date": "2024-09-15", "sharing_attendees": "" if blank else "Instruction team, principals",
                 "sharing_notes": "Reviewed the fall figures."}
         succeed = self.check_in_outcome(actor, "record_sharing", not stale, office_action=True) and not blank
         self.act(succeed, self.check_in_post(actor, "sharing", form, stale))
@@ -286,7 +286,7 @@ class Workflows(RuleBasedStateMachine):
     @rule(who=mostly("superintendent", "office_own", "admin"), stale=rarely)
     def superintendents_office_records_the_update(self, who, stale):
         actor = self.actors[who]
-        form = {"supt_date": "2029-12-01", "supt_feedback": "Keep the tutoring going in spring.",
+        form = {"supt_date": "2024-10-01", "supt_feedback": "Keep the tutoring going in spring.",
                 "supt_decisions": "", "supt_followups": ""}
         succeed = self.check_in_outcome(actor, "record_superintendent", not stale, office_action=False)
         self.act(succeed, self.check_in_post(actor, "superintendent", form, stale))
@@ -389,6 +389,24 @@ class Workflows(RuleBasedStateMachine):
                     state["in_update"]) == self.model.frozen
 
 
+def open_trajectory_plan(school_id: int) -> TargetPlan:
+    """The school's plan in a trajectory cycle of the test's own, open as of the portal's date (the demo's
+    trajectory cycle ran in 2022; its open cycle is an annual one) and opened before the district's current
+    cycle, so it never becomes it."""
+    today = clock.today()
+    cycle = TargetCycle(school_year="2099-00", kind=CycleKind.trajectory, name="Workflow runs: 2026 targets",
+                        opens_on=today - timedelta(days=400), due_on=today + timedelta(days=7),
+                        closes_on=today + timedelta(days=30))
+    db.session.add(cycle)
+    db.session.flush()
+    plan = TargetPlan(cycle_id=cycle.id, school_id=school_id, status=PlanStatus.not_started, version=1)
+    db.session.add(plan)
+    db.session.flush()
+    db.session.execute(insert(Target), build_target_rows([db.session.get(School, school_id)], {school_id: plan.id}))
+    db.session.commit()
+    return plan
+
+
 def test_random_people_doing_random_things_never_break_the_workflows(private_app, cast):
     people = {
         "principal_a": Actor("principal_a", Role.principal, reaches_plan=True),
@@ -410,7 +428,7 @@ def test_random_people_doing_random_things_never_break_the_workflows(private_app
     for name, actor in people.items():
         actor.person = log_in(private_app, emails[name], actor.role)
     with private_app.app_context():
-        plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == cast.school))
+        plan = open_trajectory_plan(cast.school)
         rows = [(r.id, r.baseline_value, r.metric.value_min, r.metric.value_max) for r in load_plan_rows(plan)]
         Workflows.plan_id = plan.id
         Workflows.school_rows = sorted(rows)

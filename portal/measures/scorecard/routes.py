@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.kernel import clock, formatting, workflow
-from portal.kernel.access import allow, deny
-from portal.kernel.actions import missing_version, posted_version
+from portal.kernel.access import allow, deny, public
+from portal.kernel.actions import missing_version, posted_version, refusal_status
 from portal.kernel.exports import export_response
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.policy import OFFICES, PROGRESS_READERS, SUPERINTENDENTS
@@ -51,14 +51,14 @@ def _scorecard_context() -> dict:
 
 
 @bp.route("/scorecard")
-@allow(*PROGRESS_READERS)
+@public
 def scorecard():
     return render("scorecard/scorecard.html", "scorecard/_results.html", **_scorecard_context())
 
 
 @bp.route("/scorecard/export.csv", defaults={"fmt": "csv"})
 @bp.route("/scorecard/export.xlsx", defaults={"fmt": "xlsx"})
-@allow(*PROGRESS_READERS)
+@public
 def export(fmt: str):
     context = _scorecard_context()
     columns, rows = table.export_rows(context["card"])
@@ -67,44 +67,89 @@ def export(fmt: str):
 
 # ---------------------------------------------------------------- one measure
 
+def _seen(measure, year: str, subtarget: str, version: int | None = None) -> dict:
+    """What the value form is set to replace: the school year and sub-target it shows, the value saved
+    for them (None when there is none) and the version it carries (that value's unless given; 0 for none)."""
+    row = values.value_row(measure, year, subtarget) if year else None
+    return {"year": year, "subtarget": subtarget, "row": row,
+            "version": version if version is not None else (row.version if row is not None else 0)}
+
+
 def _measure_page(measure, status: int = 200, posted: dict | None = None, errors: dict | None = None,
-                  feed_error: str = ""):
+                  feed_error: str = "", problems: list[str] | None = None, seen: dict | None = None):
     view = catalog.load_measures([measure.code])[0]
-    may_enter = values.can_enter(current_user, measure)
+    signed_in = current_user.is_authenticated
+    may_enter = signed_in and values.can_enter(current_user, measure)
     years = view.years()
     return render_template(
         "scorecard/measure.html", measure=measure, view=view, years=years,
-        statuses=[(y, view.status(y)) for y in reversed(years)], history=catalog.history(measure),
+        statuses=[(y, view.status(y)) for y in reversed(years)], signed_in=signed_in,
+        history=catalog.history(measure) if signed_in else [],  # names of staff: for people who log in
         initiatives=catalog.moving_initiatives(measure), may_enter=may_enter,
         entry_years=values.entry_years() if may_enter else [],
         feed_choices=values.feed_choices(measure) if may_enter else [],
         feed_label=values.feed_label(measure),
         feed_value=f"{measure.feed_metric_id}:{measure.feed_breakdown or ''}" if measure.feed_metric_id else "",
         values=posted or {"as_of": clock.today().isoformat()}, errors=errors or {}, feed_error=feed_error,
-        labels=VALUE_LABELS, directions=catalog.DIRECTIONS, units=catalog.UNITS, **common()), status
+        problems=problems or [], seen=seen or _seen(measure, *_chosen(posted or {})), labels=VALUE_LABELS,
+        directions=catalog.DIRECTIONS, units=catalog.UNITS, **common()), status
+
+
+def _chosen(source) -> tuple[str, str]:
+    """The school year and sub-target a value form (or the link that opened it) names."""
+    return (source.get("year") or "").strip(), (source.get("subtarget") or "").strip()
 
 
 @bp.route("/measures/<code>")
-@allow(*PROGRESS_READERS)
+@public
 def measure(code: str):
-    return _measure_page(measure_or_404(code))
+    """The measure's page (public: values, statuses and charts; who entered what is for people who log
+    in); ?year= (and &subtarget=) sets the value form to them. When the form's choice changes, htmx asks
+    for what saving would replace, with that value's version."""
+    measure = measure_or_404(code)
+    year, subtarget = _chosen(request.args)
+    if is_htmx() and current_user.is_authenticated and values.can_enter(current_user, measure):
+        return render_template("scorecard/_value_seen.html", seen=_seen(measure, year, subtarget), measure=measure,
+                               **common())
+    return _measure_page(measure, posted={"as_of": clock.today().isoformat(), "year": year,
+                                          "subtarget": subtarget} if year else None)
+
+
+def _posted_seen() -> tuple[str, str]:
+    """The school year and sub-target the value form was showing the value of when it was sent."""
+    return (request.form.get("seen_year") or "").strip(), (request.form.get("seen_subtarget") or "").strip()
+
+
+def _save_value(measure, version: int) -> tuple[dict, dict, str]:
+    """The operation, once more after a clash on the same year: the second try finds their value."""
+    seen = _posted_seen()
+    try:
+        return values.save_value(measure, request.form, current_user, seen, version)
+    except IntegrityError:  # someone saved the same year a moment ago
+        db.session.rollback()
+        return values.save_value(measure, request.form, current_user, seen, version)
 
 
 @bp.route("/measures/<code>/values", methods=["POST"])
 @allow(*OFFICES)
 def add_value(code: str):
+    """Save a year's value. The form carries the version of the value it showed for the school year
+    and sub-target chosen (0 when there was none): a value entered or changed since is not replaced."""
     measure = measure_or_404(code)
     if not values.can_enter(current_user, measure):
         deny(403, "another office's measure")
+    posted = {k: (request.form.get(k) or "") for k in VALUE_LABELS}
+    version = posted_version()
+    if version is None:
+        return _measure_page(measure, 422, posted=posted, problems=[missing_version("value")])
     try:
-        clean, errors, outcome = values.save_value(measure, request.form, current_user)
-    except IntegrityError:  # someone saved the same year a moment ago: update theirs instead
+        clean, errors, outcome = _save_value(measure, version)
+    except workflow.WorkflowError as exc:
         db.session.rollback()
-        clean, errors, outcome = values.save_value(measure, request.form, current_user)
-    if errors:
+        return _measure_page(measure, refusal_status(exc), posted=posted, problems=[str(exc)])
+    if errors:  # the form keeps the value and version it was showing, so a later save is still checked
         db.session.rollback()
-        posted = {k: (request.form.get(k) or "") for k in VALUE_LABELS}
-        return _measure_page(measure, 422, posted=posted, errors=errors)
+        return _measure_page(measure, 422, posted=posted, errors=errors, seen=_seen(measure, *_posted_seen(), version))
     db.session.commit()
     what = f"{measure.code}{' ' + clean['subtarget'] if clean['subtarget'] else ''} for {clean['year']}"
     message = {"created": f"Saved the value of {what}.", "updated": f"Updated the value of {what}.",
@@ -140,14 +185,21 @@ def import_values():
         if upload is None or not upload.filename:
             problem = "Choose a CSV or Excel file to import."
         else:
-            report = value_import.import_values(upload.read(), upload.filename, current_user)
+            try:
+                report = value_import.import_values(upload.read(), upload.filename, current_user)
+            except workflow.ConflictError as exc:
+                db.session.rollback()
+                return _import_page(None, str(exc), 409)
             if report.ok:
                 db.session.commit()
                 flash(f"Imported {report.rows} row{'' if report.rows == 1 else 's'}: {report.created} new and "
                       f"{report.updated} updated value{'' if report.updated == 1 else 's'}.", "success")
                 return redirect(url_for("scorecard.import_values"), code=303)
             db.session.rollback()
-    status = 422 if problem or (report and not report.ok) else 200
+    return _import_page(report, problem, 422 if problem or (report and not report.ok) else 200)
+
+
+def _import_page(report, problem: str, status: int):
     return render_template("scorecard/import.html", report=report, problem=problem, columns=value_import.IMPORT_COLUMNS,
                            office=current_user.office), status
 

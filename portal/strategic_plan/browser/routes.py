@@ -1,10 +1,11 @@
-"""/plan: the Strategic Plan, filtered in place by pillar and text (state kept in the URL)."""
+"""/plan: the Strategic Plan, filtered in place by pillar and text (state kept in the URL). Public, as the
+district's plan is: no log-in needed."""
 from flask import abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.kernel.access import allow
+from portal.kernel.access import public
 from portal.kernel.htmx import is_htmx, render
 from portal.strategic_plan import queries as plan_service
 from portal.strategic_plan.browser import bp
@@ -12,7 +13,7 @@ from portal.strategic_plan.models import CoreBelief, GraduateAttribute, Priority
 
 
 @bp.route("/plan")
-@allow()
+@public
 def browse():
     flt = plan_service.PlanFilter.from_args(request.args)
     results = plan_service.browse(flt)
@@ -23,6 +24,9 @@ def browse():
             goals=plan_service.goal_tables(),
             baseline_year=plan_service.setting("baseline_year"),
             singular_goal=plan_service.setting("singular_goal"),
+            mission=plan_service.setting("mission"), vision=plan_service.setting("vision"),
+            theory=plan_service.setting("theory_of_action") or {},
+            adopted_on=plan_service.setting("plan_approved"),
             attributes=db.session.scalars(select(GraduateAttribute).order_by(GraduateAttribute.position)).all(),
             beliefs=db.session.scalars(select(CoreBelief).order_by(CoreBelief.position)).all(),
         )
@@ -30,7 +34,7 @@ def browse():
 
 
 @bp.route("/plan/priorities/<code>")
-@allow()
+@public
 def priority(code: str):
     item = db.session.scalar(select(Priority).where(Priority.code == code.upper()[:4]).options(
         selectinload(Priority.strategies), selectinload(Priority.measures), selectinload(Priority.resources)))
