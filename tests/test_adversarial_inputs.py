@@ -543,7 +543,7 @@ def test_no_form_fails_or_writes_half_whatever_number_date_or_id_is_sent(fuzz, e
 
 
 def test_the_forms_left_out_of_the_round_have_nothing_to_fuzz(fuzz):
-    assert NOTHING_TO_FUZZ <= set(POSTS)
+    assert NOTHING_TO_FUZZ.issubset(POSTS)
     assert {endpoint: len(form_sends(fuzz, endpoint)) for endpoint in NOTHING_TO_FUZZ} == dict.fromkeys(
         NOTHING_TO_FUZZ, 0)
 
