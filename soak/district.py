@@ -1,6 +1,8 @@
 """The soak tests' district: extra colleagues sharing the demo's work (a second regional leader,
-more principals of one school, a second superintendent's-office and office account), plans made
-ready for review, and what the database says afterwards."""
+more principals of one school, a second superintendent's-office and office account), plans of the
+open target cycle made ready for review, the check-ins of the current period, and what the database
+says afterwards. As of the portal's date (2024-10-15) the open cycle is the 2024-25 annual cycle:
+its rows take this year's target (`year_target`), not a 2026 target and a trajectory."""
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -9,22 +11,27 @@ from sqlalchemy import func, select, text
 from portal import create_app
 from portal.extensions import db
 from portal.kernel.audit import AuditEvent
+from portal.kernel.clock import today
 from portal.kernel.policy import Role
 from portal.org import imports
 from portal.org.models import Region, School, User
+from portal.progress.check_ins import current_check_ins
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage
 from portal.strategic_plan.models import Metric, StudentGroup
 from portal.targets.guardrails import plan_target
-from portal.targets.models import PlanStatus, Target, TargetPlan
+from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan
+from portal.targets.operations import planned_for_year, trajectories
+from portal.targets.queries import current_cycle
 
-from .harness import PASSWORD
+from .harness import PASSWORD, PORTAL_TODAY
 
 EXTRA_PRINCIPALS = 7
 RACE_REGIONS = 2
 
 
 def open_app(database_url: str):
-    return create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "soak-reader", "SQLALCHEMY_DATABASE_URI": database_url})
+    return create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "soak-reader", "SQLALCHEMY_DATABASE_URI": database_url,
+                       "PORTAL_TODAY": PORTAL_TODAY})
 
 
 @contextmanager
@@ -64,6 +71,10 @@ class Cast:
     superintendents: list[str] = field(default_factory=list)
     draft_update_id: int = 0
     draft_plans: list[tuple[int, str, list[int]]] = field(default_factory=list)  # (plan, principal, rows)
+    cycle_id: int = 0  # the open cycle every plan above belongs to
+    cycle: str = ""
+    figure: str = ""  # the row attribute its form's figure is saved to: year_target (annual), target_2026
+    period: str = ""  # the check-ins' reporting period (the current one)
 
 
 def _user(email: str, name: str, role: Role, **scope: str) -> User:
@@ -77,13 +88,28 @@ def _user(email: str, name: str, role: Role, **scope: str) -> User:
     return user
 
 
+def figure_column(cycle: TargetCycle) -> str:
+    """The row attribute a principal types in this cycle: this year's target in an annual cycle,
+    the 2026 target (with a trajectory) in a trajectory cycle."""
+    return "year_target" if cycle.kind == CycleKind.annual else "target_2026"
+
+
 def fill_for_review(plan: TargetPlan) -> None:
-    """Every row with a 2026 target, a trajectory and a rationale: a plan a principal can submit."""
+    """Every row filled, each with a rationale: a plan a principal can submit. In an annual cycle,
+    this year's target on the approved path (the baseline where a row has no path); in a
+    trajectory cycle, a 2026 target at the district's pace and a trajectory."""
+    shares = {code: t.shares for code, t in trajectories().items()}
     for row in db.session.scalars(select(Target).where(Target.plan_id == plan.id)):
         metric = db.session.get(Metric, row.metric_id)
-        wanted = plan_target(metric, row.baseline_value, row.group.targeted)
-        row.target_2026 = round(min(metric.value_max, max(metric.value_min, wanted)), 1)
-        row.trajectory_code = "linear"
+        if plan.cycle.kind == CycleKind.annual:
+            wanted = planned_for_year(row, shares)
+            wanted = wanted if wanted is not None else row.year_target if row.year_target is not None \
+                else row.baseline_value
+            row.year_target = round(min(metric.value_max, max(metric.value_min, wanted)), 1)
+        else:
+            wanted = plan_target(metric, row.baseline_value, row.group.targeted)
+            row.target_2026 = round(min(metric.value_max, max(metric.value_min, wanted)), 1)
+            row.trajectory_code = "linear"
         row.rationale = "Set at the district's pace after the staff's data review."
 
 
@@ -97,12 +123,17 @@ def cast_the_district(app) -> Cast:
     """Add the colleagues and pick the plans and check-ins the soak works on."""
     cast = Cast()
     with reading(app):
+        cycle = current_cycle()
+        assert cycle is not None and cycle.is_open(today()), \
+            f"no target cycle is open on the portal's date {today()}: {cycle and cycle.name}"
+        cast.cycle_id, cast.cycle, cast.figure = cycle.id, cycle.name, figure_column(cycle)
         regions = db.session.scalars(select(Region).order_by(Region.code)).all()
         reviewable = {PlanStatus.submitted, PlanStatus.approved, PlanStatus.returned}
         by_region = []
         for region in regions:
             plans = db.session.scalars(select(TargetPlan).join(School).where(
-                School.region_id == region.id, TargetPlan.status.in_(reviewable)).order_by(TargetPlan.id)).all()
+                TargetPlan.cycle_id == cycle.id, School.region_id == region.id,
+                TargetPlan.status.in_(reviewable)).order_by(TargetPlan.id)).all()
             by_region.append((len(plans), region, plans))
         by_region.sort(key=lambda t: (-t[0], t[1].code))
         for _, region, plans in by_region[:RACE_REGIONS]:
@@ -119,10 +150,16 @@ def cast_the_district(app) -> Cast:
                                                 schoolwide_row(plan)))
         raced = {r.plan_id for r in cast.plan_races}
         drafts = db.session.scalars(select(TargetPlan).where(
+            TargetPlan.cycle_id == cycle.id,
             TargetPlan.status.in_([PlanStatus.draft, PlanStatus.not_started, PlanStatus.returned]),
             TargetPlan.id.not_in(raced)).order_by(TargetPlan.id)).all()
         shared = drafts[0]
         cast.draft_plan_id, cast.draft_row_id = shared.id, schoolwide_row(shared)
+        # The shared row starts blank (nobody has typed in it yet), so that every save the principals
+        # make changes it, and the values they write are the only ones it ever holds.
+        shared_row = db.session.get(Target, cast.draft_row_id)
+        setattr(shared_row, cast.figure, None)
+        shared_row.rationale = ""
         school = shared.school
         cast.draft_principals = [db.session.scalar(select(User.email).where(
             User.role == Role.principal, User.school_id == school.id).order_by(User.id))]
@@ -142,7 +179,13 @@ def cast_the_district(app) -> Cast:
         draft_update = db.session.scalar(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))
                                          .order_by(BoardUpdate.meeting_date.desc()))
         cast.draft_update_id = draft_update.id
-        for check_in in db.session.scalars(select(CheckIn).order_by(CheckIn.id)):
+        # The current period's check-ins: each initiative's latest, all of one period.
+        current = sorted(current_check_ins(db.session.scalars(select(Initiative)).all()).values(),
+                         key=lambda c: c.id)
+        periods = {c.period for c in current}
+        assert len(periods) == 1, f"the initiatives' latest check-ins are of several periods: {periods}"
+        cast.period = periods.pop()
+        for check_in in current:
             in_draft = draft_update in check_in.board_updates
             if check_in.stage in (Stage.sharing,) or (check_in.stage == Stage.board and not in_draft):
                 continue
@@ -199,8 +242,10 @@ def check_in_feedback(app, check_in_id: int) -> str:
 
 
 def target_values(app, plan_id: int) -> dict[int, float | None]:
+    """Each row's figure, as the plan's cycle asks for it (this year's target in an annual cycle)."""
     with reading(app) as s:
-        return dict(s.execute(select(Target.id, Target.target_2026).where(Target.plan_id == plan_id)).all())
+        column = getattr(Target, figure_column(s.get(TargetPlan, plan_id).cycle))
+        return dict(s.execute(select(Target.id, column).where(Target.plan_id == plan_id)).all())
 
 
 def integrity_problems(app) -> list[str]:

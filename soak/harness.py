@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = os.environ.get("DEMO_PASSWORD", "ready4world")
 SECRET_KEY = secrets.token_hex(32)
+PORTAL_TODAY = "2024-10-15"  # the demo's story as of the autumn of the plan's third year, as make run builds it
 PGBIN = Path("/usr/lib/postgresql/15/bin")
 PG_PORT = 25600  # below the kernel's ephemeral range (32768-60999): no outgoing connection can hold it
 REDIS_PORT = 6390
@@ -120,7 +121,7 @@ def portal_env(database_url: str, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "RATELIMIT_", "DATABASE_"))}
     env.update({"PORTAL_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url,
                 "SESSION_COOKIE_SECURE": "0", "FLASK_APP": "wsgi.py", "DEMO_PASSWORD": PASSWORD,
-                "PYTHONUNBUFFERED": "1"})
+                "PORTAL_TODAY": PORTAL_TODAY, "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env
 

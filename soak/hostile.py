@@ -155,6 +155,9 @@ class Form:
     method: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     options: dict[str, list[str]] = field(default_factory=dict)  # a select's option values
+    # What each field is, as a browser draws it: "figure" (an input for a number: inputmode
+    # decimal or numeric, or type number), "select", "textarea", "hidden" or the input's type.
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [name for name, _ in self.fields]
@@ -188,8 +191,11 @@ class _FormParser(HTMLParser):
                 return
             if kind not in ("submit", "button", "image", "reset", "file"):
                 self.form.fields.append((name, a.get("value", "on" if kind in ("checkbox", "radio") else "")))
+                numeric = kind == "number" or a.get("inputmode", "").lower() in ("decimal", "numeric")
+                self.form.kinds.setdefault(name, "figure" if numeric else kind)
         elif tag == "select" and name:
             self.select = (name, [], [])
+            self.form.kinds.setdefault(name, "select")
         elif tag == "option" and self.select is not None:
             value = a.get("value", "")
             self.select[1].append(value)
@@ -197,6 +203,7 @@ class _FormParser(HTMLParser):
                 self.select[2].append(value)
         elif tag == "textarea" and name:
             self.textarea = (name, [])
+            self.form.kinds.setdefault(name, "textarea")
 
     def handle_data(self, data):
         if self.textarea is not None:
@@ -229,6 +236,54 @@ def form_to(page: str, action: str) -> Form:
     found = [f for f in forms_on(page) if f.action == action]
     assert found, f"no form posting to {action} on the page"
     return found[0]
+
+
+@dataclass(frozen=True)
+class RowFields:
+    """The fields one row of a principal's target form posts, as the page names them: the figure
+    typed (this year's target in an annual cycle, the 2026 target in a trajectory cycle), the
+    choice of trajectory (trajectory cycles only) and the rationale."""
+
+    row: int
+    figure: str
+    text: str
+    choice: str | None = None
+    options: tuple[str, ...] = ()
+
+    @property
+    def column(self) -> str:
+        """The row's attribute the figure is saved to (and its audit events record): the field's
+        name without the row's id."""
+        return self.figure.removesuffix(f"-{self.row}")
+
+    def option(self, preferred: str) -> str:
+        """`preferred` if the choice offers it, else its first option that is not blank."""
+        chosen = [o for o in self.options if o]
+        return preferred if preferred in chosen else (chosen[0] if chosen else "")
+
+    def typed(self, figure: str, text: str, choice: str = "linear") -> dict[str, str]:
+        """What the browser posts for this row once the person has typed `figure` and `text`."""
+        data = {self.figure: figure, self.text: text}
+        if self.choice:
+            data[self.choice] = self.option(choice)
+        return data
+
+
+def plan_rows(page: str, plan_id: int) -> dict[int, RowFields]:
+    """Each row's fields in the plan page's form (empty when the plan is locked: no inputs)."""
+    form = form_to(page, f"/targets/plans/{plan_id}/save")
+    found: dict[int, dict[str, str]] = {}
+    for name, kind in form.kinds.items():
+        head, _, tail = name.rpartition("-")
+        if head and tail.isdigit():
+            found.setdefault(int(tail), {})[kind] = name
+    rows = {}
+    for row, kinds in found.items():
+        assert "figure" in kinds and "textarea" in kinds, f"row {row} of plan {plan_id}: fields {kinds}"
+        choice = kinds.get("select")
+        rows[row] = RowFields(row, kinds["figure"], kinds["textarea"], choice,
+                              tuple(form.options.get(choice, ())) if choice else ())
+    return rows
 
 
 # ---------------------------------------------------------------- /healthz from its own thread

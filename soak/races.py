@@ -18,7 +18,8 @@ from portal.targets.models import PlanStatus
 
 from . import district
 from .district import Cast, CheckInRace, PlanRace
-from .harness import Person, text_of
+from .harness import PORTAL_TODAY, Person, text_of
+from .hostile import RowFields, plan_rows
 
 VERSION_RE = re.compile(r'name="version" value="(\d+)"')
 SAVED_VERSION_RE = re.compile(r'id="plan-version" name="version" value="(\d+)" hx-swap-oob')
@@ -160,6 +161,18 @@ class PlanRacer:
         self.tabs = [Person(plan.principal, next(cycle)).login() for _ in range(2)]
         self.winners: list[str] = []
         self.value = 40.0
+        self.fields: RowFields | None = None  # the row's fields, read from the plan's form once it is editable
+
+    def row_fields(self, person: Person) -> RowFields | None:
+        """The row's fields as the plan page's form names them (the page has inputs only while the
+        principal may edit, so they are read the first time the plan comes back to them)."""
+        if self.fields is None:
+            page = self.ledger.saw(person.get(f"/targets/plans/{self.plan.plan_id}"))
+            self.fields = plan_rows(page.text, self.plan.plan_id).get(self.plan.row_id)
+            if self.fields is None:
+                self.ledger.problem(f"plan {self.plan.plan_id} at {self.state.value}: no fields for row "
+                                    f"{self.plan.row_id} in the form")
+        return self.fields
 
     def decide(self, person: Person, action: str, comment: str = "") -> Contender:
         def act(version):
@@ -175,11 +188,11 @@ class PlanRacer:
     def edit(self, person: Person) -> Contender:
         self.value = round(self.value + 0.1, 1) if self.value < 90 else 40.0
         value, row = self.value, self.plan.row_id
+        fields = self.row_fields(person)
+        typed = fields.typed(f"{value}", "Revised after the regional review.", "linear") if fields else {}
 
         def act(version):
-            return person.post(f"/targets/plans/{self.plan.plan_id}/rows/{row}",
-                               {f"target_2026-{row}": f"{value}", f"trajectory-{row}": "linear",
-                                f"rationale-{row}": "Revised after the regional review.", "version": version},
+            return person.post(f"/targets/plans/{self.plan.plan_id}/rows/{row}", {**typed, "version": version},
                                htmx=True)
         return Contender(person, "edit", f"/targets/plans/{self.plan.plan_id}", act, self.ledger)
 
@@ -233,9 +246,9 @@ class CheckInRacer:
                                                         "comment": "Add the as-of date for the spring count."})]
         if self.state == Stage.sent_back:
             return [self.act(p, "submit_update", "submit", {}) for p in self.office]
-        if self.state == Stage.superintendent:
+        if self.state == Stage.superintendent:  # the update is held on the portal's date
             return [self.act(p, "record_superintendent", "superintendent",
-                             {"supt_date": "2023-02-20", "supt_feedback": f"Feedback {self.n} from {p.email}",
+                             {"supt_date": PORTAL_TODAY, "supt_feedback": f"Feedback {self.n} from {p.email}",
                               "supt_decisions": "Continue.", "supt_followups": ""}) for p in (a, b)]
         if self.state == Stage.ready:
             return [self.act(p, "place", "place", {"board_update_id": self.update_id}) for p in (a, b)]
@@ -262,6 +275,7 @@ class RowSaver:
         self.person = Person(email, base).login()
         self.plan_id, self.row_id, self.ledger, self.index = plan_id, row_id, ledger, index
         self.saved: list[tuple[int, float]] = []  # (version the save made, value)
+        self.fields: RowFields | None = None  # the row's fields, as the plan's form names them
 
     def run(self, attempts: int) -> None:
         row = self.row_id
@@ -270,10 +284,14 @@ class RowSaver:
             try:
                 page = self.ledger.saw(self.person.get(f"/targets/plans/{self.plan_id}"))
                 version = int(VERSION_RE.search(page.text).group(1))
+                if self.fields is None:
+                    self.fields = plan_rows(page.text, self.plan_id).get(row)
+                    if self.fields is None:
+                        self.ledger.problem(f"{self.person.email}: no fields for row {row} in the plan's form")
+                        return
                 response = self.ledger.saw(self.person.post(
                     f"/targets/plans/{self.plan_id}/rows/{row}",
-                    {f"target_2026-{row}": f"{value}", f"trajectory-{row}": "step_up",
-                     f"rationale-{row}": "", "version": version}, htmx=True))
+                    {**self.fields.typed(f"{value}", "", "step_up"), "version": version}, htmx=True))
             except requests.RequestException as exc:
                 self.ledger.problem(f"{self.person.email}: {exc}")
                 continue
@@ -374,6 +392,14 @@ def race_everything(app, cast: Cast, bases: list[str], plan_rounds: int, check_i
             problems.append(f"{label}: the stored feedback is not the winner's")
         problems += chain_problems(label, events, start_stage.value)
 
+    for racer in plan_racers:  # the rows the principals typed in are the cycle's figure
+        if racer.fields is not None and racer.fields.column != cast.figure:
+            problems.append(f"plan {racer.plan.plan_id}: the form's row field {racer.fields.figure} is not "
+                            f"{cast.figure}, the figure of {cast.cycle}")
+    for saver in savers:
+        if saver.fields is not None and saver.fields.column != cast.figure:
+            problems.append(f"shared row: the form's field {saver.fields.figure} is not {cast.figure}, "
+                            f"the figure of {cast.cycle}")
     saved = sorted(s for saver in savers for s in saver.saved)
     versions = [v for v, _ in saved]
     events = district.events_since(app, "target_plan", cast.draft_plan_id, start)
@@ -385,8 +411,12 @@ def race_everything(app, cast: Cast, bases: list[str], plan_rounds: int, check_i
         problems.append(f"shared row: the plan is at version {draft_version} after {len(saved)} saves")
     if saved and stored != saved[-1][1]:
         problems.append(f"shared row: {stored} is stored, the last successful save wrote {saved[-1][1]}")
-    if [e.details["changes"]["target_2026"][1] for e in events] != [v for _, v in saved]:
-        problems.append("shared row: the audit trail's values are not the successful saves in order")
+    audited = [e.details.get("changes", {}).get(cast.figure, [None, None])[1] for e in events]
+    if audited != [v for _, v in saved]:
+        problems.append(f"shared row: the audit trail's {cast.figure} values {audited} are not the successful "
+                        f"saves in order {[v for _, v in saved]}")
+    if any(e.details.get("target_id") != cast.draft_row_id for e in events):
+        problems.append("shared row: an audit event of the shared plan is not of the shared row")
 
     figures = {
         "threads_at_peak": sum(3 if r.state == PlanStatus.submitted else 2 for r in plan_racers)
@@ -395,6 +425,7 @@ def race_everything(app, cast: Cast, bases: list[str], plan_rounds: int, check_i
         "requests": ledger.requests, "statuses": dict(sorted(ledger.statuses.items())),
         "races": ledger.races, "contenders": ledger.contenders, "winners": ledger.winners, "losers_told_why": ledger.losers,
         "refusals": dict(ledger.refusals),
+        "cycle": cast.cycle, "row_field": cast.figure, "check_in_period": cast.period,
         "plans_raced": len(plan_racers), "check_ins_raced": len(check_in_racers),
         "plan_transitions": sum(len(r.winners) for r in plan_racers),
         "check_in_transitions": sum(len(r.winners) for r in check_in_racers),

@@ -14,7 +14,8 @@ from portal.targets.models import PlanStatus
 
 from . import district as d
 from .district import cast_the_district
-from .harness import Gunicorn, Person
+from .harness import PORTAL_TODAY, Gunicorn, Person
+from .hostile import RowFields, plan_rows
 from .races import SAVED_VERSION_RE, VERSION_RE, chain_problems, in_parallel
 
 PORTS = {"sqlite": 8211, "postgresql": 8212}
@@ -47,12 +48,21 @@ class Writer:
         return response
 
 
+def row_fields(person: Person, plan_id: int, check) -> dict[int, RowFields]:
+    """Every row's fields, as the plan page's form names them."""
+    page = check(person.get(f"/targets/plans/{plan_id}"))
+    assert page.status_code == 200, f"plan {plan_id}: {page.status_code}"
+    return plan_rows(page.text, plan_id)
+
+
 class RowWriter(Writer):
     """A principal autosaving the rows of their plan, one after another."""
 
     def __init__(self, person: Person, plan_id: int, rows: list[int], index: int):
         super().__init__(person)
         self.plan_id, self.rows, self.index = plan_id, itertools.cycle(rows), index
+        self.fields = row_fields(person, plan_id, self.check)
+        assert set(self.fields) == set(rows), f"plan {plan_id}: the form's rows are not the plan's"
         self.version = None
         self.n = 0
 
@@ -63,12 +73,12 @@ class RowWriter(Writer):
         row = next(self.rows)
         self.n += 1
         value = round(10 + (self.index * 997 + self.n) % 900 / 10, 1)
+        rationale = f"Draft {self.n}"  # never the same twice: every save is a change, with its audit event
         response = self.check(self.person.post(f"/targets/plans/{self.plan_id}/rows/{row}", {
-            f"target_2026-{row}": str(value), f"trajectory-{row}": "linear", f"rationale-{row}": f"Draft {self.n}",
-            "version": self.version}, htmx=True))
+            **self.fields[row].typed(str(value), rationale, "linear"), "version": self.version}, htmx=True))
         if response.status_code == 200 and "Saved at" in response.text:
             self.version = int(SAVED_VERSION_RE.search(response.text).group(1))
-            self.answered.append((row, value, self.version))
+            self.answered.append((row, value, self.version, rationale))
         else:
             self.refused += 1
             self.version = None
@@ -80,6 +90,8 @@ class WholePlanWriter(Writer):
     def __init__(self, person: Person, plan_id: int, rows: list[int]):
         super().__init__(person)
         self.plan_id, self.rows = plan_id, rows
+        self.fields = row_fields(person, plan_id, self.check)
+        assert set(self.fields) == set(rows), f"plan {plan_id}: the form's rows are not the plan's"
         self.n = 0
 
     def step(self) -> None:
@@ -89,8 +101,7 @@ class WholePlanWriter(Writer):
         value = round(30 + self.n % 600 / 10, 1)
         data = {"version": version}
         for row in self.rows:
-            data.update({f"target_2026-{row}": str(value), f"trajectory-{row}": "aggressive",
-                         f"rationale-{row}": f"Whole plan saved, pass {self.n}"})
+            data.update(self.fields[row].typed(str(value), f"Whole plan saved, pass {self.n}", "aggressive"))
         response = self.check(self.person.post(f"/targets/plans/{self.plan_id}/save", data))
         if response.status_code == 303:
             self.answered.append(value)
@@ -141,7 +152,7 @@ class CheckInMover(Writer):
             Stage.data_review: (self.person, "accept_data", "review", {"action": "accept_data"}),
             Stage.sent_back: (self.office, "submit_update", "submit", {}),
             Stage.superintendent: (self.person, "record_superintendent", "superintendent",
-                                   {"supt_date": "2023-02-20", "supt_feedback": "Keep going."}),
+                                   {"supt_date": PORTAL_TODAY, "supt_feedback": "Keep going."}),
             Stage.ready: (self.person, "place", "place", {"board_update_id": self.update_id}),
             Stage.board: (self.person, "unplace", "unplace", {"board_update_id": self.update_id}),
         }
@@ -181,6 +192,7 @@ def test_a_killed_server_loses_no_answered_change_and_leaves_nothing_half_writte
     plan_starts = {p.plan_id: d.plan_state(app, p.plan_id) for p in cast.plan_races}
     check_in_starts = {c.check_in_id: d.check_in_state(app, c.check_in_id) for c in cast.check_in_races}
     row_starts = {plan_id: d.plan_state(app, plan_id)[1] for plan_id, _, _ in row_plans}
+    value_starts = {plan_id: d.target_values(app, plan_id) for plan_id, _, _ in row_plans}
     whole_start = d.plan_state(app, cast.draft_plan_id)[1]
 
     row_writers = in_parallel([lambda i=i, p=plan_id, e=email, r=rows: RowWriter(Person(e, base).login(), p, r, i)
@@ -218,6 +230,9 @@ def test_a_killed_server_loses_no_answered_change_and_leaves_nothing_half_writte
         server.stop()
 
     problems = [e for w in writers for e in w.server_errors] + d.integrity_problems(app)
+    figure = cast.figure  # what the rows' figures are saved as, and their audit events record
+    problems += [f"plan {w.plan_id}: the form's row field {f.figure} is not {figure}, the figure of {cast.cycle}"
+                 for w in [*row_writers, whole] for f in w.fields.values() if f.column != figure][:5]
     survived = 0
     for w in row_writers:
         events = d.events_since(app, "target_plan", w.plan_id, start)
@@ -226,30 +241,48 @@ def test_a_killed_server_loses_no_answered_change_and_leaves_nothing_half_writte
         v0 = row_starts[w.plan_id]
         if version - v0 != len(events):
             problems.append(f"plan {w.plan_id}: version moved {version - v0} with {len(events)} audit events")
-        for row, value, answered_version in w.answered:
-            event = events[answered_version - v0 - 1] if answered_version - v0 - 1 < len(events) else None
-            if event is None or event.details["target_id"] != row or \
-                    event.details["changes"]["target_2026"][1] != value:
-                problems.append(f"plan {w.plan_id}: the answered save of {value} (version {answered_version}) is lost")
+        # Replay the audit trail from the values the rows held before the load: each event starts from
+        # the value the one before it left (nothing written without its event), and says what it left.
+        held = dict(value_starts[w.plan_id])
+        after: list[tuple | None] = []  # (row, its figure, the rationale written) after each event
+        for e in events:
+            row, changes = e.details.get("target_id"), e.details.get("changes", {})
+            if e.action != "edit" or row not in held:
+                problems.append(f"plan {w.plan_id}: event {e.id} ({e.action}) is not a save of one of its rows")
+                after.append(None)
+                continue
+            if figure in changes:
+                old, new = changes[figure]
+                if old != held[row]:
+                    problems.append(f"plan {w.plan_id} row {row}: event {e.id} changed {figure} from {old}, "
+                                    f"the row held {held[row]}")
+                held[row] = new
+            after.append((row, held[row], changes.get("rationale", [None, None])[1]))
+        for row, value, answered_version, rationale in w.answered:
+            k = answered_version - v0 - 1
+            if not 0 <= k < len(events) or after[k] != (row, value, rationale):
+                problems.append(f"plan {w.plan_id}: the answered save of {value} to row {row} (version "
+                                f"{answered_version}) is lost: {after[k] if 0 <= k < len(after) else 'no event'}")
             else:
                 survived += 1
-        last = {}
-        for e in events:
-            last[e.details["target_id"]] = e.details["changes"]["target_2026"][1]
-        for row, value in last.items():
+        for row, value in held.items():
             if stored[row] != value:
                 problems.append(f"plan {w.plan_id} row {row}: {stored[row]} stored, the last audited save was {value}")
 
     events = d.events_since(app, "target_plan", cast.draft_plan_id, start)
     stored = d.target_values(app, cast.draft_plan_id)
-    saved_values = [{c["target_2026"][1] for c in e.details["rows"].values()} for e in events]
+    # Each save's value, over the rows whose figure it changed (a row already holding it is not in
+    # the event); a save that was cut in half would show two values, or leave rows behind.
+    saved_values = [{c[figure][1] for c in e.details.get("rows", {}).values() if figure in c} for e in events]
     if any(len(v) != 1 for v in saved_values):
         problems.append(f"whole-plan saves audited with mixed values: {saved_values}")
+    if any(set(e.details.get("rows", {})) != {str(r) for r in whole_rows} for e in events):  # each pass's
+        problems.append("a whole-plan save is audited without every row")  # rationale changes every row
     if d.plan_state(app, cast.draft_plan_id)[1] - whole_start != len(events):
         problems.append("the whole plan's version does not match its audit trail")
     if set(stored.values()) != (saved_values[-1] if saved_values else set(stored.values())):
         problems.append(f"the whole plan is half written: rows hold {sorted(set(stored.values()))}")
-    if not in_order([str(v) for v in whole.answered], [str(next(iter(v))) for v in saved_values]):
+    if not in_order([str(v) for v in whole.answered], [str(next(iter(v), None)) for v in saved_values]):
         problems.append("an answered whole-plan save is missing")
     survived += len(whole.answered)
 
@@ -281,6 +314,7 @@ def test_a_killed_server_loses_no_answered_change_and_leaves_nothing_half_writte
     answered = sum(len(w.answered) for w in writers)
     assert survived == answered and answered >= KILLS * ANSWERED_PER_KILL
     figures[f"durability/{kind}"] = {
+        "cycle": cast.cycle, "row_field": figure, "check_in_period": cast.period,
         "kills": server.kills, "writers": len(writers), "seconds_of_load_per_kill": LOAD_SECONDS,
         "changes_answered": answered, "changes_survived": survived, "lost": answered - survived,
         "requests_cut_off_by_kill": sum(w.unanswered for w in writers),

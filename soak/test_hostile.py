@@ -15,18 +15,21 @@ import requests
 from sqlalchemy import select
 
 from portal.imports.reader import MAX_RATIO, MAX_UNPACKED
+from portal.kernel.clock import today
 from portal.kernel.policy import Role
-from portal.measures import value_import
+from portal.measures import annual_reports, value_import
 from portal.measures.models import MeasureValue
 from portal.org.models import User
-from portal.progress.models import BoardUpdate, CheckIn, Initiative, ProgressMetric, Stage
+from portal.progress.check_ins import current_check_ins
+from portal.progress.models import BoardUpdate, Initiative, ProgressMetric, Stage
 from portal.strategic_plan.models import Measure
 from portal.targets import results
 from portal.targets.models import Actual, PlanStatus, Target, TargetPlan
+from portal.targets.queries import current_cycle
 
-from .district import reading
+from .district import figure_column, reading
 from .harness import ROOT, Gunicorn, Person, text_of
-from .hostile import Bomb, HealthPoller, bombs, dump, form_to, rows_changed, workers_rss_kb
+from .hostile import Bomb, HealthPoller, bombs, dump, form_to, plan_rows, rows_changed, workers_rss_kb
 
 PORTS = {"sqlite": 8231, "postgresql": 8232}
 HOSTILE_FIGURES = ROOT / "test-artifacts" / "soak" / "hostile.json"  # also in figures.json, which each run rewrites
@@ -63,15 +66,17 @@ class Cast:
     principal: str
     plan_id: int
     row_id: int
-    board_updates: list[int]
+    board_updates: list[str]  # each Board update's page (an annual report's is the scorecard's)
+    figure: str  # the row attribute the plan's cycle asks for (year_target in an annual cycle)
 
 
 def choose(app) -> Cast:
-    """An office person with an action plan whose check-in they may still edit (stage 1 or sent
-    back) and a measure their office keeps; a principal with a plan they may edit."""
+    """An office person with an action plan whose check-in of the current period they may still edit
+    (stage 1 or sent back) and a measure their office keeps; a principal with a plan of the open
+    cycle they may edit."""
     with reading(app) as s:
-        editable = s.scalars(select(CheckIn).join(Initiative).where(CheckIn.stage.in_([Stage.sharing, Stage.sent_back]))
-                             .order_by(CheckIn.id)).all()
+        current = current_check_ins(s.scalars(select(Initiative)).all()).values()
+        editable = sorted((c for c in current if c.stage in (Stage.sharing, Stage.sent_back)), key=lambda c: c.id)
         for check_in in editable:
             initiative = check_in.initiative
             office = s.scalar(select(User.email).where(User.role == Role.central_office, User.active.is_(True),
@@ -86,13 +91,18 @@ def choose(app) -> Cast:
                 break
         else:
             raise AssertionError("the demo district has no editable check-in with an office person and a measure")
-        plan = s.scalars(select(TargetPlan).where(TargetPlan.status.in_(
+        cycle = current_cycle()
+        assert cycle is not None and cycle.is_open(today()), f"no target cycle is open on {today()}"
+        plan = s.scalars(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id, TargetPlan.status.in_(
             [PlanStatus.draft, PlanStatus.not_started, PlanStatus.returned])).order_by(TargetPlan.id)).first()
         principal = s.scalar(select(User.email).where(User.role == Role.principal, User.active.is_(True),
                                                       User.school_id == plan.school_id).order_by(User.id))
         row = s.scalar(select(Target.id).where(Target.plan_id == plan.id).order_by(Target.id))
-        updates = s.scalars(select(BoardUpdate.id).order_by(BoardUpdate.id)).all()
-        return Cast(office, initiative.id, metric, check_in.id, measure, principal, plan.id, row, list(updates))
+        # /board-updates/<id> of an annual report redirects to the page the scorecard assembles it on.
+        updates = [f"/annual-reports/{u.id}" if u.kind_code == annual_reports.KIND else f"/board-updates/{u.id}"
+                   for u in s.scalars(select(BoardUpdate).order_by(BoardUpdate.id))]
+        return Cast(office, initiative.id, metric, check_in.id, measure, principal, plan.id, row, list(updates),
+                    figure_column(cycle))
 
 
 def counts(app) -> dict[str, int]:
@@ -185,13 +195,16 @@ def try_numbers(cast: Cast, office: Person, principal: Person, values: list[str]
 
     measure = f"/measures/{cast.measure}"
     years = [y for y in form_to(office.get(measure).text, f"{measure}/values").options["year"] if y]
+    # The row's figure as the plan's form names it: this year's target in the open annual cycle.
+    figure = plan_rows(principal.get(plan).text, cast.plan_id)[row].figure
+    assert figure == f"{cast.figure}-{row}", f"the plan's form asks for {figure}, its cycle for {cast.figure}"
     for value in values:
         send("progress metric target", office, initiative, f"{initiative}/metrics/{cast.metric_id}", "targets", value)
         send("check-in value", office, check_in, f"{check_in}/save", f"value-{cast.metric_id}-0", value)
         send("Measure of Success value", office, measure, f"{measure}/values", "value", value, year=years[0])
-        send("target plan row (autosave)", principal, plan, f"{plan}/save", f"target_2026-{row}", value,
+        send("target plan row (autosave)", principal, plan, f"{plan}/save", figure, value,
              post_to=f"{plan}/rows/{row}", htmx=True)
-        send("target plan (save all)", principal, plan, f"{plan}/save", f"target_2026-{row}", value)
+        send("target plan (save all)", principal, plan, f"{plan}/save", figure, value)
     return attempts
 
 
@@ -202,7 +215,7 @@ def pages_after(cast: Cast, office: Person, principal: Person, superintendent: P
         f"/targets/plans/{cast.plan_id}": principal,
         "/dashboard/": superintendent, "/board-updates": superintendent, "/annual-reports": superintendent,
         "/cycle": superintendent,
-        **{f"/board-updates/{u}": superintendent for u in cast.board_updates},
+        **dict.fromkeys(cast.board_updates, superintendent),
     }
     return {path: person.get(path).status_code for path, person in pages.items()}
 
@@ -296,6 +309,7 @@ def test_hostile_uploads_and_huge_numbers_are_refused_and_the_server_stays_up(di
         "number_statuses": dict(Counter(a.status for a in attempts)),
         "number_refused_with_message": sum(1 for a in attempts if refused_for_the_number(a) is None),
         "number_forms_with_version": {a.what: a.versioned for a in attempts},
+        "plan_row_field": cast.figure,
         "ordinary_number_saved": sum(1 for c in controls if c.status in (200, 303)),
         "pages_after": after_pages,
         "healthz": {phase: {"polls": h.polls, "ok": h.ok, "worst_latency_s": round(h.worst, 3),
