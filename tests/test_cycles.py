@@ -34,14 +34,16 @@ def test_cycle_dates_and_year_are_checked_at_the_field(app, login_as, client, au
         "closes_on": (today + timedelta(days=9)).isoformat()})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Write the school year as 2023-24." in html and "The dates must run in order" in html
+    assert "Write the school year as two years in a row, like 2024-25." in html
+    assert "The dates must run in order" in html
     empty = client.post("/admin/cycles/new", data={"csrf_token": token, "kind": "trajectory"})
     assert "Enter the date the window opens." in empty.get_data(as_text=True)
     assert "Enter the school year" in empty.get_data(as_text=True)
 
 
 # The demo already runs the annual cycles of 2023-24 and 2024-25: the test opens the one year left that has
-# none, the plan's first (its trajectory cycle's year), whose path value is the first of the four.
+# none, the plan's first (its trajectory cycle's year), whose path value is the first of the four. Its
+# window falls in that year, as every cycle's does, so the school's principal edits it under an extension.
 YEAR = "2022-23"
 
 
@@ -51,17 +53,17 @@ def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, clie
         return plan.id, plan.school_id, factories.principal(plan.school).email
     approved_id, school_id, email = in_app(app, arrange)
     login_as(Role.admin)
-    today = portal_today()
     response = client.post("/admin/cycles/new", data={
-        "csrf_token": auth.csrf("/admin/cycles"), "school_year": YEAR, "kind": "annual",
-        "name": f"{YEAR} targets", "opens_on": (today - timedelta(days=90)).isoformat(),
-        "due_on": (today + timedelta(days=10)).isoformat(), "closes_on": (today + timedelta(days=20)).isoformat()})
+        "csrf_token": auth.csrf("/admin/cycles"), "school_year": YEAR, "kind": "annual", "name": "",
+        "opens_on": "2022-09-12", "due_on": "2022-10-14", "closes_on": "2022-10-28"})
     assert response.status_code == 303
-    assert "with a plan for each of" in client.get("/admin/cycles").get_data(as_text=True)
+    assert f"Opened “{YEAR} targets” with a plan for each of" in client.get("/admin/cycles").get_data(as_text=True)
 
     def check():
         cycle = db.session.scalar(select(TargetCycle).where(TargetCycle.kind == CycleKind.annual,
                                                             TargetCycle.school_year == YEAR))
+        factories.adopt(cycle)
+        db.session.commit()
         old = db.session.scalar(select(Target).where(Target.plan_id == approved_id, Target.target_2026.is_not(None),
                                                      Target.trajectory_code.is_not(None)).order_by(Target.id))
         new_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
@@ -73,8 +75,12 @@ def test_an_annual_cycle_starts_from_the_approved_trajectory(app, login_as, clie
         assert new.target_2026 == old.target_2026 and new.trajectory_code == old.trajectory_code
         assert old.trajectory_code == "step_up"
         assert new.year_target == interim_targets(old.baseline_value, old.target_2026, shares)[0]
-        return new_plan.id, new.id, new.year_target, new_plan.version
-    plan_id, row_id, planned, version = in_app(app, check)
+        return cycle.id, new_plan.id, new.id, new.year_target, new_plan.version, new_plan.school.code
+    cycle_id, plan_id, row_id, planned, version, code = in_app(app, check)
+    extended = client.post(f"/admin/cycles/{cycle_id}/extend", data={
+        "csrf_token": auth.csrf("/admin/cycles"), "school_code": code,
+        "until": (portal_today() + timedelta(days=10)).isoformat(), "reason": "A late start in the plan's first year"})
+    assert extended.status_code == 303
 
     auth.logout()
     auth.login(email)

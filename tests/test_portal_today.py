@@ -1,9 +1,16 @@
 """PORTAL_TODAY: the date a demo or training portal believes it is. Every rule that reads the date reads
 it from the one clock, and every page says which date it is."""
 import pytest
+from sqlalchemy import select
 
 from portal import create_app
+from portal.extensions import db
 from portal.kernel import clock
+from portal.kernel.policy import Role
+from portal.org.models import User
+from portal.targets.models import TargetPlan
+from portal.targets.queries import current_cycle
+from tests.conftest import ROLE_EMAILS, Actions
 
 
 def portal_on(database_url: str, day: str | None):
@@ -35,3 +42,42 @@ def test_a_portal_on_the_real_date_shows_no_banner(database_url):
 def test_a_date_setting_that_is_not_a_date_stops_the_portal_from_starting(database_url, setting):
     with pytest.raises(RuntimeError, match="PORTAL_TODAY"):
         portal_on(database_url, setting)
+
+
+# ---------------------------------------------------------------- rules that read the date
+
+def signed_in(portal, email: str):
+    """A client of `portal` logged in through its real form (CSRF on)."""
+    client = portal.test_client()
+    assert Actions(client).login(email).status_code == 303
+    return client
+
+
+def principals_plan(app) -> int:
+    """The demo principal's plan in the district's cycle (2024-25's, open 16 September to 25 October 2024)."""
+    with app.app_context():
+        try:
+            school_id = db.session.scalar(select(User.school_id).where(User.email == ROLE_EMAILS[Role.principal]))
+            return db.session.scalar(select(TargetPlan.id).where(TargetPlan.school_id == school_id,
+                                                                 TargetPlan.cycle_id == current_cycle().id))
+        finally:
+            db.session.remove()
+
+
+@pytest.mark.parametrize("day, closed", [("2024-10-15", False), ("2024-11-30", True)])
+def test_the_target_setting_window_opens_and_closes_with_the_portals_date(app, database_url, day, closed):
+    plan_id = principals_plan(app)
+    portal = portal_on(database_url, day)
+    page = signed_in(portal, ROLE_EMAILS[Role.principal]).get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+    assert ("The target-setting window closed" in page) is closed
+
+
+@pytest.mark.parametrize("day, year", [("2023-03-01", "2022-23"), ("2024-10-15", "2024-25"),
+                                       ("2026-09-01", "2025-26")])
+def test_the_forms_suggest_the_plans_school_year_of_the_portals_date(app, database_url, day, year):
+    portal = portal_on(database_url, day)
+    admin = signed_in(portal, ROLE_EMAILS[Role.admin])
+    assert f"A school year of the plan, from 2022-23 to 2025-26, like {year}." in admin.get("/admin/cycles").get_data(
+        as_text=True)
+    board = admin.get("/board-updates").get_data(as_text=True)
+    assert f"“Strategic Plan Mid-Year Implementation Update {year}”" in board

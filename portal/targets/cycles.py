@@ -1,6 +1,4 @@
 """Target cycles for administrators: open a cycle, and extend one school's window."""
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -10,10 +8,9 @@ from portal.kernel import clock
 from portal.kernel.access import allow
 from portal.kernel.policy import Role
 from portal.org.models import School
-from portal.strategic_plan.queries import setting
 from portal.targets import operations as svc
-from portal.targets.forms import CycleForm, ExtensionForm
-from portal.targets.models import CycleKind, PlanStatus, TargetCycle, TargetPlan, WindowExtension
+from portal.targets.forms import CycleForm, ExtensionForm, read_cycle
+from portal.targets.models import PlanStatus, TargetCycle, TargetPlan, WindowExtension
 
 bp = Blueprint("cycles", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -47,27 +44,15 @@ def cycles():
 @allow(Role.admin)
 def new_cycle():
     form = CycleForm()
-    if form.validate_on_submit():
-        year = form.school_year.data.strip()
-        if not re.fullmatch(r"20[0-9][0-9]-[0-9][0-9]", year) or int(year[5:]) != (int(year[2:4]) + 1) % 100:
-            form.school_year.errors.append("Write the school year as 2023-24.")
-        elif db.session.scalar(select(TargetCycle.id).where(TargetCycle.school_year == year,
-                                                            TargetCycle.kind == CycleKind(form.kind.data))):
-            form.school_year.errors.append("A cycle of this kind already exists for that school year.")
-        if form.kind.data == "annual" and year not in setting("trajectory_years", []):
-            form.school_year.errors.append("Annual cycles follow the plan's years: "
-                                           + ", ".join(setting("trajectory_years", [])) + ".")
-        if not form.opens_on.data <= form.due_on.data <= form.closes_on.data:
-            form.closes_on.errors.append("The dates must run in order: opens, then due, then closes.")
-        if not form.errors:
-            cycle = svc.create_cycle(year, CycleKind(form.kind.data), form.name.data.strip(), form.opens_on.data,
-                                     form.due_on.data, form.closes_on.data)
-            db.session.commit()
-            count = db.session.scalar(select(func.count()).select_from(TargetPlan).where(
-                TargetPlan.cycle_id == cycle.id))
-            flash(f"Opened “{cycle.name}” with a plan for each of {count:,} schools.", "success")
-            return redirect(url_for("cycles.cycles"), code=303)
-    return _page(form, ExtensionForm(), 422)
+    valid = form.validate_on_submit()
+    new = read_cycle(form)
+    if not valid or new is None:
+        return _page(form, ExtensionForm(), 422)
+    cycle = svc.create_cycle(new.school_year, new.kind, new.name, new.opens_on, new.due_on, new.closes_on)
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(TargetPlan).where(TargetPlan.cycle_id == cycle.id))
+    flash(f"Opened “{cycle.name}” with a plan for each of {count:,} schools.", "success")
+    return redirect(url_for("cycles.cycles"), code=303)
 
 
 @bp.route("/cycles/<int:cycle_id>/extend", methods=["POST"])

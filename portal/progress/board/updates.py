@@ -1,6 +1,5 @@
 """Board updates for the views: who sees which, the calendar, creating a draft, and the check-ins
 a draft can take. Publishing and placing go through progress.publishing and progress.check_ins."""
-import re
 from datetime import date
 
 from flask import abort
@@ -9,16 +8,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.kernel import clock
 from portal.kernel.access import deny
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
+from portal.strategic_plan import calendar
 from portal.strategic_plan.models import BoardUpdateKind
 
+
 # Who may see drafts, create updates, place check-ins and publish (policy.SUPERINTENDENTS).
-YEAR_RE = re.compile(r"20[0-9][0-9]-[0-9][0-9]")
-
-
 def can_edit(user) -> bool:
     return user.role in SUPERINTENDENTS
 
@@ -70,18 +69,25 @@ def update_or_404(update_id: int, user) -> BoardUpdate:
     return update
 
 
-def school_year_problem(year: str) -> str | None:
-    if not YEAR_RE.fullmatch(year) or int(year[5:]) != (int(year[2:4]) + 1) % 100:
-        return "Write the school year as two years in a row, like 2026-27."
-    return None
+def meeting_date_problem(day: date, year: str, kind_code: str) -> str | None:
+    """None when a Board meeting on `day` fits an update on the school year `year`: inside that year,
+    or for the annual report on a year, in the fall after it ends (to 31 December)."""
+    if kind_code != "annual_report":
+        return calendar.in_year_problem(day, year, "the meeting date")
+    first, last = date(clock.year_start(year) + 1, 7, 1), date(clock.year_start(year) + 1, 12, 31)
+    if first <= day <= last:
+        return None
+    return (f"The annual report on {year} is given in the fall after the year ends: choose a date between "
+            f"{long_date(first)} and {long_date(last)}.")
 
 
 def create_update(form, user) -> BoardUpdate | None:
     """Check a BoardUpdateForm (after its own field checks) and create the draft; or put every
-    reason at its field, save nothing and return None."""
+    reason at its field, save nothing and return None. The school year is one of the plan's, and the
+    meeting falls in it (see meeting_date_problem)."""
     year = (form.school_year.data or "").strip()
     if year and not form.school_year.errors:
-        problem = school_year_problem(year)
+        problem = calendar.year_format_problem(year) or calendar.year_problem(year)
         if problem:
             form.school_year.errors.append(problem)
     kind = db.session.get(BoardUpdateKind, form.kind.data) if form.kind.data else None
@@ -94,12 +100,10 @@ def create_update(form, user) -> BoardUpdate | None:
         if existing is not None:
             form.kind.errors.append(f"{year} already has its {kind.name}: “{existing.title}”. "
                                     "Each kind of update happens once a school year.")
-    if year_ok and form.meeting_date.data is not None and not form.meeting_date.errors:
-        start = int(year[:4])
-        # The annual report on a school year is given in the fall after it ends.
-        if not date(start, 7, 1) <= form.meeting_date.data <= date(start + 1, 12, 31):
-            form.meeting_date.errors.append(f"Choose a date between 1 July {start} and 31 December {start + 1} "
-                                            f"for an update on the {year} school year.")
+    if kind is not None and year_ok and form.meeting_date.data is not None and not form.meeting_date.errors:
+        problem = meeting_date_problem(form.meeting_date.data, year, kind.code)
+        if problem:
+            form.meeting_date.errors.append(problem)
     if form.errors or kind is None:  # no kind is always an error at the kind field
         return None
     title = (form.title.data or "").strip() or f"Strategic Plan {kind.name} {year}"

@@ -4,9 +4,12 @@ metric (unit, direction, breakdown, baselines and targets typed as "K-5=13.6; 6-
 Each reader returns (clean values, field errors); the caller writes nothing when there are errors."""
 import re
 
+from portal.kernel import clock
 from portal.kernel.dates import PERIOD_END
+from portal.kernel.formatting import long_date
 from portal.org.models import Office
 from portal.progress.action_plans import InitiativeData, MetricData
+from portal.strategic_plan import calendar
 from portal.strategic_plan.models import Measure, Priority
 from portal.targets.guardrails import parse_number
 
@@ -157,7 +160,9 @@ def read_metric(form) -> tuple[MetricData, dict[str, str]]:
 
 
 def read_period(form, taken: set[str]):
-    """A new check-in's reporting period: a label unique to the initiative and its end date."""
+    """A new check-in's reporting period: a label unique to the initiative and its end date, which falls
+    inside the plan's school years and agrees with any year the label names ("Spring 2024" ends in
+    2024, "Mid-year 2023-24" in the 2023-24 school year)."""
     from portal.progress.check_ins import parse_date
 
     errors: dict[str, str] = {}
@@ -171,4 +176,26 @@ def read_period(form, taken: set[str]):
     period_end, problem = parse_date(form.get("period_end"), PERIOD_END)
     if problem or period_end is None:
         errors["period_end"] = problem or "Enter the last day of the period, like 2024-03-31."
+    else:
+        problem = calendar.date_problem(period_end)
+        if problem:
+            errors["period_end"] = problem
+    if period_end is not None and "period" not in errors and "period_end" not in errors:
+        problem = _label_problem(period, period_end)
+        if problem:
+            errors["period"] = problem
     return period, period_end, errors
+
+
+def _label_problem(period: str, period_end) -> str | None:
+    """Why the period's name and its last day disagree, or None."""
+    ends = f"its last day, {long_date(period_end)},"
+    school_years = calendar.years_named(period)
+    if school_years and clock.school_year_of(period_end) not in school_years:
+        return (f"“{period}” names the {school_years[0]} school year, but {ends} falls in "
+                f"{clock.school_year_of(period_end)}. Change the name or the last day so they agree.")
+    years = calendar.calendar_years_named(period)
+    if years and period_end.year not in years:
+        return (f"“{period}” names {years[0]}, but {ends} is in {period_end.year}. Change the name or the last "
+                "day so they agree.")
+    return None
