@@ -38,7 +38,7 @@ from portal.progress.initiatives.check_in_form import read_check_in
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage
 from portal.strategic_plan.levels import applicable_levels, metric_bands
 from portal.strategic_plan.models import Baseline, Metric, Priority, StudentGroup
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 from portal.targets import operations as target_ops
 from portal.targets import workflow as plan_workflow
 from portal.targets.guardrails import plan_target

@@ -407,7 +407,7 @@ def test_the_pages_run_the_same_number_of_queries_whatever_the_filters(data, log
             assert client.get(url).status_code == 200
         warm.append(counted())
     assert len(set(cold)) == 1 and len(set(warm)) == 1, (cold, warm)
-    assert warm[0] < cold[0] <= 30
+    assert warm[0] < cold[0] <= 31, cold  # the district results and baselines: one query each
     with data() as s:
         schools = s.scalars(select(School.id).order_by(School.id).limit(2)).all()
     counts = []

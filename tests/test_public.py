@@ -4,7 +4,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from portal.demo.results import DEMO_IMPORT_ID, build_demo_actuals
 from portal.extensions import db
@@ -69,12 +69,11 @@ def counts_from_database(years, baseline_year):
                                          Actual.value, Actual.n_students)
                                   .join(School, Actual.school_id == School.id).where(Actual.year.in_(years))):
         add(*row)
-    has_result = exists().where(Actual.school_id == Baseline.school_id, Actual.metric_id == Baseline.metric_id,
-                                Actual.group_id == Baseline.group_id, Actual.year.in_(years))
+    # The district baseline: every school's figure for the baseline year (portal.rollups.figures).
     for region_id, metric_id, group_id, value, n in db.session.execute(
-            select(School.region_id, Baseline.metric_id, Baseline.group_id, Baseline.value,
-                   func.coalesce(Baseline.n_students, 0))
-            .join(School, Baseline.school_id == School.id).where(Baseline.year == baseline_year, has_result)):
+            select(School.region_id, Baseline.metric_id, Baseline.group_id, Baseline.value, Baseline.n_students)
+            .join(School, Baseline.school_id == School.id)
+            .where(Baseline.year == baseline_year, Baseline.n_students > 0)):
         add(region_id, metric_id, group_id, "baseline", value, n)
     return {key: ((s / n) if n else None, n) for key, (s, n) in totals.items()}
 

@@ -154,11 +154,21 @@ def test_the_status_rules_against_hand_computed_cases():
 # ---------------------------------------------------------------- counts
 
 def independent_statuses(s, year: str) -> dict[int, list[str]]:
-    """Each pillar's measures' change statuses, computed here from the rows with measure_status."""
+    """Each pillar's measures' change statuses, computed here from the rows with measure_status: the
+    typed values, and for the lines a check-in or the district's results feed, the values and
+    baselines the catalog gives them."""
     typed = {(v.measure_id, v.subtarget, v.year): v.value for v in s.scalars(select(MeasureValue))}
+    given = {}
+    for m in sc.load_measures():
+        for line_ in m.lines:
+            if line_.results or any(e.fed for e in line_.entries.values()):
+                typed = {k: v for k, v in typed.items() if k[:2] != (m.id, line_.label)}
+                typed.update({(m.id, line_.label, y): e.value for y, e in line_.entries.items()})
+                given[(m.id, line_.label)] = (line_.baseline, line_.baseline_year, line_.target)
     out: dict[int, list[str]] = {}
     for measure, pillar in s.execute(select(Measure, Pillar.number).join(Priority, IN_PRIORITY).join(Pillar)).all():
         def status(label, baseline, baseline_year, target, measure=measure):
+            baseline, baseline_year, target = given.get((measure.id, label), (baseline, baseline_year, target))
             mine = sorted((y, v) for (mid, sub, y), v in typed.items() if mid == measure.id and sub == label)
             return ms.status_for(measure.direction, baseline, baseline_year, target, year,
                                  typed.get((measure.id, label, year)), mine[0][1] if mine else None)
@@ -177,8 +187,6 @@ def test_the_counts_per_pillar_equal_the_measures_statuses(data, login_as, clien
     html = client.get(f"/scorecard?year={year}").get_data(as_text=True)
     counts = pillar_counts(html)
     with data() as s:
-        assert not any(e.fed for m in sc.load_measures() for line_ in m.lines
-                       for y, e in line_.entries.items() if y == year), "this test counts typed values only"
         statuses = independent_statuses(s, year)
     assert sorted(counts) == [1, 2, 3, 4, 5]
     for pillar, changes in statuses.items():
@@ -490,7 +498,7 @@ def test_the_scorecard_runs_the_same_number_of_queries_however_many_values(app, 
     with sql_counter() as counted:
         response = client.get(f"/scorecard?year={year}")
     assert response.status_code == 200 and counted() == before
-    assert before <= 12
+    assert before <= 16, before  # the page, the measures and their values, the district results: constant
 
 
 def test_the_measure_page_shows_the_initiatives_that_move_it(login_as, client):

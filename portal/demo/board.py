@@ -61,7 +61,8 @@ class DemoUpdates:
                 title = title_for(m.school_year)
             else:
                 title = named.get((m.kind, m.school_year)) or f"Strategic Plan {m.name} {m.school_year}"
-            update = BoardUpdate(kind_code=m.kind, school_year=m.school_year, meeting_date=m.day, title=title)
+            update = BoardUpdate(kind_code=m.kind, school_year=m.school_year, meeting_date=m.day, title=title,
+                                 generated=[] if m.dated_by_district else ["meeting_date"])
             db.session.add(update)
             made.by_key[(m.kind, m.school_year)] = update
             if m.dated_by_district:
@@ -112,13 +113,14 @@ def events_for(check_in: CheckIn, stage: Stage, office_user, supt_user, period_e
     rows: list[dict[str, Any]] = [{"entity": "check_in", "entity_id": check_in.id, "action": "create", "from_state": None,
              "to_state": Stage.sharing.value, "actor_id": office_user.id if office_user else None,
              "actor_role": Role.central_office.value, "at": start, "comment": None,
-             "details": {"period": check_in.period, "period_end": check_in.period_end.isoformat()}}]
+             "details": {"period": check_in.period, "period_end": check_in.period_end.isoformat(),
+                         "generated": True}}]
     for (action, before, after, role), at in zip(moves, times, strict=True):
         actor = office_user if role == Role.central_office else supt_user
         comment = {"send_back": SEND_BACK, "record_superintendent": check_in.supt_feedback or None}.get(action)
         rows.append({"entity": "check_in", "entity_id": check_in.id, "action": action,
                      "from_state": before.value, "to_state": after.value, "actor_id": actor.id if actor else None,
-                     "actor_role": role.value, "at": at, "comment": comment, "details": None})
+                     "actor_role": role.value, "at": at, "comment": comment, "details": {"generated": True}})
     check_in.version = len(rows) + 1
     check_in.created_at = start
     check_in.updated_at = rows[-1]["at"]

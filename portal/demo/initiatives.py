@@ -59,8 +59,8 @@ def build_demo_initiatives(seed_dir: str, rng: random.Random, story: Story) -> D
             if c["period_end"] > story.today:
                 continue
             meeting = updates.district_update(c.get("board_update"), c["period"] == FIRST_UPDATE)
-            values = [(metrics[v["metric"]], v.get("breakdown", ""), v["value"], v["as_of"]) for v in c["values"]
-                      if v["as_of"] <= story.today]
+            values = [(metrics[v["metric"]], v.get("breakdown", ""), v["value"], v.get("as_of")) for v in c["values"]
+                      if (v.get("as_of") or c["period_end"]) <= story.today]
             for metric, key, value, _ in values:
                 last[(metric.code, key)] = value
             stage = Stage.board if meeting is not None else Stage.ready
@@ -97,11 +97,15 @@ def _initiative(spec: dict, offices, priorities, measures, story: Story) -> Init
 
 
 def _district_check_in(initiative: Initiative, spec: dict, values: list, stage: Stage, meeting) -> CheckIn:
-    """A check-in as the district reported it: its period, figures and what the slides said; no status,
-    session, review or decision, which the documents do not give."""
+    """A check-in as the district reported it: its period, figures (with an as-of date only where the
+    documents give one) and what the slides said; no status, session, review or decision, which the
+    documents do not give. A narrative the demo wrote to sum up the slides is marked as generated, and
+    so is the time of its last move through the cycle, which the portal did not see."""
     status = Progress(spec["status"]) if spec.get("status") else None
+    narrative = spec.get("narrative", "")
+    generated = ["updated_at"] + (["narrative"] if narrative and spec.get("narrative_from") != "document" else [])
     check_in = CheckIn(initiative=initiative, period=spec["period"], period_end=spec["period_end"], stage=stage,
-                       status=status, narrative=spec.get("narrative", ""), version=1)
+                       status=status, narrative=narrative, version=1, generated=generated)
     if meeting is not None:
         check_in.board_updates.append(meeting)
     for metric, breakdown, value, as_of in values:
@@ -122,20 +126,25 @@ def _later_check_in(initiative: Initiative, period: Period, stage: Stage, update
     check_in = CheckIn(initiative=initiative, period=period.name, period_end=period.end, stage=stage,
                        status=status, narrative=narrative_for(initiative, period, status) if status else "",
                        version=1, created_at=story.at(period.end + timedelta(days=1), 9))
+    made_up = ["updated_at"] + (["status", "narrative"] if status else [])
     limit = min(period.meeting.day, story.today)
     if stage != Stage.sharing:
         check_in.sharing_date = min(period.end + timedelta(days=4), limit - timedelta(days=3))
         check_in.sharing_attendees = f"{initiative.office.name} team; Strategy office"
         check_in.sharing_notes = "Shared the strategy, the period's data and next steps."
+        made_up += ["sharing_date", "sharing_attendees", "sharing_notes"]
     if stage in (Stage.ready, Stage.board):
         check_in.review_notes = "Figures checked against the source systems."
         check_in.supt_date = min(period.end + timedelta(days=10), limit - timedelta(days=1))
         check_in.supt_feedback = "Keep the focus on the students most in need; report the next figures by school level."
         check_in.supt_decisions = "Continue as planned."
+        made_up += ["review_notes", "supt_date", "supt_feedback", "supt_decisions"]
+    check_in.generated = made_up
     if stage == Stage.board:
         check_in.board_updates.append(updates.for_meeting(period.meeting))
     for metric, breakdown, value in values:
-        check_in.values.append(MetricValue(metric=metric, breakdown=breakdown, value=float(value), as_of=period.end))
+        check_in.values.append(MetricValue(metric=metric, breakdown=breakdown, value=float(value), as_of=period.end,
+                                           generated=True))
     db.session.add(check_in)
     db.session.flush()
     return events_for(check_in, stage, staff, supt, period.end, limit, rng)

@@ -1,10 +1,12 @@
 """Demo values for the Measures of Success: values for each of the plan's years already over for about two-thirds of the
 measures the plan gives a numeric baseline (some improved, some not, within sensible ranges, and
 by sub-target where the plan splits a measure), each entered by the owning office's demo account.
-2D-1 (chronic absence by school level) is fed by the iAttend check-in metric instead of typed.
+The measures a check-in metric feeds (seed/measure_owners.yaml) take it instead of typed values, and the
+measures that restate a District Goal take the district's results (portal.rollups.figures).
 
 Deterministic for a given random generator; a value already there is left alone."""
 import random
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 
 from sqlalchemy import select
@@ -17,12 +19,32 @@ from portal.measures.models import MeasureValue
 from portal.org.models import User
 from portal.progress.models import Initiative, ProgressMetric
 from portal.strategic_plan.models import Measure
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 
 AS_OF_MONTHS = (6, 8)  # a year's value describes its June or the August after it
 SOURCE = "Demo district (generated)"
-FED = {"2D-1": ("iattend", "chronic_absence", "")}  # measure -> (initiative, metric, breakdown)
 SHARE = 2 / 3
+
+
+class _Feeds(Mapping):
+    """measure -> (initiative, metric, breakdown) for the seed's feeds (seed/measure_owners.yaml), read when
+    asked: the demo's Board updates leave these metrics as reported (portal.demo.board)."""
+
+    def _pairs(self) -> dict[str, tuple[str, str, str]]:
+        return {f["measure"]: (f["initiative"], f["metric"], f.get("breakdown") or "")
+                for f in setting("measure_feeds", []) or []}
+
+    def __getitem__(self, code: str) -> tuple[str, str, str]:
+        return self._pairs()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pairs())
+
+    def __len__(self) -> int:
+        return len(self._pairs())
+
+
+FED = _Feeds()
 
 
 def _lines(measure: Measure) -> list[tuple[str, float, float | None]]:
@@ -60,7 +82,7 @@ def _step(rng: random.Random, baseline: float, target: float | None, direction: 
 
 def build_demo_measures(rng: random.Random, today: date | None = None) -> dict:
     """Write the demo values for the plan's years over by `today` (the portal's date), dated no later
-    than it, and the 2D-1 feed. Returns how many values it wrote."""
+    than it, and the seed's feeds. Returns how many values it wrote."""
     today = today or clock.today()
     years = [y for y in setting("trajectory_years", []) if date(clock.year_start(y) + 1, 6, 15) <= today]
     measures = db.session.scalars(select(Measure).order_by(Measure.code)).all()
@@ -68,7 +90,9 @@ def build_demo_measures(rng: random.Random, today: date | None = None) -> dict:
     for user in db.session.scalars(select(User).where(User.role == Role.central_office).order_by(User.id)):
         staff.setdefault(user.office_id, user)
     existing = {(v.measure_id, v.subtarget, v.year) for v in db.session.scalars(select(MeasureValue))}
-    candidates = [m for m in measures if _lines(m) and m.code not in FED]
+    feeds = setting("measure_feeds", []) or []
+    skipped = {f["measure"] for f in feeds} | set(setting("measure_results", {}) or {})
+    candidates = [m for m in measures if _lines(m) and m.code not in skipped]
     chosen = sorted(rng.sample(candidates, round(len(candidates) * SHARE)), key=lambda m: m.code)
     written, events = 0, []
     for measure in chosen:
@@ -87,7 +111,7 @@ def build_demo_measures(rng: random.Random, today: date | None = None) -> dict:
                 entered = entered.replace(minute=rng.randrange(60))
                 value = MeasureValue(measure_id=measure.id, subtarget=label, year=year, value=previous, as_of=as_of,
                                      source=SOURCE, note="", entered_by_id=author.id if author else None,
-                                     entered_at=entered)
+                                     entered_at=entered, generated=True)
                 db.session.add(value)
                 db.session.flush()
                 if author:
@@ -96,12 +120,12 @@ def build_demo_measures(rng: random.Random, today: date | None = None) -> dict:
                                              details={"measure": measure.code, "subtarget": label, "year": year,
                                                       "from": None, "to": previous, "via": "demo"}))
                 written += 1
-    for code, (initiative_code, metric_code, breakdown) in FED.items():
-        fed = next((m for m in measures if m.code == code), None)
+    for feed in feeds:
+        fed = next((m for m in measures if m.code == feed["measure"]), None)
         metric = db.session.scalar(select(ProgressMetric).join(Initiative).where(
-            Initiative.code == initiative_code, ProgressMetric.code == metric_code))
+            Initiative.code == feed["initiative"], ProgressMetric.code == feed["metric"]))
         if fed is not None and metric is not None and fed.feed_metric_id is None:
-            fed.feed_metric_id, fed.feed_breakdown = metric.id, breakdown
+            fed.feed_metric_id, fed.feed_breakdown = metric.id, feed.get("breakdown") or ""
     db.session.add_all(events)
     db.session.flush()
     return {"measure_values": written}

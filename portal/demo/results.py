@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from portal.extensions import db
 from portal.kernel import clock
 from portal.strategic_plan.models import Metric
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 from portal.targets.guardrails import interim_targets
 from portal.targets.models import Actual, Target, TargetCycle, TargetPlan
 from portal.targets.operations import trajectories
@@ -62,7 +62,8 @@ def build_demo_actuals(rng: random.Random, years=None) -> int:
             n = max(0, int(round((t.baseline_n or rng.randint(8, 60)) * rng.uniform(0.88, 1.08))))
             out.append({"school_id": school_id, "metric_id": metric_id, "group_id": group_id, "year": year,
                         "value": round(min(metric.value_max, max(metric.value_min, value)), 1), "n_students": n,
-                        "imported_at": datetime.combine(imported_on(year), time(6)), "import_id": DEMO_IMPORT_ID})
+                        "imported_at": datetime.combine(imported_on(year), time(6)), "import_id": DEMO_IMPORT_ID,
+                        "generated": True})
     for start in range(0, len(out), 20_000):
         db.session.execute(insert(Actual), out[start:start + 20_000])
     return len(out)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.kernel import clock
 from portal.strategic_plan.models import BoardMeeting, BoardUpdateKind
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 
 EXAMPLE_TODAY = "2024-10-15"
 TUESDAY = 1

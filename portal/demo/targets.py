@@ -214,7 +214,7 @@ def _fill_cycle(rng: random.Random, cycle: TargetCycle, states: dict[int, PlanSt
                 decided_at = at
         plan_updates.append({"pid": plan.id, "status": status, "version": len(moves) + 1, "updated_at": at,
                              "submitted_at": submitted_at, "decided_at": decided_at,
-                             "updated_by_id": moves[-1][4]})
+                             "updated_by_id": moves[-1][4], "generated": True})
     conn = db.session.connection()
     table = cast(Table, Target.__table__)  # a declarative model's __table__ is a Table
     if trajectory_rows:
@@ -229,6 +229,6 @@ def _fill_cycle(rng: random.Random, cycle: TargetCycle, states: dict[int, PlanSt
         conn.execute(update(plans_table).where(plans_table.c.id == bindparam("pid")).values(
             status=bindparam("status"), version=bindparam("version"), updated_at=bindparam("updated_at"),
             submitted_at=bindparam("submitted_at"), decided_at=bindparam("decided_at"),
-            updated_by_id=bindparam("updated_by_id")), plan_updates)
+            updated_by_id=bindparam("updated_by_id"), generated=bindparam("generated")), plan_updates)
     if events:
         db.session.execute(insert(AuditEvent), events)

@@ -12,6 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+GENERATED_COLUMN = "Generated for the demo"  # "yes" on a row the demo district made up, blank on the district's own
 SAFE_SHEET = re.compile(r"[\[\]\*\?/\\:]")
 
 
@@ -23,6 +24,10 @@ def safe_cell(value):
     if text.startswith(FORMULA_START):
         return "'" + text
     return text
+
+
+def generated_cell(made_up: bool) -> str:
+    return "yes" if made_up else ""
 
 
 def to_csv(columns: list[str], rows) -> bytes:

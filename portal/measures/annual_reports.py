@@ -16,17 +16,17 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
-from portal.kernel.database import weighted_sums
 from portal.kernel.dates import PLANNED, read_date
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.measures import status as ms
 from portal.measures.catalog import MeasureView, load_measures
 from portal.measures.scorecard_table import Counts, build_scorecard
 from portal.measures.values import year_problem
-from portal.org.models import School
 from portal.progress import publishing
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, board_update_check_in
+from portal.strategic_plan import figures as plan_figures
 from portal.strategic_plan.models import Baseline, BoardMeeting, Goal, PlanSetting, Priority, SchoolLevel, StudentGroup
+from portal.targets import figures
 from portal.targets.models import Actual
 
 KIND = "annual_report"
@@ -111,17 +111,15 @@ def district_goals(year: str) -> list[dict]:
     for row in db.session.scalars(select(Baseline).where(Baseline.school_id.is_(None), Baseline.group_id == everyone)
                                   .order_by(Baseline.year)):
         baselines.setdefault((row.metric_id, row.level or ""), []).append((row.year, row.value))
-    results: dict[tuple[int, str], dict[str, list[float]]] = {}
-    rows = db.session.execute(
-        select(Actual.metric_id, Actual.year, School.level, *weighted_sums(Actual.value, Actual.n_students))
-        .join(School, Actual.school_id == School.id)
-        .where(Actual.group_id == everyone, Actual.year <= year, Actual.n_students > 0)
-        .group_by(Actual.metric_id, Actual.year, School.level)).all()
-    for metric_id, result_year, level, weighted, n in rows:
-        for result_key in ((metric_id, ""), (metric_id, level)):
-            cell = results.setdefault(result_key, {}).setdefault(result_year, [0.0, 0])
-            cell[0] += float(weighted or 0)
-            cell[1] += int(n or 0)
+    sums = figures.district_results()
+    codes = {m.id: m.code for goal in goals for m in goal.metrics}
+    results: dict[tuple[int, str], dict[str, plan_figures.Figure]] = {}
+    for metric_id, code in codes.items():
+        for level in ("", "elementary", "middle", "high"):
+            found = {y: sums.figure(code, y, plan_figures.ALL, level) for y in sums.years(code, plan_figures.ALL, level)
+                     if y <= year}
+            if found:
+                results[(metric_id, level)] = found
     out = []
     for goal in goals:
         metrics = []
@@ -141,8 +139,12 @@ def district_goals(year: str) -> list[dict]:
                     "baseline": plan[-1][1] if plan else None,
                     "baseline_year": plan[-1][0] if plan else "",
                     "baseline_text": _goal_fmt(plan[-1][1], metric.unit) if plan else "—",
-                    "results": [{"year": y, "value": round(s / n, 1), "text": _goal_fmt(s / n, metric.unit),
-                                 "students": n} for y, (s, n) in sorted(recorded.items()) if n],
+                    "baseline_label": plan_figures.published_label(plan[-1][0]) if plan else "",
+                    "note": plan_figures.two_figures_note(metric.code, plan_figures.ALL, key, plan[-1][0], plan[-1][1])
+                    if plan else "",
+                    "results": [{"year": y, "value": f.rounded, "text": _goal_fmt(f.value, metric.unit),
+                                 "students": f.n}
+                                for y, f in sorted(recorded.items()) if f.value is not None],
                 })
             if lines:
                 target = metric.target_label
@@ -158,6 +160,19 @@ def district_goals(year: str) -> list[dict]:
     return out
 
 
+def _mark_generated_results(goals: list[dict]) -> list[dict]:
+    """Each goal line names the years whose district result holds school results the demo made up."""
+    codes = {m.id: m.code for goal in db.session.scalars(select(Goal).options(selectinload(Goal.metrics)))
+             for m in goal.metrics}
+    made_up = {(codes.get(metric_id), y) for metric_id, y in db.session.execute(
+        select(Actual.metric_id, Actual.year).distinct().where(Actual.generated.is_(True))).all()}
+    for goal in goals:
+        for metric in goal["metrics"]:
+            for line in metric["lines"]:
+                line["generated_years"] = [r["year"] for r in line["results"] if (metric["code"], r["year"]) in made_up]
+    return goals
+
+
 def _goal_fmt(value: float, unit: str) -> str:
     return f"{value:.1f}%" if unit == "percent" else f"{value:+.1f} pts"
 
@@ -167,13 +182,15 @@ def _measure_entry(m: MeasureView, status: ms.Status, subs, year: str) -> dict:
     values = []
     if own or not m.subs:
         values.append({"label": "", "value_text": m.fmt(own.value) if own else "No value yet",
-                       "fed_from": own.fed_from if own else None})
+                       "fed_from": own.fed_from if own else None, "generated": bool(own and own.generated)})
     for line, st in subs:
         entry = line.entries.get(year)
         values.append({"label": line.label, "value_text": m.fmt(entry.value) if entry else "No value yet",
-                       "fed_from": entry.fed_from if entry else None, "change": st.change,
+                       "fed_from": entry.fed_from if entry else None, "generated": bool(entry and entry.generated),
+                       "change": st.change,
                        "change_text": ms.TITLES[st.change]})
     return {"code": m.code, "text": m.text, "office": m.office_name, "values": values,
+            "readings": [r[0].upper() + r[1:] for r in m.readings],
             "change": status.change, "change_text": ms.TITLES[status.change],
             "pace": status.pace, "pace_text": ms.TITLES[status.pace] if status.pace else ""}
 
@@ -220,6 +237,7 @@ def highlights(year: str) -> list[dict]:
             "pillar_number": initiative.priority.pillar.number, "period": check_in.period,
             "status": status, "status_text": PROGRESS_TEXT.get(status or "", "Not given"),
             "symbol": PROGRESS_SYMBOL.get(status or "", "?"), "narrative": check_in.narrative,
+            "generated": [f for f in check_in.generated or [] if f in ("status", "narrative")],
             "measures": [m.code for m in initiative.measures],
             "board_update": title, "board_meeting": meeting_date.isoformat(), "check_in_id": check_in.id,
         })
@@ -229,15 +247,17 @@ def highlights(year: str) -> list[dict]:
 def build_annual_report(update: BoardUpdate) -> dict:
     year = update.school_year
     notes = highlights(year)
-    return {
+    report = {
         "title": update.title, "kind": "Annual Report", "school_year": year,
         "meeting_date": update.meeting_date.isoformat(),
+        "generated": list(update.generated or []),
         "assembled_at": clock.now_aware().strftime("%Y-%m-%d %H:%M UTC"),
-        "goals": district_goals(year),
+        "goals": _mark_generated_results(district_goals(year)),
         "scorecard": scorecard_section(year),
         "highlights": notes,
         "initiative_count": len(notes),
     }
+    return {**report, "has_generated": publishing.anything_generated(report)}
 
 
 def report_for(update: BoardUpdate) -> dict:

@@ -8,12 +8,15 @@ from sqlalchemy import and_, or_, select
 from portal.extensions import db
 from portal.kernel import formatting
 from portal.kernel.audit import AuditEvent
-from portal.kernel.clock import school_year_of
+from portal.kernel.clock import school_year_of, year_start
 from portal.measures import status as ms
 from portal.measures.models import MeasureValue
 from portal.org.models import Office, User
 from portal.progress.models import CheckIn, Initiative, MetricValue, Stage
+from portal.strategic_plan import figures as plan_figures
 from portal.strategic_plan.models import Measure, Pillar, Priority
+from portal.strategic_plan.settings import setting
+from portal.targets import figures
 
 # A check-in feeds a measure only once the review has accepted its data.
 FEEDING_STAGES = (Stage.superintendent, Stage.ready, Stage.board)
@@ -29,7 +32,7 @@ class Entry:
 
     year: str
     value: float
-    as_of: date
+    as_of: date | None
     source: str = ""
     note: str = ""
     value_id: int | None = None  # the MeasureValue row, when typed
@@ -38,6 +41,8 @@ class Entry:
     fed_from: str | None = None  # the initiative whose check-in fed it
     check_in_id: int | None = None
     period: str | None = None
+    district: bool = False  # the district's result, from the schools' results
+    generated: bool = False  # made up for the demo
 
     @property
     def fed(self) -> bool:
@@ -62,6 +67,11 @@ class Line:
     baseline_year: str | None
     target: float | None
     entries: dict[str, Entry] = field(default_factory=dict)
+    unit: str = ""  # a sub-target counted in another unit than its measure (4B-3's schools and dollars)
+    stated: tuple[str, str, float | None] = ("level", "", None)  # the plan's target: kind, per, amount
+    baseline_label: str = ""  # what the baseline is, where the portal takes it from a District Goal
+    note: str = ""  # where the plan states a second figure for the same fact
+    results: dict | None = None  # {"metric", "level"}: the line takes the district's results
 
     def first_value(self) -> float | None:
         return self.entries[min(self.entries)].value if self.entries else None
@@ -103,6 +113,15 @@ class MeasureView:
     feed_metric_id: int | None = None
     feed_breakdown: str = ""
     target_text: str = ""  # the plan's wording of a gain or percent-change target, e.g. "+30 pts"
+    readings: list[str] = field(default_factory=list)  # how the portal reads a target the plan leaves open
+
+    @property
+    def results_label(self) -> str:
+        """Where a District Goal measure's values come from, in words ("" for any other measure)."""
+        if not any(line.results for line in self.lines):
+            return ""
+        return ("The district's results for all students: each school's result weighted by its number of "
+                "students (the same figures as the public progress page and the dashboard)")
 
     @property
     def lines(self) -> list[Line]:
@@ -127,10 +146,13 @@ class MeasureView:
 def _sub_line(sub: dict) -> Line:
     baseline = (sub.get("baseline") or {})
     target = (sub.get("target") or {})
-    return Line(label=str(sub.get("label", "")), text=sub.get("text", ""),
-                baseline=None if baseline.get("value") is None else float(baseline["value"]),
+    value = None if baseline.get("value") is None else float(baseline["value"])
+    amount = None if target.get("value") is None else float(target["value"])
+    kind, per = target.get("kind") or "level", target.get("per") or ""
+    return Line(label=str(sub.get("label", "")), text=sub.get("text", ""), baseline=value,
                 baseline_year=baseline.get("year"),
-                target=None if target.get("value") is None else float(target["value"]))
+                target=ms.target_level(kind, per, value, baseline.get("year"), amount),
+                unit=str(sub.get("unit") or ""), stated=(kind, per, amount))
 
 
 def _view(m: Measure, pr_code, pr_name, p_number, p_name, o_id, o_code, o_name) -> MeasureView:
@@ -139,7 +161,8 @@ def _view(m: Measure, pr_code, pr_name, p_number, p_name, o_id, o_code, o_name) 
         priority_code=pr_code, priority_name=pr_name, pillar_number=p_number, pillar_name=p_name,
         office_id=o_id, office_code=o_code or "", office_name=o_name or "No office yet",
         own=Line("", m.text, m.baseline_value, m.baseline_year,
-                 ms.target_level(m.target_kind, m.target_per, m.baseline_value, m.baseline_year, m.target_value)),
+                 ms.target_level(m.target_kind, m.target_per, m.baseline_value, m.baseline_year, m.target_value),
+                 stated=(m.target_kind or "level", m.target_per or "", m.target_value)),
         target_text=ms.target_words(m.target_kind, m.target_per, m.target_value, m.unit),
         subs=[_sub_line(s) for s in (m.subtargets or []) if s.get("label")],
         feed_metric_id=m.feed_metric_id, feed_breakdown=m.feed_breakdown or "")
@@ -160,7 +183,50 @@ def load_measures(codes: list[str] | None = None) -> list[MeasureView]:
         return []
     _add_typed_values(views, only_these=codes is not None)
     _add_fed_values([v for v in views.values() if v.feed_metric_id])
+    _add_district_results(views)
+    readings = setting("measure_readings", {}) or {}
+    for view in views.values():
+        view.readings = list(readings.get(view.code, []))
     return list(views.values())
+
+
+def _add_district_results(views: dict[int, MeasureView]) -> None:
+    """The lines that restate a District Goal take the district's results (all students), which win
+    over a typed value, so the scorecard shows the figure every other page shows. Where the plan
+    gives the line no baseline, it starts from the plan's published figure for the goals' baseline
+    year, or else from the district baseline of every school."""
+    by_code = {v.code: v for v in views.values()}
+    wanted = {code: lines for code, lines in (setting("measure_results", {}) or {}).items() if code in by_code}
+    if not wanted:
+        return
+    year, levels = plan_figures.baseline_year(), figures.school_levels()
+    results, starts = figures.district_results(levels=levels), figures.district_starts(levels=levels, year=year)
+    published = plan_figures.published_tables()
+    for code, lines in wanted.items():
+        view = by_code[code]
+        for label, spec in lines.items():
+            line = view.line(label)
+            if line is None:
+                continue
+            metric, level = spec["metric"], spec.get("level") or ""
+            line.results = {"metric": metric, "level": level}
+            if line.baseline is None:
+                plan = plan_figures.published_baseline(metric, plan_figures.ALL, level, year, tables=published,
+                                                       with_note=False)
+                start = plan if plan.value is not None else starts.figure(metric, year, plan_figures.ALL, level)
+                line.baseline, line.baseline_year = start.rounded, year if start.value is not None else None
+                line.baseline_label = start.label
+                kind, per, amount = line.stated
+                line.target = ms.target_level(kind, per, line.baseline, line.baseline_year, amount)
+            else:
+                line.baseline_label = f"the plan's baseline in Measure of Success {code} ({line.baseline_year})"
+                line.note = plan_figures.published_baseline(metric, plan_figures.ALL, level, line.baseline_year,
+                                                       tables=published).note if line.baseline_year else ""
+            for y in results.years(metric, plan_figures.ALL, level):
+                result = results.figure(metric, y, plan_figures.ALL, level)
+                line.entries[y] = Entry(year=y, value=result.rounded or 0.0, as_of=date(year_start(y) + 1, 6, 30),
+                                        source=f"{result.label[0].upper()}{result.label[1:]}: the schools' results "
+                                               f"weighted by their {result.n:,} students", district=True)
 
 
 def _add_typed_values(views: dict[int, MeasureView], only_these: bool) -> None:
@@ -178,7 +244,7 @@ def _add_typed_values(views: dict[int, MeasureView], only_these: bool) -> None:
         line.entries[value.year] = Entry(
             year=value.year, value=value.value, as_of=value.as_of, source=value.source, note=value.note,
             value_id=value.id, entered_by=who, entered_at=value.entered_at, fed_from=initiative_name,
-            check_in_id=value.check_in_id, period=period)
+            check_in_id=value.check_in_id, period=period, generated=value.generated)
 
 
 def _feed_map(view: MeasureView) -> dict[str, str]:
@@ -216,7 +282,7 @@ def _add_fed_values(fed: list[MeasureView]) -> None:
             year = school_year_of(period_end)
             latest[(targets[value.breakdown], year)] = Entry(  # rows come oldest first: the last one wins
                 year=year, value=value.value, as_of=value.as_of, source=f"{initiative_name} check-in, {period}",
-                fed_from=initiative_name, check_in_id=check_in_id, period=period)
+                fed_from=initiative_name, check_in_id=check_in_id, period=period, generated=value.generated)
         for (label, year), entry in latest.items():
             line = view.line(label)
             if line is not None and year not in line.entries:  # a typed value wins

@@ -26,6 +26,7 @@ class MeasureValue(Model):
     entered_at: Mapped[datetime] = mapped_column(default=clock.now)
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"))  # set when a check-in fed it
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    generated: Mapped[bool] = mapped_column(default=False)  # made up for the demo
 
     __mapper_args__ = {"version_id_col": version}
 

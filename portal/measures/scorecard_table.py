@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.kernel.clock import current_school_year, year_label, year_start
+from portal.kernel.exports import GENERATED_COLUMN, generated_cell
 from portal.measures import status as ms
 from portal.measures.catalog import MeasureView
 from portal.measures.values import year_problem
@@ -145,7 +146,7 @@ def export_rows(card: dict) -> tuple[list[str], list[list]]:
     year = card["year"]
     columns = ["Pillar", "Priority", "Measure", "Sub-target", "Wording", "Office", "Unit", "Direction",
                "Baseline", "Baseline year", "2026 target", f"Value {year}", "As of", "Source", "From check-in",
-               "Change", "Pace"]
+               "Change", "Pace", GENERATED_COLUMN]
     rows = []
     for p in card["pillars"]:
         for pr in p["priorities"]:
@@ -158,5 +159,6 @@ def export_rows(card: dict) -> tuple[list[str], list[list]]:
                         m.unit, m.direction, line.baseline, line.baseline_year or "", line.target,
                         entry.value if entry else None, entry.as_of if entry else None,
                         entry.source if entry else "", entry.fed_from or "" if entry else "",
-                        ms.TITLES[st.change], ms.TITLES[st.pace] if st.pace else ""])
+                        ms.TITLES[st.change], ms.TITLES[st.pace] if st.pace else "",
+                        generated_cell(bool(entry and entry.generated))])
     return columns, rows

@@ -127,6 +127,7 @@ def write_value(measure: Measure, clean: dict, user, existing: MeasureValue | No
         for f in VALUE_FIELDS:
             setattr(row, f, clean[f])
         row.entered_by_id, row.entered_at, row.check_in_id = user.id, now, None
+        row.generated = False
     db.session.add(AuditEvent(entity="measure_value", entity_id=row.id, action=action, actor_id=user.id,
                               actor_role=user.role.value, at=now,
                               details={"measure": measure.code, "subtarget": clean["subtarget"],

@@ -32,19 +32,23 @@ def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
         rows.append({
             "breakdown": key,
             "value": value.value if value else None, "value_text": fmt(value.value if value else None, metric.unit),
-            "as_of": value.as_of.isoformat() if value else None,
+            "as_of": value.as_of.isoformat() if value and value.as_of else None,
+            "generated": bool(value and value.generated),
             "baseline": (metric.baselines or {}).get(key),
             "baseline_text": _text((metric.baselines or {}).get(key), metric.unit),
             "target": (metric.targets or {}).get(key),
             "target_text": _text((metric.targets or {}).get(key), metric.unit),
         })
     path: dict[str, list] = {}
-    for period, period_end, breakdown, value in history:
+    made_up: dict[str, list] = {}
+    for period, period_end, breakdown, value, generated in history:
         if period_end <= check_in.period_end:
             path.setdefault(breakdown, []).append([period, value])
+            if generated:
+                made_up.setdefault(breakdown, []).append(period)
     return {"name": metric.name, "unit": metric.unit, "direction": metric.direction, "breakdown": metric.breakdown,
             "baseline_label": metric.baseline_label, "target_label": metric.target_label, "rows": rows,
-            "series": [{"breakdown": k, "points": v} for k, v in path.items()]}
+            "series": [{"breakdown": k, "points": v, "generated": made_up.get(k, [])} for k, v in path.items()]}
 
 
 def build_report(update: BoardUpdate) -> dict:
@@ -62,7 +66,8 @@ def build_report(update: BoardUpdate) -> dict:
                 select(MetricValue, CheckIn.period, CheckIn.period_end).join(CheckIn)
                 .where(CheckIn.initiative_id.in_({c.initiative_id for c in check_ins}))
                 .order_by(CheckIn.period_end)):
-            history.setdefault(value.metric_id, []).append((period, period_end, value.breakdown, value.value))
+            history.setdefault(value.metric_id, []).append((period, period_end, value.breakdown, value.value,
+                                                            value.generated))
     pillars: dict[int, dict] = {}
     for check_in in sorted(check_ins, key=lambda c: (c.initiative.priority.code, c.initiative.name)):
         initiative = check_in.initiative
@@ -77,6 +82,7 @@ def build_report(update: BoardUpdate) -> dict:
             "status_text": check_in.status.title if check_in.status else "Not given",
             "narrative": check_in.narrative,
             "decisions": check_in.supt_decisions,
+            "generated": [f for f in check_in.generated or [] if f in ("status", "narrative", "supt_decisions")],
             "measures": [{"code": m.code, "text": m.text} for m in initiative.measures],
             "metrics": [_metric_block(m, check_in, history.get(m.id, [])) for m in initiative.metrics],
             "check_in_id": check_in.id,
@@ -84,6 +90,7 @@ def build_report(update: BoardUpdate) -> dict:
     return {
         "title": update.title, "kind": update.kind.name, "school_year": update.school_year,
         "meeting_date": update.meeting_date.isoformat(),
+        "generated": list(update.generated or []),
         "assembled_at": clock.now_aware().strftime("%Y-%m-%d %H:%M UTC"),
         "pillars": [{**p, "priorities": list(p["priorities"].values())} for _, p in sorted(pillars.items())],
         "initiative_count": len(check_ins),

@@ -44,13 +44,13 @@ def initiative_values(initiative: Initiative) -> list[MetricValue]:
 
 
 def series(initiative: Initiative) -> dict:
-    """metric id -> breakdown -> [(period, as_of, value, stage)], in period order."""
+    """metric id -> breakdown -> [(period, as_of, value, stage, generated)], in period order."""
     out: dict = defaultdict(lambda: defaultdict(list))
     rows = db.session.execute(
         select(MetricValue, CheckIn.period, CheckIn.period_end, CheckIn.stage).join(CheckIn)
         .where(CheckIn.initiative_id == initiative.id).order_by(CheckIn.period_end, MetricValue.id)).all()
     for value, period, _end, stage in rows:
-        out[value.metric_id][value.breakdown].append((period, value.as_of, value.value, stage))
+        out[value.metric_id][value.breakdown].append((period, value.as_of, value.value, stage, value.generated))
     return out
 
 
@@ -71,6 +71,13 @@ class CheckInEntry:
     evidence: list[dict] = field(default_factory=list)
 
 
+def clear_generated(check_in: CheckIn, fields) -> None:
+    """A person's change: what they changed, and the time of the last change, are no longer the demo's."""
+    kept = [f for f in check_in.generated or [] if f not in {*fields, "updated_at"}]
+    if kept != list(check_in.generated or []):
+        check_in.generated = kept
+
+
 def _value_changes(check_in: CheckIn, wanted: dict[tuple[int, str], tuple[float, date]]) -> dict[str, list]:
     """Add, change and remove the check-in's values to match `wanted`; what changed, for the audit."""
     existing = {(v.metric_id, v.breakdown): v for v in check_in.values}
@@ -83,7 +90,7 @@ def _value_changes(check_in: CheckIn, wanted: dict[tuple[int, str], tuple[float,
             changes[f"{key[0]}:{key[1]}"] = [None, value]
         elif (current.value, current.as_of) != (value, as_of):
             changes[f"{key[0]}:{key[1]}"] = [current.value, value]
-            current.value, current.as_of = value, as_of
+            current.value, current.as_of, current.generated = value, as_of, False
     for key, current in existing.items():
         if key not in wanted:
             changes[f"{key[0]}:{key[1]}"] = [current.value, None]
@@ -103,7 +110,8 @@ def save_check_in(check_in: CheckIn, entry: CheckInEntry, user, expected_version
             raise workflow.ConflictError(check_in_workflow.CHECK_IN.describe_last_change(check_in))
         return
     check_in_workflow.CHECK_IN.apply(check_in, "edit", user, expected_version=expected_version,
-                                     details={"changes": changes})
+                                     details={"changes": changes},
+                                     before_flush=lambda obj, _now: clear_generated(obj, changes))
 
 
 def submit_problems(check_in: CheckIn) -> list[str]:
@@ -136,6 +144,7 @@ def record_sharing(check_in: CheckIn, form: dict, user, expected_version) -> dic
 
     def fill(obj, _now):
         obj.sharing_date, obj.sharing_attendees, obj.sharing_notes = when, attendees, notes
+        clear_generated(obj, ("sharing_date", "sharing_attendees", "sharing_notes"))
     check_in_workflow.CHECK_IN.apply(check_in, "record_sharing", user, expected_version=expected_version,
                             before_flush=fill, details={"date": when.isoformat()})
     return {}
@@ -148,7 +157,8 @@ def submit_update(check_in: CheckIn, user, expected_version) -> list[str]:
     problems = submit_problems(check_in)
     if problems:
         return problems
-    check_in_workflow.CHECK_IN.apply(check_in, "submit_update", user, expected_version=expected_version)
+    check_in_workflow.CHECK_IN.apply(check_in, "submit_update", user, expected_version=expected_version,
+                                     before_flush=lambda obj, _now: clear_generated(obj, ()))
     return []
 
 
@@ -163,6 +173,7 @@ def review(check_in: CheckIn, action: str, form: dict, user, expected_version) -
     def fill(obj, _now):
         if action == "accept_data":
             obj.review_notes = notes
+        clear_generated(obj, ("review_notes",) if action == "accept_data" else ())
     check_in_workflow.CHECK_IN.apply(check_in, action, user, comment=notes or None, expected_version=expected_version,
                             before_flush=fill)
     return {}
@@ -186,6 +197,7 @@ def record_superintendent(check_in: CheckIn, form: dict, user, expected_version)
 
     def fill(obj, _now):
         obj.supt_date, obj.supt_feedback, obj.supt_decisions, obj.supt_followups = when, feedback, decisions, followups
+        clear_generated(obj, ("supt_date", "supt_feedback", "supt_decisions", "supt_followups"))
     check_in_workflow.CHECK_IN.apply(check_in, "record_superintendent", user, expected_version=expected_version,
                             before_flush=fill, comment=feedback)
     return {}
@@ -198,6 +210,7 @@ def place(check_in: CheckIn, board_update, user, expected_version) -> None:
 
     def attach(obj, _now):
         obj.board_updates.append(board_update)
+        clear_generated(obj, ())
     check_in_workflow.CHECK_IN.apply(check_in, "place", user, expected_version=expected_version, before_flush=attach,
                             details={"board_update_id": board_update.id})
 
@@ -209,6 +222,7 @@ def unplace(check_in: CheckIn, board_update, user, expected_version) -> None:
     def detach(obj, _now):
         if board_update in obj.board_updates:
             obj.board_updates.remove(board_update)
+        clear_generated(obj, ())
     check_in_workflow.CHECK_IN.apply(check_in, "unplace", user, expected_version=expected_version, before_flush=detach,
                             details={"board_update_id": board_update.id})
 

@@ -150,6 +150,7 @@ class CheckIn(Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    generated: Mapped[list] = mapped_column(JSON, default=list)  # fields made up for the demo
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -168,7 +169,8 @@ class MetricValue(Model):
     metric_id: Mapped[int] = mapped_column(ForeignKey("progress_metric.id"), index=True)
     breakdown: Mapped[str] = mapped_column(String(80), default="")
     value: Mapped[float]
-    as_of: Mapped[date]
+    as_of: Mapped[date | None]  # None where the source gives no date
+    generated: Mapped[bool] = mapped_column(default=False)  # made up for the demo
 
     check_in: Mapped[CheckIn] = relationship(back_populates="values")
     metric: Mapped[ProgressMetric] = relationship()
@@ -203,6 +205,7 @@ class BoardUpdate(Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     snapshot: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(default=1)
+    generated: Mapped[list] = mapped_column(JSON, default=list)  # fields made up for the demo
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -55,3 +55,12 @@ def storable(value):
     if isinstance(value, list | tuple):
         return [storable(item) for item in value]
     return value
+
+
+def anything_generated(value) -> bool:
+    """Whether a report holds anything made up for the demo (a "generated" entry that is not empty)."""
+    if isinstance(value, dict):
+        return bool(value.get("generated")) or any(anything_generated(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(anything_generated(item) for item in value)
+    return False

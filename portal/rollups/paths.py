@@ -17,10 +17,13 @@ def _wmean(values: pd.Series, weights: pd.Series) -> float:
 
 
 def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFrame, shares: dict,
-                   years: list[str], baseline_year: str) -> pd.DataFrame:
+                   years: list[str], baseline_year: str, results=None, starts=None) -> pd.DataFrame:
     """Per metric x level x group and year: the goal's path (the measured baseline to the 2026 goal
     along a straight line), the projected path (n-weighted mean of the counted rows' interim
-    targets) and the actual path (n-weighted mean of the schools' actual results)."""
+    targets) and the actual path (n-weighted mean of the schools' actual results). `results`, when
+    given, answers the actual path instead of `actuals`: (metric, level, group, year) -> (value, n,
+    schools), the district's one figure for each year (portal.rollups.figures), and `starts` the
+    goal path's starting point: (metric, level, group) -> the district baseline, or None."""
     columns = ["metric", "mlevel", "group", "year", "goal_path", "projected_path", "actual", "actual_n",
                "actual_schools", "vs_goal", "on_track"]
     everyone = measured(rows)
@@ -38,6 +41,8 @@ def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFr
         metric, mlevel, group = key
         m = metric_spec(metrics, str(metric))
         base = _wmean(grp["baseline"], grp["n"])
+        if starts is not None and (start := starts(metric, mlevel, group)) is not None:
+            base = start
         kind, goal = goal_for(m, bool(grp["targeted"].iloc[0]), base)
         end = goal if kind == "value" else base + goal
         steps = len(years)
@@ -51,8 +56,10 @@ def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFr
                 share = cg["trajectory"].map(lambda t, i=i: shares[t][i])
                 projected[y] = _wmean(cg["baseline"] + share * (cg["target"] - cg["baseline"]), cg["n"])
         act = actual_groups.get(key)
-        by_year = {}
-        if act is not None:
+        by_year: dict = {}
+        if results is not None:
+            by_year = {y: found for y in timeline if (found := results(metric, mlevel, group, y)) is not None}
+        elif act is not None:
             for year, ay in act.groupby("year"):
                 ay = ay[ay["n"] > 0]
                 if not ay.empty:

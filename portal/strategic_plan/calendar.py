@@ -10,7 +10,7 @@ from wtforms.validators import StopValidation
 
 from portal.kernel import clock
 from portal.kernel.formatting import long_date
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 
 YEAR_LABEL = re.compile(r"(20[0-9]{2})-([0-9]{2})")
 # A school year as people write it in a name or a label: 2025-26, 2025–26, 2025/26, 2025-2026.

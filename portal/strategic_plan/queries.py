@@ -6,12 +6,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.kernel.numbers import parse_int
+from portal.strategic_plan.figures import published_baseline, published_tables
 from portal.strategic_plan.models import (
     Baseline,
     Goal,
     Metric,
     Pillar,
-    PlanSetting,
     Priority,
     SchoolLevel,
     StudentGroup,
@@ -25,17 +25,15 @@ class GoalTable:
     metric: Metric
     years: list[str]
     rows: list[dict] = field(default_factory=list)  # {"label", "values": {year: value}, "target": str}
-
-
-def setting(key: str, default=None):
-    obj = db.session.get(PlanSetting, key)
-    return obj.value if obj is not None else default
+    baseline_label: str = ""  # what the latest year's figures are: "the plan's published baseline (2020-21)"
+    note: str = ""  # where the plan states a second figure for the same fact
 
 
 def goal_tables() -> list[tuple[Goal, list[GoalTable]]]:
     goals = db.session.scalars(select(Goal).order_by(Goal.number).options(selectinload(Goal.metrics))).all()
     groups = db.session.scalars(select(StudentGroup).order_by(StudentGroup.sort)).all()
     levels = {lv.code: lv for lv in db.session.scalars(select(SchoolLevel))}
+    published = published_tables()
     cells: dict = {}
     for b in db.session.scalars(select(Baseline).where(Baseline.school_id.is_(None))):
         cells.setdefault(b.metric_id, {}).setdefault((b.group_id, b.level), {})[b.year] = b.value
@@ -46,6 +44,10 @@ def goal_tables() -> list[tuple[Goal, list[GoalTable]]]:
             by_row = cells.get(metric.id, {})
             years = sorted({y for values in by_row.values() for y in values})
             table = GoalTable(metric, years)
+            levels_shown = metric.levels if goal.code == "sel" else [""]
+            firsts = [published_baseline(metric.code, "all", level, tables=published) for level in levels_shown]
+            table.baseline_label = next((f.label for f in firsts if f.value is not None), "")
+            table.note = " ".join(f.note for f in firsts if f.note)
             if goal.code == "sel":
                 for code in metric.levels:
                     for group in groups:

@@ -13,6 +13,7 @@ import yaml
 
 from portal.extensions import db
 from portal.org.models import Office, Region
+from portal.strategic_plan import settings
 from portal.strategic_plan.models import (
     Baseline,
     BoardMeeting,
@@ -110,6 +111,7 @@ def load_plan(seed_dir: str) -> Counter:
             raise
         raise SeedError(f"seed data is malformed: {exc!r}") from exc
     db.session.flush()
+    settings.forget()
     return up.changes
 
 
@@ -223,6 +225,8 @@ def _num(block, field):
 def _load_pillars(up: Upserter, seed_dir: str):
     data = _read_yaml(seed_dir, "pillars.yaml")
     keep_measures = set()
+    results: dict[str, dict] = {}
+    readings: dict[str, list[str]] = {}
     for p in data["pillars"]:
         pillar = up.upsert(Pillar, {"number": int(p["number"])}, {
             "name": p["name"], "tagline": p.get("tagline", ""), "description": (p.get("description") or "").strip(),
@@ -246,11 +250,69 @@ def _load_pillars(up: Upserter, seed_dir: str):
                     "target_value": _num(m.get("target"), "value"),
                     "target_kind": (m.get("target") or {}).get("kind") or "level",
                     "target_per": (m.get("target") or {}).get("per") or "",
-                    "subtargets": m.get("subtargets") or [],
+                    "subtargets": measure_lines(m),
                 })
                 db.session.flush()
                 keep_measures.add(measure.id)
+                results.update({str(m["code"]): fed} if (fed := result_lines(m)) else {})
+                readings.update({str(m["code"]): said} if (said := open_readings(m)) else {})
     up.remove_missing(Measure, keep_measures)
+    _setting(up, "measure_results", results)
+    _setting(up, "measure_readings", readings)
+
+
+def measure_lines(m: dict) -> list[dict]:
+    """The measure's sub-targets: the plan's sub-bullets, then one per number of a sentence stating
+    several (the `baselines` and `targets` lists, matched by label; a single baseline or target of
+    the measure stands for every label that has none of its own)."""
+    subs = [dict(s) for s in m.get("subtargets") or []]
+    listed: dict[str, dict] = {}
+    for b in m.get("baselines") or []:
+        listed.setdefault(str(b["label"]), {})["baseline"] = {"value": float(b["value"]), "year": b.get("year")}
+    for t in m.get("targets") or []:
+        listed.setdefault(str(t["label"]), {})["target"] = {
+            k: t[k] for k in ("value", "kind", "per", "ambiguous") if t.get(k) is not None}
+        if t.get("unit"):
+            listed[str(t["label"])]["unit"] = t["unit"]
+    for label, parts in listed.items():
+        sub = {"label": label, "text": label, "listed": True, **parts}
+        if "target" not in sub and m.get("target"):
+            sub["target"] = dict(m["target"])
+        if "baseline" not in sub and m.get("baseline"):
+            sub["baseline"] = dict(m["baseline"])
+        subs.append(sub)
+    return subs
+
+
+def result_lines(m: dict) -> dict:
+    """Which of the measure's lines take the district's results: line label ("" for the measure
+    itself) -> {"metric": District Goal metric code, "level": school level or ""}."""
+    lines = {}
+    for label, block in [("", m), *((str(s.get("label", "")), s) for s in m.get("subtargets") or [])]:
+        if block.get("results"):
+            lines[label] = {"metric": str(block["results"]["metric"]), "level": block["results"].get("level") or ""}
+    return lines
+
+
+def open_readings(m: dict) -> list[str]:
+    """How the portal reads each target whose wording leaves the reading open."""
+    said, stated = [], set()
+    for label, target in [("", m.get("target") or {}),
+                          *((str(t.get("label", "")), t) for t in m.get("targets") or []),
+                          *((str(s.get("label", "")), s.get("target") or {}) for s in m.get("subtargets") or [])]:
+        if not target.get("ambiguous") or (label and (target.get("value"), target.get("kind")) in stated):
+            continue
+        if not label:
+            stated.add((target.get("value"), target.get("kind")))
+        amount = f"{float(target['value']):g}%"
+        where = f"{label}: " if label else ""
+        if target.get("kind") == "percent_change":
+            said.append(f"{where}the plan's \"{amount}\" is read as a relative rise ({amount} of the baseline "
+                        "figure), not as percentage points.")
+        else:
+            said.append(f"{where}the plan's \"{amount}\" is read as {float(target['value']):g} percentage points "
+                        "added to the baseline, not as a relative rise.")
+    return said
 
 
 def _load_measure_owners(up: Upserter, seed_dir: str):
@@ -265,6 +327,9 @@ def _load_measure_owners(up: Upserter, seed_dir: str):
         if measure.owner_office_id != offices[code]:
             measure.owner_office_id = offices[code]
             up.changes["measure owner updated"] += 1
+    feeds = [{k: str(f.get(k) or "") for k in ("measure", "initiative", "metric", "breakdown")}
+             for f in data.get("feeds") or []]
+    _setting(up, "measure_feeds", feeds)
 
 
 def _load_trajectories(up: Upserter, seed_dir: str):

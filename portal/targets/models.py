@@ -75,6 +75,7 @@ class TargetPlan(Model):
     decided_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    generated: Mapped[bool] = mapped_column(default=False)  # made up for the demo
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -121,6 +122,7 @@ class Actual(Model):
     n_students: Mapped[int]
     imported_at: Mapped[datetime] = mapped_column(default=clock.now)
     import_id: Mapped[str] = mapped_column(String(40), default="")
+    generated: Mapped[bool] = mapped_column(default=False)  # made up for the demo
 
     school: Mapped[School] = relationship()
     metric: Mapped[Metric] = relationship()

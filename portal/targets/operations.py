@@ -17,7 +17,7 @@ from portal.kernel.policy import SMALL_GROUP
 from portal.org.models import School
 from portal.strategic_plan.levels import applicable_levels, metric_bands
 from portal.strategic_plan.models import Baseline, Metric, StudentGroup, Trajectory
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 from portal.targets import workflow as plan_workflow
 from portal.targets.guardrails import ERROR, blocking, check_target, check_year_target, interim_targets, parse_number
 from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, WindowExtension

@@ -20,7 +20,7 @@ from portal.org.models import School
 from portal.strategic_plan.levels import applicable_levels
 from portal.strategic_plan.models import Metric, StudentGroup
 from portal.strategic_plan.pace import TITLES, on_track
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 from portal.targets.guardrails import interim_targets, parse_number
 from portal.targets.models import Actual, PlanStatus, TargetCycle, TargetPlan
 from portal.targets.operations import load_plan_rows, metric_bands, trajectories
@@ -136,9 +136,11 @@ def import_actuals(data: bytes, filename: str) -> ImportReport:
     existing = {}
     for years_chunk in (years[i:i + 50] for i in range(0, len(years), 50)):
         for a in db.session.execute(select(Actual.id, Actual.school_id, Actual.metric_id, Actual.group_id,
-                                           Actual.year, Actual.value, Actual.n_students)
+                                           Actual.year, Actual.value, Actual.n_students, Actual.generated)
                                     .where(Actual.year.in_(years_chunk))):
-            existing[(a.school_id, a.metric_id, a.group_id, a.year)] = (a.id, a.value, a.n_students)
+            # A result made up for the demo is replaced even by the same figure: the district's file vouches for it.
+            existing[(a.school_id, a.metric_id, a.group_id, a.year)] = (
+                (a.id, None, None) if a.generated else (a.id, a.value, a.n_students))
     now = clock.now()
     new, changed = split_rows(
         rows, existing,
@@ -146,7 +148,7 @@ def import_actuals(data: bytes, filename: str) -> ImportReport:
                              "value": figure[0], "n_students": figure[1], "imported_at": now,
                              "import_id": report.import_id},
         lambda row_id, figure: {"id": row_id, "value": figure[0], "n_students": figure[1], "imported_at": now,
-                                "import_id": report.import_id},
+                                "import_id": report.import_id, "generated": False},
         report)
     all_or_nothing(report, lambda: bulk_write(Actual, new, changed),
                    "Another import saved results for the same schools at the same moment, so nothing from this "
@@ -174,6 +176,7 @@ class YearResult:
     actual: float | None
     n_students: int | None
     status: str
+    generated: bool = False  # the result was made up for the demo
 
     @property
     def title(self) -> str:
@@ -237,7 +240,8 @@ def progress(school: School) -> SchoolProgress:
             actual = actuals.get((row.metric_id, row.group_id, year))
             value = actual.value if actual else None
             view.years.append(YearResult(year, target, value, actual.n_students if actual else None,
-                                         on_track(value, target, row.metric.direction)))
+                                         on_track(value, target, row.metric.direction),
+                                         bool(actual and actual.generated)))
         sections.setdefault(row.metric_id, (row.metric, []))[1].append(view)
     result.sections = list(sections.values())
     return result

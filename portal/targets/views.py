@@ -11,7 +11,7 @@ from portal.kernel import workflow
 from portal.kernel.access import allow, deny
 from portal.kernel.actions import missing_version, posted_version
 from portal.kernel.policy import Role
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 from portal.targets import operations as svc
 from portal.targets import peers
 from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan

@@ -13,6 +13,8 @@ def _plan_timestamps(plan: TargetPlan, now: datetime, action: str) -> None:
         plan.submitted_at = now
     if action in {"approve", "return", "reopen"}:
         plan.decided_at = now
+    if action == "edit":  # the targets are now the school's own, not the demo's
+        plan.generated = False
 
 
 PLAN = Machine(

@@ -4,6 +4,7 @@ of each metric's path. Reads the report dict only, never the live check-ins."""
 from portal.charts.board_report import line_chart, periods_in_order
 from portal.progress.board.updates import long_date, short_date
 from portal.progress.board_updates import fmt
+from portal.progress.publishing import anything_generated
 
 # Status in words and a symbol, never by colour alone.
 STATUS_SYMBOL = {"on_track": "✓", "at_risk": "!", "off_track": "✕"}
@@ -16,11 +17,14 @@ def present(report: dict) -> dict:
         for priority in pillar["priorities"]:
             priorities.append({**priority, "initiatives": [_initiative(i) for i in priority["initiatives"]]})
         pillars.append({**pillar, "priorities": priorities})
-    return {**report, "pillars": pillars, "meeting_date_text": long_date(report.get("meeting_date"))}
+    return {**report, "pillars": pillars, "meeting_date_text": long_date(report.get("meeting_date")),
+            "meeting_date_generated": "meeting_date" in (report.get("generated") or []),
+            "has_generated": anything_generated(report)}
 
 
 def _initiative(initiative: dict) -> dict:
     return {**initiative, "symbol": STATUS_SYMBOL.get(initiative.get("status") or "", "?"),
+            "generated": list(initiative.get("generated") or []),
             "metrics": [_metric(m, initiative["period"]) for m in initiative["metrics"]]}
 
 
@@ -30,6 +34,7 @@ def _metric(metric: dict, period: str) -> dict:
     unit = metric["unit"]
     periods = [p for p in periods_in_order(metric["series"]) if p != period] + [period]
     path = {s["breakdown"]: dict(s["points"]) for s in metric["series"]}
+    made_up = {s["breakdown"]: set(s.get("generated") or []) for s in metric["series"]}
     now = {r["breakdown"]: r for r in metric["rows"]}
     keys = list(now) + [k for k in path if k not in now]
     rows = []
@@ -39,8 +44,10 @@ def _metric(metric: dict, period: str) -> dict:
         rows.append({
             "label": key or metric["name"],
             "earlier": earlier,
+            "earlier_generated": [p in made_up.get(key, set()) and p in path.get(key, {}) for p in periods[:-1]],
             "value_text": current.get("value_text") or "—",
             "as_of": short_date(current.get("as_of")),
+            "generated": bool(current.get("generated")),
             "baseline_text": current.get("baseline_text") or "",
             "target_text": current.get("target_text") or "",
         })

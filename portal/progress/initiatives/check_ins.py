@@ -74,7 +74,7 @@ def field_labels(blocks: list[dict]) -> dict[str, str]:
 def default_as_of(check_in: CheckIn):
     """The date the form offers for the values: the one most of them carry, else the period's last day;
     never after today, as the form takes no as-of date that has not come (kernel.dates.HAPPENED)."""
-    dates = Counter(v.as_of for v in check_in.values)
+    dates = Counter(v.as_of for v in check_in.values if v.as_of is not None)
     return min(dates.most_common(1)[0][0] if dates else check_in.period_end, clock.today())
 
 

@@ -118,18 +118,18 @@ def metric_view(metric: ProgressMetric, series: dict, check_ins: list, values: l
     keys = svc.breakdowns(metric, values)
     by_key: dict[str, dict] = {k: {} for k in keys}
     for key, points in series.items():
-        for period, as_of, value, _stage in points:
-            by_key.setdefault(key, {})[period] = (value, as_of)
+        for period, as_of, value, _stage, generated in points:
+            by_key.setdefault(key, {})[period] = (value, as_of, generated)
     keys = list(by_key)
     rows = []
     for check_in in check_ins:
         cells = [by_key[k].get(check_in.period) for k in keys]
         if any(cells):
-            dates = sorted({c[1] for c in cells if c})
+            dates = sorted({c[1] for c in cells if c and c[1]})
             rows.append({"check_in": check_in, "cells": [fmt(c[0], metric.unit) if c else "—" for c in cells],
-                         "as_of": dates})
+                         "as_of": dates, "generated": any(c[2] for c in cells if c)})
     baselines, targets = metric.baselines or {}, metric.targets or {}
-    chart = line_chart([c.period for c in check_ins], {k: {p: v for p, (v, _d) in by_key[k].items()} for k in keys},
+    chart = line_chart([c.period for c in check_ins], {k: {p: v for p, (v, _d, _g) in by_key[k].items()} for k in keys},
                        baselines, targets, metric.unit, fmt, metric.baseline_label, metric.target_label)
     return {"metric": metric, "columns": keys, "rows": rows, "chart": chart,
             "baseline_row": [fmt(baselines[k], metric.unit) if baselines.get(k) is not None else "—" for k in keys]

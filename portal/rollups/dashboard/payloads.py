@@ -13,6 +13,7 @@ from portal.rollups import paths as rp
 from portal.rollups import present
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
 from portal.strategic_plan.levels import metric_bands
+from portal.targets import figures
 from portal.targets.models import TargetCycle
 
 DISTRIBUTIONS = ("school_level", "region", "group")
@@ -166,11 +167,17 @@ def _completeness(plans: pd.DataFrame, late: bool) -> tuple[list[dict], list[dic
 def _paths(shown: pd.DataFrame, flt: DashboardFilter, vocab: Vocabulary, inputs: Inputs) -> pd.DataFrame:
     """The actual path beside the goal's and the projected path, for the metrics in focus."""
     focus = flt.focus_metrics(vocab)
-    actuals = rd.actual_rows(metrics=focus, group=flt.shown_group, region=flt.region)
-    if not actuals.empty:
-        actuals = r.filter_level(r.expand_levels(actuals, inputs.metrics, inputs.bands), flt.level)
-    return rp.district_paths(shown[shown["metric"].isin(focus)], actuals, inputs.metrics, inputs.shares,
-                             inputs.years, inputs.baseline_year)
+    levels = (inputs.bands, {str(code): set(levels) for code, levels in inputs.metrics["levels"].items()})
+    sums = figures.district_results(span_only=flt.level == "span", levels=levels)
+    begun = figures.district_starts(span_only=flt.level == "span", levels=levels, year=inputs.baseline_year)
+
+    def result(metric: str, level: str, group: str, year: str) -> tuple[float, int, int] | None:
+        found = sums.figure(metric, year, group, level, flt.region)
+        return None if found.value is None else (found.value, found.n or 0, found.schools or 0)
+    def start(metric: str, level: str, group: str) -> float | None:
+        return begun.figure(metric, inputs.baseline_year, group, level, flt.region).value
+    return rp.district_paths(shown[shown["metric"].isin(focus)], pd.DataFrame(), inputs.metrics, inputs.shares,
+                             inputs.years, inputs.baseline_year, results=result, starts=start)
 
 
 def _schools(every: pd.DataFrame, codes: list[str], plans: pd.DataFrame, flt: DashboardFilter,

@@ -11,6 +11,7 @@ from portal.rollups.compute import LEVEL_ORDER
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
 from portal.rollups.dashboard.payloads import DistrictRollup
 from portal.rollups.present import LEVEL_NAMES
+from portal.strategic_plan.figures import PROJECTION_LABEL
 from portal.targets.models import TargetCycle
 
 
@@ -33,6 +34,7 @@ class DistrictPage:
     trajectory_table: list[dict]
     paths: list[dict]  # path_charts()
     grid: list  # rollups.data.initiative_grid()
+    projection_label: str = PROJECTION_LABEL  # what the projection's starting point counts
 
 
 def district_page(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, payload: DistrictRollup,

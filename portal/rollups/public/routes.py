@@ -8,7 +8,8 @@ from portal.kernel.access import public
 from portal.kernel.clock import today
 from portal.rollups.public import bp
 from portal.rollups.public.progress import district_progress
-from portal.strategic_plan.queries import goal_tables, setting
+from portal.strategic_plan.queries import goal_tables
+from portal.strategic_plan.settings import setting
 
 
 @bp.route("/progress")

@@ -10,6 +10,7 @@ from portal.kernel.htmx import is_htmx, render
 from portal.strategic_plan import queries as plan_service
 from portal.strategic_plan.browser import bp
 from portal.strategic_plan.models import CoreBelief, GraduateAttribute, Priority
+from portal.strategic_plan.settings import setting
 
 
 @bp.route("/plan")
@@ -22,11 +23,11 @@ def browse():
     if not is_htmx():
         context.update(
             goals=plan_service.goal_tables(),
-            baseline_year=plan_service.setting("baseline_year"),
-            singular_goal=plan_service.setting("singular_goal"),
-            mission=plan_service.setting("mission"), vision=plan_service.setting("vision"),
-            theory=plan_service.setting("theory_of_action") or {},
-            adopted_on=plan_service.setting("plan_approved"),
+            baseline_year=setting("baseline_year"),
+            singular_goal=setting("singular_goal"),
+            mission=setting("mission"), vision=setting("vision"),
+            theory=setting("theory_of_action") or {},
+            adopted_on=setting("plan_approved"),
             attributes=db.session.scalars(select(GraduateAttribute).order_by(GraduateAttribute.position)).all(),
             beliefs=db.session.scalars(select(CoreBelief).order_by(CoreBelief.position)).all(),
         )

@@ -12,12 +12,12 @@ from portal.extensions import db
 from portal.kernel import clock, workflow
 from portal.kernel.access import allow
 from portal.kernel.actions import missing_version, posted_version, safe_next
-from portal.kernel.exports import export_response
+from portal.kernel.exports import GENERATED_COLUMN, export_response, generated_cell
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import REVIEWERS, TARGET_REVIEW_READERS, Role
 from portal.org.models import LEVELS, Region, School
-from portal.strategic_plan.queries import setting
+from portal.strategic_plan.settings import setting
 from portal.targets import operations as svc
 from portal.targets import workflow as plan_workflow
 from portal.targets.models import PlanStatus, TargetPlan
@@ -61,7 +61,7 @@ def queue():
 
 
 EXPORT_COLUMNS = ["School code", "School", "Region", "Level", "Status", "Submitted (UTC)", "Overdue",
-                  "Last updated (UTC)"]
+                  "Last updated (UTC)", GENERATED_COLUMN]
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
@@ -89,7 +89,8 @@ def queue_export_rows(user, cycle, region, flt: ReviewFilter) -> list[list]:
                               .order_by(*order, TargetPlan.id)).all()
     return [[school.code, school.name, school_region.name, school.level.capitalize(), plan.status.title,
              plan.submitted_at.strftime("%Y-%m-%d %H:%M") if plan.submitted_at else "",
-             "Yes" if svc.is_overdue(plan) else "No", plan.updated_at.strftime("%Y-%m-%d %H:%M")]
+             "Yes" if svc.is_overdue(plan) else "No", plan.updated_at.strftime("%Y-%m-%d %H:%M"),
+             generated_cell(plan.generated)]
             for plan, school, school_region in rows]
 
 
