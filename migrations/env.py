@@ -99,8 +99,19 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite rebuilds a table to change its constraints (batch mode): with foreign keys on, dropping
+        # the old copy would delete or refuse the rows that refer to it. The pragma only takes effect
+        # outside a transaction, so it is set before the migrations begin and restored after.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.commit()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from portal.kernel.access import enforce
     from portal.kernel.htmx import add_vary
+    from portal.kernel.plans import refuse_changes_to_another_plan
     from portal.kernel.security import set_security_headers
 
     @app.before_request
@@ -149,12 +150,14 @@ def register_request_hooks(app: Flask) -> None:
                                  config.proxy_notice(0))
 
     app.before_request(enforce)
+    app.before_request(refuse_changes_to_another_plan)
     app.after_request(add_vary)
     app.after_request(set_security_headers)
 
 
 def register_errorhandlers(app: Flask) -> None:
     from portal.kernel.htmx import is_htmx
+    from portal.kernel.plans import PlanReadOnly
 
     messages = {
         400: ("Something in that request was not right",
@@ -163,6 +166,7 @@ def register_errorhandlers(app: Flask) -> None:
               "Your role does not include this page. If you think it should, ask your administrator."),
         404: ("We could not find that page", "It may have moved, or the link may be mistyped."),
         405: ("That action is not available here", "Go back and use the buttons on the page."),
+        409: ("This plan can't be changed", ""),
         413: ("That file is too large", "Files up to 10 MB can be uploaded."),
         429: ("Too many attempts", "Wait a few minutes and try again."),
         500: ("Something went wrong on our side",
@@ -176,7 +180,12 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in messages:
         app.register_error_handler(code, lambda e, code=code: render_error(
-            code, getattr(e, "description", None) if code == 429 else None))
+            code, getattr(e, "description", None) if code in (409, 429) else None))
+
+    @app.errorhandler(PlanReadOnly)
+    def plan_read_only(e):
+        db.session.rollback()
+        return render_error(409, str(e))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -192,6 +201,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.kernel import plans
     from portal.kernel.formatting import long_date
     from portal.kernel.navigation import nav_for
     from portal.kernel.policy import SMALL_GROUP
@@ -205,7 +215,13 @@ def register_template_helpers(app: Flask) -> None:
         return {"nav_items": nav_for(current_user), "PlanStatus": PlanStatus,
                 "Stage": Stage,
                 "small_group": SMALL_GROUP, "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"],
-                "portal_today": long_date(app.config["PORTAL_TODAY"])}
+                "portal_today": long_date(app.config["PORTAL_TODAY"]),
+                **_plan_context()}
+
+    def _plan_context() -> dict:
+        in_view = plans.in_view()
+        return {"plan_in_view": in_view, "current_plan": plans.current(),
+                "plan_has_ended": in_view is not None and in_view.ended(clock.today())}
 
     app.add_template_global(id_url)
     app.add_template_global(long_date)

@@ -1,5 +1,6 @@
 """Command-line tasks: flask seed, flask demo, flask create-user, flask import-schools/-users."""
 import getpass
+import os
 import time
 
 import click
@@ -9,13 +10,13 @@ from sqlalchemy import func, select
 
 from portal.demo import district as demo_service
 from portal.extensions import db
-from portal.kernel import clock
+from portal.kernel import clock, plans
 from portal.kernel.database import refresh_statistics
 from portal.kernel.policy import Role
 from portal.org import imports
 from portal.org.models import School, User
 from portal.org.passwords import PasswordPolicyError, check_policy
-from portal.strategic_plan.seed import SeedError, load_plan
+from portal.strategic_plan.seed import SeedError, load_plan, plan_for_folder
 
 
 def register(app):
@@ -30,14 +31,25 @@ def register(app):
 
 @click.command("seed")
 @with_appcontext
-def seed_command():
-    """Load the Strategic Plan from seed/ (safe to run again)."""
+@click.option("--name", "plan_name", default=None,
+              help="The plan's name, like \"Ready for the World 2026–2030\" (default: profile.yaml's plan_name).")
+@click.option("--folder", type=click.Path(exists=True, file_okay=False), default=None,
+              help="The plan's seed folder (default: seed/).")
+@click.option("--current", "make_current", is_flag=True, help="Make this plan the current one.")
+def seed_command(plan_name, folder, make_current):
+    """Load a Strategic Plan from its seed folder (safe to run again)."""
     try:
-        changes = load_plan(current_app.config["SEED_DIR"])
+        changes = load_plan(folder or current_app.config["SEED_DIR"], plan_name)
+        plan = plan_for_folder(folder or current_app.config["SEED_DIR"], plan_name)
+        if make_current and not plan.is_current:
+            plans.make_current(plan)
+            changes["current plan"] += 1
     except SeedError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
+    click.echo(f"{plan.name} ({plan.first_year} to {plan.last_year})"
+               + (", the current plan." if plan.is_current else ", not the current plan."))
     if not changes:
         click.echo("The plan is up to date: nothing changed.")
     for what, count in sorted(changes.items()):
@@ -85,8 +97,13 @@ def demo_command(n_schools, replace, random_seed):
 @with_appcontext
 def bootstrap_command():
     """Load the plan, and the demo district when there are no schools yet (used by make run)."""
-    load_plan(current_app.config["SEED_DIR"])
-    db.session.commit()
+    current = plans.current_plan()
+    if current is None or os.path.samefile(current.folder or current_app.config["SEED_DIR"],
+                                           current_app.config["SEED_DIR"]):
+        load_plan(current_app.config["SEED_DIR"])
+        db.session.commit()
+    else:
+        click.echo(f"The current plan is {current.name}, loaded from {current.folder}: kept as it is.")
     password = current_app.config["DEMO_PASSWORD"]
     if db.session.scalar(select(func.count(School.id))):
         click.echo("The district already has schools: kept as it is.")

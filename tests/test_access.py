@@ -23,6 +23,9 @@ DECLARED = {
     "main.dismiss_notice": EVERYONE,
     "plan.browse": PUBLIC,  # the district's plan is public
     "plan.priority": PUBLIC,
+    "plan.plans_list": PUBLIC,  # every plan the district adopted, to read
+    "plan.choose": PUBLIC,
+    "plan.make_current": {Role.admin},
     "main.schools": {Role.regional_leader, Role.superintendent, Role.board, Role.admin},
     "main.school": {Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin},
     "main.my_school": {Role.principal},

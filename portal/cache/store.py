@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.cache.freshness import DRAFTS, ROLLUPS
 from portal.cache.models import DataStamp, RollupCache
 from portal.extensions import db
-from portal.kernel import clock
+from portal.kernel import clock, plans
 
 CACHE_VERSION = "v3"  # bump when a rollup's shape or arithmetic changes
 # Rollups this process has already read back, by database and key: (stamp, payload). A stored
@@ -53,8 +53,9 @@ def fingerprint(today: date, drafts: bool = True) -> str:
 
 
 def cache_key(name: str, filters: dict) -> str:
+    """The stored rollup's key: its name and filters, under the Strategic Plan it describes."""
     args = "&".join(f"{k}={filters[k]}" for k in sorted(filters) if filters[k])
-    key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}?{args}"
+    key = f"{KEY_PREFIX}{CACHE_VERSION}/plan{plans.in_scope_id()}/{name}?{args}"
     if len(key) > 120:  # never in practice (codes are short); keep the key within its column anyway
         key = f"{KEY_PREFIX}{CACHE_VERSION}/{name}#" + hashlib.sha256(key.encode()).hexdigest()
     return key

@@ -6,10 +6,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
 from portal.kernel import clock
+from portal.kernel.plans import PlanOwned
 from portal.strategic_plan.models import Measure
 
 
-class MeasureValue(Model):
+class MeasureValue(PlanOwned, Model):
     """A Measure of Success's value for a school year, entered by its office or fed by a check-in."""
 
     __table_args__ = (UniqueConstraint("measure_id", "subtarget", "year"),)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model, db
 from portal.kernel import clock
+from portal.kernel.plans import PlanOwned
 from portal.org.models import Office, Region, School, User
 from portal.strategic_plan.models import BoardUpdateKind, Measure, Priority
 
@@ -72,11 +73,12 @@ class Progress(str, enum.Enum):
         return {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[self.value]
 
 
-class Initiative(Model):
+class Initiative(PlanOwned, Model):
     """An action plan owned by a central office, tied to one Priority."""
 
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"), index=True)
@@ -98,7 +100,7 @@ class Initiative(Model):
                                                       cascade="all, delete-orphan")
 
 
-class ProgressMetric(Model):
+class ProgressMetric(PlanOwned, Model):
     __table_args__ = (UniqueConstraint("initiative_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +123,7 @@ class ProgressMetric(Model):
     initiative: Mapped[Initiative] = relationship(back_populates="metrics")
 
 
-class CheckIn(Model):
+class CheckIn(PlanOwned, Model):
     """A reporting period's progress: values, a status, a narrative, and its way through the stages."""
 
     __table_args__ = (UniqueConstraint("initiative_id", "period"),)
@@ -161,7 +163,7 @@ class CheckIn(Model):
                                                               back_populates="check_ins")
 
 
-class MetricValue(Model):
+class MetricValue(PlanOwned, Model):
     __table_args__ = (UniqueConstraint("check_in_id", "metric_id", "breakdown"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,7 +193,7 @@ class Publication(str, enum.Enum):
         return "already published" if self is Publication.published else "a draft"
 
 
-class BoardUpdate(Model):
+class BoardUpdate(PlanOwned, Model):
     """An update to the Board of Education. Publishing freezes its report in `snapshot`."""
 
     __table_args__ = (UniqueConstraint("kind_code", "school_year"),)
@@ -221,7 +223,7 @@ class BoardUpdate(Model):
         return Publication.published if self.published else Publication.draft
 
 
-class DataReviewMeeting(Model):
+class DataReviewMeeting(PlanOwned, Model):
     """A school-by-school data review meeting (Priority 4A): held centrally or by a region."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,6 @@ The district's results, computed from its schools, are in targets/figures.py.
 """
 from dataclasses import dataclass
 
-from flask import g, has_app_context
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -102,13 +101,10 @@ def measure_baselines(metric: str, level: str = "") -> list[tuple[str, float, st
 def _restating_measures() -> dict[str, Measure]:
     """The Measures of Success that restate a District Goal, read once per request (a page asks for
     their baselines once per goal table cell)."""
-    known = g.get(settings.MEASURES_KEY) if has_app_context() else None
-    if known is None:
+    def read() -> dict[str, Measure]:
         codes = list((setting("measure_results", {}) or {}).keys())
-        known = {m.code: m for m in db.session.scalars(select(Measure).where(Measure.code.in_(codes)))}
-        if has_app_context():
-            setattr(g, settings.MEASURES_KEY, known)
-    return known
+        return {m.code: m for m in db.session.scalars(select(Measure).where(Measure.code.in_(codes)))}
+    return settings.kept(settings.MEASURES_KEY, read)
 
 
 def two_figures_note(metric: str, group: str, level: str, year: str, value: float) -> str:

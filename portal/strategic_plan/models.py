@@ -7,21 +7,25 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
+from portal.kernel.plans import PlanOwned
 
 if TYPE_CHECKING:  # the values live with the measures feature, which builds on the plan
     from portal.measures.models import MeasureValue
 
 
-class PlanSetting(Model):
-    """Plan-wide values (baseline year, mission, ...) keyed by name."""
+class PlanSetting(PlanOwned, Model):
+    """Plan-wide values (baseline year, mission, ...) keyed by name, one set per plan."""
 
-    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60))
     value: Mapped[dict | list | str | None] = mapped_column(JSON)
 
 
-class Goal(Model):
+class Goal(PlanOwned, Model):
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(30), unique=True)
+    code: Mapped[str] = mapped_column(String(30))
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(80))
     headline: Mapped[str] = mapped_column(String(20))
@@ -30,9 +34,10 @@ class Goal(Model):
     metrics: Mapped[list["Metric"]] = relationship(back_populates="goal", order_by="Metric.position")
 
 
-class Metric(Model):
+class Metric(PlanOwned, Model):
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(40))
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(120))
@@ -87,7 +92,7 @@ class SchoolLevel(Model):
     sort: Mapped[int] = mapped_column(default=0)
 
 
-class Baseline(Model):
+class Baseline(PlanOwned, Model):
     """A metric's value for one student group in one year, for the district or one school."""
 
     __table_args__ = (
@@ -109,9 +114,10 @@ class Baseline(Model):
     group: Mapped[StudentGroup] = relationship()
 
 
-class Pillar(Model):
+class Pillar(PlanOwned, Model):
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(unique=True)
+    number: Mapped[int]
     name: Mapped[str] = mapped_column(String(80))
     tagline: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -119,9 +125,10 @@ class Pillar(Model):
     priorities: Mapped[list["Priority"]] = relationship(back_populates="pillar", order_by="Priority.code")
 
 
-class Priority(Model):
+class Priority(PlanOwned, Model):
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(4), unique=True)
+    code: Mapped[str] = mapped_column(String(4))
     pillar_id: Mapped[int] = mapped_column(ForeignKey("pillar.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     our_priority: Mapped[str] = mapped_column(Text)
@@ -133,7 +140,7 @@ class Priority(Model):
     resources: Mapped[list["Resource"]] = relationship(order_by="Resource.position", cascade="all, delete-orphan")
 
 
-class Strategy(Model):
+class Strategy(PlanOwned, Model):
     __table_args__ = (UniqueConstraint("priority_id", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"))
@@ -141,7 +148,7 @@ class Strategy(Model):
     text: Mapped[str] = mapped_column(Text)
 
 
-class Resource(Model):
+class Resource(PlanOwned, Model):
     __table_args__ = (UniqueConstraint("priority_id", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"))
@@ -149,36 +156,40 @@ class Resource(Model):
     name: Mapped[str] = mapped_column(String(200))
 
 
-class Trajectory(Model):
+class Trajectory(PlanOwned, Model):
     """A path to 2026 as the share of the total gain reached by the end of each year."""
 
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), unique=True)
+    code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text, default="")
     shares: Mapped[list] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(default=0)
 
 
-class GraduateAttribute(Model):
+class GraduateAttribute(PlanOwned, Model):
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(unique=True)
+    position: Mapped[int]
     name: Mapped[str] = mapped_column(String(80))
     bullets: Mapped[list] = mapped_column(JSON)
 
 
-class CoreBelief(Model):
+class CoreBelief(PlanOwned, Model):
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(unique=True)
+    position: Mapped[int]
     name: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
 
 
-class Measure(Model):
+class Measure(PlanOwned, Model):
     """A Measure of Success: 'By 2026, we will ...'."""
 
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(8), unique=True)
+    code: Mapped[str] = mapped_column(String(8))
     priority_id: Mapped[int] = mapped_column(ForeignKey("priority.id"), index=True)
     position: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
@@ -213,7 +224,7 @@ class BoardUpdateKind(Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class BoardMeeting(Model):
+class BoardMeeting(PlanOwned, Model):
     __table_args__ = (UniqueConstraint("kind_code", "school_year"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind_code: Mapped[str] = mapped_column(ForeignKey("board_update_kind.code"))

@@ -1,8 +1,12 @@
 """Load the Strategic Plan from seed/ into the database, idempotently.
 
-Each record is matched on its natural key (a code, a number, or a parent and position):
-unchanged records are left alone, changed fields are updated, new ones are added and ones
-that left the files are removed. load_plan() returns what it changed.
+Each record is matched on its natural key (a code, a number, or a parent and position) within
+its plan: unchanged records are left alone, changed fields are updated, new ones are added and
+ones that left the files are removed. load_plan() returns what it changed.
+
+A folder describes one plan, known by its years (trajectories.yaml) and optionally its name
+(profile.yaml `plan_name`). The district's regions, offices, school levels and student groups are
+shared by every plan; a successor's folder may leave those files out.
 """
 import csv
 import os
@@ -12,6 +16,8 @@ from datetime import date
 import yaml
 
 from portal.extensions import db
+from portal.kernel import clock, plans
+from portal.kernel.plans import StrategicPlan
 from portal.org.models import Office, Region
 from portal.strategic_plan import settings
 from portal.strategic_plan.models import (
@@ -93,30 +99,90 @@ class Upserter:
                 self.changes[f"{model.__tablename__} removed"] += 1
 
 
-def load_plan(seed_dir: str) -> Counter:
-    """Load every seed file and flush; the caller commits, so a bad file changes nothing."""
+def load_plan(seed_dir: str, name: str | None = None) -> Counter:
+    """Load every seed file of one plan and flush; the caller commits, so a bad file changes nothing.
+
+    The plan is the one called `name`, or else the one with the folder's years; a plan met for the
+    first time is added (and made current when no plan is current yet)."""
     up = Upserter()
     try:
-        _load_settings_and_profile(up, seed_dir)
-        _load_org(up, seed_dir)
-        metric_ids, group_ids = _load_goals(up, seed_dir)
-        _load_baselines(up, seed_dir, metric_ids, group_ids)
-        _load_pillars(up, seed_dir)
-        _load_measure_owners(up, seed_dir)
-        _load_trajectories(up, seed_dir)
-        _load_board_calendar(up, seed_dir)
+        plan = _plan_for(up, seed_dir, name)
+        with plans.working_on(plan):
+            _load_settings_and_profile(up, seed_dir)
+            _load_org(up, seed_dir)
+            metric_ids, group_ids = _load_goals(up, seed_dir)
+            _load_baselines(up, seed_dir, metric_ids, group_ids)
+            _load_pillars(up, seed_dir)
+            _load_measure_owners(up, seed_dir)
+            _load_trajectories(up, seed_dir)
+            _load_board_calendar(up, seed_dir)
+            db.session.flush()
     except (KeyError, TypeError, ValueError) as exc:
         db.session.rollback()
+        plans.forget()
         if isinstance(exc, SeedError):
             raise
         raise SeedError(f"seed data is malformed: {exc!r}") from exc
     db.session.flush()
     settings.forget()
+    plans.forget()
     return up.changes
 
 
+def _identity(seed_dir: str, name: str | None) -> tuple[str, str, list[str]]:
+    """The plan a folder describes: (code, name, school years)."""
+    years = [str(y) for y in (_read_yaml(seed_dir, "trajectories.yaml") or {}).get("years") or []]
+    if not years:
+        raise SeedError("trajectories.yaml: list the plan's school years under `years`")
+    profile = _read_yaml(seed_dir, "profile.yaml") or {}
+    code = f"{years[0][:4]}-{years[-1][5:7]}"
+    span = f"{years[0][:4]}–{years[0][:2]}{years[-1][5:7]}"
+    name = (name or profile.get("plan_name") or "").strip() or f"Strategic Plan {span}"
+    return code, name, years
+
+
+def plan_for_folder(seed_dir: str, name: str | None = None) -> StrategicPlan:
+    """The plan loaded from a folder (by name, else by its years)."""
+    code, name, _ = _identity(seed_dir, name)
+    everyone = db.session.scalars(db.select(StrategicPlan)).all()
+    plan = next((p for p in everyone if p.name == name), None) or next((p for p in everyone if p.code == code), None)
+    if plan is None:
+        raise SeedError(f"{seed_dir}: no plan has been loaded from it")
+    return plan
+
+
+def _plan_for(up: Upserter, seed_dir: str, name: str | None) -> StrategicPlan:
+    code, name, years = _identity(seed_dir, name)
+    calendar = _read_yaml(seed_dir, "board_calendar.yaml") or {}
+    adopted = calendar.get("plan_approved")
+    if adopted is not None and not isinstance(adopted, date):
+        adopted = date.fromisoformat(str(adopted))
+    wanted = {"code": code, "first_year": years[0], "last_year": years[-1], "folder": os.path.abspath(seed_dir),
+              "adopted_on": adopted}
+    everyone = db.session.scalars(db.select(StrategicPlan)).all()
+    plan = next((p for p in everyone if p.name == name), None) or next((p for p in everyone if p.code == code), None)
+    if plan is not None and not plan.is_current and plan.ended(clock.today()) and any(p.is_current for p in everyone):
+        raise SeedError(f"{plan.name} has ended and is kept as it was: its seed can no longer be loaded.")
+    if plan is None:
+        plan = StrategicPlan(name=name, is_current=not any(p.is_current for p in everyone), **wanted)
+        db.session.add(plan)
+        up.changes["strategic_plan added"] += 1
+    else:
+        clash = next((p for p in everyone if p.code == code and p is not plan), None)
+        if clash is not None:
+            raise SeedError(f"{seed_dir}: its years ({years[0]} to {years[-1]}) are those of {clash.name}")
+        changed = plan.name != name or any(getattr(plan, k) != v for k, v in wanted.items() if k != "folder")
+        plan.name = name
+        for key, value in wanted.items():
+            setattr(plan, key, value)
+        if changed:
+            up.changes["strategic_plan updated"] += 1
+    db.session.flush()
+    return plan
+
+
 def _setting(up: Upserter, key: str, value):
-    obj = db.session.get(PlanSetting, key)
+    obj = db.session.scalar(db.select(PlanSetting).where(PlanSetting.key == key))
     if obj is None:
         db.session.add(PlanSetting(key=key, value=value))
         up.changes["plan_setting added"] += 1
@@ -142,11 +208,20 @@ def _load_settings_and_profile(up: Upserter, seed_dir: str):
         db.session.delete(obj)
 
 
+def _shared(seed_dir: str, name: str) -> bool:
+    """The district-wide files are required of the first plan; a successor may leave them out."""
+    return os.path.exists(os.path.join(seed_dir, name)) or not plans.all_plans()[1:]
+
+
 def _load_org(up: Upserter, seed_dir: str):
-    for region in _read_yaml(seed_dir, "regions.yaml")["regions"]:
-        up.upsert(Region, {"code": region["code"]}, {"name": region["name"], "short_name": region["short_name"]})
-    for office in _read_yaml(seed_dir, "offices.yaml")["offices"]:
-        up.upsert(Office, {"code": office["code"]}, {"name": office["name"]})
+    if _shared(seed_dir, "regions.yaml"):
+        for region in _read_yaml(seed_dir, "regions.yaml")["regions"]:
+            up.upsert(Region, {"code": region["code"]}, {"name": region["name"], "short_name": region["short_name"]})
+    if _shared(seed_dir, "offices.yaml"):
+        for office in _read_yaml(seed_dir, "offices.yaml")["offices"]:
+            up.upsert(Office, {"code": office["code"]}, {"name": office["name"]})
+    if not _shared(seed_dir, "levels.yaml"):
+        return
     levels = _read_yaml(seed_dir, "levels.yaml")["levels"]
     for sort, level in enumerate(levels):
         band = level.get("band") or [None, None]
@@ -179,6 +254,8 @@ def _load_goals(up: Upserter, seed_dir: str):
             db.session.flush()
             metric_ids[m["code"]] = metric.id
     group_ids = {}
+    if not _shared(seed_dir, "groups.yaml"):
+        return metric_ids, {g.code: g.id for g in db.session.scalars(db.select(StudentGroup))}
     for g in _read_yaml(seed_dir, "groups.yaml")["groups"]:
         group = up.upsert(StudentGroup, {"code": g["code"]}, {
             "name": g["name"], "short_name": g["short_name"], "targeted": bool(g["targeted"]), "sort": int(g["sort"]),

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model, db
 from portal.kernel import clock
+from portal.kernel.plans import PlanOwned
 from portal.org.models import School, User
 from portal.strategic_plan.models import Metric, StudentGroup
 
@@ -33,7 +34,7 @@ class PlanStatus(str, enum.Enum):
                 "returned": "Returned for revision", "approved": "Approved"}[self.value]
 
 
-class TargetCycle(Model):
+class TargetCycle(PlanOwned, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_year: Mapped[str] = mapped_column(String(7))
     kind: Mapped[CycleKind] = mapped_column(db.Enum(CycleKind, native_enum=False, length=12))
@@ -49,7 +50,7 @@ class TargetCycle(Model):
         return self.opens_on <= today <= self.closes_on
 
 
-class WindowExtension(Model):
+class WindowExtension(PlanOwned, Model):
     """An administrator lets one school keep editing after the cycle closes."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "school_id"),)
@@ -61,7 +62,7 @@ class WindowExtension(Model):
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
 
 
-class TargetPlan(Model):
+class TargetPlan(PlanOwned, Model):
     __table_args__ = (UniqueConstraint("cycle_id", "school_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +86,7 @@ class TargetPlan(Model):
     targets: Mapped[list["Target"]] = relationship(back_populates="plan", cascade="all, delete-orphan")
 
 
-class Target(Model):
+class Target(PlanOwned, Model):
     """One metric x student group: the baseline it starts from and the 2026 target chosen."""
 
     __table_args__ = (UniqueConstraint("plan_id", "metric_id", "group_id"),)
@@ -108,7 +109,7 @@ class Target(Model):
     group: Mapped[StudentGroup] = relationship()
 
 
-class Actual(Model):
+class Actual(PlanOwned, Model):
     """A school's result on a metric for one student group in one school year."""
 
     __table_args__ = (UniqueConstraint("school_id", "metric_id", "group_id", "year"),)
