@@ -92,7 +92,9 @@ def refusal(plan: "StrategicPlan | PlanInfo | None") -> str:
     if plan.upcoming(clock.today()):
         return (f"{plan.name} is not the current plan yet, so it can't be changed. An administrator makes it "
                 "current at Administration → Strategic Plans.")
-    return f"{plan.name} has ended and is kept as it was: it can be read but no longer changed."
+    if plan.ended(clock.today()):
+        return f"{plan.name} has ended and is kept as it was: it can be read but no longer changed."
+    return f"{plan.name} is no longer the current plan, so it can be read but no longer changed."
 
 
 def _plan_in_scope_default(context) -> int | None:
@@ -118,7 +120,8 @@ def _plans(connection=None) -> list[PlanInfo]:
 
 def _resolve(connection=None) -> tuple[PlanInfo | None, PlanInfo | None]:
     """(the plan in scope, the current plan), read once per application context."""
-    known = g.get("_plan_scope") if has_app_context() else None
+    holder = _holder()
+    known = getattr(holder, "_plan_scope", None) if holder is not None else None
     if known is not None:
         return known
     every = _plans(connection)
@@ -128,9 +131,17 @@ def _resolve(connection=None) -> tuple[PlanInfo | None, PlanInfo | None]:
     if in_view is None and every:  # no plan made current yet: the latest loaded
         in_view = every[-1]
     resolved = (in_view, current_plan)
-    if has_app_context() and every:
-        g._plan_scope = resolved
+    if holder is not None and every:
+        holder._plan_scope = resolved
     return resolved
+
+
+def _holder():
+    """Where the resolved scope is kept: the request (an application context may outlive several
+    requests, in tests and shells), or else the application context."""
+    if has_request_context():
+        return request._get_current_object()  # type: ignore[attr-defined]
+    return g._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
 
 
 def in_scope_id(connection=None) -> int | None:
@@ -164,8 +175,9 @@ def all_plans() -> list[StrategicPlan]:
 
 def forget() -> None:
     """Drop the resolved scope (after a plan is loaded or made current, or a reader chooses one)."""
-    if has_app_context():
-        g.pop("_plan_scope", None)
+    holder = _holder()
+    if holder is not None and hasattr(holder, "_plan_scope"):
+        del holder._plan_scope
 
 
 def choose(plan: StrategicPlan | None) -> None:
@@ -180,16 +192,17 @@ def choose(plan: StrategicPlan | None) -> None:
 @contextmanager
 def working_on(plan: StrategicPlan) -> Iterator[None]:
     """Read and write `plan` inside the block, current or not: loading a plan from its seed folder."""
-    before = g.get("_plan_scope")
+    holder = _holder()
+    before = getattr(holder, "_plan_scope", None)
     info = PlanInfo(plan.id, plan.code, plan.name, plan.first_year, plan.last_year, True)
-    g._plan_scope = (info, info)
+    holder._plan_scope = (info, info)
     try:
         yield
     finally:
         if before is None:
-            g.pop("_plan_scope", None)
+            forget()
         else:
-            g._plan_scope = before
+            holder._plan_scope = before
 
 
 def make_current(plan: StrategicPlan) -> None:
