@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config
 from portal.extensions import csrf, db, limiter, login_manager, migrate
-from portal.kernel import clock
+from portal.kernel import clock, plans
 from portal.kernel.security import WholeBodies, refuse_cut_bodies
 from portal.kernel.urls import IdConverter
 
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_cut_bodies)  # before CSRF reads the form
+    app.before_request_funcs[None].insert(0, plans.forget)  # each request resolves the plan in view afresh
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -120,8 +121,8 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from portal.kernel.access import enforce
     from portal.kernel.htmx import add_vary
-    from portal.kernel.plans import refuse_changes_to_another_plan
     from portal.kernel.security import set_security_headers
+    from portal.strategic_plan.browser.plans import refuse_changes_to_another_plan
 
     @app.before_request
     def absolute_session_lifetime():
@@ -201,7 +202,6 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.kernel import plans
     from portal.kernel.formatting import long_date
     from portal.kernel.navigation import nav_for
     from portal.kernel.policy import SMALL_GROUP

@@ -59,6 +59,7 @@ QUERY = {
     "initiatives.edit": ACTION_PLAN, "initiatives.initiative": [], "initiatives.new": ACTION_PLAN,
     "main.healthz": [], "main.home": [], "main.index": [], "main.my_school": [], "main.school": [],
     "main.schools": ["q", "level", "region", "page"], "plan.browse": ["pillar", "q"], "plan.priority": [],
+    "plan.plans_list": [], "plan.choose": [],
     "public.progress": [], "results.actuals_import": [], "review.completeness": [], "review.plan": [],
     "review.queue": REVIEW, "review.queue_export": REVIEW, "scorecard.annual_report": [],
     "scorecard.annual_reports": [], "scorecard.export": SCORECARD, "scorecard.import_values": [],
@@ -93,7 +94,8 @@ class Places:
                 "code": ids["measure"], "fmt": "csv", "filename": "app.css"}
         return args | {"review.plan": {"plan_id": ids["submitted"]},
                        "scorecard.annual_report": {"update_id": ids["report"]},
-                       "dashboard.region": {"code": "C"}, "plan.priority": {"code": "1A"}}.get(endpoint, {})
+                       "dashboard.region": {"code": "C"}, "plan.priority": {"code": "1A"},
+                       "plan.choose": {"code": "2022-26"}}.get(endpoint, {})
 
 
 def arrange(f, app) -> Places:
@@ -185,6 +187,7 @@ POSTS: dict[str, Callable[[Places], Post]] = {
         dict.fromkeys(["school_code", "region_code", "office_code"], "{}")),
     "admin.set_password": lambda p: Post("admin", {"user_id": p.ids["user"]}, {"password": "x" * 20, "confirm": ""}),
     "admin.toggle_active": lambda p: Post("admin", {"user_id": p.ids["user"]}, {}),
+    "plan.make_current": lambda p: Post("admin", {"code": "2022-26"}, {}),
     "targets.save_row": lambda p: _plan_row(p, autosave=True),
     "targets.save_all": lambda p: _plan_row(p, autosave=False),
     "targets.submit": lambda p: Post("principal", {"plan_id": p.ids["plan"]},

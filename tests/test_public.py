@@ -94,8 +94,8 @@ def test_no_cell_on_the_page_rests_on_fewer_than_11_students(app, client, result
     page = client.get("/progress").get_data(as_text=True)
     cells = page_cells(page)
     with app.app_context():
-        years = db.session.get(PlanSetting, "trajectory_years").value
-        baseline_year = db.session.get(PlanSetting, "baseline_year").value
+        years = db.session.scalar(select(PlanSetting.value).where(PlanSetting.key == "trajectory_years"))
+        baseline_year = db.session.scalar(select(PlanSetting.value).where(PlanSetting.key == "baseline_year"))
         truth = counts_from_database(years, baseline_year)
         school_names = db.session.scalars(select(School.name)).all()
     suppressed = shown = 0

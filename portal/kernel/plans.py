@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import abort, g, has_app_context, has_request_context, request, session
+from flask import g, has_app_context, has_request_context, session
 from sqlalchemy import Boolean, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column, with_loader_criteria
 
@@ -137,11 +137,9 @@ def _resolve(connection=None) -> tuple[PlanInfo | None, PlanInfo | None]:
 
 
 def _holder():
-    """Where the resolved scope is kept: the request (an application context may outlive several
-    requests, in tests and shells), or else the application context."""
-    if has_request_context():
-        return request._get_current_object()  # type: ignore[attr-defined]
-    return g._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+    """Where the resolved scope is kept: the application context (every request starts by
+    forgetting it, as an application context may outlive several requests in tests and shells)."""
+    return g._get_current_object() if has_app_context() else None
 
 
 def in_scope_id(connection=None) -> int | None:
@@ -240,13 +238,3 @@ def _refuse_changes_to_other_plans(sess: Session, _context, _instances) -> None:
             plan = sess.execute(select(StrategicPlan).where(StrategicPlan.id == plan_id)).scalar_one_or_none()
             raise PlanReadOnly(plan)
 
-
-# Requests that change no plan: signing in and out, and choosing or making current a plan.
-_ANY_PLAN = {"auth.login", "auth.logout", "plan.choose", "plan.make_current"}
-
-
-def refuse_changes_to_another_plan():
-    """before_request hook: while a reader has another plan in view, nothing may be changed."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in _ANY_PLAN or writable():
-        return None
-    abort(409, description=refusal(in_view()))

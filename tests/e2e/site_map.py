@@ -29,6 +29,7 @@ NOT_PAGES = {
     "dashboard.export": "CSV / Excel download",
     "review.queue_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
+    "plan.choose": "chooses the plan in view and redirects to the plan page",
 }
 
 # Endpoint -> the sample URL arguments, by name in the dict `samples()` builds. A list of several
@@ -41,6 +42,7 @@ PAGES = {
     "main.home": [{}],
     "plan.browse": [{}],
     "plan.priority": [{"code": "2D"}],
+    "plan.plans_list": [{}],
     "main.schools": [{}],
     "main.school": [{"school_id": "school_id"}],
     "main.my_school": [{}],

@@ -71,6 +71,8 @@ SCOPED = {
 UNSCOPED = {
     "static": "the portal's own files",
     "plan.priority": "the Strategic Plan is the same for everyone",
+    "plan.choose": "every Strategic Plan the district adopted is public to read",
+    "plan.make_current": "administrators only",
     "scorecard.measure": "a Measure of Success is public (who entered each value shows only after log-in)",
     "dashboard.region": "only district roles, who read every region",
     "review.queue_export": "the format only; a leader's export holds their region (tested below)",

@@ -83,7 +83,7 @@ FORMS = {
     "admin.set_password": ("admin", ["password", "confirm"]),
 }
 # Posts whose only input is the record in the URL and the CSRF token (covered by the access matrix).
-NO_FIELDS = {"auth.logout", "main.dismiss_notice", "admin.toggle_active"}
+NO_FIELDS = {"auth.logout", "main.dismiss_notice", "admin.toggle_active", "plan.make_current"}
 # Imports: the columns a good file has.
 UPLOADS = {
     "admin.imports_page": {"schools": imports.SCHOOL_COLUMNS, "users": imports.USER_COLUMNS,

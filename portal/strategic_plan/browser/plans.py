@@ -1,6 +1,6 @@
 """/plans: every Strategic Plan the district has adopted. Anyone may read an earlier plan (choosing it
 puts every page in that plan until they go back); an administrator makes a loaded plan the current one."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -53,3 +53,14 @@ def make_current(code: str):
     note = f" {before.name} can still be read at Strategic Plans but no longer changed." if before else ""
     flash(f"{plan.name} is now the current plan.{note}", "success")
     return redirect(url_for("plan.plans_list"), code=303)
+
+
+# Requests that change no plan: signing in and out, and choosing or making current a plan.
+_ANY_PLAN = {"auth.login", "auth.logout", "plan.choose", "plan.make_current"}
+
+
+def refuse_changes_to_another_plan():
+    """before_request hook: while a reader has another plan in view, nothing may be changed."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in _ANY_PLAN or plans.writable():
+        return None
+    abort(409, description=plans.refusal(plans.in_view()))
