@@ -139,7 +139,8 @@ def test_the_report_is_assembled_from_the_goals_the_scorecard_and_the_board_chec
     assert literacy["target_text"] == "+30 pts from the 2021-22 result"
     ag = goals[0]["metrics"][0]["lines"][0]
     assert ag["label"] == "All students" and ag["results"][-1] == {"year": "2011-12", "value": 55.0, "text": "55.0%",
-                                                                    "students": 400}
+                                                                    "students": 400, "generated": False}
+    assert "2011-12" not in ag["generated_years"]  # the district's own results
     # The scorecard by pillar: the counts equal the measures' statuses, 93 in all.
     card = report["scorecard"]
     assert card["total"]["total"] == 93 and sum(p["counts"]["total"] for p in card["pillars"]) == 93

@@ -7,15 +7,20 @@ import re
 from datetime import date
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, delete, inspect, select
+from sqlalchemy import create_engine, delete, func, insert, inspect, select
 
 from portal import create_app
+from portal.demo.district import build_demo
 from portal.extensions import db
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
 from portal.measures.models import MeasureValue
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue, Progress
-from portal.strategic_plan.models import Measure
+from portal.strategic_plan import figures as plan_figures
+from portal.strategic_plan.models import Baseline, Measure, Metric, StudentGroup
+from portal.strategic_plan.seed import load_plan
+from portal.targets import figures
+from portal.targets.models import Actual
 from tests.conftest import DEMO_PASSWORD
 
 MARK = '<span class="generated-mark"'
@@ -24,6 +29,18 @@ MARK = '<span class="generated-mark"'
 def marked(html: str, text: str) -> bool:
     """`text` shows with the mark right after it."""
     return re.search(re.escape(text) + r"\s*" + re.escape(MARK), html) is not None
+
+
+def cell(html: str, key: str) -> str:
+    """The inside of the table cell the page keys as `key` (data-cell)."""
+    found = re.search(r'<td[^>]*data-cell="' + re.escape(key) + r'"[^>]*>(.*?)</td>', html, re.S)
+    assert found, key
+    return found.group(1)
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
 def demo_check_in(code: str, period: str) -> CheckIn:
@@ -166,6 +183,88 @@ def test_entering_a_measure_value_clears_its_mark(app, login_as, client, auth):
             db.session.commit()
 
 
+# ---------------------------------------------------------------- district figures from the schools
+
+def test_a_district_result_from_made_up_school_results_is_marked_on_every_page(app, login_as, client):
+    year = "2023-24"
+    with app.app_context():
+        result, start = figures.district_result("ag_completion", year), figures.district_start("ag_completion")
+        assert result.value is not None and result.generated and start.generated
+        assert not plan_figures.published_baseline("ag_completion").generated
+    public = client.get("/progress").get_data(as_text=True)
+    assert MARK in cell(public, f"district|ag_completion|all|{year}")
+    assert MARK in cell(public, "district|ag_completion|all|baseline")
+    assert 'class="generated-note"' in public
+    plans_own = public[public.index("Where the district started"):]
+    assert MARK not in plans_own[:plans_own.index("</details>")]  # the plan's baselines and targets
+    plan = client.get("/plan").get_data(as_text=True)
+    assert "the plan&#39;s published baseline (2020-21)" in plan and MARK not in plan
+    login_as(Role.superintendent)
+    dashboard = client.get("/dashboard/?goal=ag_completion&refresh=1").get_data(as_text=True)
+    assert MARK in cell(dashboard, f"ag_completion|high|{year}") and MARK in cell(dashboard, "ag_completion|high|start")
+    card = client.get(f"/scorecard?year={year}").get_data(as_text=True)
+    value = cell(card, f"1D-1||{year}")
+    assert MARK in value and "district result 2023-24" in value
+    assert MARK not in cell(card, "1D-1||baseline")  # the plan's own baseline for the measure
+    assert MARK in client.get("/measures/1D-1").get_data(as_text=True)
+
+
+def test_a_figure_from_the_districts_own_school_results_carries_no_mark(app, client, factories):
+    with app.app_context():
+        region = factories.region()
+        school = factories.school("high", region=region)
+        metric = db.session.scalar(select(Metric.id).where(Metric.code == "ag_completion"))
+        everyone = db.session.scalar(select(StudentGroup.id).where(StudentGroup.code == "all"))
+        db.session.execute(insert(Actual), [{"school_id": school.id, "metric_id": metric, "group_id": everyone,
+                                             "year": "2023-24", "value": 61.0, "n_students": 120}])
+        db.session.commit()
+        own = figures.district_result("ag_completion", "2023-24", region=region.code)
+        assert own.value == 61.0 and not own.generated
+        assert not figures.district_start("ag_completion", region=region.code).generated
+        code = region.code
+    page = client.get("/progress").get_data(as_text=True)
+    mine = cell(page, f"{code}|ag_completion|all|2023-24")
+    assert "61.0" in mine and MARK not in mine
+    assert MARK in cell(page, "district|ag_completion|all|2023-24")  # the district's still counts the demo's schools
+
+
+def test_the_exports_say_what_a_value_is_and_which_district_figures_were_generated(app, login_as, client):
+    rows = csv_rows(client.get("/scorecard/export.csv?year=2023-24"))
+    ag = next(r for r in rows if r["Measure"] == "1D-1" and r["Sub-target"] == "")
+    assert ag["What the value is"] == "district result 2023-24" and ag["Generated for the demo"] == "yes"
+    assert any(r["Value 2023-24"] and not r["What the value is"] for r in rows)  # typed or fed from a check-in
+    login_as(Role.superintendent)
+    paths = csv_rows(client.get("/dashboard/export?table=paths&format=csv&goal=ag_completion"))
+    by_year = {r["Year"]: r for r in paths}
+    assert by_year["2021-22"]["Generated for the demo"] == "yes"  # the district baseline of every school
+    assert by_year["2023-24"]["Generated for the demo"] == "yes"
+    assert by_year["2025-26"]["Generated for the demo"] == ""  # no result yet, the goal's path only
+
+
+def test_a_published_annual_report_keeps_the_mark_on_its_district_results(app, login_as, client):
+    with app.app_context():
+        report = db.session.scalar(select(BoardUpdate).where(BoardUpdate.kind_code == "annual_report",
+                                                             BoardUpdate.school_year == "2023-24"))
+        assert report.published
+        line = next(line for goal in report.snapshot["goals"] for m in goal["metrics"] if m["code"] == "ag_completion"
+                    for line in m["lines"] if line["label"] == "All students")
+        assert "2023-24" in line["generated_years"]
+        report_id = report.id
+        made_up = db.session.scalars(select(Actual.id).where(Actual.generated.is_(True), Actual.year == "2023-24",
+                                                             Actual.metric.has(Metric.code == "ag_completion"))).all()
+        db.session.execute(Actual.__table__.update().where(Actual.id.in_(made_up)).values(generated=False))
+        db.session.commit()
+    try:
+        login_as(Role.board)
+        page = client.get(f"/annual-reports/{report_id}").get_data(as_text=True)
+        assert MARK in cell(page, "ag_completion|All students|2023-24")
+        assert MARK not in cell(page, "ag_completion|All students|baseline")  # the plan's published baseline
+    finally:
+        with app.app_context():
+            db.session.execute(Actual.__table__.update().where(Actual.id.in_(made_up)).values(generated=True))
+            db.session.commit()
+
+
 def test_the_migration_upgrades_and_downgrades(tmp_path):
     url = "sqlite:///" + str(tmp_path / "marks.db")
     app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "marks-migration-secret-key-0123456789",
@@ -175,19 +274,40 @@ def test_the_migration_upgrades_and_downgrades(tmp_path):
     def columns(table: str) -> dict:
         return {c["name"]: c for c in inspect(engine).get_columns(table)}
 
+    def baseline_triggers() -> int:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+                                              "AND tbl_name = 'baseline'").scalar_one()
+
     with app.app_context():
         upgrade()
-        for table in ("check_in", "board_update", "metric_value", "measure_value", "actual", "target_plan"):
+        for table in ("check_in", "board_update", "metric_value", "measure_value", "actual", "target_plan", "baseline"):
             assert "generated" in columns(table), table
         assert columns("metric_value")["as_of"]["nullable"] is True
+        assert baseline_triggers() == 3
         downgrade(revision="3f9c1d7e5a24")
         engine.dispose()
-        for table in ("check_in", "board_update", "metric_value", "measure_value", "actual", "target_plan"):
+        for table in ("check_in", "board_update", "metric_value", "measure_value", "actual", "target_plan", "baseline"):
             assert "generated" not in columns(table), table
         assert columns("metric_value")["as_of"]["nullable"] is False
         upgrade()
         engine.dispose()
-        assert "generated" in columns("check_in")
+        assert "generated" in columns("check_in") and "generated" in columns("baseline")
+        # School baselines the demo made up are known, going up, by their source.
+        load_plan(app.config["SEED_DIR"])
+        build_demo(4, DEMO_PASSWORD, seed=3)
+        made_up = db.session.scalar(select(func.count()).where(Baseline.generated.is_(True)))
+        assert made_up and made_up == db.session.scalar(select(func.count()).where(Baseline.school_id.is_not(None)))
+        db.session.remove()
+        downgrade(revision="9d4e2c7b1f30")
+        engine.dispose()
+        assert "generated" not in columns("baseline") and baseline_triggers() == 3
+        upgrade()
+        engine.dispose()
+        assert baseline_triggers() == 3
+        assert db.session.scalar(select(func.count()).where(Baseline.generated.is_(True))) == made_up
+        assert not db.session.scalar(select(func.count()).where(Baseline.generated.is_(True),
+                                                                Baseline.school_id.is_(None)))
         db.session.remove()
         db.engine.dispose()
     engine.dispose()

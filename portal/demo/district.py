@@ -245,7 +245,7 @@ def _make_baselines(rng, schools, metrics, groups, bands) -> list[dict]:
                     rows.append({
                         "metric_id": m.id, "group_id": g.id, "school_id": school.id, "level": "",
                         "year": year, "value": value, "n_students": max(1, int(n * rng.uniform(0.92, 1.05))),
-                        "source": DEMO_SOURCE,
+                        "source": DEMO_SOURCE, "generated": True,
                     })
     return rows
 

@@ -27,7 +27,6 @@ from portal.progress.models import BoardUpdate, CheckIn, Initiative, board_updat
 from portal.strategic_plan import figures as plan_figures
 from portal.strategic_plan.models import Baseline, BoardMeeting, Goal, PlanSetting, Priority, SchoolLevel, StudentGroup
 from portal.targets import figures
-from portal.targets.models import Actual
 
 KIND = "annual_report"
 PROGRESS_SYMBOL = {"on_track": "✓", "at_risk": "!", "off_track": "✕"}
@@ -100,7 +99,8 @@ def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
 
 def district_goals(year: str) -> list[dict]:
     """The four District Goals where data exists: the plan's district baselines (all students) and
-    the n-weighted mean of the schools' recorded results for each year up to `year`."""
+    the n-weighted mean of the schools' recorded results for each year up to `year`, with the years
+    whose result was computed from school results the demo made up (generated_years)."""
     everyone = db.session.scalar(select(StudentGroup.id).where(StudentGroup.code == "all"))
     if everyone is None:
         return []
@@ -143,8 +143,9 @@ def district_goals(year: str) -> list[dict]:
                     "note": plan_figures.two_figures_note(metric.code, plan_figures.ALL, key, plan[-1][0], plan[-1][1])
                     if plan else "",
                     "results": [{"year": y, "value": f.rounded, "text": _goal_fmt(f.value, metric.unit),
-                                 "students": f.n}
+                                 "students": f.n, "generated": f.generated}
                                 for y, f in sorted(recorded.items()) if f.value is not None],
+                    "generated_years": [y for y, f in sorted(recorded.items()) if f.value is not None and f.generated],
                 })
             if lines:
                 target = metric.target_label
@@ -158,19 +159,6 @@ def district_goals(year: str) -> list[dict]:
                         "statement": goal.statement, "metrics": metrics,
                         "has_result": any(m["has_result"] for m in metrics)})
     return out
-
-
-def _mark_generated_results(goals: list[dict]) -> list[dict]:
-    """Each goal line names the years whose district result holds school results the demo made up."""
-    codes = {m.id: m.code for goal in db.session.scalars(select(Goal).options(selectinload(Goal.metrics)))
-             for m in goal.metrics}
-    made_up = {(codes.get(metric_id), y) for metric_id, y in db.session.execute(
-        select(Actual.metric_id, Actual.year).distinct().where(Actual.generated.is_(True))).all()}
-    for goal in goals:
-        for metric in goal["metrics"]:
-            for line in metric["lines"]:
-                line["generated_years"] = [r["year"] for r in line["results"] if (metric["code"], r["year"]) in made_up]
-    return goals
 
 
 def _goal_fmt(value: float, unit: str) -> str:
@@ -252,7 +240,7 @@ def build_annual_report(update: BoardUpdate) -> dict:
         "meeting_date": update.meeting_date.isoformat(),
         "generated": list(update.generated or []),
         "assembled_at": clock.now_aware().strftime("%Y-%m-%d %H:%M UTC"),
-        "goals": _mark_generated_results(district_goals(year)),
+        "goals": district_goals(year),
         "scorecard": scorecard_section(year),
         "highlights": notes,
         "initiative_count": len(notes),

@@ -70,6 +70,7 @@ class Line:
     unit: str = ""  # a sub-target counted in another unit than its measure (4B-3's schools and dollars)
     stated: tuple[str, str, float | None] = ("level", "", None)  # the plan's target: kind, per, amount
     baseline_label: str = ""  # what the baseline is, where the portal takes it from a District Goal
+    baseline_generated: bool = False  # a district baseline computed from school baselines made up for the demo
     note: str = ""  # where the plan states a second figure for the same fact
     results: dict | None = None  # {"metric", "level"}: the line takes the district's results
 
@@ -216,6 +217,7 @@ def _add_district_results(views: dict[int, MeasureView]) -> None:
                 start = plan if plan.value is not None else starts.figure(metric, year, plan_figures.ALL, level)
                 line.baseline, line.baseline_year = start.rounded, year if start.value is not None else None
                 line.baseline_label = start.label
+                line.baseline_generated = start.generated
                 kind, per, amount = line.stated
                 line.target = ms.target_level(kind, per, line.baseline, line.baseline_year, amount)
             else:
@@ -226,7 +228,8 @@ def _add_district_results(views: dict[int, MeasureView]) -> None:
                 result = results.figure(metric, y, plan_figures.ALL, level)
                 line.entries[y] = Entry(year=y, value=result.rounded or 0.0, as_of=date(year_start(y) + 1, 6, 30),
                                         source=f"{result.label[0].upper()}{result.label[1:]}: the schools' results "
-                                               f"weighted by their {result.n:,} students", district=True)
+                                               f"weighted by their {result.n:,} students", district=True,
+                                        generated=result.generated)
 
 
 def _add_typed_values(views: dict[int, MeasureView], only_these: bool) -> None:

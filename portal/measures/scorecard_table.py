@@ -10,8 +10,10 @@ from portal.measures import status as ms
 from portal.measures.catalog import MeasureView
 from portal.measures.values import year_problem
 from portal.org.models import Office
+from portal.strategic_plan.figures import result_label
 from portal.strategic_plan.models import Measure, Pillar
 
+VALUE_IS_COLUMN = "What the value is"  # "district result 2023-24" where the value is the district's result
 PLAN_FIRST_YEAR = 2022  # the plan's first school year: 2022-23
 STATUS_FILTERS = (ms.IMPROVED, ms.NO_CHANGE, ms.DECLINED, ms.WORK_IN_PROGRESS, ms.ON_TRACK, ms.BEHIND)
 # Status in words with a symbol, never colour alone.
@@ -146,7 +148,7 @@ def export_rows(card: dict) -> tuple[list[str], list[list]]:
     year = card["year"]
     columns = ["Pillar", "Priority", "Measure", "Sub-target", "Wording", "Office", "Unit", "Direction",
                "Baseline", "Baseline year", "2026 target", f"Value {year}", "As of", "Source", "From check-in",
-               "Change", "Pace", GENERATED_COLUMN]
+               "Change", "Pace", VALUE_IS_COLUMN, GENERATED_COLUMN]
     rows = []
     for p in card["pillars"]:
         for pr in p["priorities"]:
@@ -160,5 +162,6 @@ def export_rows(card: dict) -> tuple[list[str], list[list]]:
                         entry.value if entry else None, entry.as_of if entry else None,
                         entry.source if entry else "", entry.fed_from or "" if entry else "",
                         ms.TITLES[st.change], ms.TITLES[st.pace] if st.pace else "",
-                        generated_cell(bool(entry and entry.generated))])
+                        result_label(year) if entry and entry.district else "",
+                        generated_cell(bool(entry and entry.generated) or line.baseline_generated)])
     return columns, rows

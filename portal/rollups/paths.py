@@ -22,10 +22,12 @@ def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFr
     along a straight line), the projected path (n-weighted mean of the counted rows' interim
     targets) and the actual path (n-weighted mean of the schools' actual results). `results`, when
     given, answers the actual path instead of `actuals`: (metric, level, group, year) -> (value, n,
-    schools), the district's one figure for each year (portal.rollups.figures), and `starts` the
-    goal path's starting point: (metric, level, group) -> the district baseline, or None."""
+    schools, made up for the demo), the district's one figure for each year (portal.targets.figures),
+    and `starts` the goal path's starting point: (metric, level, group) -> (the district baseline, made
+    up for the demo), or None. start_generated and actual_generated say which figures of a row were
+    computed from school rows the demo made up."""
     columns = ["metric", "mlevel", "group", "year", "goal_path", "projected_path", "actual", "actual_n",
-               "actual_schools", "vs_goal", "on_track"]
+               "actual_schools", "vs_goal", "on_track", "start_generated", "actual_generated"]
     everyone = measured(rows)
     if everyone.empty:
         return pd.DataFrame(columns=columns)
@@ -41,8 +43,9 @@ def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFr
         metric, mlevel, group = key
         m = metric_spec(metrics, str(metric))
         base = _wmean(grp["baseline"], grp["n"])
+        start_generated = False
         if starts is not None and (start := starts(metric, mlevel, group)) is not None:
-            base = start
+            base, start_generated = start
         kind, goal = goal_for(m, bool(grp["targeted"].iloc[0]), base)
         end = goal if kind == "value" else base + goal
         steps = len(years)
@@ -63,15 +66,18 @@ def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFr
             for year, ay in act.groupby("year"):
                 ay = ay[ay["n"] > 0]
                 if not ay.empty:
-                    by_year[year] = (_wmean(ay["value"], ay["n"]), int(ay["n"].sum()), int(ay["school_id"].nunique()))
+                    by_year[year] = (_wmean(ay["value"], ay["n"]), int(ay["n"].sum()), int(ay["school_id"].nunique()),
+                                     False)
         for y in timeline:
-            actual = by_year.get(y, (np.nan, 0, 0))
+            actual = by_year.get(y, (np.nan, 0, 0, False))
             g = goal_path.get(y, np.nan)
             vs = actual[0] - g if not np.isnan(actual[0]) and not np.isnan(g) else np.nan
             out.append({"metric": metric, "mlevel": mlevel, "group": group, "year": y, "goal_path": g,
                         "projected_path": projected.get(y, np.nan), "actual": actual[0], "actual_n": actual[1],
                         "actual_schools": actual[2], "vs_goal": vs,
-                        "on_track": (None if np.isnan(vs) else bool(round(vs, 1) >= 0))})
+                        "on_track": (None if np.isnan(vs) else bool(round(vs, 1) >= 0)),
+                        "start_generated": start_generated and y == baseline_year,
+                        "actual_generated": bool(actual[3] and not np.isnan(actual[0]))})
     frame = pd.DataFrame(out, columns=columns)
     return in_plan_order(frame, metrics, ["group", "year"])
 

@@ -28,6 +28,7 @@ class Figure:
     n: int | None = None
     note: str = ""
     schools: int | None = None
+    generated: bool = False  # computed from school rows the demo made up
 
     @property
     def rounded(self) -> float | None:

@@ -109,6 +109,7 @@ class Baseline(PlanOwned, Model):
     value: Mapped[float]
     n_students: Mapped[int | None]
     source: Mapped[str] = mapped_column(String(200), default="")
+    generated: Mapped[bool] = mapped_column(default=False)  # a school baseline made up for the demo
 
     metric: Mapped[Metric] = relationship()
     group: Mapped[StudentGroup] = relationship()

@@ -171,11 +171,12 @@ def _paths(shown: pd.DataFrame, flt: DashboardFilter, vocab: Vocabulary, inputs:
     sums = figures.district_results(span_only=flt.level == "span", levels=levels)
     begun = figures.district_starts(span_only=flt.level == "span", levels=levels, year=inputs.baseline_year)
 
-    def result(metric: str, level: str, group: str, year: str) -> tuple[float, int, int] | None:
+    def result(metric: str, level: str, group: str, year: str) -> tuple[float, int, int, bool] | None:
         found = sums.figure(metric, year, group, level, flt.region)
-        return None if found.value is None else (found.value, found.n or 0, found.schools or 0)
-    def start(metric: str, level: str, group: str) -> float | None:
-        return begun.figure(metric, inputs.baseline_year, group, level, flt.region).value
+        return None if found.value is None else (found.value, found.n or 0, found.schools or 0, found.generated)
+    def start(metric: str, level: str, group: str) -> tuple[float, bool] | None:
+        found = begun.figure(metric, inputs.baseline_year, group, level, flt.region)
+        return None if found.value is None else (found.value, found.generated)
     return rp.district_paths(shown[shown["metric"].isin(focus)], pd.DataFrame(), inputs.metrics, inputs.shares,
                              inputs.years, inputs.baseline_year, results=result, starts=start)
 

@@ -1,5 +1,6 @@
 """Every dashboard table as columns and rows for CSV and Excel (kernel.exports.export_response).
 Numbers stay numbers, rounded as the page shows them; status is written out in words."""
+from portal.kernel.exports import GENERATED_COLUMN, generated_cell
 from portal.rollups.present import LEVEL_NAMES
 
 STATUS_TITLES = {"not_started": "Not started", "draft": "Draft", "submitted": "Submitted",
@@ -103,13 +104,15 @@ def trajectories(ctx):
 def paths(ctx):
     vocab = ctx["vocab"]
     columns = ["Metric", "Level", "Student group", "Year", "Goal's path", "Projected path", "Actual",
-               "Students with actuals", "Schools with actuals", "Actual minus goal's path", "Against the goal's path"]
+               "Students with actuals", "Schools with actuals", "Actual minus goal's path", "Against the goal's path",
+               GENERATED_COLUMN]
     rows = []
     for p in ctx["payload"].paths:
         verdict = "" if p["on_track"] is None else ("On track" if p["on_track"] else "Behind")
         rows.append([vocab.metric(p["metric"]).name, _level(p["mlevel"]), vocab.group(p["group"]).name, p["year"],
                      _r(p["goal_path"]), _r(p["projected_path"]), _r(p["actual"]), p["actual_n"] or None,
-                     p["actual_schools"] or None, _r(p["vs_goal"]), verdict])
+                     p["actual_schools"] or None, _r(p["vs_goal"]), verdict,
+                     generated_cell(bool(p.get("start_generated") or p.get("actual_generated")))])
     return "Actual path against the goal's path", columns, rows
 
 

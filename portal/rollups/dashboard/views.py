@@ -155,8 +155,9 @@ def path_charts(payload: DistrictRollup, vocab: Vocabulary) -> list[dict]:
                   "actual": {i["year"]: i["actual"] for i in items}}
         chart = path_chart(timeline, series, m.unit, fmt)
         has_actuals = any(i["actual"] is not None for i in items)
+        generated = any(i.get("start_generated") or i.get("actual_generated") for i in items)
         out.append({"metric": m, "mlevel": mlevel, "label": label, "chart": chart, "rows": items,
-                    "has_actuals": has_actuals, "id": f"path-{metric}-{mlevel}"})
+                    "has_actuals": has_actuals, "generated": generated, "id": f"path-{metric}-{mlevel}"})
     return out
 
 

@@ -28,19 +28,21 @@ class Cell:
     n: int | None = None
     status: str | None = None
     suppressed: bool = False
+    generated: bool = False  # computed from school rows the demo made up
 
     @property
     def status_title(self) -> str:
         return STATUS_TITLES.get(self.status, "") if self.status else ""
 
 
-def suppress(n: int | None, value: float | None = None, status: str | None = None) -> Cell:
+def suppress(n: int | None, value: float | None = None, status: str | None = None, generated: bool = False) -> Cell:
     """The only way a figure reaches the page: no data is 'no result yet'; fewer than 11 students, hidden."""
     if n is None:
         return Cell(status=NO_RESULT)
     if n < MIN_CELL:
         return Cell(n=None, suppressed=True)
-    return Cell(value=None if value is None else round(value, 1), n=int(n), status=status)
+    return Cell(value=None if value is None else round(value, 1), n=int(n), status=status,
+                generated=generated and value is not None)
 
 
 @dataclass
@@ -52,6 +54,11 @@ class Series:
     goal: Cell
     years: dict[str, Cell] = field(default_factory=dict)  # year -> result (with on track / behind)
     path: dict[str, Cell] = field(default_factory=dict)  # year -> the path's value for the year
+
+
+    @property
+    def generated(self) -> bool:
+        return self.baseline.generated or any(c.generated for c in self.years.values())
 
 
 @dataclass
@@ -72,13 +79,23 @@ def series(metric: Metric, group: StudentGroup, scope: str, years: list[str], sh
     if start.value is not None and (start.n or 0) >= MIN_CELL:
         goal = plan_target(metric, start.value, group.targeted)
         path = list(interim_targets(start.value, goal, shares))
-    out = Series(group, suppress(start.n, start.value), suppress(start.n, goal))
+    out = Series(group, suppress(start.n, start.value, generated=start.generated), suppress(start.n, goal))
     for year, planned in zip(years, path, strict=False):
         result = results.figure(metric.code, year, group.code, region=scope)
         status = on_track(result.value, planned, metric.direction) if planned is not None else None
-        out.years[year] = suppress(result.n, result.value, status if result.n is not None else None)
+        out.years[year] = suppress(result.n, result.value, status if result.n is not None else None,
+                                   generated=result.generated)
         out.path[year] = suppress(start.n, planned)
     return out
+
+
+def _marked(item: MetricProgress) -> bool:
+    """Whether a figure the page shows for the metric was computed from school rows the demo made up
+    (the page shows a metric's tables only once it has a result)."""
+    if not item.latest_year:
+        return False
+    return (any(s.generated for s in item.district)
+            or any(s.years[item.latest_year].generated for _, by_group in item.regions for s in by_group.values()))
 
 
 def district_progress() -> dict:
@@ -107,6 +124,7 @@ def district_progress() -> dict:
         report.append(item)
     return {"years": years, "baseline_year": baseline_year, "progress": {m.metric.id: m for m in report},
             "has_results": any(p.latest_year for p in report), "groups": groups,
+            "has_generated": any(_marked(p) for p in report),
             "start_label": plan_figures.start_label(baseline_year), "result_label": plan_figures.result_label,
             "path_name": trajectory.name if trajectory else "Linear", "note": SUPPRESSED_NOTE,
             "min_cell": MIN_CELL}
