@@ -1,5 +1,7 @@
 """PORTAL_TODAY: the date a demo or training portal believes it is. Every rule that reads the date reads
 it from the one clock, and every page says which date it is."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -28,12 +30,12 @@ def test_the_portal_believes_the_date_it_is_set_to_and_keeps_the_time_of_day(dat
     assert clock.today().isoformat() != "2024-10-15"  # outside the application, the real date
 
 
-def test_every_page_says_which_date_the_portal_believes_it_is(database_url):
+def test_every_page_says_which_date_the_portal_believes_it_is(app, database_url):
     page = portal_on(database_url, "2024-10-15").test_client().get("/login").get_data(as_text=True)
     assert "Demo district, as of 15 October 2024" in page
 
 
-def test_a_portal_on_the_real_date_shows_no_banner(database_url):
+def test_a_portal_on_the_real_date_shows_no_banner(app, database_url):
     page = portal_on(database_url, None).test_client().get("/login").get_data(as_text=True)
     assert "Demo district, as of" not in page
 
@@ -81,3 +83,20 @@ def test_the_forms_suggest_the_plans_school_year_of_the_portals_date(app, databa
         as_text=True)
     board = admin.get("/board-updates").get_data(as_text=True)
     assert f"“Strategic Plan Mid-Year Implementation Update {year}”" in board
+
+
+@pytest.mark.parametrize("day, cycle", [("2023-10-02", "2023-24 targets"), ("2024-10-15", "2024-25 targets")])
+def test_the_current_cycle_is_the_one_opened_by_the_portals_date(app, database_url, day, cycle):
+    portal = portal_on(database_url, day)
+    with portal.app_context():
+        assert current_cycle().name == cycle
+    home = signed_in(portal, ROLE_EMAILS[Role.principal]).get("/home").get_data(as_text=True)
+    assert cycle in home
+
+
+@pytest.mark.parametrize("day, overdue", [("2024-10-10", False), ("2024-10-15", True)])
+def test_schools_are_overdue_only_after_the_due_date_by_the_portals_date(app, database_url, day, overdue):
+    portal = portal_on(database_url, day)
+    queue = signed_in(portal, ROLE_EMAILS[Role.regional_leader]).get("/review/").get_data(as_text=True)
+    count = int(re.search(r"Overdue schools</dt><dd><span class=\"stat\">([0-9,]+)</span>", queue).group(1))
+    assert (count > 0) is overdue

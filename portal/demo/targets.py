@@ -19,6 +19,7 @@ from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
 from portal.org.models import School, User
 from portal.strategic_plan.models import Metric, StudentGroup
+from portal.targets.forms import cycle_name
 from portal.targets.guardrails import plan_target
 from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan
 from portal.targets.operations import create_cycle
@@ -42,25 +43,19 @@ RATIONALES = [
 README_PRINCIPAL = "principal@"
 
 
-def cycle_name(year: str, kind: CycleKind) -> str:
-    """The cycle's name, beginning with the school year it is stored as (it reads in "Your school's …
-    were due on …")."""
-    if kind == CycleKind.trajectory:
-        return f"{year} targets with a trajectory to 2026"
-    return f"{year} targets"
-
-
 def cycle_dates(story: Story, year: str) -> tuple[date, date, date]:
     """(opens, due, closes). A past year's window ran from mid-September to the end of October; this
-    year's opened a month ago and was due a few days ago, and closes in ten days."""
+    year's opened a month ago and was due a few days ago, and closes in ten days, within the rules a
+    person opening the cycle meets: an annual cycle is due by 31 December of its year, and every date
+    falls inside the school year."""
     if year != story.current_year:
         opens = nth_weekday(clock.year_start(year), 9, 0, 2)
         due = opens + timedelta(days=32)
         return opens, due, due + timedelta(days=14)
-    first = date(clock.year_start(year), 7, 1)
-    opens = max(first, story.today - timedelta(days=29))
-    due = max(opens, story.today - timedelta(days=4))
-    return opens, due, story.today + timedelta(days=10)
+    first, last = date(clock.year_start(year), 7, 1), date(clock.year_start(year) + 1, 6, 30)
+    due = max(first, min(story.today - timedelta(days=4), date(clock.year_start(year), 12, 31)))
+    opens = min(due, max(first, story.today - timedelta(days=29)))
+    return opens, due, max(due, min(story.today + timedelta(days=10), last))
 
 
 @dataclass

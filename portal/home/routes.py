@@ -22,8 +22,8 @@ from portal.strategic_plan.models import Goal, Pillar, Priority
 from portal.targets import baselines
 from portal.targets import operations as targets_service
 from portal.targets import results as actuals_service
-from portal.targets.models import TargetCycle, TargetPlan
-from portal.targets.queries import current_cycle
+from portal.targets.models import TargetPlan
+from portal.targets.queries import current_cycle, school_plan
 
 
 def get_school_or_404(school_id: int, user) -> School:
@@ -82,9 +82,7 @@ def home():
             select(BoardUpdate).options(defer(BoardUpdate.snapshot)).where(BoardUpdate.published_at.is_not(None))
             .order_by(BoardUpdate.meeting_date.desc()).limit(1))
     if role == Role.principal and current_user.school_id:
-        plan = db.session.scalar(
-            select(TargetPlan).join(TargetCycle).where(TargetPlan.school_id == current_user.school_id)
-            .order_by(TargetCycle.opens_on.desc()).limit(1))
+        plan = school_plan(current_user.school_id)
         context["plan"] = plan
         context["overdue"] = plan is not None and targets_service.is_overdue(plan)
     context["notices"] = db.session.scalars(

@@ -3,7 +3,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.charts.svg import path_chart
 from portal.extensions import db
@@ -14,7 +13,8 @@ from portal.kernel.policy import Role
 from portal.strategic_plan.settings import setting
 from portal.targets import operations as svc
 from portal.targets import peers
-from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan
+from portal.targets.models import PlanStatus, Target, TargetPlan
+from portal.targets.queries import school_plan
 
 EDITABLE = {PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned}
 bp = Blueprint("targets", __name__, url_prefix="/targets", template_folder="templates")
@@ -70,8 +70,7 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
 @bp.route("/")
 @allow(Role.principal)
 def mine():
-    plan = db.session.scalar(select(TargetPlan).join(TargetCycle).where(TargetPlan.school_id == current_user.school_id)
-                             .order_by(TargetCycle.opens_on.desc()).limit(1))
+    plan = school_plan(current_user.school_id)
     if plan is None:
         return render_template("targets/none.html")
     return redirect(url_for("targets.plan", plan_id=plan.id))

@@ -13,6 +13,7 @@ from portal.kernel import workflow
 from portal.kernel.access import allow
 from portal.kernel.actions import form_int, missing_version
 from portal.kernel.clock import today
+from portal.kernel.formatting import long_date
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.policy import DATA_REVIEWERS, PROGRESS_READERS, SUPERINTENDENTS, Role
 from portal.org.models import Region
@@ -41,7 +42,7 @@ def _updates_page(form: BoardUpdateForm | None, status: int = 200):
                  if row["record"].school_year == year.label}
     return render_template("board/updates.html", kinds=up.kinds(), updates=listed, this_year=this_year,
                            year=year, form=form, can_edit=up.can_edit(current_user),
-                           long_date=up.long_date), status
+                           long_date=long_date), status
 
 
 @bp.route("/board-updates")
@@ -72,7 +73,7 @@ def _update_context(update, problem: str = "", message: str = "") -> dict:
     return {
         "update": update, "report": present(board_svc.report_for(update)), "editing": editing,
         "ready": up.ready_check_ins() if editing else [], "placed": up.placed_check_ins(update) if editing else [],
-        "problem": problem, "message": message, "long_date": up.long_date,
+        "problem": problem, "message": message, "long_date": long_date,
     }
 
 
@@ -187,7 +188,7 @@ def _reviews_page(form: MeetingForm, status: int = 200):
     rows, summary = rv.school_counts(current_user, flt, year, region)
     context = {"flt": flt, "year": year, "rows": rows, "summary": summary, "regions": regions, "leader": leader,
                "region": region, "tiers": rv.TIER_NAMES, "count_text": rv.count_text, "needed": rv.SESSIONS_A_YEAR,
-               "long_date": up.long_date}
+               "long_date": long_date}
     if is_htmx() and request.method == "GET":
         return render_template("board/_review_results.html", **context), status
     return render_template("board/data_reviews.html", form=form, meetings=rv.meetings_this_year(current_user, year),
@@ -211,6 +212,6 @@ def log_meeting():
         return _reviews_page(form, 422)
     db.session.commit()
     n = len(meeting.schools)
-    flash(f"Logged the data review meeting of {up.long_date(meeting.held_on)} with {n} "
+    flash(f"Logged the data review meeting of {long_date(meeting.held_on)} with {n} "
           f"school{'' if n == 1 else 's'}.", "success")
     return redirect(url_for("board.data_reviews"), code=303)

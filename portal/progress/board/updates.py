@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.access import deny
 from portal.kernel.audit import AuditEvent
+from portal.kernel.formatting import long_date
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
 from portal.strategic_plan import calendar
@@ -20,15 +21,6 @@ from portal.strategic_plan.models import BoardUpdateKind
 # Who may see drafts, create updates, place check-ins and publish (policy.SUPERINTENDENTS).
 def can_edit(user) -> bool:
     return user.role in SUPERINTENDENTS
-
-
-def long_date(value) -> str:
-    """7 March 2023, from a date, a datetime or an ISO string."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return f"{value.day} {value:%B %Y}"
 
 
 def short_date(value) -> str:
