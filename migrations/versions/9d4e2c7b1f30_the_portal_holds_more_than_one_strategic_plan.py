@@ -11,6 +11,8 @@ for it (named by its years, current) and every record is given to it.
 
 On SQLite, changing a table's constraints rebuilds the table; migrations/env.py turns foreign keys
 off for the run, and the data-stamp triggers are set aside for the rebuild and made again after it.
+On PostgreSQL those triggers fire at once for this migration (a table with pending trigger events
+cannot be altered).
 """
 from datetime import date, datetime
 
@@ -76,7 +78,15 @@ def _the_existing_plan(bind, settings: dict) -> int | None:
     return 1
 
 
+def _fire_triggers_at_once():
+    """PostgreSQL: the data-stamp triggers are deferred to commit, and a table with trigger events
+    still pending cannot be altered; the rows given to the plan fire theirs statement by statement."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def upgrade():
+    _fire_triggers_at_once()
     triggers = _set_sqlite_triggers_aside()
     op.create_table(
         'strategic_plan',
@@ -133,6 +143,7 @@ def upgrade():
 
 def downgrade():
     """Back to one plan: keeps the current plan's records and drops every other plan's."""
+    _fire_triggers_at_once()
     triggers = _set_sqlite_triggers_aside()
     bind = op.get_bind()
     current = bind.execute(sa.text("SELECT id FROM strategic_plan WHERE is_current")).scalar()
