@@ -16,7 +16,8 @@ from portal.kernel.policy import Role
 from portal.org import imports
 from portal.org.models import School, User
 from portal.org.passwords import PasswordPolicyError, check_policy
-from portal.strategic_plan.seed import SeedError, load_plan, plan_for_folder
+from portal.strategic_plan.seed import load_plan, plan_for_folder
+from portal.strategic_plan.seed_files import SeedError
 
 
 def register(app):

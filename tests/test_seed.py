@@ -19,7 +19,8 @@ from portal.strategic_plan.models import (
     StudentGroup,
     Trajectory,
 )
-from portal.strategic_plan.seed import SeedError, load_plan
+from portal.strategic_plan.seed import load_plan
+from portal.strategic_plan.seed_files import SeedError
 
 
 def count(model):

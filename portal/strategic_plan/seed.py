@@ -13,8 +13,6 @@ import os
 from collections import Counter
 from datetime import date
 
-import yaml
-
 from portal.extensions import db
 from portal.kernel import clock, plans
 from portal.kernel.plans import StrategicPlan
@@ -38,65 +36,7 @@ from portal.strategic_plan.models import (
     StudentGroup,
     Trajectory,
 )
-
-
-class SeedError(ValueError):
-    """A seed file is missing or malformed; the message names the file and the place."""
-
-
-def _read_yaml(seed_dir: str, name: str):
-    path = os.path.join(seed_dir, name)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise SeedError(f"{name}: file not found in {seed_dir}") from exc
-    except yaml.YAMLError as exc:
-        raise SeedError(f"{name}: not valid YAML ({exc})") from exc
-
-
-_LOOKUP = object()
-
-
-class Upserter:
-    """Insert-or-update by key, counting what actually changed."""
-
-    def __init__(self):
-        self.changes: Counter[str] = Counter()
-
-    def upsert(self, model, key: dict, values: dict, existing=_LOOKUP):
-        """`existing` is the record already loaded by the caller (or None if known absent)."""
-        obj = db.session.scalar(db.select(model).filter_by(**key)) if existing is _LOOKUP else existing
-        if obj is None:
-            obj = model(**key, **values)
-            db.session.add(obj)
-            self.changes[f"{model.__tablename__} added"] += 1
-            return obj
-        changed = False
-        for field, value in values.items():
-            if getattr(obj, field) != value:
-                setattr(obj, field, value)
-                changed = True
-        if changed:
-            self.changes[f"{model.__tablename__} updated"] += 1
-        return obj
-
-    def remove_missing(self, model, keep_ids: set, **scope):
-        stmt = db.select(model).filter_by(**scope)
-        for obj in db.session.scalars(stmt):
-            if obj.id not in keep_ids:
-                db.session.delete(obj)
-                self.changes[f"{model.__tablename__} removed"] += 1
-
-    def sync_children(self, model, parent_field: str, parent_id: int, rows: list[dict]):
-        """Children kept by position under one parent (strategies, resources)."""
-        existing = {o.position: o for o in db.session.scalars(db.select(model).filter_by(**{parent_field: parent_id}))}
-        for position, values in enumerate(rows, start=1):
-            self.upsert(model, {parent_field: parent_id, "position": position}, values, existing.get(position))
-        for position, obj in existing.items():
-            if position > len(rows):
-                db.session.delete(obj)
-                self.changes[f"{model.__tablename__} removed"] += 1
+from portal.strategic_plan.seed_files import SeedError, Upserter, read_yaml
 
 
 def load_plan(seed_dir: str, name: str | None = None) -> Counter:
@@ -131,10 +71,10 @@ def load_plan(seed_dir: str, name: str | None = None) -> Counter:
 
 def _identity(seed_dir: str, name: str | None) -> tuple[str, str, list[str]]:
     """The plan a folder describes: (code, name, school years)."""
-    years = [str(y) for y in (_read_yaml(seed_dir, "trajectories.yaml") or {}).get("years") or []]
+    years = [str(y) for y in (read_yaml(seed_dir, "trajectories.yaml") or {}).get("years") or []]
     if not years:
         raise SeedError("trajectories.yaml: list the plan's school years under `years`")
-    profile = _read_yaml(seed_dir, "profile.yaml") or {}
+    profile = read_yaml(seed_dir, "profile.yaml") or {}
     code = f"{years[0][:4]}-{years[-1][5:7]}"
     span = f"{years[0][:4]}–{years[0][:2]}{years[-1][5:7]}"
     name = (name or profile.get("plan_name") or "").strip() or f"Strategic Plan {span}"
@@ -153,7 +93,7 @@ def plan_for_folder(seed_dir: str, name: str | None = None) -> StrategicPlan:
 
 def _plan_for(up: Upserter, seed_dir: str, name: str | None) -> StrategicPlan:
     code, name, years = _identity(seed_dir, name)
-    calendar = _read_yaml(seed_dir, "board_calendar.yaml") or {}
+    calendar = read_yaml(seed_dir, "board_calendar.yaml") or {}
     adopted = calendar.get("plan_approved")
     if adopted is not None and not isinstance(adopted, date):
         adopted = date.fromisoformat(str(adopted))
@@ -192,7 +132,7 @@ def _setting(up: Upserter, key: str, value):
 
 
 def _load_settings_and_profile(up: Upserter, seed_dir: str):
-    profile = _read_yaml(seed_dir, "profile.yaml")
+    profile = read_yaml(seed_dir, "profile.yaml")
     for key in ("singular_goal", "mission", "vision", "theory_of_action"):
         if key in profile:
             _setting(up, key, profile[key])
@@ -215,14 +155,14 @@ def _shared(seed_dir: str, name: str) -> bool:
 
 def _load_org(up: Upserter, seed_dir: str):
     if _shared(seed_dir, "regions.yaml"):
-        for region in _read_yaml(seed_dir, "regions.yaml")["regions"]:
+        for region in read_yaml(seed_dir, "regions.yaml")["regions"]:
             up.upsert(Region, {"code": region["code"]}, {"name": region["name"], "short_name": region["short_name"]})
     if _shared(seed_dir, "offices.yaml"):
-        for office in _read_yaml(seed_dir, "offices.yaml")["offices"]:
+        for office in read_yaml(seed_dir, "offices.yaml")["offices"]:
             up.upsert(Office, {"code": office["code"]}, {"name": office["name"]})
     if not _shared(seed_dir, "levels.yaml"):
         return
-    levels = _read_yaml(seed_dir, "levels.yaml")["levels"]
+    levels = read_yaml(seed_dir, "levels.yaml")["levels"]
     for sort, level in enumerate(levels):
         band = level.get("band") or [None, None]
         up.upsert(SchoolLevel, {"code": level["code"]}, {
@@ -232,7 +172,7 @@ def _load_org(up: Upserter, seed_dir: str):
 
 
 def _load_goals(up: Upserter, seed_dir: str):
-    data = _read_yaml(seed_dir, "goals.yaml")
+    data = read_yaml(seed_dir, "goals.yaml")
     _setting(up, "baseline_year", str(data["baseline_year"]))
     _setting(up, "target_year", str(data["target_year"]))
     metric_ids = {}
@@ -256,7 +196,7 @@ def _load_goals(up: Upserter, seed_dir: str):
     group_ids = {}
     if not _shared(seed_dir, "groups.yaml"):
         return metric_ids, {g.code: g.id for g in db.session.scalars(db.select(StudentGroup))}
-    for g in _read_yaml(seed_dir, "groups.yaml")["groups"]:
+    for g in read_yaml(seed_dir, "groups.yaml")["groups"]:
         group = up.upsert(StudentGroup, {"code": g["code"]}, {
             "name": g["name"], "short_name": g["short_name"], "targeted": bool(g["targeted"]), "sort": int(g["sort"]),
         })
@@ -300,7 +240,7 @@ def _num(block, field):
 
 
 def _load_pillars(up: Upserter, seed_dir: str):
-    data = _read_yaml(seed_dir, "pillars.yaml")
+    data = read_yaml(seed_dir, "pillars.yaml")
     keep_measures = set()
     results: dict[str, dict] = {}
     readings: dict[str, list[str]] = {}
@@ -393,7 +333,7 @@ def open_readings(m: dict) -> list[str]:
 
 
 def _load_measure_owners(up: Upserter, seed_dir: str):
-    data = _read_yaml(seed_dir, "measure_owners.yaml")
+    data = read_yaml(seed_dir, "measure_owners.yaml")
     offices = {o.code: o.id for o in db.session.scalars(db.select(Office))}
     by_priority = {str(k): v for k, v in data["by_priority"].items()}
     by_measure = {str(k): v for k, v in (data.get("by_measure") or {}).items()}
@@ -410,7 +350,7 @@ def _load_measure_owners(up: Upserter, seed_dir: str):
 
 
 def _load_trajectories(up: Upserter, seed_dir: str):
-    data = _read_yaml(seed_dir, "trajectories.yaml")
+    data = read_yaml(seed_dir, "trajectories.yaml")
     years = [str(y) for y in data["years"]]
     _setting(up, "trajectory_years", years)
     for position, t in enumerate(data["trajectories"]):
@@ -424,7 +364,7 @@ def _load_trajectories(up: Upserter, seed_dir: str):
 
 
 def _load_board_calendar(up: Upserter, seed_dir: str):
-    data = _read_yaml(seed_dir, "board_calendar.yaml")
+    data = read_yaml(seed_dir, "board_calendar.yaml")
     for position, k in enumerate(data["kinds"]):
         up.upsert(BoardUpdateKind, {"code": k["code"]}, {
             "name": k["name"], "month": int(k["month"]), "season": str(k["season"]), "position": position,
