@@ -133,20 +133,9 @@ def district_goals(year: str) -> list[dict]:
             for key in keys:
                 plan = [p for p in baselines.get((metric.id, key), [])
                         if not baseline_year or p[0] <= str(baseline_year)]
-                recorded = results.get((metric.id, key), {})
-                lines.append({
-                    "label": level_names.get(key, key.title()) if key else "All students",
-                    "baseline": plan[-1][1] if plan else None,
-                    "baseline_year": plan[-1][0] if plan else "",
-                    "baseline_text": _goal_fmt(plan[-1][1], metric.unit) if plan else "—",
-                    "baseline_label": plan_figures.published_label(plan[-1][0]) if plan else "",
-                    "note": plan_figures.two_figures_note(metric.code, plan_figures.ALL, key, plan[-1][0], plan[-1][1])
-                    if plan else "",
-                    "results": [{"year": y, "value": f.rounded, "text": _goal_fmt(f.value, metric.unit),
-                                 "students": f.n, "generated": f.generated}
-                                for y, f in sorted(recorded.items()) if f.value is not None],
-                    "generated_years": [y for y, f in sorted(recorded.items()) if f.value is not None and f.generated],
-                })
+                label = level_names.get(key, key.title()) if key else "All students"
+                lines.append(_goal_line(metric, key, label, plan[-1] if plan else None,
+                                        results.get((metric.id, key), {})))
             if lines:
                 target = metric.target_label
                 if metric.target_kind == "gain" and baseline_year:
@@ -159,6 +148,25 @@ def district_goals(year: str) -> list[dict]:
                         "statement": goal.statement, "metrics": metrics,
                         "has_result": any(m["has_result"] for m in metrics)})
     return out
+
+
+def _goal_line(metric, key: str, label: str, published: tuple[str, float] | None,
+               recorded: dict[str, "plan_figures.Figure"]) -> dict[str, Any]:
+    """One line of a goal's table: the plan's published baseline (with a note where the plan states
+    another figure for it) and the district's result for each year."""
+    return {
+        "label": label,
+        "baseline": published[1] if published else None,
+        "baseline_year": published[0] if published else "",
+        "baseline_text": _goal_fmt(published[1], metric.unit) if published else "—",
+        "baseline_label": plan_figures.published_label(published[0]) if published else "",
+        "note": plan_figures.two_figures_note(metric.code, plan_figures.ALL, key, published[0], published[1])
+        if published else "",
+        "results": [{"year": y, "value": f.rounded, "text": _goal_fmt(f.value, metric.unit),
+                     "students": f.n, "generated": f.generated}
+                    for y, f in sorted(recorded.items()) if f.value is not None],
+        "generated_years": [y for y, f in sorted(recorded.items()) if f.value is not None and f.generated],
+    }
 
 
 def _goal_fmt(value: float, unit: str) -> str:

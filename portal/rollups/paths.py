@@ -16,6 +16,29 @@ def _wmean(values: pd.Series, weights: pd.Series) -> float:
     return float((values * weights).sum() / total) if total > 0 else np.nan
 
 
+def _projected(cg: pd.DataFrame | None, baseline_year: str, years: list[str], shares: dict) -> dict:
+    """The projected path: the n-weighted mean of the counted rows' interim targets, by year."""
+    projected: dict = {}
+    if cg is not None and not cg.empty:
+        projected[baseline_year] = _wmean(cg["baseline"], cg["n"])
+        for i, y in enumerate(years):
+            share = cg["trajectory"].map(lambda t, i=i: shares[t][i])
+            projected[y] = _wmean(cg["baseline"] + share * (cg["target"] - cg["baseline"]), cg["n"])
+    return projected
+
+
+def _actual_by_year(act: pd.DataFrame | None) -> dict:
+    """Year -> (n-weighted mean of the schools' results, students, schools, made up for the demo)."""
+    by_year: dict = {}
+    if act is not None:
+        for year, ay in act.groupby("year"):
+            ay = ay[ay["n"] > 0]
+            if not ay.empty:
+                by_year[year] = (_wmean(ay["value"], ay["n"]), int(ay["n"].sum()), int(ay["school_id"].nunique()),
+                                 False)
+    return by_year
+
+
 def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFrame, shares: dict,
                    years: list[str], baseline_year: str, results=None, starts=None) -> pd.DataFrame:
     """Per metric x level x group and year: the goal's path (the measured baseline to the 2026 goal
@@ -51,23 +74,11 @@ def district_paths(rows: pd.DataFrame, actuals: pd.DataFrame, metrics: pd.DataFr
         steps = len(years)
         goal_path = {baseline_year: base}
         goal_path.update({y: base + (end - base) * (i + 1) / steps for i, y in enumerate(years)})
-        projected = {}
-        cg = counted_groups.get(key)
-        if cg is not None and not cg.empty:
-            projected[baseline_year] = _wmean(cg["baseline"], cg["n"])
-            for i, y in enumerate(years):
-                share = cg["trajectory"].map(lambda t, i=i: shares[t][i])
-                projected[y] = _wmean(cg["baseline"] + share * (cg["target"] - cg["baseline"]), cg["n"])
-        act = actual_groups.get(key)
-        by_year: dict = {}
+        projected = _projected(counted_groups.get(key), baseline_year, years, shares)
         if results is not None:
             by_year = {y: found for y in timeline if (found := results(metric, mlevel, group, y)) is not None}
-        elif act is not None:
-            for year, ay in act.groupby("year"):
-                ay = ay[ay["n"] > 0]
-                if not ay.empty:
-                    by_year[year] = (_wmean(ay["value"], ay["n"]), int(ay["n"].sum()), int(ay["school_id"].nunique()),
-                                     False)
+        else:
+            by_year = _actual_by_year(actual_groups.get(key))
         for y in timeline:
             actual = by_year.get(y, (np.nan, 0, 0, False))
             g = goal_path.get(y, np.nan)
