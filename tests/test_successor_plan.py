@@ -4,7 +4,7 @@ and can no longer be changed."""
 import os
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import create_app
 from portal.cache.models import DataStamp
@@ -194,3 +194,10 @@ def test_flask_seed_loads_a_plan_by_name_and_folder_and_makes_it_current(after_t
     with after_the_plan.app_context():
         assert plans.current().code == "2026-30"
         assert db.session.scalar(select(func.count(StrategicPlan.id))) == 2
+
+
+def test_a_bulk_change_reaches_only_the_plan_in_view(app, successor):
+    with app.app_context():
+        changed = db.session.execute(update(Priority).where(Priority.code == "1A").values(name="Renamed"))
+        assert changed.rowcount == 1  # the current plan's 1A, not the successor's
+        db.session.rollback()

@@ -214,7 +214,9 @@ def make_current(plan: StrategicPlan) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _only_the_plan_in_scope(state: ORMExecuteState) -> None:
-    if not state.is_select or state.execution_options.get(ALL_PLANS) or not has_app_context():
+    """Reads, and bulk updates and deletes, reach only the plan in scope's records."""
+    if not (state.is_select or state.is_update or state.is_delete) or state.execution_options.get(ALL_PLANS) \
+            or not has_app_context():
         return
     plan_id = in_scope_id(state.session.connection())
     if plan_id is None:
