@@ -311,3 +311,9 @@ def test_the_migration_upgrades_and_downgrades(tmp_path):
         db.session.remove()
         db.engine.dispose()
     engine.dispose()
+
+
+def test_the_dashboard_says_its_projections_rest_on_targets_made_up_for_the_demo(login_as, client):
+    login_as(Role.superintendent)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert "The targets behind these projections were set for the demo district" in page

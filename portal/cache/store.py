@@ -31,7 +31,7 @@ from portal.cache.models import DataStamp, RollupCache
 from portal.extensions import db
 from portal.kernel import clock, plans
 
-CACHE_VERSION = "v4"  # bump when a rollup's shape or arithmetic changes
+CACHE_VERSION = "v5"  # bump when a rollup's shape or arithmetic changes
 # Rollups this process has already read back, by database and key: (stamp, payload). A stored
 # rollup is only served when its stamp is the current one, so this saves decoding it again, never
 # freshness.

@@ -70,7 +70,7 @@ def target_rows(cycle: TargetCycle, region_id: int | None = None, school_id: int
 
 
 def plan_rows(cycle: TargetCycle, region_id: int | None = None) -> pd.DataFrame:
-    stmt = (select(*SCHOOL_COLUMNS, STATUS, TargetPlan.id.label("plan_id"))
+    stmt = (select(*SCHOOL_COLUMNS, STATUS, TargetPlan.id.label("plan_id"), TargetPlan.generated.label("generated"))
             .select_from(TargetPlan).join(School, TargetPlan.school_id == School.id)
             .join(Region, School.region_id == Region.id).where(TargetPlan.cycle_id == cycle.id))
     if region_id is not None:

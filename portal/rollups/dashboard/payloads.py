@@ -29,6 +29,7 @@ class DistrictRollup:
     years: list[str]  # the baseline year, then the plan's years
     plans: int
     plans_counted: int  # plans submitted or approved
+    plans_generated: int  # of those, plans the demo district made up
     lines: list[dict]  # the headline cards: one per metric and level
     projection: list[dict]  # per metric, level and student group
     regions: list[dict]  # each region against each goal, furthest short first
@@ -101,6 +102,8 @@ def compute(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: 
         years=[inputs.baseline_year, *inputs.years],
         plans=int(len(plans)),
         plans_counted=int(plans["status"].isin(r.COUNTED).sum()) if not plans.empty else 0,
+        plans_generated=int((plans["status"].isin(r.COUNTED) & plans["generated"].astype(bool)).sum())
+        if not plans.empty else 0,
         lines=r.records(present.against_goal(lines, metrics)),
         projection=r.records(present.against_goal(r.projection(of_group, metrics), metrics)),
         regions=r.records(present.against_goal(regions, metrics)),
