@@ -221,7 +221,8 @@ def register_template_helpers(app: Flask) -> None:
     def _plan_context() -> dict:
         in_view = plans.in_view()
         return {"plan_in_view": in_view, "current_plan": plans.current(),
-                "plan_has_ended": in_view is not None and in_view.ended(clock.today())}
+                "plan_has_ended": in_view is not None and in_view.ended(clock.today()),
+                "plan_target_year": in_view.last_day.year if in_view is not None else ""}
 
     app.add_template_global(id_url)
     app.add_template_global(long_date)

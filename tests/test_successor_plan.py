@@ -80,7 +80,10 @@ def test_anyone_can_read_another_plan_and_come_back(successor, client):
     assert chosen.status_code == 303 and chosen.headers["Location"].endswith("/plan")
     page = client.get("/plan").get_data(as_text=True)
     assert SUCCESSOR_NAME in page and "You are reading" in page and "A test successor plan&#39;s mission." in page
+    assert "what it aims for by 2030" in page
     assert "Every student reads by grade 3." in client.get("/plan/priorities/1A").get_data(as_text=True)
+    scorecard = client.get("/scorecard").get_data(as_text=True)
+    assert "2030 target" in scorecard and "2026 target" not in scorecard
     client.get("/plans/2022-26")
     page = client.get("/plan").get_data(as_text=True)
     assert "You are reading" not in page and "A test successor plan&#39;s mission." not in page

@@ -91,7 +91,7 @@ class Line:
         target = level_target(direction, self.baseline, self.target)
         if self.baseline is None or target is None or not self.baseline_year:
             return None
-        return (self.baseline_year, self.baseline), (ms.TARGET_YEAR, target)
+        return (self.baseline_year, self.baseline), (ms.target_year(), target)
 
 
 @dataclass

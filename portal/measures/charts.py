@@ -9,7 +9,7 @@ from portal.charts.scale import finite_values, linear_scale
 from portal.charts.shapes import Marker
 from portal.kernel import formatting
 from portal.measures.catalog import Line
-from portal.measures.status import TARGET_YEAR, year_start
+from portal.measures.status import target_label, target_year, year_start
 
 
 @dataclass
@@ -41,7 +41,7 @@ def spark_chart(line: Line, direction: str, unit: str, width: int = 168, height:
     years = [year_start(y) for y, _ in values]
     raw = [v for _, v in values]
     if path:
-        years += [year_start(path[0][0]), year_start(TARGET_YEAR)]
+        years += [year_start(path[0][0]), year_start(target_year())]
         raw += [path[0][1], path[1][1]]
     numbers = finite_values(raw)
     if numbers is None:
@@ -74,8 +74,8 @@ def spark_chart(line: Line, direction: str, unit: str, width: int = 168, height:
         (b_year, b_value), (t_year, t_value) = path
         chart.path = f"{x(b_year)},{y(b_value)} {x(t_year)},{y(t_value)}"
         chart.baseline = Marker(x(b_year), y(b_value), f"Baseline {b_year}: {fmt(b_value, unit)}")
-        chart.target = Marker(x(t_year), y(t_value), f"2026 target: {fmt(t_value, unit)}")
+        chart.target = Marker(x(t_year), y(t_value), f"{target_label()}: {fmt(t_value, unit)}")
         parts.append(f"straight path from the {b_year} baseline of {fmt(b_value, unit)} "
-                     f"to the 2026 target of {fmt(t_value, unit)}")
+                     f"to the {target_label()} of {fmt(t_value, unit)}")
     chart.description = "; ".join(parts).capitalize() + ". The same numbers are in the table."
     return chart

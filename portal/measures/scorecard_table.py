@@ -147,7 +147,7 @@ def export_rows(card: dict) -> tuple[list[str], list[list]]:
     """One row per measure and per sub-target for the scorecard's year, as shown (filters and all)."""
     year = card["year"]
     columns = ["Pillar", "Priority", "Measure", "Sub-target", "Wording", "Office", "Unit", "Direction",
-               "Baseline", "Baseline year", "2026 target", f"Value {year}", "As of", "Source", "From check-in",
+               "Baseline", "Baseline year", ms.target_label(), f"Value {year}", "As of", "Source", "From check-in",
                "Change", "Pace", VALUE_IS_COLUMN, GENERATED_COLUMN]
     rows = []
     for p in card["pillars"]:

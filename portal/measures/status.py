@@ -19,10 +19,27 @@ For a measure (or one of its sub-targets) and a school year:
 """
 from dataclasses import dataclass
 
+from flask import has_app_context
+
 from portal.kernel.clock import year_start
+from portal.strategic_plan.settings import setting
 
 NO_CHANGE_TOLERANCE = 0.05
-TARGET_YEAR = "2025-26"
+
+
+FIRST_PLAN_TARGET_YEAR = "2025-26"  # the 2022-26 plan's, for the rules used outside the application
+
+
+def target_year() -> str:
+    """The school year the plan in view sets its targets for: its last (2025-26 for the 2022-26 plan)."""
+    if not has_app_context():
+        return FIRST_PLAN_TARGET_YEAR
+    return str(setting("target_year", FIRST_PLAN_TARGET_YEAR))
+
+
+def target_label() -> str:
+    """"2026 target": the calendar year the plan's last school year ends in."""
+    return f"{year_start(target_year()) + 1} target"
 
 IMPROVED, NO_CHANGE, DECLINED, WORK_IN_PROGRESS = "improved", "no_change", "declined", "work_in_progress"
 ON_TRACK, BEHIND = "on_track", "behind"
@@ -48,7 +65,7 @@ def target_level(kind: str, per: str, baseline: float | None, baseline_year: str
         return target
     if baseline is None:
         return None
-    years = max(1, year_start(TARGET_YEAR) - year_start(baseline_year)) if per == "year" and baseline_year else 1
+    years = max(1, year_start(target_year()) - year_start(baseline_year)) if per == "year" and baseline_year else 1
     if kind == "gain":
         return round(baseline + target * years, 2)
     if kind == "percent_change":
@@ -80,7 +97,7 @@ def change_status(direction: str, reference: float | None, value: float | None) 
 
 def expected_on_path(baseline: float, baseline_year: str, target: float, year: str) -> float:
     """Where a straight line from the baseline to the 2026 target stands in `year`."""
-    start, end, now = year_start(baseline_year), year_start(TARGET_YEAR), year_start(year)
+    start, end, now = year_start(baseline_year), year_start(target_year()), year_start(year)
     if end <= start:
         return target
     share = min(1.0, max(0.0, (now - start) / (end - start)))
