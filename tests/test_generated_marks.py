@@ -15,7 +15,9 @@ from portal.extensions import db
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
 from portal.measures.models import MeasureValue
-from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue, Progress
+from portal.org.models import User
+from portal.progress import check_ins
+from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue, Progress, Stage
 from portal.strategic_plan import figures as plan_figures
 from portal.strategic_plan.models import Baseline, Measure, Metric, StudentGroup
 from portal.strategic_plan.seed import load_plan
@@ -317,3 +319,19 @@ def test_the_dashboard_says_its_projections_rest_on_targets_made_up_for_the_demo
     login_as(Role.superintendent)
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "The targets behind these projections were set for the demo district" in page
+
+
+def test_placing_a_made_up_check_in_moves_its_version_once_with_one_audit_event(app):
+    """The mark is cleared in the same write as the action: one update of the row, one audited change."""
+    with app.app_context():
+        check_in = db.session.scalars(select(CheckIn).where(CheckIn.stage == Stage.ready)).first()
+        update = db.session.scalars(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))).first()
+        supt = db.session.scalar(select(User).where(User.role == Role.superintendent).order_by(User.id))
+        assert check_in.generated and update is not None
+        before, events = check_in.version, db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.entity == "check_in", AuditEvent.entity_id == check_in.id))
+        check_ins.place(check_in, update, supt, before)
+        assert check_in.version == before + 1 and "updated_at" not in check_in.generated
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.entity == "check_in", AuditEvent.entity_id == check_in.id)) == events + 1
+        db.session.rollback()

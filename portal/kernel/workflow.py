@@ -141,10 +141,11 @@ class Machine:
                 setattr(obj, self.state_attr, new_state)
                 obj.updated_at = now
                 obj.updated_by_id = user.id
-            # before_flush may load a relationship, and that query flushes the change first: the
-            # version check can fail there as well as in the flush below.
+            # before_flush may load a relationship; without autoflush its query does not write the
+            # change early, so the row is updated (and its version moved) once, in the flush below.
             if before_flush is not None:
-                before_flush(obj, now)
+                with db.session.no_autoflush:
+                    before_flush(obj, now)
             db.session.add(AuditEvent(
                 entity=self.entity, entity_id=obj.id, action=action, from_state=old_state.value,
                 to_state=new_state.value, comment=comment, details=details, actor_id=user.id,
