@@ -1,16 +1,15 @@
 """The Strategic Plan's time span: its school years, its first and last day, and the checks that keep a
 school year, a date or a name typed in a form inside it, each with the message for the field.
 
-The years are read from the plan's settings on every call (never kept between calls), so the span is
-always the plan in view's. A school year runs from 1 July to 30 June and is written "2024-25"."""
+The span is the plan in view's (kernel.plans), read on every call. A school year runs from 1 July to
+30 June and is written "2024-25"."""
 import re
 from datetime import date
 
 from wtforms.validators import StopValidation
 
-from portal.kernel import clock
+from portal.kernel import clock, plans
 from portal.kernel.formatting import long_date
-from portal.strategic_plan.settings import setting
 
 YEAR_LABEL = re.compile(r"(20[0-9]{2})-([0-9]{2})")
 # A school year as people write it in a name or a label: 2025-26, 2025–26, 2025/26, 2025-2026.
@@ -19,15 +18,12 @@ CALENDAR_YEAR_IN_TEXT = re.compile(r"(?<![0-9])(20[0-9]{2})(?![0-9])")
 
 
 def plan_years() -> list[str]:
-    """The plan's school years in order ("2022-23" ... "2025-26"): its trajectory years, or else the
-    years from the baseline year's successor to the target year."""
-    years = [str(y) for y in setting("trajectory_years", None) or []]
-    if years:
-        return years
-    baseline, target = setting("baseline_year", None), setting("target_year", None)
-    if not baseline or not target:
+    """The plan in view's school years in order ("2022-23" ... "2025-26")."""
+    plan = plans.in_view()
+    if plan is None:
         return []
-    return [clock.year_label(start) for start in range(clock.year_start(baseline) + 1, clock.year_start(target) + 1)]
+    return [clock.year_label(start) for start in range(clock.year_start(plan.first_year),
+                                                       clock.year_start(plan.last_year) + 1)]
 
 
 def year_first_day(year: str) -> date:
@@ -57,14 +53,9 @@ def target_calendar_year() -> int | None:
 
 
 def plan_title() -> str:
-    """The plan as a sentence names it: its stored name, or its years ("the 2022–2026 plan")."""
-    name = setting("plan_name", None)
-    if name:
-        return str(name)
-    years = plan_years()
-    if not years:
-        return "the Strategic Plan"
-    return f"the {clock.year_start(years[0])}–{clock.year_start(years[-1]) + 1} plan"
+    """The plan as a sentence names it, by its years ("the 2022–2026 plan")."""
+    plan = plans.in_view()
+    return f"the {plan.span} plan" if plan is not None else "the Strategic Plan"
 
 
 def _sentence(text: str) -> str:
