@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.home import bp as main_bp
     from portal.measures.scorecard import bp as scorecard_bp
+    from portal.notifications.routes import bp as notifications_bp
     from portal.progress.board import bp as board_bp
     from portal.progress.initiatives import bp as initiatives_bp
     from portal.rollups.dashboard import bp as dashboard_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(scorecard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(results_bp)
 
 

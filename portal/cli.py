@@ -18,6 +18,7 @@ from portal.org.models import School, User
 from portal.org.passwords import PasswordPolicyError, check_policy
 from portal.strategic_plan.seed import load_plan, plan_for_folder
 from portal.strategic_plan.seed_files import SeedError
+from portal.worker import schedule_command, worker_command
 
 
 def register(app):
@@ -28,6 +29,8 @@ def register(app):
     app.cli.add_command(import_users_command)
     app.cli.add_command(import_baselines_command)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(schedule_command)
 
 
 @click.command("seed")

@@ -66,6 +66,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "DEMO_SCHOOLS": int(os.environ.get("DEMO_SCHOOLS", "1200")),
         "SEED_DIR": os.environ.get("SEED_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "seed")),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        **_mail_and_worker(),
         # The date the portal believes it is, for the demo and training (YYYY-MM-DD); unset: today's.
         "PORTAL_TODAY": portal_today(os.environ.get("PORTAL_TODAY", "")),
     }
@@ -73,10 +74,38 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     return _checked(cfg)
 
 
+def _mail_and_worker() -> dict:
+    return {
+        # E-mail (portal/notifications): the SMTP server the worker sends through. MAIL_SECURITY is none,
+        # starttls or ssl; MAIL_USERNAME empty: no log-in. PORTAL_BASE_URL starts every link in a message.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_SECURITY": os.environ.get("MAIL_SECURITY", "none").strip().lower(),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "portal@district.example"),
+        "MAIL_SENDER_NAME": os.environ.get("MAIL_SENDER_NAME", "Ready for the World portal"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
+        # Tries before an e-mail is marked failed; the first retry waits MAIL_RETRY_SECONDS, each next
+        # one twice as long (at most an hour). A worker that dies holds its claimed e-mails this long.
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
+        "MAIL_RETRY_SECONDS": float(os.environ.get("MAIL_RETRY_SECONDS", "60")),
+        "MAIL_LEASE_SECONDS": float(os.environ.get("MAIL_LEASE_SECONDS", "120")),
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # The worker (`flask worker`): how often it looks for e-mail to send and rollups to recompute,
+        # and the hour (in SCHEDULE_TIMEZONE) of the daily reminders and digests.
+        "WORKER_POLL_SECONDS": float(os.environ.get("WORKER_POLL_SECONDS", "2")),
+        "SCHEDULE_HOUR": int(os.environ.get("SCHEDULE_HOUR", "6")),
+        "SCHEDULE_TIMEZONE": os.environ.get("SCHEDULE_TIMEZONE", "America/Los_Angeles"),
+    }
+
+
 def _checked(cfg: dict) -> dict:
     """Refuse to start on a setting that would be unsafe or meaningless."""
     if isinstance(cfg["PORTAL_TODAY"], str):
         cfg["PORTAL_TODAY"] = portal_today(cfg["PORTAL_TODAY"])
+    if cfg["MAIL_SECURITY"] not in {"none", "starttls", "ssl"}:
+        raise RuntimeError(f"MAIL_SECURITY={cfg['MAIL_SECURITY']!r}: use none, starttls or ssl.")
     if cfg["PORTAL_ENV"] not in {"development", "testing"} and cfg["SECRET_KEY"] in WEAK_SECRETS:
         raise RuntimeError(
             "SECRET_KEY must be set to a long random value outside development "

@@ -181,3 +181,34 @@ def sql_counter(app):
         finally:
             event.remove(engine, "before_cursor_execute", count)
     return counting
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a loopback port for the whole run."""
+    from tests.mail_server import MailServer
+
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(app, smtp_server):
+    """The test's view of e-mail: the portal sends to the real SMTP server above; the outbox starts
+    empty (what earlier tests queued is set aside) and so does the server's inbox. Retries wait no
+    time, so a test can send again at once."""
+    from sqlalchemy import delete, update
+
+    from portal.notifications.models import Notification, OutboxEmail
+
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_RETRY_SECONDS")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_RETRY_SECONDS=0)
+    with app.app_context():
+        db.session.execute(update(Notification).values(email_id=None))
+        db.session.execute(delete(OutboxEmail))
+        db.session.commit()
+    smtp_server.keeper.clear()
+    yield smtp_server.keeper
+    smtp_server.keeper.clear()
+    app.config.update(saved)

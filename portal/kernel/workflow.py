@@ -81,7 +81,11 @@ class Decision:
 
 class Machine:
     def __init__(self, entity: str, noun: str, state_attr: str, transitions: dict, needs_comment: dict,
-                 windowed: frozenset = frozenset(), set_state: Callable[[Any, Any, Any, datetime], None] | None = None):
+                 windowed: frozenset = frozenset(), set_state: Callable[[Any, Any, Any, datetime], None] | None = None,
+                 announce: Callable[[Any, AuditEvent], None] | None = None):
+        # announce(obj, event) tells the people a change concerns (portal.notifications), in the same
+        # transaction as the change and its audit event: a change that is rolled back tells nobody.
+        self.announce = announce
         # set_state(obj, new_state, user, now) is for records whose state is derived from other columns
         # (a Board update is published when it has a publication time); others store the state itself.
         self.set_state = set_state
@@ -146,11 +150,15 @@ class Machine:
             if before_flush is not None:
                 with db.session.no_autoflush:
                     before_flush(obj, now)
-            db.session.add(AuditEvent(
+            audit = AuditEvent(
                 entity=self.entity, entity_id=obj.id, action=action, from_state=old_state.value,
                 to_state=new_state.value, comment=comment, details=details, actor_id=user.id,
                 actor_role=user.role.value, at=now,
-            ))
+            )
+            db.session.add(audit)
+            if self.announce is not None:
+                with db.session.no_autoflush:
+                    self.announce(obj, audit)
             db.session.flush()  # UPDATE ... WHERE version = <the version we read>
         except StaleDataError as exc:
             db.session.rollback()
