@@ -89,13 +89,15 @@ new.office@district.example,New Office,central_office,,,psa
 """
     bad = """email,name,role,school_code,region_code,office_code
 not-an-email,Someone,principal,,,
+pat@school..example,Pat,board,,,
 x@district.example,X,wizard,,,
 y@district.example,Y,regional_leader,,ZZ,psa
 """
     response = upload(client, auth.csrf("/admin/imports"), "users", bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    for expected in ["Enter a valid email address.", "A principal needs a school.", "Use one of: principal",
+    assert page.count("Enter a valid email address, like name@district.org") == 2  # rows 2 and 3
+    for expected in ["A principal needs a school.", "Use one of: principal",
                      "Unknown region code", "A regional leader has no office; leave this blank."]:
         assert expected in page, expected
     assert upload(client, auth.csrf("/admin/imports"), "users", good).status_code == 303

@@ -7,7 +7,6 @@ the body."""
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -17,6 +16,7 @@ from typing import Any
 from flask import current_app
 
 from portal.kernel import clock
+from portal.kernel.addresses import is_address
 from portal.notifications.models import OutboxEmail
 
 PREFERENCES_PATH = "/notifications/preferences"
@@ -34,16 +34,9 @@ def one_line(text: str, limit: int = 200) -> str:
 def address(name: str, addr_spec: str) -> Address:
     """The header's address; BadAddress when `addr_spec` is not one (a person imported with a malformed
     address before the import checked, say): that e-mail fails, and no other with it."""
-    refusal = BadAddress(f"{addr_spec!r} is not an e-mail address a server would take.")
-    if not addr_spec or addr_spec.count("@") != 1 or any(not ch.isprintable() or ch.isspace() for ch in addr_spec):
-        raise refusal
-    try:
-        parsed = Address(display_name=one_line(name, 120), addr_spec=addr_spec)
-    except (ValueError, IndexError, TypeError, HeaderParseError) as exc:  # the parser's ways of saying no
-        raise refusal from exc
-    if not parsed.username or "." not in parsed.domain:
-        raise refusal
-    return parsed
+    if not is_address(addr_spec):
+        raise BadAddress(f"{addr_spec!r} is not an e-mail address a server would take.")
+    return Address(display_name=one_line(name, 120), addr_spec=addr_spec)
 
 
 def base_url() -> str:

@@ -7,11 +7,11 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.imports.reader import TableSpec, read_upload
 from portal.imports.report import ImportReport, RowError
+from portal.kernel.addresses import is_address
 from portal.kernel.numbers import parse_int, ungroup
 from portal.kernel.policy import ROLE_SCOPE, Role
 from portal.org.models import LEVELS, UNUSABLE_PASSWORD, Office, Region, School, User
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SCHOOL_COLUMNS = ["code", "name", "level", "grade_low", "grade_high", "enrolment", "region", "priority_tier"]
 USER_COLUMNS = ["email", "name", "role", "school_code", "region_code", "office_code"]
 MAX_ROWS = 50_000
@@ -152,8 +152,9 @@ def validate_user_fields(email: str, name: str, role: str, scope: dict) -> list[
 def _check_user(email: str, name: str, role_value: str, scope: dict, lookups: dict):
     errs = []
     email = (email or "").strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 254:
-        errs.append(("email", "Enter a valid email address."))
+    if not is_address(email):
+        errs.append(("email", "Enter a valid email address, like name@district.org: e-mail to this one "
+                              "could never be delivered."))
     if not (name or "").strip() or len(name) > 120:
         errs.append(("name", "Enter the person's name (at most 120 characters)."))
     try:
