@@ -52,7 +52,8 @@ SCORECARD = ["year", "pillar", "office", "status"]
 ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "office"]
 QUERY = {
     "admin.imports_page": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
-    "auth.login": ["next"], "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
+    "auth.login": ["next"], "password.forgot": [], "password.reset": [],
+    "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
     "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh"],
     "dashboard.export": ["table", "format", "school", *DASHBOARD], "dashboard.region": [*DASHBOARD, "refresh"],
     "dashboard.school": DASHBOARD, "initiatives.check_in": [], "initiatives.cycle": ["pillar", "status", "office"],
@@ -180,6 +181,8 @@ def _metric(p: Places) -> Post:
 POSTS: dict[str, Callable[[Places], Post]] = {
     "auth.login": lambda p: Post("admin", {}, {}),  # text only; the log-in's own tests cover it
     "auth.logout": lambda p: Post("admin", {}, {}),
+    "password.forgot": lambda p: Post("admin", {}, {"email": "nobody@district.example"}),
+    "password.reset": lambda p: Post("admin", {"token": "not-a-signed-link"}, {"password": "x", "confirm": "x"}),
     "main.dismiss_notice": lambda p: Post("admin", {"notice_id": 1}, {}),
     "admin.new_user": lambda p: Post("admin", {}, {
         "email": "fuzzed.person@factory.example", "name": "Fuzzed Person", "role": "principal",
@@ -534,6 +537,7 @@ def form_sends(fuzz, endpoint: str) -> list:
 # as a number or a date (their ids meet the id converter, which the pages' test sends every value).
 NOTHING_TO_FUZZ = {
     "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "main.dismiss_notice",
+    "password.forgot",
     "review.comment", "review.remind", "targets.comment",
 }
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import url_for
 from sqlalchemy import select
 
+from portal.auth.reset import token_for
 from portal.extensions import db
 from portal.kernel.access import rule_for
 from portal.kernel.policy import Role
@@ -37,6 +38,8 @@ NOT_PAGES = {
 # published Board update).
 PAGES = {
     "auth.login": [{}],
+    "password.forgot": [{}],
+    "password.reset": [{"token": "reset_token"}],
     "main.index": [{}],
     "public.progress": [{}],
     "main.home": [{}],
@@ -145,6 +148,7 @@ def samples(app, annual_report_id: int) -> dict:
             "measure_code": db.session.scalar(select(Measure.code).order_by(Measure.id)),
             "user_id": db.session.scalar(select(User.id).where(User.email == ROLE_EMAILS[Role.board])),
             "annual_report": annual_report_id,
+            "reset_token": token_for(db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.board]))),
         }
         db.session.remove()
     missing = [name for name, value in values.items() if value is None]

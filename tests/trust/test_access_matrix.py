@@ -79,6 +79,7 @@ UNSCOPED = {
     "scorecard.export": "the format only; the scorecard is district-wide",
     "admin.user": "administrators only", "admin.set_password": "administrators only",
     "admin.toggle_active": "administrators only", "cycles.extend_window": "administrators only",
+    "password.reset": "the signed link is the key, and names its own account",
 }
 # Posts whose own-record cell does change something (a notice dismissed): a fresh record each time.
 CHANGES_OWN = {"main.dismiss_notice"}

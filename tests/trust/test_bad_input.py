@@ -15,6 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
 from portal.admin.forms import ImportForm
+from portal.auth.reset import token_for
 from portal.extensions import db
 from portal.kernel.policy import Role
 from portal.measures.value_import import IMPORT_COLUMNS
@@ -38,6 +39,8 @@ id_values = st.one_of(st.integers(-5, 10**12).map(str), text_values)
 # Every form route: who posts it, and the fields it reads (values drawn from text_values).
 FORMS = {
     "auth.login": (None, ["email", "password", "next"]),
+    "password.forgot": (None, ["email"]),
+    "password.reset": (None, ["password", "confirm"]),
     "targets.save_row": ("principal", ["target_2026-{row}", "trajectory-{row}", "year_target-{row}",
                                        "rationale-{row}", "version"]),
     "targets.save_all": ("principal", ["target_2026-{row}", "trajectory-{row}", "year_target-{row}",
@@ -116,7 +119,8 @@ def places(private_app, cast):
         args = {"plan_id": plan.id, "row_id": row, "initiative_id": initiative.id,
                 "metric_id": initiative.metrics[0].id, "check_in_id": check_in.id, "update_id": 3,
                 "user_id": someone.id, "cycle_id": db.session.scalar(select(TargetCycle.id)),
-                "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id)}
+                "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id),
+                "token": token_for(someone)}
         emails = {"principal": principal.email, "leader": leader.email, "admin": "admin@district.example"}
         db.session.remove()
     people = {who: log_in(private_app, email) for who, email in emails.items()}

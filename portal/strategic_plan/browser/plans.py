@@ -55,8 +55,9 @@ def make_current(code: str):
     return redirect(url_for("plan.plans_list"), code=303)
 
 
-# Requests that change no plan: signing in and out, and choosing or making current a plan.
-_ANY_PLAN = {"auth.login", "auth.logout", "plan.choose", "plan.make_current"}
+# Requests that change no plan: signing in and out, a person's own password, and choosing or making
+# current a plan.
+_ANY_PLAN = {"auth.login", "auth.logout", "password.forgot", "password.reset", "plan.choose", "plan.make_current"}
 
 
 def refuse_changes_to_another_plan():
