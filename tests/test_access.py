@@ -95,6 +95,8 @@ DECLARED = {
     "admin.set_password": {Role.admin},
     "admin.toggle_active": {Role.admin},
     "admin.imports_page": {Role.admin},
+    "admin.people_sync_preview": {Role.admin},
+    "admin.people_sync_apply": {Role.admin},
 }
 
 

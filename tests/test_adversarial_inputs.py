@@ -182,6 +182,9 @@ POSTS: dict[str, Callable[[Places], Post]] = {
     "auth.login": lambda p: Post("admin", {}, {}),  # text only; the log-in's own tests cover it
     "auth.logout": lambda p: Post("admin", {}, {}),
     "password.forgot": lambda p: Post("admin", {}, {"email": "nobody@district.example"}),
+    # A preview writes nothing, and applying one checks its file and fingerprint (tests/test_people_sync.py).
+    "admin.people_sync_preview": lambda p: Post("admin", {}, {}),
+    "admin.people_sync_apply": lambda p: Post("admin", {}, {"content": "bm90IGEgZmlsZQ==", "fingerprint": "0" * 64}),
     "password.reset": lambda p: Post("admin", {"token": "not-a-signed-link"}, {"password": "x", "confirm": "x"}),
     "main.dismiss_notice": lambda p: Post("admin", {"notice_id": 1}, {}),
     "admin.new_user": lambda p: Post("admin", {}, {
@@ -537,7 +540,7 @@ def form_sends(fuzz, endpoint: str) -> list:
 # as a number or a date (their ids meet the id converter, which the pages' test sends every value).
 NOTHING_TO_FUZZ = {
     "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "main.dismiss_notice",
-    "password.forgot",
+    "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply",
     "review.comment", "review.remind", "targets.comment",
 }
 

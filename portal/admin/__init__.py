@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
-from portal.admin import routes  # noqa: E402,F401
+from portal.admin import people_sync, routes  # noqa: E402,F401

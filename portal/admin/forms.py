@@ -1,7 +1,7 @@
 """Forms for people and imports."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import PasswordField, RadioField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -36,3 +36,19 @@ class ImportForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class SyncForm(FlaskForm):
+    """The district's whole list of people, to preview against the accounts."""
+
+    file = FileField("The district's list of people (CSV)", validators=[
+        FileRequired(message="Choose the people file to compare with the accounts."),
+        FileAllowed(["csv"], message="Upload a .csv file (save the spreadsheet as CSV UTF-8)."),
+    ])
+
+
+class ApplySyncForm(FlaskForm):
+    """Confirms a preview: the file it was made from, and the fingerprint of the changes it showed."""
+
+    content = HiddenField(validators=[DataRequired(), Length(max=14_000_000)])
+    fingerprint = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])

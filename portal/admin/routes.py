@@ -5,7 +5,7 @@ from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from portal.admin import bp
-from portal.admin.forms import EmptyForm, ImportForm, PasswordForm, UserForm
+from portal.admin.forms import EmptyForm, ImportForm, PasswordForm, SyncForm, UserForm
 from portal.extensions import db
 from portal.imports.report import ImportReport
 from portal.kernel.access import allow
@@ -141,6 +141,6 @@ def imports_page():
                   "success")
             return redirect(url_for("admin.imports_page"), code=303)
     status = 422 if (report and not report.ok) or form.errors else 200
-    return render_template("admin/imports.html", form=form, report=report,
+    return render_template("admin/imports.html", form=form, report=report, sync_form=SyncForm(),
                            school_columns=imports.SCHOOL_COLUMNS, user_columns=imports.USER_COLUMNS,
                            baseline_columns=baselines.COLUMNS), status

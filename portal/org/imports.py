@@ -187,11 +187,13 @@ def _keep_an_administrator(checked: list, existing: dict[str, User], actor: User
         report.errors.append(RowError(1, "role", "The file would leave the portal without an administrator."))
 
 
-def import_users(data: bytes, actor: User | None = None) -> ImportReport:
+def check_users(data: bytes, actor: User | None = None) -> tuple[ImportReport, list, dict[str, User]]:
+    """Read and check every row of a people file: the report (with each problem at its row), the
+    checked rows as (row, (email, name, role, scope ids)), and the accounts that exist, by address."""
     report = ImportReport("users")
     frame = read_upload(data, "people.csv", USER_SPEC, report)
     if frame is None:
-        return report
+        return report, [], {}
     existing = {u.email: u for u in db.session.scalars(select(User))}
     lookups = scope_lookups()
     seen: dict[str, int] = {}
@@ -208,11 +210,21 @@ def import_users(data: bytes, actor: User | None = None) -> ImportReport:
         if not errs:
             checked.append((index, parsed))
     _keep_an_administrator(checked, existing, actor, report)
+    return report, checked, existing
+
+
+def account_values(name: str, role: Role, ids: dict) -> dict:
+    """What a people row says of an account: its name, role and the one scope the role has."""
+    return {"name": name, "role": role, "school_id": None, "region_id": None, "office_id": None, **ids}
+
+
+def import_users(data: bytes, actor: User | None = None) -> ImportReport:
+    report, checked, existing = check_users(data, actor)
     if report.errors:
         return report
     for _, (email, name, role, ids) in checked:
         user = existing.get(email)
-        values = {"name": name, "role": role, "school_id": None, "region_id": None, "office_id": None, **ids}
+        values = account_values(name, role, ids)
         if user is None:
             # No password until an administrator sets one on the person's page.
             db.session.add(User(email=email, password_hash=UNUSABLE_PASSWORD, **values))

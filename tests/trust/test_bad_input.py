@@ -41,6 +41,7 @@ FORMS = {
     "auth.login": (None, ["email", "password", "next"]),
     "password.forgot": (None, ["email"]),
     "password.reset": (None, ["password", "confirm"]),
+    "admin.people_sync_apply": ("admin", ["content", "fingerprint"]),
     "targets.save_row": ("principal", ["target_2026-{row}", "trajectory-{row}", "year_target-{row}",
                                        "rationale-{row}", "version"]),
     "targets.save_all": ("principal", ["target_2026-{row}", "trajectory-{row}", "year_target-{row}",
@@ -92,6 +93,7 @@ UPLOADS = {
     "admin.imports_page": {"schools": imports.SCHOOL_COLUMNS, "users": imports.USER_COLUMNS,
                            "baselines": actuals.COLUMNS},
     "results.actuals_import": {"": actuals.COLUMNS},
+    "admin.people_sync_preview": {"": imports.USER_COLUMNS},
     "scorecard.import_values": {"": IMPORT_COLUMNS},
 }
 MESSAGES = ("error-summary", "field--error", "report-problem", "error-page", "app-alert", "flash--error",

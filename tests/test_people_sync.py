@@ -1,0 +1,163 @@
+"""Accounts follow the district's list of people: an administrator previews a sync, sees what would
+change, confirms, and exactly that happens, each change in the audit trail; a deactivated person is
+signed out at once; a file with a bad row changes nothing. Runs on a small portal of its own, since a
+sync touches every account."""
+import csv
+import io
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from portal import create_app
+from portal.demo.district import build_demo
+from portal.extensions import db
+from portal.kernel.audit import AuditEvent
+from portal.kernel.policy import Role
+from portal.org.models import User
+from portal.strategic_plan.seed import load_plan
+from tests.conftest import DEMO_PASSWORD, PORTAL_TODAY, csrf_from
+from tests.trust.conftest import dump
+
+COLUMNS = ["email", "name", "role", "school_code", "region_code", "office_code"]
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory):
+    app = create_app({
+        "PORTAL_ENV": "testing", "SECRET_KEY": "people-sync-tests-secret-key-0123456789",
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path_factory.mktemp("sync") / "sync.db"),
+        "DEMO_PASSWORD": DEMO_PASSWORD, "PORTAL_TODAY": PORTAL_TODAY, "SESSION_COOKIE_SECURE": False,
+    })
+    with app.app_context():
+        upgrade()
+        load_plan(app.config["SEED_DIR"])
+        build_demo(6, DEMO_PASSWORD, seed=5)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def flat(html: str) -> str:
+    return " ".join(html.split())
+
+
+def log_in(app, email: str):
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token}
+                       ).status_code == 303
+    return client
+
+
+def the_list(app) -> list[dict]:
+    """The district's list as it stands: every active account, as a people file has it."""
+    with app.app_context():
+        people = db.session.scalars(select(User).where(User.active).order_by(User.email)).all()
+        return [{"email": u.email, "name": u.name, "role": u.role.value,
+                 "school_code": u.school.code if u.school else "", "region_code": u.region.code if u.region else "",
+                 "office_code": u.office.code if u.office else ""} for u in people]
+
+
+def as_csv(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def preview(admin, rows: list[dict]):
+    token = csrf_from(admin.get("/admin/imports").get_data(as_text=True))
+    return admin.post("/admin/imports/people-sync", data={"csrf_token": token, "file": (io.BytesIO(as_csv(rows)),
+                                                                                       "people.csv")},
+                      content_type="multipart/form-data")
+
+
+def confirm(admin, page: str):
+    fields = dict(re.findall(r'name="(csrf_token|content|fingerprint)" type="hidden" value="([^"]*)"', page))
+    return admin.post("/admin/imports/people-sync/apply", data=fields)
+
+
+def test_the_preview_says_what_applying_does_and_applying_does_exactly_that(portal):
+    admin = log_in(portal, "admin@district.example")
+    rows = the_list(portal)
+    principals = [r for r in rows if r["role"] == "principal"]
+    leaving, staying_away = principals[0], principals[1]
+    mover = principals[2]
+    rows = [r for r in rows if r not in (leaving, staying_away)]
+    mover["school_code"] = leaving["school_code"]  # takes over the school of the one who left
+    rows.append({"email": "new.leader@district.example", "name": "New Leader", "role": "regional_leader",
+                 "school_code": "", "region_code": rows[0]["region_code"] or "E", "office_code": ""})
+    leaving_session = log_in(portal, leaving["email"])
+    before = dump(portal)
+
+    page = preview(admin, rows)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "2 accounts will be deactivated, 1 change role or scope, 1 will be created and 0 reactivated" in flat(text)
+    assert leaving["email"] in text and staying_away["email"] in text and mover["email"] in text
+    assert dump(portal) == before  # a preview changes nothing
+
+    done = confirm(admin, text)
+    assert done.status_code == 303
+    with portal.app_context():
+        accounts = {u.email: u for u in db.session.scalars(select(User))}
+        assert not accounts[leaving["email"]].active and not accounts[staying_away["email"]].active
+        assert accounts[mover["email"]].school.code == leaving["school_code"]
+        assert accounts["new.leader@district.example"].role == Role.regional_leader
+        actions = sorted(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("sync_%"))))
+    assert actions == ["sync_create", "sync_deactivate", "sync_deactivate", "sync_update"]
+    assert leaving_session.get("/home").status_code == 302  # signed out at once
+    assert "1 created, 1 changed, 2 deactivated and 0 reactivated" in admin.get("/admin/imports").get_data(
+        as_text=True)
+
+    again = preview(admin, the_list(portal) + [staying_away])  # one comes back
+    assert "0 accounts will be deactivated, 0 change role or scope, 0 will be created and 1 reactivated" in \
+        flat(again.get_data(as_text=True))
+    assert confirm(admin, again.get_data(as_text=True)).status_code == 303
+    with portal.app_context():
+        assert db.session.scalar(select(User.active).where(User.email == staying_away["email"]))
+
+
+def test_a_file_with_a_bad_row_changes_nothing(portal):
+    admin = log_in(portal, "admin@district.example")
+    rows = the_list(portal)[:3] + [{"email": "pat@school..example", "name": "Pat", "role": "board",
+                                    "school_code": "", "region_code": "", "office_code": ""}]
+    before = dump(portal)
+    page = preview(admin, rows)
+    assert page.status_code == 422
+    assert "Enter a valid email address" in page.get_data(as_text=True)
+    assert "Apply these changes" not in page.get_data(as_text=True)
+    assert dump(portal) == before
+
+
+def test_a_preview_the_accounts_have_moved_on_from_is_not_applied(portal):
+    admin = log_in(portal, "admin@district.example")
+    rows = the_list(portal)
+    gone = next(r for r in rows if r["role"] == "board")
+    page = preview(admin, [r for r in rows if r is not gone]).get_data(as_text=True)
+    with portal.app_context():  # meanwhile, someone deactivates that person by hand
+        db.session.scalar(select(User).where(User.email == gone["email"])).active = False
+        db.session.commit()
+    before = dump(portal)
+    stale = confirm(admin, page)
+    assert stale.status_code == 409
+    assert "The accounts changed after your preview" in stale.get_data(as_text=True)
+    assert dump(portal) == before
+
+
+def test_administrators_missing_from_the_list_stay_active(portal):
+    admin = log_in(portal, "admin@district.example")
+    rows = [r for r in the_list(portal) if r["role"] != "admin"]
+    rows.append({"email": "admin@district.example", "name": "Portal Admin", "role": "admin",
+                 "school_code": "", "region_code": "", "office_code": ""})
+    with portal.app_context():
+        db.session.add(User(email="breakglass@district.example", name="Break Glass", role=Role.admin,
+                            password_hash="!"))
+        db.session.commit()
+    text = preview(admin, rows).get_data(as_text=True)
+    assert "Administrators not in the list stay active: breakglass@district.example" in flat(text)
