@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
+    from portal.auth.mfa_routes import bp as mfa_bp
     from portal.auth.reset import bp as password_bp
     from portal.auth.routes import bp as auth_bp
     from portal.home import bp as main_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(password_bp)
+    app.register_blueprint(mfa_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(plan_bp)
     app.register_blueprint(targets_bp)

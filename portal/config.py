@@ -67,15 +67,25 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SEED_DIR": os.environ.get("SEED_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "seed")),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         **_mail_and_worker(),
-        # Password reset by e-mail (portal/auth/reset.py): how long a link works, and how often the
-        # form may be sent from one address and for one account.
-        "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "30")),
-        "PASSWORD_RESET_LIMIT": os.environ.get("PASSWORD_RESET_LIMIT", "5 per 15 minutes"),
+        **_accounts(relaxed),
         # The date the portal believes it is, for the demo and training (YYYY-MM-DD); unset: today's.
         "PORTAL_TODAY": portal_today(os.environ.get("PORTAL_TODAY", "")),
     }
     cfg.update(overrides or {})
     return _checked(cfg)
+
+
+def _accounts(relaxed: bool) -> dict:
+    return {
+        # Password reset by e-mail (portal/auth/reset.py): how long a link works, and how often the
+        # form may be sent from one address and for one account.
+        "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "30")),
+        "PASSWORD_RESET_LIMIT": os.environ.get("PASSWORD_RESET_LIMIT", "5 per 15 minutes"),
+        # Administrators who log in with a password must give a code from an authenticator app too
+        # (portal/auth/mfa.py). On in production; off in development and testing, so the demo's
+        # administrator logs in with the demo password alone (the tests switch it on to prove it).
+        "ADMIN_TWO_STEP": _bool("ADMIN_TWO_STEP", not relaxed),
+    }
 
 
 def _mail_and_worker() -> dict:

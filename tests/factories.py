@@ -310,6 +310,12 @@ def colleague(office: Office) -> User:
                     office_id=office.id)
 
 
+def administrator() -> User:
+    """A new administrator account of the test's own."""
+    _, tag = _next()
+    return _account(Role.admin, f"admin.{tag.lower()}@{EMAIL_DOMAIN}", f"Alex Administrator {tag}")
+
+
 def superintendent() -> User:
     """Someone in the superintendent's office: the first active one, or a new account."""
     found = db.session.scalar(select(User).where(User.role == Role.superintendent, User.active.is_(True))

@@ -17,6 +17,10 @@ DECLARED = {
     "auth.login": PUBLIC,
     "password.forgot": PUBLIC,  # asking for a reset link says nothing of who has an account
     "password.reset": PUBLIC,  # the signed link is the key
+    "mfa.verify": PUBLIC,  # the second step: only for someone who has just given the right password
+    "mfa.enrol": PUBLIC,
+    "mfa.account": EVERYONE,
+    "mfa.change": EVERYONE,
     "main.healthz": PUBLIC,
     "main.index": PUBLIC,
     "static": PUBLIC,
@@ -116,7 +120,8 @@ def samples(app):
         tutoring = db.session.scalar(select(Initiative).where(Initiative.code == "tutoring"))
         return {"school_id": own.id, "other_school_id": other.id, "user_id": board.id, "code": "2D",
                 "filename": "css/app.css", "plan_id": own_plan.id, "row_id": row,
-                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000, "fmt": "csv", "token": "not-a-signed-link",
+                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000, "fmt": "csv",
+                "token": "not-a-signed-link", "what": "codes",
                 "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
                 "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)
                                                  .order_by(CheckIn.period_end.desc()).limit(1)),

@@ -52,7 +52,8 @@ SCORECARD = ["year", "pillar", "office", "status"]
 ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "office"]
 QUERY = {
     "admin.imports_page": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
-    "auth.login": ["next"], "password.forgot": [], "password.reset": [],
+    "auth.login": ["next"], "password.forgot": [], "password.reset": [], "mfa.verify": [], "mfa.enrol": [],
+    "mfa.account": [],
     "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
     "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh"],
     "dashboard.export": ["table", "format", "school", *DASHBOARD], "dashboard.region": [*DASHBOARD, "refresh"],
@@ -184,6 +185,10 @@ POSTS: dict[str, Callable[[Places], Post]] = {
     "password.forgot": lambda p: Post("admin", {}, {"email": "nobody@district.example"}),
     # A preview writes nothing, and applying one checks its file and fingerprint (tests/test_people_sync.py).
     "admin.people_sync_preview": lambda p: Post("admin", {}, {}),
+    "mfa.verify": lambda p: Post("admin", {}, {"code": "123456"}),
+    "mfa.enrol": lambda p: Post("admin", {}, {"code": "123456"}),
+    "mfa.account": lambda p: Post("principal", {}, {"code": "123456"}),
+    "mfa.change": lambda p: Post("principal", {"what": "codes"}, {"code": "123456"}),
     "admin.people_sync_apply": lambda p: Post("admin", {}, {"content": "bm90IGEgZmlsZQ==", "fingerprint": "0" * 64}),
     "password.reset": lambda p: Post("admin", {"token": "not-a-signed-link"}, {"password": "x", "confirm": "x"}),
     "main.dismiss_notice": lambda p: Post("admin", {"notice_id": 1}, {}),
@@ -540,7 +545,8 @@ def form_sends(fuzz, endpoint: str) -> list:
 # as a number or a date (their ids meet the id converter, which the pages' test sends every value).
 NOTHING_TO_FUZZ = {
     "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "main.dismiss_notice",
-    "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply",
+    "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply", "mfa.verify", "mfa.enrol",
+    "mfa.account",
     "review.comment", "review.remind", "targets.comment",
 }
 

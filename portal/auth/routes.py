@@ -1,9 +1,9 @@
 """Log-in (throttled by portal.auth.throttle), log-out (POST only), and the safe `next` redirect."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
-from portal.auth import throttle
+from portal.auth import mfa_routes, throttle
 from portal.auth.forms import LoginForm
 from portal.extensions import db, limiter
 from portal.kernel import clock
@@ -38,14 +38,7 @@ def login():
             form.password.errors.append("That email and password do not match an active account.")
             return render_template("auth/login.html", form=form), 200
         attempt.give_back()  # only failures count
-        session.clear()  # a fresh session for every log-in
-        login_user(user)
-        session.permanent = True
-        session["login_at"] = clock.timestamp()
-        user.last_login_at = clock.now()
-        db.session.commit()
-        current_app.logger.info("log-in: user=%s role=%s", user.email, user.role.value)
-        return redirect(safe_next(form.next.data) or url_for("main.home"), code=303)
+        return mfa_routes.after_password(user, form.next.data)  # signs in, or asks for the second step
     return render_template("auth/login.html", form=form)
 
 

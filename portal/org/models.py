@@ -81,6 +81,11 @@ class User(UserMixin, Model):
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
+    # Two-step sign-in for password log-ins (portal/auth/mfa.py): the authenticator app's shared secret,
+    # when it was confirmed with a first code, and the last time step whose code was used (never twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     school: Mapped[School | None] = relationship()
     region: Mapped[Region | None] = relationship()
@@ -118,3 +123,12 @@ class User(UserMixin, Model):
     @classmethod
     def by_email(cls, email: str):
         return select(cls).where(cls.email == email.strip().lower())
+
+
+class RecoveryCode(Model):
+    """One of a person's single-use recovery codes for two-step sign-in, kept only as its hash."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

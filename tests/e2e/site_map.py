@@ -31,6 +31,8 @@ NOT_PAGES = {
     "review.queue_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
+    "mfa.verify": "redirects to the log-in page unless a password was just given",
+    "mfa.enrol": "redirects to the log-in page unless an administrator's password was just given",
 }
 
 # Endpoint -> the sample URL arguments, by name in the dict `samples()` builds. A list of several
@@ -39,6 +41,7 @@ NOT_PAGES = {
 PAGES = {
     "auth.login": [{}],
     "password.forgot": [{}],
+    "mfa.account": [{}],
     "password.reset": [{"token": "reset_token"}],
     "main.index": [{}],
     "public.progress": [{}],

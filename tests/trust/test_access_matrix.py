@@ -80,6 +80,7 @@ UNSCOPED = {
     "admin.user": "administrators only", "admin.set_password": "administrators only",
     "admin.toggle_active": "administrators only", "cycles.extend_window": "administrators only",
     "password.reset": "the signed link is the key, and names its own account",
+    "mfa.change": "what to change (codes or off), always of the signed-in person's own account",
 }
 # Posts whose own-record cell does change something (a notice dismissed): a fresh record each time.
 CHANGES_OWN = {"main.dismiss_notice"}

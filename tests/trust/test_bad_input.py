@@ -42,6 +42,10 @@ FORMS = {
     "password.forgot": (None, ["email"]),
     "password.reset": (None, ["password", "confirm"]),
     "admin.people_sync_apply": ("admin", ["content", "fingerprint"]),
+    "mfa.account": ("principal", ["code"]),
+    "mfa.change": ("principal", ["code"]),
+    "mfa.verify": (None, ["code", "recovery"]),
+    "mfa.enrol": (None, ["code"]),
     "targets.save_row": ("principal", ["target_2026-{row}", "trajectory-{row}", "year_target-{row}",
                                        "rationale-{row}", "version"]),
     "targets.save_all": ("principal", ["target_2026-{row}", "trajectory-{row}", "year_target-{row}",
@@ -122,7 +126,7 @@ def places(private_app, cast):
                 "metric_id": initiative.metrics[0].id, "check_in_id": check_in.id, "update_id": 3,
                 "user_id": someone.id, "cycle_id": db.session.scalar(select(TargetCycle.id)),
                 "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id),
-                "token": token_for(someone)}
+                "token": token_for(someone), "what": "codes"}
         emails = {"principal": principal.email, "leader": leader.email, "admin": "admin@district.example"}
         db.session.remove()
     people = {who: log_in(private_app, email) for who, email in emails.items()}

@@ -57,7 +57,8 @@ def make_current(code: str):
 
 # Requests that change no plan: signing in and out, a person's own password, and choosing or making
 # current a plan.
-_ANY_PLAN = {"auth.login", "auth.logout", "password.forgot", "password.reset", "plan.choose", "plan.make_current"}
+_ANY_PLAN = {"auth.login", "auth.logout", "password.forgot", "password.reset", "mfa.verify", "mfa.enrol",
+             "mfa.account", "mfa.change", "plan.choose", "plan.make_current"}
 
 
 def refuse_changes_to_another_plan():
