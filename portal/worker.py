@@ -22,13 +22,16 @@ from flask.cli import with_appcontext
 from portal.extensions import db
 from portal.kernel import clock
 from portal.notifications import delivery, digests
+from portal.progress import reminders as check_in_reminders
+from portal.targets import reminders as target_reminders
 
 log = logging.getLogger("portal.worker")
 
 
 def daily_jobs() -> list[tuple[str, Callable[[date], int]]]:
     """The daily schedule, in order: reminders first, so that today's digests carry them."""
-    return [("digests", digests.queue_digests)]
+    return [("target_reminders", target_reminders.remind), ("check_in_reminders", check_in_reminders.remind),
+            ("digests", digests.queue_digests)]
 
 
 def run_schedule(day: date | None = None) -> dict[str, int]:

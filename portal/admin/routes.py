@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.admin import bp
 from portal.admin.forms import EmptyForm, ImportForm, PasswordForm, SyncForm, UserForm
+from portal.auth import notices as security
 from portal.extensions import db
 from portal.imports.report import ImportReport
 from portal.kernel.access import allow
@@ -96,6 +97,7 @@ def set_password(user_id: int):
         else:
             person.set_password(form.password.data)
             person.end_sessions()
+            security.password_set(person, current_user)
             db.session.commit()
             flash(f"Set a new password for {person.email}. Their open sessions were ended.", "success")
             return redirect(url_for("admin.user", user_id=person.id), code=303)
@@ -112,7 +114,12 @@ def toggle_active(user_id: int):
     if person.id == current_user.id:
         flash("You cannot disable your own account.", "error")
     else:
-        person.active = not person.active
+        if person.active:
+            security.account_disabled(person, current_user)  # told while active: notify() tells only active people
+            person.active = False
+        else:
+            person.active = True
+            security.account_enabled(person, current_user)
         person.end_sessions()
         db.session.commit()
         flash(f"{person.email} is now {'active' if person.active else 'disabled'}.", "success")

@@ -3,10 +3,12 @@
 A table of 50 plans links each row to its plan and its approve action; building each link with
 ``url_for`` walks the URL map every time. ``id_url`` builds the link once with a stand-in id and
 fills in each row's id, which gives exactly what ``url_for`` would for an integer id.
+
+``page_path`` is the path of one page for a message to link to, inside a request or outside one.
 """
 from collections.abc import Callable
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from werkzeug.routing import IntegerConverter
 
 from portal.kernel.numbers import MAX_ID
@@ -23,6 +25,16 @@ def id_url(endpoint: str, id_arg: str, **values) -> Callable[[int], str]:
         return f"{head}{int(record_id)}{tail}"
 
     return build
+
+
+def page_path(endpoint: str, **values) -> str:
+    """The path of a page, for a message that links to it (portal.notifications): url_for's inside a
+    request; outside one (the worker's daily schedule, a command, a factory in a test) built from the
+    same URL map under the application's root, as no host is needed for a path."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("portal.invalid", script_name=current_app.config["APPLICATION_ROOT"])
+    return adapter.build(endpoint, values)
 
 
 class IdConverter(IntegerConverter):

@@ -2,7 +2,8 @@
 e-mail that carries it when they hear of it straight away, in the caller's transaction: a change
 that is rolled back tells nobody, and one that commits is never forgotten. It never commits."""
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from portal.notifications.models import Notification, OutboxEmail, Preference
 from portal.org.models import User
 
 SUBJECT_MAX = 200
+CHUNK = 5000  # keys per IN list: far below what SQLite and PostgreSQL take in one statement
 
 
 def modes(users: list[User], kind: str) -> dict[int, str]:
@@ -19,10 +21,24 @@ def modes(users: list[User], kind: str) -> dict[int, str]:
     spec = KINDS[kind]
     if spec.always:
         return {user.id: IMMEDIATE for user in users}
-    chosen = dict(db.session.execute(
-        select(Preference.user_id, Preference.mode)
-        .where(Preference.kind == kind, Preference.user_id.in_([u.id for u in users]))).all()) if users else {}
+    ids = [u.id for u in users]
+    chosen: dict[int, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        chosen.update(db.session.execute(select(Preference.user_id, Preference.mode).where(
+            Preference.kind == kind, Preference.user_id.in_(ids[start:start + CHUNK]))).all())
     return {user.id: chosen.get(user.id, spec.default) for user in users}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one group of people is told: the arguments of notify(), for notify_each()."""
+
+    users: Sequence[User]
+    subject: str
+    body: str
+    link: str
+    comment: str | None = None
+    dedupe: str | None = None
 
 
 def notify(users: Iterable[User], kind: str, subject: str, body: str, link: str, *,
@@ -30,27 +46,50 @@ def notify(users: Iterable[User], kind: str, subject: str, body: str, link: str,
     """Tell each of `users` (the active ones) about something: `subject` in a line, `body` in a sentence
     or two, `link` the path of the page that needs them, `comment` a person's words to quote. With
     `dedupe`, a scheduled message: anyone already told under that key is not told again."""
+    return notify_each(kind, [Message(list(users), subject, body, link, comment, dedupe)])
+
+
+def notify_each(kind: str, messages: Iterable[Message]) -> list[Notification]:
+    """notify() for many messages of one kind at once (a schedule's reminder to each school, say, each
+    in words of its own): who was already told, and how each person hears the kind, are read in one
+    query each for all of them, not once per message."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    people = {u.id: u for u in users if u.active}
-    keys = {uid: f"{dedupe}:u{uid}" for uid in people} if dedupe else {}
-    if keys:
-        told = set(db.session.scalars(select(Notification.dedupe_key).where(
-            Notification.dedupe_key.in_(list(keys.values())))))
-        people = {uid: u for uid, u in people.items() if keys[uid] not in told}
-    how = modes(list(people.values()), kind)
+    batch = [(m, {u.id: u for u in m.users if u.active}) for m in messages]
+    keys = {(i, uid): f"{m.dedupe}:u{uid}" for i, (m, people) in enumerate(batch) if m.dedupe for uid in people}
+    told = _already_told(list(keys.values()))
+    everyone = {uid: u for _, people in batch for uid, u in people.items()}
+    how = modes(list(everyone.values()), kind)
     made = []
-    for uid, user in people.items():
-        mode = how[uid]
-        if mode != OFF and not user.email:
-            mode = "no_address"
-        note = Notification(user_id=uid, kind=kind, subject=subject[:SUBJECT_MAX], body=body, comment=comment,
-                            link=link, delivery=mode, dedupe_key=keys.get(uid))
-        if mode == IMMEDIATE:
-            note.email = OutboxEmail(key=secrets.token_hex(16), user_id=uid, to_address=user.email, kind=kind)
-        db.session.add(note)
-        made.append(note)
+    for i, (message, people) in enumerate(batch):
+        for uid, user in people.items():
+            key = keys.get((i, uid))
+            if key in told:
+                continue
+            if key:
+                told.add(key)  # the same message twice in one batch is still told once
+            made.append(_write(user, kind, message, how[uid], key))
     return made
 
 
-__all__ = ["DAILY", "IMMEDIATE", "OFF", "modes", "notify"]
+def _already_told(keys: list[str]) -> set[str]:
+    """The dedupe keys some notification already carries (read in chunks a database's IN list takes)."""
+    told: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        told |= set(db.session.scalars(select(Notification.dedupe_key).where(
+            Notification.dedupe_key.in_(keys[start:start + CHUNK]))))
+    return told
+
+
+def _write(user: User, kind: str, message: Message, mode: str, key: str | None) -> Notification:
+    if mode != OFF and not user.email:
+        mode = "no_address"
+    note = Notification(user_id=user.id, kind=kind, subject=message.subject[:SUBJECT_MAX], body=message.body,
+                        comment=message.comment, link=message.link, delivery=mode, dedupe_key=key)
+    if mode == IMMEDIATE:
+        note.email = OutboxEmail(key=secrets.token_hex(16), user_id=user.id, to_address=user.email, kind=kind)
+    db.session.add(note)
+    return note
+
+
+__all__ = ["DAILY", "IMMEDIATE", "OFF", "Message", "modes", "notify", "notify_each"]

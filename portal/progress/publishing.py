@@ -3,9 +3,11 @@ the assembled report in the record's snapshot so the Board always reads what it 
 import math
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.kernel.workflow import ConflictError, Machine, WorkflowError
+from portal.progress import notices
 from portal.progress.models import BoardUpdate, Publication
 
 ANNUAL_REPORT = "annual_report"  # the Board update kind of an annual report
@@ -16,13 +18,16 @@ def _stamp(update: BoardUpdate, _state: Publication, user, now: datetime) -> Non
     update.published_by_id = user.id
 
 
-def _machine(noun: str) -> Machine:
+def _machine(noun: str, kind: str) -> Machine:
+    """Publishing one kind of report; `kind` is the notification the Board and the superintendent's
+    office receive when one is published."""
     return Machine("board_update", noun, "publication",
                    {(Publication.draft, "publish"): (Publication.published, SUPERINTENDENTS)}, {},
-                   set_state=_stamp)
+                   set_state=_stamp, announce=partial(notices.published, kind=kind))
 
 
-MACHINES = {noun: _machine(noun) for noun in ("Board update", "annual report")}
+MACHINES = {"Board update": _machine("Board update", "board_update_published"),
+            "annual report": _machine("annual report", "annual_report_published")}
 
 
 def publish(update: BoardUpdate, user, expected_version: int | None,

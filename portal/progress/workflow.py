@@ -3,6 +3,7 @@ update and data review, the superintendent's update, and the Board update."""
 from portal.kernel.policy import OFFICES, SUPERINTENDENTS
 from portal.kernel.workflow import Machine
 from portal.progress.models import CheckIn, Stage
+from portal.progress.notices import announce_check_in
 
 G = Stage
 
@@ -22,6 +23,7 @@ CHECK_IN = Machine(
         (G.board, "unplace"): (G.ready, SUPERINTENDENTS),
     },
     {"send_back": "Say what the office should fix before the check-in is sent back."},
+    announce=announce_check_in,  # to the office what is decided, to the superintendent's office what waits
 )
 
 

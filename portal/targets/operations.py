@@ -18,6 +18,7 @@ from portal.org.models import School
 from portal.strategic_plan.levels import applicable_levels, metric_bands
 from portal.strategic_plan.models import Baseline, Metric, StudentGroup, Trajectory
 from portal.strategic_plan.settings import setting
+from portal.targets import notices
 from portal.targets import workflow as plan_workflow
 from portal.targets.guardrails import ERROR, blocking, check_target, check_year_target, interim_targets, parse_number
 from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, WindowExtension
@@ -115,7 +116,18 @@ def window_open(plan: TargetPlan, on: date | None = None) -> bool:
         return True
     extension = db.session.scalar(select(WindowExtension).where(
         WindowExtension.cycle_id == plan.cycle_id, WindowExtension.school_id == plan.school_id))
-    return extension is not None and on <= extension.until
+    return window_open_on(plan.cycle, extension.until if extension is not None else None, on)
+
+
+def window_open_on(cycle: TargetCycle, extended_to: date | None, on: date) -> bool:
+    """window_open's rule for a school whose extension (its last day, or None) is already read."""
+    return cycle.is_open(on) or (extended_to is not None and on <= extended_to)
+
+
+def extended_windows(cycle: TargetCycle) -> dict[int, date]:
+    """Each extended school's last day to edit in the cycle (school id -> day), in one query."""
+    return dict(db.session.execute(select(WindowExtension.school_id, WindowExtension.until)
+                                   .where(WindowExtension.cycle_id == cycle.id)).all())
 
 
 def is_overdue(plan: TargetPlan, on: date | None = None) -> bool:
@@ -337,6 +349,7 @@ def extend_window(cycle: TargetCycle, school: School, until: date, reason: str, 
                                   comment=f"Window extended to {until:%d %b %Y}: {reason.strip()}",
                                   actor_id=admin.id, actor_role=admin.role.value,
                                   from_state=plan.status.value, to_state=plan.status.value))
+    notices.window_extended(cycle, school, plan, until, reason.strip())
     db.session.flush()
     return ext
 

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from portal.kernel.policy import PRINCIPALS, REVIEWERS
 from portal.kernel.workflow import Machine
+from portal.targets import notices
 from portal.targets.models import PlanStatus, TargetPlan
 
 S = PlanStatus
@@ -32,6 +33,7 @@ PLAN = Machine(
     {"return": "Say what needs to change before the plan is returned.",
      "reopen": "Give the reason for reopening the approved plan."},
     windowed=frozenset({"edit", "submit"}),
+    announce=notices.announce,  # submissions to the region's leaders, decisions to the school's principals
 )
 
 # Target-plan names kept at module level: the views, services and tests speak of "the" workflow.

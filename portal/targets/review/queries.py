@@ -16,6 +16,7 @@ from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
 from portal.org.models import LEVELS, Region, School, User
 from portal.org.scope import scoped_to_school
+from portal.targets import notices
 from portal.targets.models import PlanStatus, TargetCycle, TargetPlan
 
 PAGE_SIZE = 50
@@ -190,7 +191,8 @@ def overdue_principals(cycle: TargetCycle, region: Region) -> Sequence[User]:
 
 
 def remind_overdue(cycle: TargetCycle, region: Region, sender, link: str) -> tuple[int, int]:
-    """A home-page notice for each overdue principal not already reminded today.
+    """A home-page notice, and a notification (portal.notifications), for each overdue principal not
+    already reminded today.
 
     Returns (reminded now, already reminded today)."""
     principals = overdue_principals(cycle, region)
@@ -202,5 +204,6 @@ def remind_overdue(cycle: TargetCycle, region: Region, sender, link: str) -> tup
             "Please finish and submit them.")
     fresh = [p for p in principals if p.id not in already]
     db.session.add_all([Notice(user_id=p.id, text=text, link=link, sender_id=sender.id) for p in fresh])
+    notices.reviewer_reminder(cycle, fresh, sender, clock.today())
     db.session.commit()
     return len(fresh), len(already)

@@ -1,0 +1,81 @@
+"""The check-in reminders of the daily schedule (portal.worker): a central office hears when a check-in
+still with it (stage 1, or sent back) is due within 7 days, and when it has passed its due date.
+
+There is no reporting-period calendar in the portal: an office names each period and its last day
+when it starts a check-in (action_plans.start_check_in), so the last day of the period is the
+check-in's due date, and no reminder can say that a period opens. A check-in is owed one reminder a
+day at most, the most pressing that is true that day, each once under a key naming the check-in and
+the step, so a schedule run twice tells nobody twice. A check-in left with its office for longer than
+CATCH_UP days after its due date is not reminded of any more: the schedule catches up on days the
+worker was down, not on years of check-ins that were never finished."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.kernel.formatting import long_date
+from portal.kernel.policy import Role
+from portal.notifications.outbox import Message, notify_each
+from portal.org.models import User
+from portal.progress.models import CheckIn, Initiative, Stage
+from portal.progress.notices import check_in_page, headline, named
+
+WITH_THE_OFFICE = (Stage.sharing, Stage.sent_back)
+AHEAD = 7  # days before the due date the first reminder goes
+CATCH_UP = 30  # days after the due date the overdue reminder may still go
+DUE, OVERDUE = "check-in-due", "check-in-overdue"
+
+
+def step_on(due: date, day: date) -> str | None:
+    """The reminder a check-in still with its office is owed on `day`, or None."""
+    if due < day <= due + timedelta(days=CATCH_UP):
+        return OVERDUE
+    if due - timedelta(days=AHEAD) <= day <= due:
+        return DUE
+    return None
+
+
+def remind(day: date) -> int:
+    """The day's check-in reminders; how many notifications were written."""
+    check_ins = db.session.scalars(
+        select(CheckIn).where(CheckIn.stage.in_(WITH_THE_OFFICE),
+                              CheckIn.period_end.between(day - timedelta(days=CATCH_UP), day + timedelta(days=AHEAD)))
+        .options(joinedload(CheckIn.initiative).joinedload(Initiative.office)).order_by(CheckIn.period_end, CheckIn.id)
+    ).all()
+    if not check_ins:
+        return 0
+    offices: dict[int, list[User]] = {}
+    for person in db.session.scalars(select(User).where(
+            User.role == Role.central_office, User.active.is_(True),
+            User.office_id.in_({c.initiative.office_id for c in check_ins})).order_by(User.id)):
+        offices.setdefault(person.office_id or 0, []).append(person)
+    messages = []
+    for check_in in check_ins:
+        step = step_on(check_in.period_end, day)
+        team = offices.get(check_in.initiative.office_id)
+        if step is None or not team:
+            continue
+        messages.append(Message(team, *words(step, check_in, day), check_in_page(check_in),
+                                dedupe=f"{step}:k{check_in.id}"))
+    return len(notify_each("check_in_due", messages))
+
+
+def capital(text: str) -> str:
+    """The first letter a capital, the rest as written (str.capitalize() would lower an initiative's name)."""
+    return text[:1].upper() + text[1:]
+
+
+def words(step: str, check_in: CheckIn, day: date) -> tuple[str, str]:
+    """The subject and body of one check-in's reminder."""
+    due = long_date(check_in.period_end)
+    where = "was sent back to your office" if check_in.stage == Stage.sent_back else "is still with your office"
+    if step == OVERDUE:
+        return (f"Overdue: {headline(check_in)}",
+                f"{capital(named(check_in))} was due on {due}, the last day of its period, and {where}. "
+                "Finish it and submit the platform update for data review.")
+    days = (check_in.period_end - day).days
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    return (f"Due {when}: {headline(check_in)}",
+            f"{capital(named(check_in))} is due {when}, on {due}, the last day of its period, and {where}. "
+            "Finish it and submit the platform update for data review.")
