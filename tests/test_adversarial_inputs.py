@@ -65,6 +65,8 @@ QUERY = {
     "scorecard.annual_reports": [], "scorecard.export": SCORECARD, "scorecard.import_values": [],
     "scorecard.measure": ["year", "subtarget"], "scorecard.scorecard": SCORECARD, "static": [],
     "targets.mine": [], "targets.plan": [],
+    "notifications.bell": [], "notifications.index": ["show", "page"], "notifications.preferences": [],
+    "notifications.outbox": ["page"],
 }
 
 
@@ -180,7 +182,12 @@ def _metric(p: Places) -> Post:
 POSTS: dict[str, Callable[[Places], Post]] = {
     "auth.login": lambda p: Post("admin", {}, {}),  # text only; the log-in's own tests cover it
     "auth.logout": lambda p: Post("admin", {}, {}),
-    "main.dismiss_notice": lambda p: Post("admin", {"notice_id": 1}, {}),
+    "notifications.open_notification": lambda p: Post("admin", {"notification_id": 1}, {}),
+    "notifications.mark_read": lambda p: Post("admin", {"notification_id": 1}, {"next": "/home"}),
+    "notifications.read_all": lambda p: Post("admin", {}, {}),
+    "notifications.preferences": lambda p: Post("principal", {}, {"plan_returned": "daily"}),  # choices, not figures
+    "notifications.retry": lambda p: Post("admin", {"email_id": 1}, {}),
+    "notifications.retry_all": lambda p: Post("admin", {}, {}),
     "admin.new_user": lambda p: Post("admin", {}, {
         "email": "fuzzed.person@factory.example", "name": "Fuzzed Person", "role": "principal",
         "school_code": p.ids["school_code"], "region_code": "", "office_code": ""},
@@ -533,8 +540,9 @@ def form_sends(fuzz, endpoint: str) -> list:
 # Forms with no number, date, id or version field and only ids in their path: nothing of theirs is read
 # as a number or a date (their ids meet the id converter, which the pages' test sends every value).
 NOTHING_TO_FUZZ = {
-    "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "main.dismiss_notice",
-    "review.comment", "review.remind", "targets.comment",
+    "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "notifications.mark_read",
+    "notifications.open_notification", "notifications.preferences", "notifications.read_all", "notifications.retry",
+    "notifications.retry_all", "review.comment", "review.remind", "targets.comment",
 }
 
 

@@ -30,6 +30,7 @@ NOT_PAGES = {
     "review.queue_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
+    "notifications.bell": "the header's bell, a fragment htmx loads into every page",
 }
 
 # Endpoint -> the sample URL arguments, by name in the dict `samples()` builds. A list of several
@@ -75,6 +76,9 @@ PAGES = {
     "admin.new_user": [{}],
     "admin.user": [{"user_id": "user_id"}],
     "admin.imports_page": [{}],
+    "notifications.index": [{}],
+    "notifications.preferences": [{}],
+    "notifications.outbox": [{}],
 }
 
 # Pages a role may open but never sees in that form: a board member reads published updates only.
