@@ -70,7 +70,10 @@ def register_extensions(app: Flask) -> None:
     def load_user(token: str):
         from portal.org.models import User
 
-        user = db.session.scalar(db.select(User).where(User.session_token == token))
+        # A person belongs to no one plan: loading them needs no plan in scope (so a request that reads
+        # nothing of a plan, like the bell's count, never looks one up).
+        user = db.session.scalar(db.select(User).where(User.session_token == token)
+                                 .execution_options(**{plans.ALL_PLANS: True}))
         return user if user is not None and user.active else None
 
     @login_manager.unauthorized_handler

@@ -13,7 +13,7 @@ The factories work inside an application context and an open scope: the `factori
 (tests/conftest.py) opens one per test, `module_factories` one per module (a record belongs to the
 innermost scope open when it is made). When the scope ends,
 everything it made is deleted, with every row that refers to it (the plan's rows, audit events,
-notices, results, meetings, accounts scoped to a made school), so the next test finds the demo
+notifications and their e-mail, results, meetings, accounts scoped to a made school), so the next test finds the demo
 district as it was. A made school can sit in a demo region (school(region="C")): it is removed
 all the same.
 """
@@ -105,7 +105,7 @@ def _next() -> tuple[int, str]:
 # A row pointing at one through any other nullable key stays, with the key cleared.
 OWNED_BY = {"baseline.school_id", "user.school_id", "user.region_id", "user.office_id",
             "data_review_meeting.region_id", "data_review_meeting.created_by_id", "audit_event.actor_id",
-            "notice.sender_id", "measure_value.entered_by_id", "measure_value.check_in_id"}
+            "measure_value.entered_by_id", "measure_value.check_in_id"}
 
 
 def _single_key(table):

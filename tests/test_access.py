@@ -26,7 +26,15 @@ DECLARED = {
     "static": PUBLIC,
     "auth.logout": EVERYONE,
     "main.home": EVERYONE,
-    "main.dismiss_notice": EVERYONE,
+    "notifications.bell": EVERYONE,  # each person's own notifications (others' answer 404)
+    "notifications.index": EVERYONE,
+    "notifications.open_notification": EVERYONE,
+    "notifications.mark_read": EVERYONE,
+    "notifications.read_all": EVERYONE,
+    "notifications.preferences": EVERYONE,
+    "notifications.outbox": {Role.admin},
+    "notifications.retry": {Role.admin},
+    "notifications.retry_all": {Role.admin},
     "plan.browse": PUBLIC,  # the district's plan is public
     "plan.priority": PUBLIC,
     "plan.plans_list": PUBLIC,  # every plan the district adopted, to read
@@ -120,8 +128,8 @@ def samples(app):
         tutoring = db.session.scalar(select(Initiative).where(Initiative.code == "tutoring"))
         return {"school_id": own.id, "other_school_id": other.id, "user_id": board.id, "code": "2D",
                 "filename": "css/app.css", "plan_id": own_plan.id, "row_id": row,
-                "cycle_id": own_plan.cycle_id, "notice_id": 10_000_000, "fmt": "csv",
-                "token": "not-a-signed-link", "what": "codes",
+                "cycle_id": own_plan.cycle_id, "notification_id": 10_000_000, "email_id": 10_000_000,
+                "fmt": "csv", "token": "not-a-signed-link", "what": "codes",
                 "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
                 "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)
                                                  .order_by(CheckIn.period_end.desc()).limit(1)),

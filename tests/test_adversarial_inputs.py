@@ -67,6 +67,8 @@ QUERY = {
     "scorecard.annual_reports": [], "scorecard.export": SCORECARD, "scorecard.import_values": [],
     "scorecard.measure": ["year", "subtarget"], "scorecard.scorecard": SCORECARD, "static": [],
     "targets.mine": [], "targets.plan": [],
+    "notifications.bell": [], "notifications.index": ["show", "page"], "notifications.preferences": [],
+    "notifications.outbox": ["page"],
 }
 
 
@@ -191,7 +193,12 @@ POSTS: dict[str, Callable[[Places], Post]] = {
     "mfa.change": lambda p: Post("principal", {"what": "codes"}, {"code": "123456"}),
     "admin.people_sync_apply": lambda p: Post("admin", {}, {"content": "bm90IGEgZmlsZQ==", "fingerprint": "0" * 64}),
     "password.reset": lambda p: Post("admin", {"token": "not-a-signed-link"}, {"password": "x", "confirm": "x"}),
-    "main.dismiss_notice": lambda p: Post("admin", {"notice_id": 1}, {}),
+    "notifications.open_notification": lambda p: Post("admin", {"notification_id": 1}, {}),
+    "notifications.mark_read": lambda p: Post("admin", {"notification_id": 1}, {"next": "/home"}),
+    "notifications.read_all": lambda p: Post("admin", {}, {}),
+    "notifications.preferences": lambda p: Post("principal", {}, {"plan_returned": "daily"}),  # choices, not figures
+    "notifications.retry": lambda p: Post("admin", {"email_id": 1}, {}),
+    "notifications.retry_all": lambda p: Post("admin", {}, {}),
     "admin.new_user": lambda p: Post("admin", {}, {
         "email": "fuzzed.person@factory.example", "name": "Fuzzed Person", "role": "principal",
         "school_code": p.ids["school_code"], "region_code": "", "office_code": ""},
@@ -544,10 +551,10 @@ def form_sends(fuzz, endpoint: str) -> list:
 # Forms with no number, date, id or version field and only ids in their path: nothing of theirs is read
 # as a number or a date (their ids meet the id converter, which the pages' test sends every value).
 NOTHING_TO_FUZZ = {
-    "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "main.dismiss_notice",
-    "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply", "mfa.verify", "mfa.enrol",
-    "mfa.account",
-    "review.comment", "review.remind", "targets.comment",
+    "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "notifications.mark_read",
+    "notifications.open_notification", "notifications.preferences", "notifications.read_all", "notifications.retry",
+    "notifications.retry_all", "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply",
+    "mfa.verify", "mfa.enrol", "mfa.account", "review.comment", "review.remind", "targets.comment",
 }
 
 

@@ -1,41 +1,58 @@
-"""Each role's home page says what needs attention; notices can be dismissed by their owner only."""
-from sqlalchemy import select
+"""Each role's home page says what needs attention: the person's latest unread notifications, which
+only their owner can mark read, and their work."""
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.kernel.audit import Notice
 from portal.kernel.policy import Role
+from portal.notifications.models import Notification
 from portal.org.models import User
 from tests.conftest import ROLE_EMAILS
 
 
-def add_notice(app, email: str, text: str) -> int:
+def add_notification(app, email: str, subject: str) -> int:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
-        notice = Notice(user_id=user.id, text=text, link="/targets/")
-        db.session.add(notice)
+        note = Notification(user_id=user.id, kind="reviewer_reminder", subject=subject,
+                            body="Please finish and submit them.", link="/targets/", delivery="off")
+        db.session.add(note)
         db.session.commit()
-        notice_id = notice.id
+        note_id = note.id
         db.session.remove()
-        return notice_id
+        return note_id
 
 
-def test_a_principal_sees_their_plan_status_and_a_reminder_they_can_dismiss(app, login_as, client, auth):
-    notice_id = add_notice(app, ROLE_EMAILS[Role.principal], "Your targets were due on Friday.")
-    login_as(Role.principal)
-    home = client.get("/home").get_data(as_text=True)
-    assert "Your targets were due on Friday." in home
-    assert "Work on your targets" in home or "Open your targets" in home
-    response = client.post(f"/notices/{notice_id}/dismiss", data={"csrf_token": auth.csrf()})
-    assert response.status_code == 303
-    assert "Your targets were due on Friday." not in client.get("/home").get_data(as_text=True)
-
-
-def test_nobody_dismisses_someone_elses_notice(app, login_as, client, auth):
-    notice_id = add_notice(app, ROLE_EMAILS[Role.board], "For the board only.")
-    login_as(Role.principal)
-    assert client.post(f"/notices/{notice_id}/dismiss", data={"csrf_token": auth.csrf()}).status_code == 404
+def remove(app, note_id: int) -> None:
     with app.app_context():
-        assert db.session.get(Notice, notice_id).dismissed_at is None
+        db.session.execute(delete(Notification).where(Notification.id == note_id))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_principal_sees_their_plan_status_and_a_reminder_they_can_mark_read(app, login_as, client, auth):
+    note_id = add_notification(app, ROLE_EMAILS[Role.principal], "Your targets were due on Friday.")
+    try:
+        login_as(Role.principal)
+        home = client.get("/home").get_data(as_text=True)
+        assert "Your targets were due on Friday." in home and "See all notifications" in home
+        assert "Work on your targets" in home or "Open your targets" in home
+        response = client.post(f"/notifications/{note_id}/read", data={"csrf_token": auth.csrf(), "next": "/home"})
+        assert response.status_code == 303 and response.headers["Location"] == "/home"
+        assert "Your targets were due on Friday." not in client.get("/home").get_data(as_text=True)
+    finally:
+        remove(app, note_id)
+
+
+def test_nobody_marks_someone_elses_notification_read(app, login_as, client, auth):
+    note_id = add_notification(app, ROLE_EMAILS[Role.board], "For the board only.")
+    try:
+        login_as(Role.principal)
+        token = auth.csrf()
+        assert client.post(f"/notifications/{note_id}/read", data={"csrf_token": token}).status_code == 404
+        assert client.post(f"/notifications/{note_id}/open", data={"csrf_token": token}).status_code == 404
+        with app.app_context():
+            assert db.session.get(Notification, note_id).read_at is None
+    finally:
+        remove(app, note_id)
 
 
 def test_a_regional_leader_sees_how_many_plans_wait_for_review(login_as, client):

@@ -15,8 +15,9 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.kernel.audit import AuditEvent, Notice
+from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
+from portal.notifications.models import Notification
 from portal.org.models import Region, School, User
 from portal.targets import operations as svc
 from portal.targets import workflow as plan_workflow
@@ -511,15 +512,21 @@ def test_a_regional_leader_sees_only_their_regions_completeness(data, login_as, 
 
 
 def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, auth):
+    def reminders(s, people):
+        return s.scalars(select(Notification).where(Notification.user_id.in_(people),
+                                                    Notification.kind == "reviewer_reminder",
+                                                    Notification.created_at >= today)).all()
+
     with data() as s:
         principals = s.execute(select(User.id, TargetPlan.status).join(School, User.school_id == School.id)
                                .join(TargetPlan, TargetPlan.school_id == School.id)
                                .where(User.role == Role.principal, School.region_id == region(s, "C").id,
                                       TargetPlan.cycle_id == cycle(s).id)).all()
-        for notice in s.scalars(select(Notice).where(Notice.user_id.in_([uid for uid, _ in principals]))):
-            s.delete(notice)  # start the day with no reminders in the region
+        for note in s.scalars(select(Notification).where(Notification.user_id.in_([uid for uid, _ in principals]),
+                                                         Notification.kind == "reviewer_reminder")):
+            s.delete(note)  # start the day with no reminders in the region
         s.commit()
-        due_on, leader_id = cycle(s).due_on, user(s, Role.regional_leader).id
+        due_on, leader_name = cycle(s).due_on, user(s, Role.regional_leader).name
     overdue = {uid for uid, status in principals if status in NOT_SUBMITTED}
     everyone = [uid for uid, _ in principals]
     assert overdue and set(everyone) - overdue
@@ -531,18 +538,18 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Reminded {len(overdue)} principal{'' if len(overdue) == 1 else 's'} of overdue schools" in page
     with data() as s:
-        notices = s.scalars(select(Notice).where(Notice.user_id.in_(everyone), Notice.created_at >= today)).all()
-        assert sorted(n.user_id for n in notices) == sorted(overdue)
-        for n in notices:
-            assert n.text == (f"Your school's 2024-25 targets were due on {due_on:%d %b %Y}. "
-                              "Please finish and submit them.")
-            assert (n.link, n.sender_id) == ("/targets/", leader_id)
+        notes = reminders(s, everyone)
+        assert sorted(n.user_id for n in notes) == sorted(overdue)
+        for n in notes:
+            assert n.subject == "Reminder: your school's 2024-25 targets are overdue"
+            assert n.body == (f"{leader_name} reminds you that your school's 2024-25 targets were due on "
+                              f"{due_on:%d %b %Y}. Please finish and submit them.")
+            assert (n.link, n.read_at) == ("/targets/", None)
     again = client.post("/review/remind", data={"csrf_token": token})
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "Reminded 0 principals" in page and "already reminded today" in page
     with data() as s:
-        assert s.scalar(select(func.count(Notice.id)).where(Notice.user_id.in_(everyone),
-                                                            Notice.created_at >= today)) == len(overdue)
+        assert len(reminders(s, everyone)) == len(overdue)
 
 
 def test_an_admin_must_choose_the_region_to_remind(login_as, client, auth):

@@ -144,9 +144,11 @@ def test_the_ended_plan_stays_readable_under_its_name(after_the_plan):
 
 
 # Posts that change no plan, and so are let through whichever plan is in view: signing in and out, a
-# person's own password, and making a plan current.
+# person's own password and notifications, the outbox, and making a plan current.
 ANY_PLAN = {"auth.login", "auth.logout", "password.forgot", "password.reset", "mfa.verify", "mfa.enrol",
-            "mfa.account", "mfa.change", "plan.make_current"}
+            "mfa.account", "mfa.change", "notifications.open_notification", "notifications.mark_read",
+            "notifications.read_all", "notifications.preferences", "notifications.retry", "notifications.retry_all",
+            "plan.make_current"}
 
 
 @pytest.mark.parametrize("role", [Role.principal, Role.regional_leader, Role.central_office, Role.superintendent,

@@ -123,8 +123,9 @@ def build_demo(n_schools: int, password: str, seed: int = 2022) -> dict:
 def remove_demo() -> None:
     """Delete the district's schools, plans, school baselines and every account (before a rebuild)."""
     from portal.cache.models import RollupCache
-    from portal.kernel.audit import AuditEvent, Notice
+    from portal.kernel.audit import AuditEvent
     from portal.measures.models import Measure, MeasureValue
+    from portal.notifications.models import Notification, OutboxEmail, Preference
     from portal.progress.models import (
         BoardUpdate,
         CheckIn,
@@ -141,7 +142,7 @@ def remove_demo() -> None:
     db.session.execute(update(Measure).values(feed_metric_id=None, feed_breakdown=""))
     for table in (board_update_check_in, data_review_school, initiative_measure):
         db.session.execute(table.delete())
-    for model in (Notice, AuditEvent, Actual, RollupCache, MeasureValue, MetricValue, CheckIn, ProgressMetric,
+    for model in (Notification, OutboxEmail, Preference, AuditEvent, Actual, RollupCache, MeasureValue, MetricValue, CheckIn, ProgressMetric,
                   Initiative, BoardUpdate,
                   DataReviewMeeting, Target, TargetPlan, WindowExtension, TargetCycle):
         db.session.execute(delete(model))

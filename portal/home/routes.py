@@ -8,11 +8,10 @@ from sqlalchemy.orm import defer
 
 from portal.extensions import db
 from portal.home import bp
-from portal.kernel import clock
 from portal.kernel.access import allow, deny, public
-from portal.kernel.audit import Notice
 from portal.kernel.htmx import render
 from portal.kernel.policy import CYCLE_READERS, PROGRESS_READERS, SCHOOL_OVERVIEW, Role
+from portal.notifications import failures, inbox
 from portal.org.models import LEVELS, Region, School, User
 from portal.org.queries import PAGE_SIZE, SchoolFilter, search_schools, visible_schools
 from portal.org.scope import scoped_to_school
@@ -68,6 +67,7 @@ def home():
         context["school_count"] = sum(context["by_level"].values())
     if role == Role.admin:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
+        context["failed_email"] = failures.failed_count()
     if role == Role.regional_leader:
         latest = current_cycle()
         if latest is not None:
@@ -85,23 +85,8 @@ def home():
         plan = school_plan(current_user.school_id)
         context["plan"] = plan
         context["overdue"] = plan is not None and targets_service.is_overdue(plan)
-    context["notices"] = db.session.scalars(
-        select(Notice).where(Notice.user_id == current_user.id, Notice.dismissed_at.is_(None))
-        .order_by(Notice.id.desc()).limit(10)).all()
+    context["notifications"] = inbox.latest_unread(current_user.id)
     return render_template("main/home.html", **context)
-
-
-@bp.route("/notices/<int:notice_id>/dismiss", methods=["POST"])
-@allow()
-def dismiss_notice(notice_id: int):
-    notice = db.session.get(Notice, notice_id)
-    if notice is None:
-        abort(404)
-    if notice.user_id != current_user.id:
-        deny(404, "another person's notice")
-    notice.dismissed_at = clock.now()
-    db.session.commit()
-    return redirect(url_for("main.home"), code=303)
 
 
 def cycle_summary(user) -> dict:

@@ -1,4 +1,4 @@
-"""Append-only audit trail and home-page notices."""
+"""The append-only audit trail."""
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -34,16 +34,3 @@ class AuditEvent(Model):
 
     actor: Mapped["User | None"] = relationship()
 
-
-class Notice(Model):
-    """A message on one person's home page (e.g. a reminder that targets are overdue)."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(200))
-    sender_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    dismissed_at: Mapped[datetime | None]
-
-    sender: Mapped["User | None"] = relationship(foreign_keys=[sender_id])

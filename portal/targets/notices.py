@@ -124,7 +124,7 @@ def window_extended(cycle: TargetCycle, school: School, plan: TargetPlan | None,
            f"Window extended to {long_date(until)}: {whose(school, cycle)}", body, link, comment=reason or None)
 
 
-def reviewer_reminder(cycle: TargetCycle, reminded: Sequence[User], sender: User, day: date) -> None:
+def reviewer_reminder(cycle: TargetCycle, reminded: Sequence[User], sender: User, day: date) -> list:
     """A regional leader's reminder to the principals of overdue schools, each about their own school,
     at most once a day (the day is in the key)."""
     by_school: dict[int, list[User]] = {}
@@ -133,7 +133,7 @@ def reviewer_reminder(cycle: TargetCycle, reminded: Sequence[User], sender: User
             by_school.setdefault(person.school_id, []).append(person)
     school_ids = sorted(by_school)
     if not school_ids:
-        return
+        return []
     schools = {s.id: s for s in db.session.scalars(select(School).where(School.id.in_(school_ids)))}
     plans = dict(db.session.execute(select(TargetPlan.school_id, TargetPlan.id).where(
         TargetPlan.cycle_id == cycle.id, TargetPlan.school_id.in_(school_ids))).all())
@@ -147,4 +147,4 @@ def reviewer_reminder(cycle: TargetCycle, reminded: Sequence[User], sender: User
                                 f"A reminder from {sender.name}: {whose(school, cycle)} are overdue", body,
                                 plan_page(plans[school_id]) if school_id in plans else page_path("targets.mine"),
                                 dedupe=f"reviewer-reminder:c{cycle.id}:s{school_id}:{day.isoformat()}"))
-    notify_each("reviewer_reminder", messages)
+    return notify_each("reviewer_reminder", messages)

@@ -33,6 +33,7 @@ NOT_PAGES = {
     "plan.choose": "chooses the plan in view and redirects to the plan page",
     "mfa.verify": "redirects to the log-in page unless a password was just given",
     "mfa.enrol": "redirects to the log-in page unless an administrator's password was just given",
+    "notifications.bell": "the header's bell, a fragment htmx loads into every page",
 }
 
 # Endpoint -> the sample URL arguments, by name in the dict `samples()` builds. A list of several
@@ -81,6 +82,9 @@ PAGES = {
     "admin.new_user": [{}],
     "admin.user": [{"user_id": "user_id"}],
     "admin.imports_page": [{}],
+    "notifications.index": [{}],
+    "notifications.preferences": [{}],
+    "notifications.outbox": [{}],
 }
 
 # Pages a role may open but never sees in that form: a board member reads published updates only.

@@ -15,9 +15,9 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.kernel.audit import Notice
 from portal.kernel.policy import Role
 from portal.measures import annual_reports as ar
+from portal.notifications.models import Notification
 from portal.org.models import Office, User
 from portal.progress.models import BoardUpdate, CheckIn, Initiative
 from portal.strategic_plan.models import Measure
@@ -65,7 +65,8 @@ SCOPED = {
     "scorecard.publish_annual_report": ("annual_report", {}),
     "scorecard.add_value": ("measure", {C: 403}),  # the owning office keeps a measure's values
     "scorecard.set_feed": ("measure", {C: 403}),
-    "main.dismiss_notice": ("notice", EVERY_ROLE),
+    "notifications.open_notification": ("notification", EVERY_ROLE),  # each person's own only
+    "notifications.mark_read": ("notification", EVERY_ROLE),
 }
 # Routes with arguments that name no record one person has and another has not.
 UNSCOPED = {
@@ -81,9 +82,10 @@ UNSCOPED = {
     "admin.toggle_active": "administrators only", "cycles.extend_window": "administrators only",
     "password.reset": "the signed link is the key, and names its own account",
     "mfa.change": "what to change (codes or off), always of the signed-in person's own account",
+    "notifications.retry": "administrators only: any failed e-mail in the outbox",
 }
-# Posts whose own-record cell does change something (a notice dismissed): a fresh record each time.
-CHANGES_OWN = {"main.dismiss_notice"}
+# Posts whose own-record cell does change something (a notification marked read): a fresh record each time.
+CHANGES_OWN = {"notifications.open_notification", "notifications.mark_read"}
 
 
 def body_for(endpoint: str, args: dict) -> dict:
@@ -136,8 +138,7 @@ def records(private_app, cast):
         draft_report, errors = ar.create_annual_report({"school_year": "2024-25"}, supt)
         assert draft_report is not None, errors
         someone = db.session.scalar(select(User).where(User.email == cast.other_principal))
-        notice = Notice(user_id=someone.id, text="Your targets are overdue.")
-        db.session.add(notice)
+        notification = notification_for(someone, "Your targets are overdue.")
         db.session.commit()
         out = {
             "school": ({"school_id": cast.school}, {"school_id": cast.other_school}),
@@ -147,19 +148,26 @@ def records(private_app, cast):
             "board_update": ({"update_id": published}, {"update_id": draft}),
             "annual_report": ({"update_id": report.id}, {"update_id": draft_report.id}),
             "measure": ({"code": measure_of("instruction")}, {"code": measure_of("facilities")}),
-            "notice": (None, {"notice_id": notice.id}),
+            "notification": (None, {"notification_id": notification.id}),
         }
         db.session.remove()
         return out
 
 
-def fresh_notice(app, email: str) -> dict:
+def notification_for(user: User, subject: str) -> Notification:
+    note = Notification(user_id=user.id, kind="reviewer_reminder", subject=subject,
+                        body="Please finish and submit them.", link="/targets/", delivery="off")
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def fresh_notification(app, email: str) -> dict:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
-        notice = Notice(user_id=user.id, text="A reminder for you.")
-        db.session.add(notice)
+        note = notification_for(user, "A reminder for you.")
         db.session.commit()
-        args = {"notice_id": notice.id}
+        args = {"notification_id": note.id}
         db.session.remove()
         return args
 
@@ -224,7 +232,7 @@ def walk(app, person, role, records, caplog, own_changes: bool):
                     if args is None:  # a record of one's own that the post changes: a fresh one each time
                         if role is None:
                             continue
-                        args = fresh_notice(app, PEOPLE[role])
+                        args = fresh_notification(app, PEOPLE[role])
                     with app.test_request_context():
                         url = url_for(rule.endpoint, **{k: args[k] for k in rule.arguments})
                     caplog.clear()

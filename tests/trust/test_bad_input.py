@@ -19,6 +19,7 @@ from portal.auth.reset import token_for
 from portal.extensions import db
 from portal.kernel.policy import Role
 from portal.measures.value_import import IMPORT_COLUMNS
+from portal.notifications.models import Notification
 from portal.org import imports
 from portal.org.models import UNUSABLE_PASSWORD, School, User
 from portal.progress.models import CheckIn, Initiative
@@ -89,9 +90,15 @@ FORMS = {
     "cycles.extend_window": ("admin", ["school_code", "until", "reason"]),
     "admin.new_user": ("admin", ["email", "name", "role", "school_code", "region_code", "office_code"]),
     "admin.set_password": ("admin", ["password", "confirm"]),
+    "notifications.mark_read": ("principal", ["next"]),
+    # The principal's kinds, security (never a choice), a leader's kind and no kind at all.
+    "notifications.preferences": ("principal", ["target_window_open", "plan_returned", "plan_approved",
+                                                "plan_reopened", "window_extended", "target_due",
+                                                "reviewer_reminder", "security", "plan_submitted", "no_such_kind"]),
 }
 # Posts whose only input is the record in the URL and the CSRF token (covered by the access matrix).
-NO_FIELDS = {"auth.logout", "main.dismiss_notice", "admin.toggle_active", "plan.make_current"}
+NO_FIELDS = {"auth.logout", "admin.toggle_active", "plan.make_current", "notifications.open_notification",
+             "notifications.read_all", "notifications.retry", "notifications.retry_all"}
 # Imports: the columns a good file has.
 UPLOADS = {
     "admin.imports_page": {"schools": imports.SCHOOL_COLUMNS, "users": imports.USER_COLUMNS,
@@ -121,11 +128,14 @@ def places(private_app, cast):
         someone = User(email="fuzzed.password@district.example", name="Password Fuzzed", role=Role.board,
                        password_hash=UNUSABLE_PASSWORD)
         db.session.add(someone)
+        note = Notification(user_id=principal.id, kind="reviewer_reminder", subject="Your targets are overdue",
+                            body="Please finish and submit them.", link="/targets/", delivery="off")
+        db.session.add(note)
         db.session.commit()
         args = {"plan_id": plan.id, "row_id": row, "initiative_id": initiative.id,
                 "metric_id": initiative.metrics[0].id, "check_in_id": check_in.id, "update_id": 3,
                 "user_id": someone.id, "cycle_id": db.session.scalar(select(TargetCycle.id)),
-                "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id),
+                "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id), "notification_id": note.id,
                 "token": token_for(someone), "what": "codes"}
         emails = {"principal": principal.email, "leader": leader.email, "admin": "admin@district.example"}
         db.session.remove()

@@ -11,13 +11,22 @@
     box.hidden = false;
   }
 
-  document.addEventListener("htmx:beforeRequest", function () {
+  // A request the page makes by itself (the bell's count, every minute) is no one's action: it leaves
+  // the alert as it is, and when it fails it says nothing (it asks again on its next turn).
+  function inBackground(event) {
+    var elt = event.detail && event.detail.elt;
+    return !!(elt && elt.hasAttribute && elt.hasAttribute("data-background"));
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (inBackground(event)) { return; }
     var box = alertBox();
     if (box) { box.hidden = true; box.textContent = ""; }
   });
 
   // htmx does not swap error answers; say plainly what happened instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {
+    if (inBackground(event)) { return; }
     var status = event.detail.xhr.status;
     var messages = {
       400: "That request could not be used. Reload the page and try again.",
@@ -29,7 +38,8 @@
     showAlert(messages[status] || "Something went wrong on our side. Try again in a moment.");
   });
 
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (inBackground(event)) { return; }
     showAlert("The portal could not be reached. Check your connection and try again.");
   });
 

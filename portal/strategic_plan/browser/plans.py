@@ -55,10 +55,12 @@ def make_current(code: str):
     return redirect(url_for("plan.plans_list"), code=303)
 
 
-# Requests that change no plan: signing in and out, a person's own password, and choosing or making
-# current a plan.
+# Requests that change no plan: signing in and out, a person's own password and notifications, the
+# outbox, and choosing or making current a plan.
 _ANY_PLAN = {"auth.login", "auth.logout", "password.forgot", "password.reset", "mfa.verify", "mfa.enrol",
-             "mfa.account", "mfa.change", "plan.choose", "plan.make_current"}
+             "mfa.account", "mfa.change", "notifications.open_notification", "notifications.mark_read",
+             "notifications.read_all", "notifications.preferences", "notifications.retry",
+             "notifications.retry_all", "plan.choose", "plan.make_current"}
 
 
 def refuse_changes_to_another_plan():

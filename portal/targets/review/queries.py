@@ -2,7 +2,6 @@
 the principals of overdue schools. Every function runs a fixed number of queries."""
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
 from typing import Any
 
 from flask import abort
@@ -11,7 +10,6 @@ from sqlalchemy import Select, and_, case, false, func, or_, select
 from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.access import deny
-from portal.kernel.audit import Notice
 from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
 from portal.org.models import LEVELS, Region, School, User
@@ -190,20 +188,12 @@ def overdue_principals(cycle: TargetCycle, region: Region) -> Sequence[User]:
     ).all()
 
 
-def remind_overdue(cycle: TargetCycle, region: Region, sender, link: str) -> tuple[int, int]:
-    """A home-page notice, and a notification (portal.notifications), for each overdue principal not
-    already reminded today.
+def remind_overdue(cycle: TargetCycle, region: Region, sender) -> tuple[int, int]:
+    """A reminder (a notification, and an e-mail as each chooses) to each overdue principal not already
+    reminded of their school's plan today, by anyone, each naming their own school and linking to its plan.
 
     Returns (reminded now, already reminded today)."""
     principals = overdue_principals(cycle, region)
-    start_of_day = datetime.combine(clock.today(), time.min)
-    already = set(db.session.scalars(
-        select(Notice.user_id).where(Notice.user_id.in_([p.id for p in principals]), Notice.link == link,
-                                     Notice.created_at >= start_of_day))) if principals else set()
-    text = (f"Your school's {cycle.name} were due on {cycle.due_on:%d %b %Y}. "
-            "Please finish and submit them.")
-    fresh = [p for p in principals if p.id not in already]
-    db.session.add_all([Notice(user_id=p.id, text=text, link=link, sender_id=sender.id) for p in fresh])
-    notices.reviewer_reminder(cycle, fresh, sender, clock.today())
+    told = notices.reviewer_reminder(cycle, principals, sender, clock.today())
     db.session.commit()
-    return len(fresh), len(already)
+    return len(told), len(principals) - len(told)

@@ -290,7 +290,7 @@ def remind():
     if clock.today() <= cycle.due_on:
         flash(f"No school is overdue yet: targets are due on {cycle.due_on:%d %b %Y}.", "info")
         return redirect(back, code=303)
-    sent, already = q.remind_overdue(cycle, region, current_user, url_for("targets.mine"))
+    sent, already = q.remind_overdue(cycle, region, current_user)
     message = f"Reminded {sent} principal{'' if sent == 1 else 's'} of overdue schools in {region.name}."
     if already:
         message += (f" {already} principal{' was' if already == 1 else 's were'} already reminded today "
