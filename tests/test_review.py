@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.kernel.audit import AuditEvent
+from portal.kernel.formatting import long_date
 from portal.kernel.policy import Role
 from portal.notifications.models import Notification
 from portal.org.models import Region, School, User
@@ -518,17 +519,19 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
                                                     Notification.created_at >= today)).all()
 
     with data() as s:
-        principals = s.execute(select(User.id, TargetPlan.status).join(School, User.school_id == School.id)
+        principals = s.execute(select(User.id, TargetPlan.status, School.name, TargetPlan.id)
+                               .join(School, User.school_id == School.id)
                                .join(TargetPlan, TargetPlan.school_id == School.id)
                                .where(User.role == Role.principal, School.region_id == region(s, "C").id,
                                       TargetPlan.cycle_id == cycle(s).id)).all()
-        for note in s.scalars(select(Notification).where(Notification.user_id.in_([uid for uid, _ in principals]),
+        for note in s.scalars(select(Notification).where(Notification.user_id.in_([uid for uid, *_ in principals]),
                                                          Notification.kind == "reviewer_reminder")):
             s.delete(note)  # start the day with no reminders in the region
         s.commit()
         due_on, leader_name = cycle(s).due_on, user(s, Role.regional_leader).name
-    overdue = {uid for uid, status in principals if status in NOT_SUBMITTED}
-    everyone = [uid for uid, _ in principals]
+    overdue = {uid for uid, status, _, _ in principals if status in NOT_SUBMITTED}
+    everyone = [uid for uid, *_ in principals]
+    schools = {uid: (name, plan_id) for uid, _, name, plan_id in principals}
     assert overdue and set(everyone) - overdue
     today = datetime.combine(date.fromisoformat(PORTAL_TODAY), time.min)
     login_as(Role.regional_leader)
@@ -540,11 +543,13 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
     with data() as s:
         notes = reminders(s, everyone)
         assert sorted(n.user_id for n in notes) == sorted(overdue)
-        for n in notes:
-            assert n.subject == "Reminder: your school's 2024-25 targets are overdue"
-            assert n.body == (f"{leader_name} reminds you that your school's 2024-25 targets were due on "
-                              f"{due_on:%d %b %Y}. Please finish and submit them.")
-            assert (n.link, n.read_at) == ("/targets/", None)
+        for n in notes:  # each about the principal's own school, linking to its plan
+            name, plan_id = schools[n.user_id]
+            assert n.subject == f"A reminder from {leader_name}: {name}'s 2024-25 targets are overdue"
+            assert n.body == (f"{leader_name}, your regional leader, reminds you that {name}'s 2024-25 targets "
+                              f"were due on {long_date(due_on)} and are not submitted yet. Please finish and "
+                              "submit them.")
+            assert (n.link, n.read_at) == (f"/targets/plans/{plan_id}", None)
     again = client.post("/review/remind", data={"csrf_token": token})
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "Reminded 0 principals" in page and "already reminded today" in page
