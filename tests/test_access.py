@@ -15,6 +15,8 @@ PUBLIC = "public"
 # Who may reach each endpoint: the product's intent, written down independently of the code.
 DECLARED = {
     "auth.login": PUBLIC,
+    "auth.oidc_login": PUBLIC,  # sends the person to the district's identity provider
+    "auth.oidc_callback": PUBLIC,  # the provider's answer: a session only on its verified word
     "main.healthz": PUBLIC,
     "main.index": PUBLIC,
     "static": PUBLIC,

@@ -52,7 +52,9 @@ SCORECARD = ["year", "pillar", "office", "status"]
 ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "office"]
 QUERY = {
     "admin.imports_page": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
-    "auth.login": ["next"], "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
+    "auth.login": ["next"], "auth.oidc_login": ["next"],
+    "auth.oidc_callback": ["code", "state", "error", "error_description", "iss"],
+    "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
     "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh"],
     "dashboard.export": ["table", "format", "school", *DASHBOARD], "dashboard.region": [*DASHBOARD, "refresh"],
     "dashboard.school": DASHBOARD, "initiatives.check_in": [], "initiatives.cycle": ["pillar", "status", "office"],

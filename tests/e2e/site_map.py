@@ -30,6 +30,10 @@ NOT_PAGES = {
     "review.queue_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
+    # The identity provider's pages stand between them (tests/e2e/test_oidc_journey.py walks them,
+    # with axe on their refusal pages).
+    "auth.oidc_login": "redirects to the district's identity provider",
+    "auth.oidc_callback": "the identity provider's answer: redirects home, or a refusal page",
 }
 
 # Endpoint -> the sample URL arguments, by name in the dict `samples()` builds. A list of several
