@@ -26,7 +26,20 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test chromium
+# The OpenID provider the sign-in tests run (tests/oidc, docs/sign-in.md): oidc-provider installed from its
+# lock file, and again only when the lock file changes. Without Node.js the sign-in tests skip, except in CI.
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+
+$(OIDC_PROVIDER): tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/oidc --no-audit --no-fund && touch $@; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "npm is missing: the sign-in tests need Node.js 20 and npm (apt-get install nodejs npm)"; exit 1; \
+	else \
+		echo "Node.js and npm are not installed: the sign-in tests will be skipped"; \
+	fi
+
+install-test: $(VENV)/.installed-test chromium $(OIDC_PROVIDER)
 
 # Debian's Chromium for the browser tests (Playwright cannot download a browser here).
 chromium:
@@ -65,7 +78,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/report.py
 
 clean:
-	rm -rf $(VENV) instance/portal.db* .pytest_cache test-artifacts
+	rm -rf $(VENV) instance/portal.db* .pytest_cache test-artifacts tests/oidc/node_modules
 
 # The soak tests (docs/reliability.md): real gunicorn, PostgreSQL 15, nginx and redis, as separate
 # processes; races, kill -9 and two servers behind nginx. Installs what is missing from Debian.

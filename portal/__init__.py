@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config.load(app.instance_path, test_config))
+    check_group_map(app.config["OIDC_GROUP_MAP"])
     if app.config["PORTAL_ENV"] != "testing":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         app.logger.setLevel(logging.INFO)
@@ -38,6 +39,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def check_group_map(path: str) -> None:
+    """Refuse to start with a group mapping file (OIDC_GROUP_MAP) that cannot be used."""
+    from portal.org.group_map import GroupMapError, load
+
+    if path:
+        try:
+            load(path)
+        except GroupMapError as exc:
+            raise RuntimeError(f"OIDC_GROUP_MAP: {exc}") from None
 
 
 @event.listens_for(Engine, "connect")

@@ -68,6 +68,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         **_mail_and_worker(),
         **_accounts(relaxed),
+        **_sign_in(),
         # The date the portal believes it is, for the demo and training (YYYY-MM-DD); unset: today's.
         "PORTAL_TODAY": portal_today(os.environ.get("PORTAL_TODAY", "")),
     }
@@ -114,10 +115,51 @@ def _mail_and_worker() -> dict:
     }
 
 
+def _sign_in() -> dict:
+    return {
+        # Log-in with a password (the form on the log-in page). Off: only the identity provider below.
+        "PASSWORD_LOGIN": _bool("PASSWORD_LOGIN", True),
+        # Sign-in through the district's OpenID Connect identity provider (docs/sign-in.md); off while
+        # OIDC_ISSUER is empty. Discovery is read from OIDC_ISSUER/.well-known/openid-configuration.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        # The button says "Sign in with <name>".
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "your district account",
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "").strip() or "openid email profile",
+        # A YAML file that turns the provider's groups into a role and scope for people not yet in the
+        # portal (docs/sign-in.md); empty: only people from the people import can sign in.
+        "OIDC_GROUP_MAP": os.environ.get("OIDC_GROUP_MAP", "").strip(),
+        "OIDC_GROUPS_CLAIM": os.environ.get("OIDC_GROUPS_CLAIM", "").strip() or "groups",
+        # How far the provider's clock may be from ours when an ID token's times are checked.
+        "OIDC_CLOCK_SKEW_SECONDS": int(os.environ.get("OIDC_CLOCK_SKEW_SECONDS", "60")),
+        "OIDC_TIMEOUT_SECONDS": float(os.environ.get("OIDC_TIMEOUT_SECONDS", "10")),
+    }
+
+
+def _sign_in_problem(cfg: dict) -> str | None:
+    """Why the sign-in settings cannot work, if they cannot."""
+    issuer = cfg["OIDC_ISSUER"]
+    if not issuer:
+        if not cfg["PASSWORD_LOGIN"]:
+            return "PASSWORD_LOGIN is off and OIDC_ISSUER is not set: nobody could log in."
+        return None
+    relaxed = cfg["PORTAL_ENV"] in {"development", "testing"}
+    if not issuer.startswith("https://") and not (relaxed and issuer.startswith("http://")):
+        return f"OIDC_ISSUER={issuer!r} must be an https:// address (the provider's issuer)."
+    if not cfg["OIDC_CLIENT_ID"]:
+        return "OIDC_ISSUER is set but OIDC_CLIENT_ID is not: register the portal with the provider first."
+    if "openid" not in cfg["OIDC_SCOPES"].split():
+        return f"OIDC_SCOPES={cfg['OIDC_SCOPES']!r} must include openid."
+    return None
+
+
 def _checked(cfg: dict) -> dict:
     """Refuse to start on a setting that would be unsafe or meaningless."""
     if isinstance(cfg["PORTAL_TODAY"], str):
         cfg["PORTAL_TODAY"] = portal_today(cfg["PORTAL_TODAY"])
+    if problem := _sign_in_problem(cfg):
+        raise RuntimeError(problem)
     if cfg["MAIL_SECURITY"] not in {"none", "starttls", "ssl"}:
         raise RuntimeError(f"MAIL_SECURITY={cfg['MAIL_SECURITY']!r}: use none, starttls or ssl.")
     if cfg["PORTAL_ENV"] not in {"development", "testing"} and cfg["SECRET_KEY"] in WEAK_SECRETS:

@@ -6,10 +6,12 @@ Set TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the suite on Postgr
 """
 import os
 import re
+import threading
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text
+from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.demo.district import build_demo
@@ -211,4 +213,42 @@ def mailbox(app, smtp_server):
     smtp_server.keeper.clear()
     yield smtp_server.keeper
     smtp_server.keeper.clear()
+    app.config.update(saved)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The session's app on a real HTTP server on 127.0.0.1; yields its base URL (the browser tests
+    drive it; the identity provider sends people back to it)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(live_server):
+    """A real OpenID provider (tests/oidc_provider.py) whose client is the portal on the live server."""
+    from tests.oidc_provider import CALLBACK, OpenIDProvider
+
+    provider = OpenIDProvider(redirect_uri=live_server + CALLBACK, post_logout_uri=live_server + "/login").start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc(app, oidc_provider, live_server):
+    """The portal signs in through the provider for this test (its settings as they were after)."""
+    settings = oidc_provider.settings(live_server)
+    saved = {key: app.config[key] for key in [*settings, "OIDC_CLOCK_SKEW_SECONDS", "OIDC_GROUP_MAP",
+                                              "OIDC_SCOPES", "PASSWORD_LOGIN"]}
+    app.config.update(settings)
+    with app.app_context():
+        limiter.reset()
+    yield oidc_provider
     app.config.update(saved)

@@ -21,6 +21,8 @@ DECLARED = {
     "mfa.enrol": PUBLIC,
     "mfa.account": EVERYONE,
     "mfa.change": EVERYONE,
+    "auth.oidc_login": PUBLIC,  # sends the person to the district's identity provider
+    "auth.oidc_callback": PUBLIC,  # the provider's answer: a session only on its verified word
     "main.healthz": PUBLIC,
     "main.index": PUBLIC,
     "static": PUBLIC,

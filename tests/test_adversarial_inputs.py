@@ -52,8 +52,9 @@ SCORECARD = ["year", "pillar", "office", "status"]
 ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "office"]
 QUERY = {
     "admin.imports_page": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
-    "auth.login": ["next"], "password.forgot": [], "password.reset": [], "mfa.verify": [], "mfa.enrol": [],
-    "mfa.account": [],
+    "auth.login": ["next"], "auth.oidc_login": ["next"],
+    "auth.oidc_callback": ["code", "state", "error", "error_description", "iss"],
+    "password.forgot": [], "password.reset": [], "mfa.verify": [], "mfa.enrol": [], "mfa.account": [],
     "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
     "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh"],
     "dashboard.export": ["table", "format", "school", *DASHBOARD], "dashboard.region": [*DASHBOARD, "refresh"],

@@ -152,7 +152,7 @@ def test_password_sign_in_switched_off_switches_the_reset_off(app, client):
     try:
         assert client.get("/password/forgot").status_code == 404
     finally:
-        app.config.pop("PASSWORD_LOGIN")
+        app.config["PASSWORD_LOGIN"] = True
 
 
 def test_an_administrator_reads_the_reset_in_the_audit_trail(login_as, client, app, person, mailbox):

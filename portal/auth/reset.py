@@ -66,7 +66,7 @@ def _minutes() -> int:
 
 
 def _password_login_on() -> bool:
-    return bool(current_app.config.get("PASSWORD_LOGIN", True))
+    return bool(current_app.config["PASSWORD_LOGIN"])
 
 
 def _by_address() -> str:

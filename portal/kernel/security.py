@@ -2,10 +2,23 @@
 import io
 import tempfile
 from typing import IO
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 
 HTMX_CDN = "https://cdn.jsdelivr.net"
+
+
+def _form_action() -> str:
+    """'self', and the identity provider's address: logging out is a form whose answer sends a person who
+    signed in through the provider on to its sign-out page, and browsers hold redirects to form-action."""
+    sources = ["'self'"]
+    issuer = urlsplit(current_app.config.get("OIDC_ISSUER") or "")
+    if issuer.scheme in ("http", "https") and issuer.netloc:
+        sources.append(f"{issuer.scheme}://{issuer.netloc}")
+    # Origins the provider's discovery document names for its sign-out (portal.auth.oidc adds them).
+    sources += sorted(set(current_app.extensions.get("portal.form_action_origins", ())) - set(sources))
+    return " ".join(sources)
 
 
 def content_security_policy() -> str:
@@ -21,7 +34,7 @@ def content_security_policy() -> str:
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        f"form-action {_form_action()}",
         "frame-ancestors 'none'",
     ])
 

@@ -5,14 +5,12 @@ the system Chromium. When it is missing the tests skip locally, but fail under C
 green CI run must mean the browser tests really ran.
 """
 import os
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.extensions import db, limiter
 from portal.kernel.clock import current_school_year
@@ -70,20 +68,6 @@ def browser_type_launch_args(browser_type_launch_args):
         pytest.fail("The browser tests cannot run: " + message, pytrace=False)
     return {**browser_type_launch_args, "executable_path": executable, "headless": True,
             "args": list(CHROMIUM_ARGS)}
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The session's app on a real HTTP server on 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,10 @@ NOT_PAGES = {
     "mfa.verify": "redirects to the log-in page unless a password was just given",
     "mfa.enrol": "redirects to the log-in page unless an administrator's password was just given",
     "notifications.bell": "the header's bell, a fragment htmx loads into every page",
+    # The identity provider's pages stand between them (tests/e2e/test_oidc_journey.py walks them,
+    # with axe on their refusal pages).
+    "auth.oidc_login": "redirects to the district's identity provider",
+    "auth.oidc_callback": "the identity provider's answer: redirects home, or a refusal page",
 }
 
 # Endpoint -> the sample URL arguments, by name in the dict `samples()` builds. A list of several

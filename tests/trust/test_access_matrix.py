@@ -260,6 +260,32 @@ def test_records_outside_a_persons_reach_answer_as_declared(private_app, records
     assert checked >= 90 and (role is None or refused > 0)
 
 
+# Public routes that sign a person in, taking no record: open to everyone, but an answer the identity
+# provider did not give (a code and state of someone's making) signs nobody in and writes nothing, and
+# a person already logged in stays who they are.
+SIGN_IN = {"auth.oidc_login", "auth.oidc_callback"}
+FORGED_ANSWERS = ["code=a-code&state=a-state", "error=access_denied&state=a-state", "code=a-code",
+                  "state=&code=", "code=a-code&state=a-state&iss=https%3A%2F%2Fanother.example"]
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: "anonymous" if r is None else r.value)
+def test_the_sign_in_routes_are_public_but_a_forged_answer_signs_nobody_in(private_app, monkeypatch, role):
+    assert {endpoint: DECLARED[endpoint] for endpoint in SIGN_IN} == dict.fromkeys(SIGN_IN, PUBLIC)
+    monkeypatch.setitem(private_app.config, "OIDC_ISSUER", "http://127.0.0.1:9")  # never reached
+    monkeypatch.setitem(private_app.config, "OIDC_CLIENT_ID", "ready-portal")
+    person = log_in(private_app, PEOPLE[role], role)
+    before = dump(private_app)
+    for answer in FORGED_ANSWERS:
+        response = person.get("/login/oidc/callback?" + answer)
+        if role is None:
+            assert response.status_code == 400 and "This sign-in had expired" in response.get_data(as_text=True)
+            assert person.get("/home").status_code == 302
+        else:
+            assert response.status_code == 302 and response.headers["Location"] == "/home"
+            assert person.get("/home").status_code == 200
+    assert not changed_tables(before, dump(private_app)), "a forged answer changed the database"
+
+
 def test_a_leaders_export_holds_only_their_region_whatever_region_is_asked_for(private_app, cast):
     leader = log_in(private_app, cast.leader, L)
     for fmt in ("csv", "xlsx"):

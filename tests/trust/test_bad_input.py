@@ -194,6 +194,32 @@ def test_no_form_fails_or_half_writes_whatever_is_typed(private_app, places, end
     answer_is_clear(private_app, before, response)
 
 
+# ---------------------------------------------------------------- answers from another site
+
+# What the sign-in callback reads from its address: the identity provider's answer. Anyone can send
+# anything there; an answer to no sign-in this browser started is refused before the provider is asked.
+ANSWERS = ["code", "state", "error", "error_description", "iss", "session_state"]
+
+
+@pytest.fixture
+def provider_set(private_app, monkeypatch):
+    """Sign-in through an identity provider, which is never reached: nothing listens at its address."""
+    monkeypatch.setitem(private_app.config, "OIDC_ISSUER", "http://127.0.0.1:9")
+    monkeypatch.setitem(private_app.config, "OIDC_CLIENT_ID", "ready-portal")
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_no_answer_at_the_sign_in_callback_fails_or_signs_anyone_in(private_app, provider_set, data):
+    visitor = log_in(private_app, None)
+    answer = {name: data.draw(text_values, label=name) for name in ANSWERS if data.draw(st.booleans(), label=name)}
+    before = dump(private_app)
+    response = visitor.get("/login/oidc/callback", query_string=answer)
+    answer_is_clear(private_app, before, response)
+    assert response.status_code == 400
+    assert visitor.get("/home").status_code == 302
+
+
 # ---------------------------------------------------------------- files
 def csv_bytes(rows: list[list[str]]) -> bytes:
     out = io.StringIO()
