@@ -104,7 +104,7 @@ def test_a_submitted_plan_reaches_the_leader_by_email_and_the_return_reaches_the
         assert COMMENT in body(to_principal[0]) and COMMENT in body(to_principal[0], "html")
 
         # The bell leads to the notification, which opens the plan and is read from then on.
-        principal.get_by_role("link", name=f"Notifications, {before + 1} unread").click()
+        principal.get_by_role("link", name=f"Notifications {before + 1} unread").click()
         returned = principal.locator(".notification--unread").first
         expect(returned.locator("blockquote")).to_have_text(COMMENT)
         screenshot(principal, "notifications-3-principal-page")
