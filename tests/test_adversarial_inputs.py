@@ -53,8 +53,8 @@ ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "
 QUERY = {
     "admin.imports_page": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
     "auth.login": ["next"], "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
-    "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh"],
-    "dashboard.export": ["table", "format", "school", *DASHBOARD], "dashboard.region": [*DASHBOARD, "refresh"],
+    "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh", "poll"],
+    "dashboard.export": ["table", "format", "school", *DASHBOARD], "dashboard.region": [*DASHBOARD, "refresh", "poll"],
     "dashboard.school": DASHBOARD, "initiatives.check_in": [], "initiatives.cycle": ["pillar", "status", "office"],
     "initiatives.edit": ACTION_PLAN, "initiatives.initiative": [], "initiatives.new": ACTION_PLAN,
     "main.healthz": [], "main.home": [], "main.index": [], "main.my_school": [], "main.school": [],
