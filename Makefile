@@ -52,9 +52,23 @@ db: install
 	PORTAL_ENV=development PORTAL_TODAY=$(PORTAL_TODAY) $(BIN)/flask db upgrade
 	PORTAL_ENV=development PORTAL_TODAY=$(PORTAL_TODAY) $(BIN)/flask bootstrap
 
-run: db
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
-	PORTAL_ENV=development PORTAL_TODAY=$(PORTAL_TODAY) $(BIN)/flask run --host 127.0.0.1 --port 5000
+# What make run needs beyond the portal: aiosmtpd, a local SMTP server that prints each e-mail.
+$(VENV)/.installed-run: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[run]'
+	touch $@
+
+# The web server and, beside it, the worker (e-mail from the outbox, the figures a change made stale,
+# the daily reminders and digests) and a local SMTP server on MAIL_PORT that prints each e-mail
+# instead of sending it. Ctrl-C stops all three.
+MAIL_PORT ?= 8025
+run: db $(VENV)/.installed-run
+	@echo "Serving on http://127.0.0.1:5000; e-mail is printed here, never sent (Ctrl-C stops)"
+	@export PORTAL_ENV=development PORTAL_TODAY=$(PORTAL_TODAY) MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_PORT); \
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(MAIL_PORT) -c aiosmtpd.handlers.Debugging & mail=$$!; \
+	$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker $$mail 2>/dev/null; wait $$worker $$mail 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # ruff (style, import order, complexity, bug risks), mypy, and the import contracts in pyproject.toml.
 lint: $(VENV)/.installed-test
@@ -66,7 +80,7 @@ test: install-test lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The performance benchmark (docs/performance.md): wrk, PostgreSQL 15 and redis from Debian where missing.
-.PHONY: bench
+.PHONY: bench bench-mail
 bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/lib/postgresql/15/bin/initdb ] \
@@ -76,6 +90,15 @@ bench: $(VENV)/.installed-test
 	fi
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/report.py
+
+# The outbox's benchmark (docs/performance.md, "E-mail"): 1,200 reminders delivered to a local SMTP
+# server, and what notify() adds to a state change; on SQLite and PostgreSQL 15 (from Debian if missing).
+bench-mail: $(VENV)/.installed-test
+	@if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then \
+		echo "Installing PostgreSQL for the benchmark"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends postgresql; \
+	fi
+	$(BIN)/python bench/mail.py $(BENCH_MAIL_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/portal.db* .pytest_cache test-artifacts tests/oidc/node_modules

@@ -1,5 +1,9 @@
 """gunicorn's settings for the portal, read when gunicorn is started from the checkout
-(`gunicorn --workers 4 wsgi:app`). Anything given on the command line wins."""
+(`gunicorn --workers 4 wsgi:app`). Anything given on the command line wins.
+
+gunicorn serves the pages only: run `flask worker` beside it, as a service of its own with the same
+environment (e-mail, the figures a change made stale, the daily reminders and digests; README, "The
+worker beside the web server")."""
 import os
 
 from portal.config import proxy_notice, throttle_store_problem

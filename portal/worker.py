@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.kernel import clock
 from portal.notifications import delivery, digests
 from portal.progress import reminders as check_in_reminders
+from portal.rollups import refresh
 from portal.targets import reminders as target_reminders
 
 log = logging.getLogger("portal.worker")
@@ -77,7 +78,13 @@ def in_context(app: Flask, job: Callable[[], object]) -> Callable[[], None]:
 
 
 def frequent_jobs() -> list[tuple[str, Callable[[], object]]]:
-    return [("deliver", deliver_all)]
+    """What runs every WORKER_POLL_SECONDS, each job in its own thread (a long recompute does not hold
+    up the e-mail): send what is due, and compute again the stored rollups a change made stale."""
+    return [("deliver", deliver_all), ("rollups", refresh.refresh_stale)]
+
+
+def _still_running(record: logging.LogRecord) -> bool:
+    return "maximum number of running instances reached" not in record.getMessage()
 
 
 def scheduler(app: Flask):
@@ -87,10 +94,14 @@ def scheduler(app: Flask):
 
     sched = BlockingScheduler(timezone=app.config["SCHEDULE_TIMEZONE"])
     every = IntervalTrigger(seconds=app.config["WORKER_POLL_SECONDS"])
+    # Every run of a job is not news (a failure is logged by in_context), nor is a frequent job still
+    # running at its next turn: it runs again when it is done.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(_still_running)
     for name, job in frequent_jobs():
-        sched.add_job(in_context(app, job), every, id=name, max_instances=1, coalesce=True)
+        sched.add_job(in_context(app, job), every, id=name, name=name, max_instances=1, coalesce=True)
     sched.add_job(in_context(app, run_schedule), CronTrigger(hour=app.config["SCHEDULE_HOUR"]), id="daily",
-                  max_instances=1, coalesce=True, misfire_grace_time=3600)
+                  name="daily", max_instances=1, coalesce=True, misfire_grace_time=3600)
     return sched
 
 
@@ -105,7 +116,8 @@ def worker_command(once):
         for name, job in frequent_jobs():
             click.echo(f"{name}: {job()}")
         return
-    click.echo(f"Worker started: every {app.config['WORKER_POLL_SECONDS']:g} s it sends due e-mail; the daily "
+    click.echo(f"Worker started: every {app.config['WORKER_POLL_SECONDS']:g} s it sends due e-mail and "
+               "recomputes stale figures; the daily "
                f"schedule runs at {app.config['SCHEDULE_HOUR']}:00 {app.config['SCHEDULE_TIMEZONE']}.")
     run_schedule()  # catch up on a day the worker was down: what has gone already is not sent again
     db.session.remove()

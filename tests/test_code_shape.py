@@ -20,7 +20,7 @@ WEB_MODULES = {
     "portal/kernel/exports.py", "portal/kernel/htmx.py", "portal/kernel/navigation.py",
     "portal/kernel/security.py", "portal/kernel/urls.py",
     # The worker's jobs own their transactions as a view does: each sent e-mail is recorded in its own commit.
-    "portal/worker.py", "portal/notifications/delivery.py",
+    "portal/worker.py", "portal/notifications/delivery.py", "portal/rollups/refresh.py",
 }
 HTTP_NAMES = {"request", "abort", "render_template", "Response", "make_response", "redirect"}
 

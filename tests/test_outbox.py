@@ -189,3 +189,19 @@ def test_a_scheduled_message_is_told_once_under_its_key(ctx, person, mailbox):
     tell(person, kind="target_due", dedupe="due-7:test")
     assert len(db.session.scalars(select(Notification).where(Notification.user_id == person.id)).all()) == 1
     assert deliver_all().sent == 1
+
+
+def test_a_server_that_cannot_be_reached_leaves_each_email_its_own_reason(ctx, factories, mailbox, app, monkeypatch):
+    """The rest of a batch waits when the server cannot be reached; each says why once (the soak's
+    1,200 e-mails once said "Gave up after 3 attempts." up to a hundred times over)."""
+    app.config.update(MAIL_PORT=free_port())  # nothing listens there
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)
+    people = [factories.principal(factories.school()) for _ in range(3)]
+    notify(people, "plan_approved", "Approved", "Your plan is approved.", "/targets/plan")
+    db.session.commit()
+    assert deliver_all().failed == 3
+    errors = db.session.scalars(select(OutboxEmail.last_error).where(
+        OutboxEmail.user_id.in_([p.id for p in people]))).all()
+    assert len(errors) == 3
+    assert all(e.startswith("Gave up after 1 attempts. The mail server could not be reached")
+               and e.count("Gave up") == 1 for e in errors), errors

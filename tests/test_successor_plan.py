@@ -212,3 +212,15 @@ def test_a_bulk_change_reaches_only_the_plan_in_view(app, successor):
         changed = db.session.execute(update(Priority).where(Priority.code == "1A").values(name="Renamed"))
         assert changed.rowcount == 1  # the current plan's 1A, not the successor's
         db.session.rollback()
+
+
+def test_reloading_a_record_does_not_pile_up_the_plan_in_views_criteria(ctx):
+    """A record reloaded after each commit (as a long-lived worker or command holds one) carries the
+    criteria of the query that loaded it once; a copy more on each reload made every reload slower."""
+    from sqlalchemy import inspect
+
+    priority = ctx.scalar(select(Priority).order_by(Priority.id).limit(1))
+    for _ in range(5):
+        ctx.expire(priority)
+        assert priority.name
+    assert len(inspect(priority).load_options) == 1

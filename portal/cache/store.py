@@ -15,11 +15,19 @@ page's part drawn from it) under the same stamp, and uses it only while the stor
 carries the current stamp.
 
 A page that says so to its reader may ask for the copy stored earlier today even though the data
-has changed since (accept_stale): the dashboard shows it at once, with its time, while it asks for
-the recomputed one. A copy from an earlier day is never served that way.
+has changed since (accept_stale): the dashboard shows it at once, with its time, while the worker
+computes it again. A copy from an earlier day is never served that way.
+
+Each stored rollup also says what it is (its name, filters, plan and whether it shows drafts), so the
+worker can find those a change has made stale (`stale`) and compute them again (`recompute`) with the
+function registered for the name (portal.rollups.refresh), before a reader asks. Inside
+`stored_only()` nothing is computed: a rollup with no stored copy to serve raises NotStored.
 """
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
@@ -31,7 +39,7 @@ from portal.cache.models import DataStamp, RollupCache
 from portal.extensions import db
 from portal.kernel import clock, plans
 
-CACHE_VERSION = "v5"  # bump when a rollup's shape or arithmetic changes
+CACHE_VERSION = "v6"  # bump when a rollup's shape or arithmetic changes
 # Rollups this process has already read back, by database and key: (stamp, payload). A stored
 # rollup is only served when its stamp is the current one, so this saves decoding it again, never
 # freshness.
@@ -39,7 +47,34 @@ _decoded: dict[tuple[str, str], tuple[str, dict]] = {}
 _rendered: dict[tuple[str, str, str], tuple[str, str]] = {}
 DECODED_MAX = 256
 KEY_PREFIX = "dashboard/"  # every key these rollups store starts so (other features may share the table)
+CURRENT, STALE, MISSING = "current", "stale", "missing"
+_stored_only: ContextVar[bool] = ContextVar("stored_only", default=False)
 
+
+class NotStored(LookupError):
+    """Inside stored_only(): the rollup has no stored copy to serve, and computing it is not allowed."""
+
+
+@contextmanager
+def stored_only() -> Iterator[None]:
+    """Serve only what is stored: a rollup that would be computed raises NotStored instead (a poll
+    that must stay cheap)."""
+    token = _stored_only.set(True)
+    try:
+        yield
+    finally:
+        _stored_only.reset(token)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a stored rollup was computed for: enough to compute it again."""
+
+    key: str
+    name: str
+    filters: dict
+    plan_id: int | None
+    drafts: bool
 
 
 def fingerprint(today: date, drafts: bool = True) -> str:
@@ -66,7 +101,7 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date, a
     """The stored rollup when its fingerprint is current; otherwise compute, store and return it.
 
     With accept_stale, a stored rollup computed before the latest change is returned as it is (the
-    caller says so to its reader and asks for the refresh); only a missing one is computed."""
+    caller says so to its reader; the worker computes it again); only a missing one is computed."""
     stamp = fingerprint(today, drafts)
     key = cache_key(name, filters)
     stored = _stored_stamp(key)
@@ -78,8 +113,16 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date, a
                                                                        RollupCache.stamp == stored))
         if payload is not None:
             return _remember(key, stored, payload)
+    if _stored_only.get():
+        raise NotStored(key)
     payload = compute()
-    row = db.session.get(RollupCache, key)
+    _store(Stored(key, name, filters, plans.in_scope_id(), drafts), stamp, payload, today)
+    return _remember(key, stamp, payload)
+
+
+def _store(what: Stored, stamp: str, payload: dict, today: date) -> None:
+    """Store a computed rollup under the fingerprint read before computing it, in a commit of its own."""
+    row = db.session.get(RollupCache, what.key)
     session = db.session()
     # Storing the rollup must not expire what the request has already loaded (the user, the plan's
     # vocabulary): that would cost a query per object afterwards.
@@ -87,12 +130,13 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date, a
     try:
         # Rollups of an earlier day are never served again (what is overdue has changed): drop them.
         # Those of today under an older stamp stay, to be shown (as of their time) while refreshed.
-        session.execute(delete(RollupCache).where(RollupCache.key.startswith(KEY_PREFIX), RollupCache.key != key,
+        session.execute(delete(RollupCache).where(RollupCache.key.startswith(KEY_PREFIX), RollupCache.key != what.key,
                                                   ~RollupCache.stamp.startswith(_day_prefix(today))))
         if row is None:
-            session.add(RollupCache(key=key, stamp=stamp, payload=payload))
-        else:
-            row.stamp, row.payload, row.computed_at = stamp, payload, clock.now()
+            row = RollupCache(key=what.key)
+            session.add(row)
+        row.stamp, row.payload, row.computed_at = stamp, payload, clock.now()
+        row.name, row.filters, row.plan_id, row.drafts = what.name, what.filters, what.plan_id, what.drafts
         session.commit()
     except (IntegrityError, OperationalError, StaleDataError):
         # Another process stored the same rollup at the same moment, or dropped the stale copy we
@@ -100,7 +144,48 @@ def cached(name: str, filters: dict, compute: Callable[[], dict], today: date, a
         session.rollback()
     finally:
         session.expire_on_commit = expire
-    return _remember(key, stamp, payload)
+
+
+def status(name: str, filters: dict, today: date, drafts: bool = True) -> tuple[str, datetime | None]:
+    """Whether the stored rollup is CURRENT, a STALE copy from earlier today, or MISSING (none, or
+    only an earlier day's), and when it was computed: two primary-key lookups, nothing computed."""
+    stamp = fingerprint(today, drafts)
+    stored = db.session.execute(select(RollupCache.stamp, RollupCache.computed_at)
+                                .where(RollupCache.key == cache_key(name, filters))).first()
+    if stored is None or not stored.stamp.startswith(_day_prefix(today)):
+        return MISSING, None
+    return (CURRENT if stored.stamp == stamp else STALE), stored.computed_at
+
+
+def stale(today: date) -> list[Stored]:
+    """Today's stored rollups that a change has made stale, the most recently computed first.
+
+    Those of an earlier day are left alone: the first reader of the day computes what they ask for,
+    and storing it drops the rest."""
+    current = {drafts: fingerprint(today, drafts) for drafts in (True, False)}
+    rows = db.session.execute(select(RollupCache.key, RollupCache.name, RollupCache.filters, RollupCache.plan_id,
+                                     RollupCache.drafts, RollupCache.stamp)
+                              .where(RollupCache.key.startswith(KEY_PREFIX), RollupCache.name.is_not(None),
+                                     RollupCache.stamp.startswith(_day_prefix(today)))
+                              .order_by(RollupCache.computed_at.desc())).all()
+    return [Stored(r.key, r.name, r.filters or {}, r.plan_id, r.drafts) for r in rows
+            if r.stamp != current[r.drafts]]
+
+
+def recompute(what: Stored, compute: Callable[[], dict], today: date) -> bool:
+    """Compute a stored rollup again and store it, unless another process already has; the
+    fingerprint is read first, so a change made while computing leaves it stale for the next turn.
+    Returns whether it was computed."""
+    stamp = fingerprint(today, what.drafts)
+    if _stored_stamp(what.key) == stamp:
+        return False
+    _store(what, stamp, compute(), today)
+    return True
+
+
+def drop(key: str) -> None:
+    """Forget a stored rollup that cannot be computed again (its plan or cycle is gone); the caller commits."""
+    db.session.execute(delete(RollupCache).where(RollupCache.key == key))
 
 
 def rendered(name: str, filters: dict, variant: str, render: Callable[[bool], str], today: date,

@@ -214,9 +214,13 @@ def make_current(plan: StrategicPlan) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _only_the_plan_in_scope(state: ORMExecuteState) -> None:
-    """Reads, and bulk updates and deletes, reach only the plan in scope's records."""
+    """Reads, and bulk updates and deletes, reach only the plan in scope's records.
+
+    Not the reload of an object already loaded (an attribute expired by a commit, say): it carries the
+    options of the query that loaded it, the criteria among them. Adding them again would add one more
+    copy each time, and every reload of a long-lived object would be slower than the one before."""
     if not (state.is_select or state.is_update or state.is_delete) or state.execution_options.get(ALL_PLANS) \
-            or not has_app_context():
+            or state.is_column_load or not has_app_context():
         return
     plan_id = in_scope_id(state.session.connection())
     if plan_id is None:

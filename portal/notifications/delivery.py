@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.kernel import clock
@@ -31,6 +32,7 @@ class Run:
     failed: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    unreachable: str = ""  # why the server could not be reached, for the rest of the batch
 
 
 def _claimable(now: datetime):
@@ -41,7 +43,9 @@ def _claimable(now: datetime):
 def claim(limit: int) -> list[int]:
     """Take up to `limit` due e-mails for this worker (and any a dead worker's lease let go of)."""
     now = clock.now()
-    candidates = select(OutboxEmail.id).where(_claimable(now)).order_by(OutboxEmail.id).limit(limit)
+    # The longest due first: an e-mail that keeps being retried does not hold back those queued after it.
+    candidates = (select(OutboxEmail.id).where(_claimable(now))
+                  .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(candidates))
@@ -65,23 +69,33 @@ def deliver_due(limit: int = 100) -> Run:
     if not ids:
         return run
     connection = Connection(Settings.from_config(current_app.config))
+    session = db.session()
+    # Each e-mail is recorded in a commit of its own; keeping what the batch loaded in one go (the
+    # e-mails, their notifications and people) across those commits saves reloading them one by one.
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
+        # Held while the batch is sent: the session keeps an object only while something refers to it.
+        batch = db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(ids)).options(
+            selectinload(OutboxEmail.notifications), joinedload(OutboxEmail.user))
+            .execution_options(populate_existing=True)).all()  # as the claim left them, not as last seen
         for index, email_id in enumerate(ids):
             if not _deliver(email_id, connection, run):  # the server cannot be reached: the rest wait too
                 for rest in ids[index + 1:]:
-                    _retry_later(db.session.get(OutboxEmail, rest), run.errors[-1], run)
+                    _retry_later(db.session.get(OutboxEmail, rest), run.unreachable, run)
                 db.session.commit()
                 break
+        del batch
     finally:
         connection.close()
+        session.expire_on_commit = expire
     return run
 
 
 def _deliver(email_id: int, connection: Connection, run: Run) -> bool:
     """Send one claimed e-mail and record the outcome; False when the server could not be reached."""
-    db.session.expire_all()
     email = db.session.get(OutboxEmail, email_id)
-    if email is None or email.state != SENDING:  # already sent under this key, or retried elsewhere
+    state = db.session.scalar(select(OutboxEmail.state).where(OutboxEmail.id == email_id))  # as it is now
+    if email is None or state != SENDING:  # already sent under this key, or retried elsewhere
         run.skipped += 1
         return True
     try:
@@ -95,6 +109,8 @@ def _deliver(email_id: int, connection: Connection, run: Run) -> bool:
         if all(code >= 500 for code in codes):
             _fail(email, f"The mail server refused the address: {reason}", run)
         else:
+            if 421 in codes:  # smtplib has closed the session: the next message opens a new one
+                connection.drop()
             _retry_later(email, f"The mail server deferred the address: {reason}", run)
     except smtplib.SMTPResponseException as exc:
         said = exc.smtp_error
@@ -106,7 +122,8 @@ def _deliver(email_id: int, connection: Connection, run: Run) -> bool:
             _retry_later(email, f"The mail server answered {text}", run)
     except (smtplib.SMTPException, OSError) as exc:
         connection.drop()
-        _retry_later(email, f"The mail server could not be reached: {exc or type(exc).__name__}", run)
+        run.unreachable = f"The mail server could not be reached: {exc or type(exc).__name__}"
+        _retry_later(email, run.unreachable, run)
         db.session.commit()
         return False
     else:

@@ -1,6 +1,7 @@
 """What a principal sees beside each row of the target form: the spread of targets other schools of the
 same level in the region handed in (only where enough did), and the school's own results so far."""
 import bisect
+from datetime import date
 
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ def peer_spread(plan: TargetPlan) -> dict:
     school = plan.school
     filters = {"cycle": plan.cycle_id, "region": school.region_id, "level": school.level}
     stored = store.cached("peers", filters, lambda: _peer_targets(plan.cycle_id, school.region_id, school.level),
-                                today(), drafts=False)
+                          today(), drafts=False)
     own = {(m, g): v for m, g, v in db.session.execute(
         select(Target.metric_id, Target.group_id, Target.target_2026)
         .where(Target.plan_id == plan.id, Target.target_2026.is_not(None)))} if plan.status in PEER_STATUSES else {}
@@ -45,6 +46,11 @@ def peer_spread(plan: TargetPlan) -> dict:
                                           "median": _round1(_quantile(values, 0.5)),
                                           "q3": _round1(_quantile(values, 0.75)), "n": len(values)}
     return out
+
+
+def recompute(filters: dict, _today: date) -> dict:
+    """The stored peer targets for `filters` computed again (by the worker, after a change)."""
+    return _peer_targets(filters["cycle"], filters["region"], filters["level"])
 
 
 def _peer_targets(cycle_id: int, region_id: int, level: str) -> dict:

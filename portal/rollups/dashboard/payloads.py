@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 
 from portal.cache import store
+from portal.extensions import db
 from portal.rollups import compute as r
 from portal.rollups import data as rd
 from portal.rollups import paths as rp
@@ -69,16 +70,33 @@ class Inputs:
                    settings.get("baseline_year") or "2021-22", today > cycle.due_on)
 
 
+def stored_filters(cycle: TargetCycle, flt: DashboardFilter) -> dict:
+    """What the stored district rollup is kept under: the cycle and the filters."""
+    return {"cycle": cycle.id, **flt.as_args()}
+
+
+def shows_drafts(flt: DashboardFilter) -> bool:
+    """A region's page lists its schools' targets as typed, drafts included; the district's counts only
+    submitted and approved ones, so a draft autosave leaves it fresh (portal.cache.freshness)."""
+    return bool(flt.region)
+
+
 def district(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date,
              accept_stale: bool = False) -> DistrictRollup:
     """Everything the district and region pages show, from the cache when the data has not changed
     (or, with accept_stale, from the copy stored before the latest change)."""
-    filters = {"cycle": cycle.id, **flt.as_args()}
-    # A region's page lists its schools' targets as typed, drafts included; the district's counts only
-    # submitted and approved ones, so a draft autosave leaves it fresh (portal.cache.freshness).
-    stored = store.cached("district", filters, lambda: compute(cycle, flt, vocab, today).as_json(), today,
-                          accept_stale, drafts=bool(flt.region))
+    stored = store.cached("district", stored_filters(cycle, flt), lambda: compute(cycle, flt, vocab, today).as_json(),
+                          today, accept_stale, drafts=shows_drafts(flt))
     return DistrictRollup.from_json(stored)
+
+
+def recompute(filters: dict, today: date) -> dict:
+    """The stored district rollup for `filters` computed again (by the worker, after a change)."""
+    cycle = db.session.get(TargetCycle, filters["cycle"])
+    if cycle is None:
+        raise LookupError(f"cycle {filters['cycle']} is gone")
+    flt = DashboardFilter(**{k: filters.get(k, "") for k in ("region", "goal", "level", "group")})
+    return compute(cycle, flt, Vocabulary.load(), today).as_json()
 
 
 def compute(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, today: date) -> DistrictRollup:

@@ -3,6 +3,7 @@ CSV and Excel export. Read-only; the superintendent's office, the board and admi
 
 Views parse the filters, ask payloads for the (cached) rollups, and render; an htmx request gets
 the part below the filters alone."""
+from datetime import datetime
 from typing import Any
 
 from flask import abort, make_response, render_template, request, url_for
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from portal.cache import store
 from portal.extensions import db
-from portal.kernel import formatting
+from portal.kernel import clock, formatting
 from portal.kernel.access import allow
 from portal.kernel.clock import today
 from portal.kernel.exports import export_response
@@ -47,8 +48,9 @@ def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: D
         response = make_response(render(template, partial, endpoint=endpoint, endpoint_args=endpoint_args,
                                         flt=flt, **ctx))
     if is_htmx():
-        # A filter adds a step to the browser's history; the refresh of stored figures does not.
-        header = "HX-Replace-Url" if request.args.get(REFRESH_ARG) == "1" else "HX-Push-Url"
+        # A filter adds a step to the browser's history; the new figures taking the stored ones' place do not.
+        replace = request.args.get(REFRESH_ARG) == "1" or POLL_ARG in request.args
+        header = "HX-Replace-Url" if replace else "HX-Push-Url"
         response.headers[header] = url_for(endpoint, **endpoint_args, **shown_args(endpoint, flt))
     return response
 
@@ -81,21 +83,26 @@ def export_context(flt: DashboardFilter, vocab: Vocabulary, table: str) -> dict 
     return ctx
 
 
-REFRESH_ARG = "refresh"
+REFRESH_ARG = "refresh"  # ?refresh=1: the figures computed now, in this request (the notice's link)
+POLL_ARG = "poll"  # ?poll=<when the notice was drawn>: the notice asking for the worker's figures
+POLL_SECONDS = 2
+POLL_LIMIT_SECONDS = 180
 
 
 def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoint_args: dict) -> dict | None:
     """What the district and region pages show around their body, with the body itself drawn from
     the stored rollup (body_html): drawn again only when the rollup is recomputed.
 
-    After a change the reader is not kept waiting while the rollup is computed again (seconds, for
-    a district of thousands of schools): the page shows the figures stored earlier today, says when
-    they were computed, and asks at once (htmx, on load) for the same body with ?refresh=1, which
-    computes and stores the rollup and takes their place. Without script, the notice's link does."""
+    After a change no reader waits while the rollup is computed again (seconds, for a district of
+    thousands of schools): the page shows the figures stored earlier today, says when they were
+    computed, and asks every POLL_SECONDS (htmx, `poll` below, which never computes) until the worker
+    (`flask worker`, portal.rollups.refresh) has stored the new figures, which then take their place.
+    A request computes the figures itself only when there is no stored copy of today to show: the
+    first reader of the day, or of filters nobody has asked for yet today. The notice's link
+    (?refresh=1), the way without script, computes them in that request, at the reader's asking."""
     cycle = current_cycle()
     if cycle is None:
         return None
-    filters = {"cycle": cycle.id, **flt.as_args()}
     # The body links initiatives for the roles that may open them (_body.html).
     linked = current_user.role in SUPERINTENDENTS
     variant = f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
@@ -103,16 +110,61 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
     def draw(stale: bool) -> str:
         view = load_district_page(flt, vocab, accept_stale=stale)
         return render_template("dashboard/_body.html", endpoint=endpoint, endpoint_args=endpoint_args, view=view)
-    html, as_of = store.rendered("district", filters, variant, draw, today(),
-                                 accept_stale=request.args.get(REFRESH_ARG) != "1", drafts=bool(flt.region))
+    html, as_of = store.rendered("district", payloads.stored_filters(cycle, flt), variant, draw, today(),
+                                 accept_stale=request.args.get(REFRESH_ARG) != "1", drafts=payloads.shows_drafts(flt))
     if as_of is not None:
-        # Typed Any: a dict[str, str] could, for all mypy knows, fill url_for's _external (a bool).
-        refresh: dict[str, Any] = {REFRESH_ARG: "1"}
-        notice = render_template("dashboard/_refreshing.html", as_of=as_of, refresh_url=url_for(
-            endpoint, **endpoint_args, **shown_args(endpoint, flt), **refresh))
-        html = notice + html
+        html = notice(endpoint, endpoint_args, flt, as_of, polling=True) + html
     return {"cycle": cycle, "flt": flt, "vocab": vocab, "region": vocab.region(flt.region),
-            "body_html": Markup(html)}
+            "body_html": Markup(html), "as_of": as_of}
+
+
+def notice(endpoint: str, endpoint_args: dict, flt: DashboardFilter, as_of: datetime | None, polling: bool) -> str:
+    """The notice above stored figures a change has overtaken: polling for the new ones, or (polling
+    given up) offering to compute them now."""
+    shown = {**endpoint_args, **shown_args(endpoint, flt)}
+    # Typed Any: a dict[str, str] could, for all mypy knows, fill url_for's _external (a bool).
+    refresh: dict[str, Any] = {REFRESH_ARG: "1"}
+    polled: dict[str, Any] = {POLL_ARG: int(clock.timestamp())}
+    return render_template("dashboard/_refreshing.html", as_of=as_of, every=POLL_SECONDS,
+                           refresh_url=url_for(endpoint, **shown, **refresh),
+                           poll_url=url_for(endpoint, **shown, **polled) if polling else None)
+
+
+def poll(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoint_args: dict):
+    """The notice's question (htmx, every POLL_SECONDS): are the new figures stored yet? Nothing is
+    computed here. Once the stored rollup is current, the new body (the notice goes with the old);
+    until then 204, which leaves the page as it is; after POLL_LIMIT_SECONDS, or with no stored
+    copy of today to wait for, 286 (htmx stops polling) and a notice with the link instead."""
+    cycle = current_cycle()
+    state, as_of = store.MISSING, None
+    if cycle is not None:
+        state, as_of = store.status("district", payloads.stored_filters(cycle, flt), today(),
+                                    payloads.shows_drafts(flt))
+    if state == store.CURRENT:
+        try:
+            with store.stored_only():
+                ctx = body_context(flt, vocab, endpoint, endpoint_args)
+        except store.NotStored:  # dropped in the meantime
+            ctx = None
+        if ctx is not None and ctx["as_of"] is None:
+            return page("dashboard/_body.html", "dashboard/_body.html", endpoint, endpoint_args, **ctx)
+        state = store.STALE  # changed again in the meantime: the worker's next turn
+    began = parse_int(request.args.get(POLL_ARG) or "")
+    if state == store.STALE and began is not None and 0 <= clock.timestamp() - began <= POLL_LIMIT_SECONDS:
+        return make_response("", 204)
+    response = make_response(notice(endpoint, endpoint_args, flt, as_of, polling=False), 286)
+    response.headers.update({"HX-Retarget": "#figures-refreshing", "HX-Reswap": "outerHTML"})
+    return response
+
+
+def body_page(template: str, endpoint: str, endpoint_args: dict, flt: DashboardFilter, vocab: Vocabulary):
+    """The district or region page (or, for htmx, its body; or the answer to the notice's poll)."""
+    if is_htmx() and POLL_ARG in request.args:
+        return poll(flt, vocab, endpoint, endpoint_args)
+    ctx = body_context(flt, vocab, endpoint, endpoint_args)
+    if ctx is None:
+        return render_template("dashboard/no_cycle.html")
+    return page(template, "dashboard/_body.html", endpoint, endpoint_args, **ctx)
 
 
 @bp.route("/")
@@ -120,10 +172,7 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
 def district():
     vocab = Vocabulary.load()
     flt = DashboardFilter.from_args(request.args, vocab)
-    ctx = body_context(flt, vocab, "dashboard.district", {})
-    if ctx is None:
-        return render_template("dashboard/no_cycle.html")
-    return page("dashboard/district.html", "dashboard/_body.html", "dashboard.district", {}, **ctx)
+    return body_page("dashboard/district.html", "dashboard.district", {}, flt, vocab)
 
 
 @bp.route("/regions/<code>")
@@ -134,10 +183,7 @@ def region(code: str):
         abort(404)
     flt = DashboardFilter.from_args(request.args, vocab)
     flt.region = code
-    ctx = body_context(flt, vocab, "dashboard.region", {"code": code})
-    if ctx is None:
-        return render_template("dashboard/no_cycle.html")
-    return page("dashboard/region.html", "dashboard/_body.html", "dashboard.region", {"code": code}, **ctx)
+    return body_page("dashboard/region.html", "dashboard.region", {"code": code}, flt, vocab)
 
 
 def school_context(school: School, flt: DashboardFilter, vocab: Vocabulary) -> dict | None:

@@ -2,10 +2,13 @@
 weighted by their numbers of students) against the path to the 2026 goal. Every figure goes through
 suppress(), so no cell built on fewer than 11 students is ever shown."""
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
+from portal.cache import store
 from portal.extensions import db
+from portal.kernel.clock import today
 from portal.kernel.policy import SMALL_GROUP
 from portal.org.models import Region
 from portal.strategic_plan import figures as plan_figures
@@ -98,6 +101,25 @@ def _marked(item: MetricProgress) -> bool:
             or any(s.years[item.latest_year].generated for _, by_group in item.regions for s in by_group.values()))
 
 
+def stored_sums(years: list[str], baseline_year: str) -> tuple[figures.Sums, figures.Sums]:
+    """Each year's district and region results and the starting points, summed over every school's rows:
+    a stored rollup, kept until the data changes (and computed again by the worker after a change)."""
+    filters = {"years": ",".join(years), "baseline": baseline_year}
+    stored = store.cached("public", filters, lambda: recompute(filters, today()), today(), drafts=False)
+    return (figures.Sums({tuple(row[:5]): row[5:] for row in stored["results"]}, plan_figures.result_label),
+            figures.Sums({tuple(row[:5]): row[5:] for row in stored["starts"]}, plan_figures.start_label))
+
+
+def recompute(filters: dict, _today: date) -> dict:
+    """The public page's sums for `filters` (its years and baseline year), computed afresh."""
+    years = [year for year in filters["years"].split(",") if year]
+    levels = figures.school_levels()
+    results = figures.district_results(years, levels=levels)
+    starts = figures.district_starts(levels=levels, year=filters["baseline"])
+    return {"results": [[*key, *total] for key, total in results.cells.items()],
+            "starts": [[*key, *total] for key, total in starts.cells.items()]}
+
+
 def district_progress() -> dict:
     """Everything the public page shows beyond the plan's own tables."""
     years = setting("trajectory_years", [])
@@ -108,8 +130,7 @@ def district_progress() -> dict:
     metrics = db.session.scalars(select(Metric).order_by(Metric.goal_id, Metric.position)).all()
     groups = db.session.scalars(select(StudentGroup).order_by(StudentGroup.sort)).all()
     regions = db.session.scalars(select(Region).order_by(Region.name)).all()
-    levels = figures.school_levels()
-    results, starts = figures.district_results(years, levels=levels), figures.district_starts(levels=levels)
+    results, starts = stored_sums(years, baseline_year)
     report = []
     for metric in metrics:
         item = MetricProgress(metric)
