@@ -8,6 +8,7 @@ submitted hears nothing, and a second run on the same day writes nothing.
 The schools are the test's own, in the district's current cycle (factories.district_plan); the
 demo's schools are reminded too on the days the tests choose, and every notification a test wrote
 is removed when it ends."""
+import threading
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
@@ -239,8 +240,10 @@ def test_the_reminders_of_every_school_take_a_handful_of_reads(schools, app, tol
     day = schools.cycle.due_on - timedelta(days=7)
     reads = []
 
+    here = threading.get_ident()  # this thread's reads only: a browser test's live server may share the engine
+
     def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if threading.get_ident() == here and statement.lstrip().upper().startswith("SELECT"):
             reads.append(statement)
     with app.app_context(), clock.set_now(datetime.combine(day, time(8))):
         event.listen(db.engine, "before_cursor_execute", count)
@@ -251,5 +254,5 @@ def test_the_reminders_of_every_school_take_a_handful_of_reads(schools, app, tol
             event.remove(db.engine, "before_cursor_execute", count)
         db.session.commit()
         db.session.remove()
-    assert written >= 50, "the demo's schools and the test's are reminded"
+    assert written > 3, "the test's three schools not yet submitted, and the demo's, are reminded"
     assert len(reads) <= 12, "\n".join(r.split("\n")[0][:70] for r in reads)
