@@ -117,11 +117,16 @@ class Postgres:
 # ---------------------------------------------------------------- the portal's processes
 
 def portal_env(database_url: str, **extra: str) -> dict:
-    """Production settings, over plain HTTP on 127.0.0.1 (so cookies are not Secure-only)."""
+    """Production settings, over plain HTTP on 127.0.0.1 (so cookies are not Secure-only).
+
+    Administrators' two-step sign-in is off: the soak signs the one administrator in from many
+    threads within the same 30 seconds, and a one-time code is accepted once (tests/test_two_step.py
+    covers two-step sign-in)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "RATELIMIT_", "DATABASE_"))}
     env.update({"PORTAL_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url,
                 "SESSION_COOKIE_SECURE": "0", "FLASK_APP": "wsgi.py", "DEMO_PASSWORD": PASSWORD,
-                "PORTAL_TODAY": PORTAL_TODAY, "PYTHONUNBUFFERED": "1"})
+                "PORTAL_TODAY": PORTAL_TODAY, "PYTHONUNBUFFERED": "1",
+                "ADMIN_TWO_STEP": "0"})
     env.update(extra)
     return env
 

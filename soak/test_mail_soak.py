@@ -227,15 +227,17 @@ def test_a_server_down_past_the_last_retry_leaves_every_email_failed_with_its_er
         worker = Worker(url, port, log, MAIL_RETRY_SECONDS="0.3", MAIL_MAX_ATTEMPTS="3").start()
         took = wait_for("every e-mail to fail", lambda: states(app, wanted)[FAILED] == PRINCIPALS, worker, 300)
         failed = states(app, wanted)
+        # The worker's own daily jobs may queue e-mails too; only the soak's reminders are counted.
+        ours = OutboxEmail.key.in_([w[1:].split("@")[0] for w in wanted])
         with reading(app) as s:
             errors = Counter(e.split(" The mail server")[0] for e in s.scalars(
-                select(OutboxEmail.last_error).where(OutboxEmail.state == FAILED)))
-            attempts = set(s.scalars(select(OutboxEmail.attempts).where(OutboxEmail.state == FAILED)))
+                select(OutboxEmail.last_error).where(OutboxEmail.state == FAILED, ours)))
+            attempts = set(s.scalars(select(OutboxEmail.attempts).where(OutboxEmail.state == FAILED, ours)))
 
         # Nothing is lost: the server comes back, an administrator retries them all, each arrives once.
         server = SMTPServer(port).start()
         with reading(app) as s:
-            for email in s.scalars(select(OutboxEmail).where(OutboxEmail.state == FAILED)):
+            for email in s.scalars(select(OutboxEmail).where(OutboxEmail.state == FAILED, ours)):
                 delivery.retry(email)
             s.commit()
         wait_for("every retried e-mail", lambda: states(app, wanted)[SENT] == PRINCIPALS, worker, 300)

@@ -43,11 +43,10 @@ def tell(app, user_id: int, count: int = 1, kind: str = "plan_returned", comment
         user = db.session.get(User, user_id)
         ids = []
         for n in range(count):
-            [note] = notify([user], kind, f"{subject} ({n + 1})" if count > 1 else subject,
+            [note_id] = notify([user], kind, f"{subject} ({n + 1})" if count > 1 else subject,
                             "Your regional office returned your targets with a comment.", "/targets/",
                             comment=comment)
-            db.session.flush()
-            ids.append(note.id)
+            ids.append(note_id)
         db.session.commit()
         db.session.remove()
         return ids

@@ -151,7 +151,8 @@ def test_a_worker_that_died_holding_emails_lets_go_when_its_lease_ends(ctx, pers
 def test_off_keeps_the_notification_in_the_portal_but_sends_no_email(ctx, person, mailbox):
     db.session.add(Preference(user_id=person.id, kind="plan_returned", mode="off"))
     db.session.commit()
-    [note] = tell(person)
+    [note_id] = tell(person)
+    note = db.session.get(Notification, note_id)
     assert note.delivery == "off" and note.email is None
     assert deliver_all().sent == 0
 
@@ -159,8 +160,8 @@ def test_off_keeps_the_notification_in_the_portal_but_sends_no_email(ctx, person
 def test_security_messages_cannot_be_switched_off(ctx, person, mailbox):
     db.session.add(Preference(user_id=person.id, kind="security", mode="off"))
     db.session.commit()
-    [note] = tell(person, kind="security")
-    assert note.delivery == "immediate"
+    [note_id] = tell(person, kind="security")
+    assert db.session.get(Notification, note_id).delivery == "immediate"
     assert deliver_all().sent == 1
 
 

@@ -1,11 +1,15 @@
 """notify(): the one way to tell people something. It writes each person's notification, and the
 e-mail that carries it when they hear of it straight away, in the caller's transaction: a change
-that is rolled back tells nobody, and one that commits is never forgotten. It never commits."""
+that is rolled back tells nobody, and one that commits is never forgotten. It never commits.
+
+The rows are written with two bulk INSERT statements (the e-mails, then the notifications that point
+at them), not as ORM objects through the unit of work: a state change pays for the outbox in its
+own transaction, so the outbox keeps that share small (docs/performance.md, "E-mail")."""
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal.extensions import db
 from portal.notifications.kinds import DAILY, IMMEDIATE, KINDS, OFF
@@ -23,9 +27,10 @@ def modes(users: list[User], kind: str) -> dict[int, str]:
         return {user.id: IMMEDIATE for user in users}
     ids = [u.id for u in users]
     chosen: dict[int, str] = {}
+    table = Preference.__table__  # a Core read: the ORM's per-statement work is most of a small read's cost
     for start in range(0, len(ids), CHUNK):
-        chosen.update(db.session.execute(select(Preference.user_id, Preference.mode).where(
-            Preference.kind == kind, Preference.user_id.in_(ids[start:start + CHUNK]))).all())
+        chosen.update(db.session.connection().execute(select(table.c.user_id, table.c.mode).where(
+            table.c.kind == kind, table.c.user_id.in_(ids[start:start + CHUNK]))).all())
     return {user.id: chosen.get(user.id, spec.default) for user in users}
 
 
@@ -42,25 +47,27 @@ class Message:
 
 
 def notify(users: Iterable[User], kind: str, subject: str, body: str, link: str, *,
-           comment: str | None = None, dedupe: str | None = None) -> list[Notification]:
+           comment: str | None = None, dedupe: str | None = None) -> list[int]:
     """Tell each of `users` (the active ones) about something: `subject` in a line, `body` in a sentence
     or two, `link` the path of the page that needs them, `comment` a person's words to quote. With
-    `dedupe`, a scheduled message: anyone already told under that key is not told again."""
+    `dedupe`, a scheduled message: anyone already told under that key is not told again. Returns the
+    new notifications' ids."""
     return notify_each(kind, [Message(list(users), subject, body, link, comment, dedupe)])
 
 
-def notify_each(kind: str, messages: Iterable[Message]) -> list[Notification]:
+def notify_each(kind: str, messages: Iterable[Message]) -> list[int]:
     """notify() for many messages of one kind at once (a schedule's reminder to each school, say, each
     in words of its own): who was already told, and how each person hears the kind, are read in one
     query each for all of them, not once per message."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
+    db.session.flush()  # the reads and writes below go through the session's connection, past autoflush
     batch = [(m, {u.id: u for u in m.users if u.active}) for m in messages]
     keys = {(i, uid): f"{m.dedupe}:u{uid}" for i, (m, people) in enumerate(batch) if m.dedupe for uid in people}
     told = _already_told(list(keys.values()))
     everyone = {uid: u for _, people in batch for uid, u in people.items()}
     how = modes(list(everyone.values()), kind)
-    made = []
+    rows = []
     for i, (message, people) in enumerate(batch):
         for uid, user in people.items():
             key = keys.get((i, uid))
@@ -68,8 +75,8 @@ def notify_each(kind: str, messages: Iterable[Message]) -> list[Notification]:
                 continue
             if key:
                 told.add(key)  # the same message twice in one batch is still told once
-            made.append(_write(user, kind, message, how[uid], key))
-    return made
+            rows.append(_row(user, kind, message, how[uid], key))
+    return _write(rows)
 
 
 def _already_told(keys: list[str]) -> set[str]:
@@ -81,15 +88,32 @@ def _already_told(keys: list[str]) -> set[str]:
     return told
 
 
-def _write(user: User, kind: str, message: Message, mode: str, key: str | None) -> Notification:
+def _row(user: User, kind: str, message: Message, mode: str, key: str | None) -> dict:
     if mode != OFF and not user.email:
         mode = "no_address"
-    note = Notification(user_id=user.id, kind=kind, subject=message.subject[:SUBJECT_MAX], body=message.body,
-                        comment=message.comment, link=message.link, delivery=mode, dedupe_key=key)
+    row = {"user_id": user.id, "kind": kind, "subject": message.subject[:SUBJECT_MAX], "body": message.body,
+           "comment": message.comment, "link": message.link, "delivery": mode, "dedupe_key": key,
+           "email_id": None}
     if mode == IMMEDIATE:
-        note.email = OutboxEmail(key=secrets.token_hex(16), user_id=user.id, to_address=user.email, kind=kind)
-    db.session.add(note)
-    return note
+        row["email"] = {"key": secrets.token_hex(16), "user_id": user.id, "to_address": user.email, "kind": kind}
+    return row
+
+
+def _write(rows: list[dict]) -> list[int]:
+    """Each e-mail, then each notification with its e-mail's id: two statements, however many rows."""
+    if not rows:
+        return []
+    connection = db.session.connection()  # the caller's transaction
+    emails = [(row, row.pop("email")) for row in rows if "email" in row]
+    if emails:
+        table = OutboxEmail.__table__
+        made = connection.execute(insert(table).returning(table.c.key, table.c.id), [email for _, email in emails])
+        ids = dict(made.all())
+        for row, email in emails:
+            row["email_id"] = ids[email["key"]]
+    table = Notification.__table__
+    made = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return list(made.scalars())
 
 
 __all__ = ["DAILY", "IMMEDIATE", "OFF", "Message", "modes", "notify", "notify_each"]
