@@ -6,10 +6,11 @@ The rows are written with two bulk INSERT statements (the e-mails, then the noti
 at them), not as ORM objects through the unit of work: a state change pays for the outbox in its
 own transaction, so the outbox keeps that share small (docs/performance.md, "E-mail")."""
 import secrets
+from typing import cast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from portal.extensions import db
 from portal.notifications.kinds import DAILY, IMMEDIATE, KINDS, OFF
@@ -106,12 +107,12 @@ def _write(rows: list[dict]) -> list[int]:
     connection = db.session.connection()  # the caller's transaction
     emails = [(row, row.pop("email")) for row in rows if "email" in row]
     if emails:
-        table = OutboxEmail.__table__
+        table = cast(Table, OutboxEmail.__table__)
         made = connection.execute(insert(table).returning(table.c.key, table.c.id), [email for _, email in emails])
-        ids = dict(made.all())
+        ids: dict[str, int] = {key: id_ for key, id_ in made.all()}
         for row, email in emails:
             row["email_id"] = ids[email["key"]]
-    table = Notification.__table__
+    table = cast(Table, Notification.__table__)
     made = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return list(made.scalars())
 
