@@ -6,9 +6,9 @@ The rows are written with two bulk INSERT statements (the e-mails, then the noti
 at them), not as ORM objects through the unit of work: a state change pays for the outbox in its
 own transaction, so the outbox keeps that share small (docs/performance.md, "E-mail")."""
 import secrets
-from typing import cast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Table, insert, select
 
@@ -109,7 +109,7 @@ def _write(rows: list[dict]) -> list[int]:
     if emails:
         table = cast(Table, OutboxEmail.__table__)
         made = connection.execute(insert(table).returning(table.c.key, table.c.id), [email for _, email in emails])
-        ids: dict[str, int] = {key: id_ for key, id_ in made.all()}
+        ids: dict[str, int] = dict(made.tuples().all())
         for row, email in emails:
             row["email_id"] = ids[email["key"]]
     table = cast(Table, Notification.__table__)
