@@ -109,7 +109,7 @@ def _write(rows: list[dict]) -> list[int]:
     if emails:
         table = cast(Table, OutboxEmail.__table__)
         made = connection.execute(insert(table).returning(table.c.key, table.c.id), [email for _, email in emails])
-        ids: dict[str, int] = dict(made.tuples().all())
+        ids: dict[str, int] = {row.key: row.id for row in made}
         for row, email in emails:
             row["email_id"] = ids[email["key"]]
     table = cast(Table, Notification.__table__)
