@@ -136,5 +136,9 @@ def pages(ids: dict) -> list[Page]:
         Page("dashboard_filter", "Dashboard, htmx filter", "superintendent", "/dashboard/?level=high&group=el",
              htmx=True),
         Page("export", "Export (regions table, CSV)", "superintendent", "/dashboard/export?table=regions&format=csv"),
+        Page("dashboard_office", "Office dashboard (central office)", "central_office",
+             "/dashboard/offices/instruction",
+             measures="The office's action plans with their latest check-in, the Measures of Success it keeps with "
+                      "their value, status and pace, and what is due."),
         Page("public", "Public progress page", None, "/progress"),
     ]

@@ -90,6 +90,11 @@ DECLARED = {
     "dashboard.region": {Role.superintendent, Role.board, Role.admin},
     "dashboard.school": {Role.superintendent, Role.board, Role.admin},
     "dashboard.export": {Role.superintendent, Role.board, Role.admin},
+    # An office's dashboard: a central office its own (another office's answers 404), the superintendent's
+    # office and administrators every office's; the board reads the district's initiatives on its dashboard.
+    "dashboard.offices": {Role.central_office, Role.superintendent, Role.admin},
+    "dashboard.office": {Role.central_office, Role.superintendent, Role.admin},
+    "dashboard.office_export": {Role.central_office, Role.superintendent, Role.admin},
     "scorecard.scorecard": PUBLIC,  # aggregates only: the district's Measures of Success
     "scorecard.export": PUBLIC,
     "scorecard.measure": PUBLIC,

@@ -59,7 +59,9 @@ QUERY = {
     "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh", "poll"],
     "dashboard.export": ["table", "format", "school", *DASHBOARD],
     "dashboard.region": [*DASHBOARD, "refresh", "poll"],
-    "dashboard.school": DASHBOARD, "initiatives.check_in": [], "initiatives.cycle": ["pillar", "status", "office"],
+    "dashboard.school": DASHBOARD, "dashboard.offices": [], "dashboard.office": ["year", "pillar", "status"],
+    "dashboard.office_export": ["table", "format", "year", "pillar", "status"], "initiatives.check_in": [],
+    "initiatives.cycle": ["pillar", "status", "office"],
     "initiatives.edit": ACTION_PLAN, "initiatives.initiative": [], "initiatives.new": ACTION_PLAN,
     "main.healthz": [], "main.home": [], "main.index": [], "main.my_school": [], "main.school": [],
     "main.schools": ["q", "level", "region", "page"], "plan.browse": ["pillar", "q"], "plan.priority": [],
@@ -101,6 +103,7 @@ class Places:
         return args | {"review.plan": {"plan_id": ids["submitted"]},
                        "scorecard.annual_report": {"update_id": ids["report"]},
                        "dashboard.region": {"code": "C"}, "plan.priority": {"code": "1A"},
+                       "dashboard.office": {"code": ids["office"]}, "dashboard.office_export": {"code": ids["office"]},
                        "plan.choose": {"code": "2022-26"}}.get(endpoint, {})
 
 
@@ -452,7 +455,7 @@ def test_every_page_and_form_says_which_inputs_it_reads(app):
 # Query parameters a page checks before it reads the others (an unknown table is 404 at once): each is
 # sent alone. A page's other parameters are read independently of each other, unknown values dropped,
 # so one request carries the value in all of them.
-GATES = {"dashboard.export": ["table", "format", "school"]}
+GATES = {"dashboard.export": ["table", "format", "school"], "dashboard.office_export": ["table", "format"]}
 
 
 def page_inputs(endpoint: str, rules: list, valid: dict, base: dict, value: str) -> list[tuple[str, dict]]:

@@ -57,6 +57,9 @@ DATA_REVIEWERS = CYCLE_READERS | {Role.regional_leader}
 DISTRICT_WIDE = frozenset({Role.admin, Role.superintendent, Role.board})
 # Read the district dashboard.
 DASHBOARD_READERS = DISTRICT_WIDE
+# Read an office's dashboard: a central office its own (portal.org.scope.scoped_to_office), the
+# superintendent's office and administrators every office's.
+OFFICE_DASHBOARD_READERS = CYCLE_READERS
 # The home page's count of schools by level: everyone who sees more than one school.
 SCHOOL_OVERVIEW = DISTRICT_WIDE | {Role.regional_leader}
 

@@ -169,9 +169,9 @@ def _view(m: Measure, pr_code, pr_name, p_number, p_name, o_id, o_code, o_name) 
         feed_metric_id=m.feed_metric_id, feed_breakdown=m.feed_breakdown or "")
 
 
-def load_measures(codes: list[str] | None = None) -> list[MeasureView]:
-    """Every measure (or those of `codes`) with its lines and values: four queries, however many
-    measures and values there are."""
+def load_measures(codes: list[str] | None = None, office_id: int | None = None) -> list[MeasureView]:
+    """Every measure (or those of `codes`, or those one office keeps) with its lines and values: four
+    queries, however many measures and values there are."""
     stmt = (select(Measure, Priority.code, Priority.name, Pillar.number, Pillar.name, Office.id, Office.code,
                    Office.name)
             .join(Priority, Measure.priority_id == Priority.id).join(Pillar, Priority.pillar_id == Pillar.id)
@@ -179,10 +179,12 @@ def load_measures(codes: list[str] | None = None) -> list[MeasureView]:
             .order_by(Pillar.number, Priority.code, Measure.position))
     if codes is not None:
         stmt = stmt.where(Measure.code.in_(codes))
+    if office_id is not None:
+        stmt = stmt.where(Measure.owner_office_id == office_id)
     views = {row[0].id: _view(*row) for row in db.session.execute(stmt).all()}
     if not views:
         return []
-    _add_typed_values(views, only_these=codes is not None)
+    _add_typed_values(views, only_these=codes is not None or office_id is not None)
     _add_fed_values([v for v in views.values() if v.feed_metric_id])
     _add_district_results(views)
     readings = setting("measure_readings", {}) or {}

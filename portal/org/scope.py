@@ -1,5 +1,6 @@
-"""Which schools a person may read: principals their own, regional leaders their region, district
-roles every school."""
+"""Which schools and offices a person may read: principals their own school, regional leaders their
+region's, district roles every school; a central office its own office's work, district roles every
+office's."""
 from portal.kernel.policy import DISTRICT_WIDE, Role
 
 
@@ -13,3 +14,11 @@ def scoped_to_school(user, school) -> bool:
         return user.region_id == school.region_id
     return False
 
+
+
+def scoped_to_office(user, office) -> bool:
+    """Can this user read this office's own pages (its dashboard)? A central office its own; the
+    district roles every office."""
+    if user.role == Role.central_office:
+        return user.office_id == office.id
+    return user.role in DISTRICT_WIDE

@@ -36,6 +36,18 @@ def step_on(due: date, day: date) -> str | None:
     return None
 
 
+def standing(check_in: CheckIn, day: date) -> str | None:
+    """Where a check-in stands against its due date on `day`, as an office's dashboard lists it:
+    OVERDUE once past it while still with its office (however long ago, unlike the reminders), DUE
+    within AHEAD days of it; None once it has gone on to the superintendent's office, or while the
+    date is further off."""
+    if check_in.stage not in WITH_THE_OFFICE:
+        return None
+    if check_in.period_end < day:
+        return OVERDUE
+    return DUE if check_in.period_end - timedelta(days=AHEAD) <= day else None
+
+
 def remind(day: date) -> int:
     """The day's check-in reminders; how many notifications were written."""
     check_ins = db.session.scalars(

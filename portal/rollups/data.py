@@ -117,13 +117,16 @@ def _frame(stmt) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- initiatives
 
-def initiative_grid() -> list:
-    """The 5 pillars and their 20 priorities, each with its initiatives and their latest check-in:
-    [(pillar, [(priority, [(initiative, check_in or None)])])], in five queries."""
+def initiative_grid(office_id: int | None = None) -> list:
+    """The 5 pillars and their 20 priorities, each with its initiatives (one office's, when given)
+    and their latest check-in: [(pillar, [(priority, [(initiative, check_in or None)])])], in five
+    queries."""
     pillars = db.session.scalars(select(Pillar).order_by(Pillar.number)
                                  .options(selectinload(Pillar.priorities))).all()
-    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.name)
-                                     .options(selectinload(Initiative.office))).all()
+    stmt = select(Initiative).order_by(Initiative.name).options(selectinload(Initiative.office))
+    if office_id is not None:
+        stmt = stmt.where(Initiative.office_id == office_id)
+    initiatives = db.session.scalars(stmt).all()
     latest = current_check_ins(list(initiatives))
     by_priority: dict = {}
     for initiative in initiatives:

@@ -28,6 +28,7 @@ NOT_PAGES = {
     "static": "stylesheets, scripts and vendored files",
     "main.healthz": "JSON for the load balancer",
     "dashboard.export": "CSV / Excel download",
+    "dashboard.office_export": "CSV / Excel download",
     "review.queue_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
@@ -75,6 +76,8 @@ PAGES = {
     "dashboard.district": [{}],
     "dashboard.region": [{"code": "region_code"}],
     "dashboard.school": [{"school_id": "school_id"}],
+    "dashboard.offices": [{}],
+    "dashboard.office": [{"code": "office_code"}],
     "scorecard.scorecard": [{}],
     "scorecard.measure": [{"code": "measure_code"}],
     "scorecard.annual_reports": [{}],
@@ -145,6 +148,8 @@ def samples(app, annual_report_id: int) -> dict:
 
         values = {
             "school_id": school.id, "plan_id": plan_id, "initiative_id": tutoring,
+            "office_code": db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.central_office]))
+            .office.code,
             "region_code": school.region.code,
             "check_in_sharing": check_in(Stage.sharing), "check_in_data_review": check_in(Stage.data_review),
             "check_in_sent_back": check_in(Stage.sent_back),

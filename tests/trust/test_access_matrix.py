@@ -34,6 +34,8 @@ EVERY_ROLE = dict.fromkeys(Role, 404)
 SCOPED = {
     "main.school": ("school", {P: 404, L: 404}),
     "dashboard.school": ("school", {}),
+    "dashboard.office": ("office", {C: 404}),  # a central office reads its own office's dashboard only
+    "dashboard.office_export": ("office", {C: 404}),
     "targets.plan": ("plan", {P: 404}),
     "targets.save_row": ("plan", {P: 404}),
     "targets.save_all": ("plan", {P: 404}),
@@ -148,6 +150,7 @@ def records(private_app, cast):
             "board_update": ({"update_id": published}, {"update_id": draft}),
             "annual_report": ({"update_id": report.id}, {"update_id": draft_report.id}),
             "measure": ({"code": measure_of("instruction")}, {"code": measure_of("facilities")}),
+            "office": ({"code": "instruction"}, {"code": "facilities"}),
             "notification": (None, {"notification_id": notification.id}),
         }
         db.session.remove()
