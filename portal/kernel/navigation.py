@@ -6,7 +6,8 @@ from portal.kernel.policy import Role
 _NAV = {
     Role.principal: [("Home", "main.home"), ("Our targets", "targets.mine"), ("My school", "main.my_school"),
                      ("Scorecard", "scorecard.scorecard"), ("The plan", "plan.browse")],
-    Role.regional_leader: [("Home", "main.home"), ("Target plans", "review.queue"), ("Schools", "main.schools"),
+    Role.regional_leader: [("Home", "main.home"), ("Dashboard", "dashboard.district"), ("Target plans", "review.queue"),
+                           ("Schools", "main.schools"),
                            ("Data reviews", "board.data_reviews"), ("Scorecard", "scorecard.scorecard"),
                            ("The plan", "plan.browse")],
     Role.central_office: [("Home", "main.home"), ("Progress cycle", "initiatives.cycle"),

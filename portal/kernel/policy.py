@@ -55,8 +55,9 @@ PROGRESS_READERS = CYCLE_READERS | {Role.board}
 DATA_REVIEWERS = CYCLE_READERS | {Role.regional_leader}
 # See every school, region and office.
 DISTRICT_WIDE = frozenset({Role.admin, Role.superintendent, Role.board})
-# Read the district dashboard.
-DASHBOARD_READERS = DISTRICT_WIDE
+# Read the dashboard: district-wide roles every page, a regional leader their Local District's and its
+# schools', a principal their school's (portal.org.scope.dashboard_reach says which pages).
+DASHBOARD_READERS = DISTRICT_WIDE | {Role.regional_leader, Role.principal}
 # The home page's count of schools by level: everyone who sees more than one school.
 SCHOOL_OVERVIEW = DISTRICT_WIDE | {Role.regional_leader}
 
