@@ -36,7 +36,7 @@ _PUBLIC_NAV = [("Progress", "public.progress"), ("Scorecard", "scorecard.scoreca
 
 # Pages that belong under a navigation item besides its own endpoint.
 _SECTION = {
-    "main.my_school": {"main.school"},
+    "main.my_school": {"main.school", "dashboard.school"},
     "targets.mine": {"targets.plan"},
     "review.queue": {"review.plan", "review.completeness"},
     "initiatives.cycle": {"initiatives.initiative", "initiatives.check_in", "initiatives.new", "initiatives.edit"},

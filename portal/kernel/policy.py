@@ -58,6 +58,8 @@ DISTRICT_WIDE = frozenset({Role.admin, Role.superintendent, Role.board})
 # Read the dashboard: district-wide roles every page, a regional leader their Local District's and its
 # schools', a principal their school's (portal.org.scope.dashboard_reach says which pages).
 DASHBOARD_READERS = DISTRICT_WIDE | {Role.regional_leader, Role.principal}
+# Read a Local District's page of the dashboard: district-wide roles every region's, a regional leader their own.
+REGION_DASHBOARD_READERS = DISTRICT_WIDE | {Role.regional_leader}
 # The home page's count of schools by level: everyone who sees more than one school.
 SCHOOL_OVERVIEW = DISTRICT_WIDE | {Role.regional_leader}
 

@@ -21,7 +21,7 @@ from portal.kernel.clock import today
 from portal.kernel.exports import export_response
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.numbers import parse_int
-from portal.kernel.policy import DASHBOARD_READERS, SUPERINTENDENTS
+from portal.kernel.policy import DASHBOARD_READERS, REGION_DASHBOARD_READERS, SUPERINTENDENTS
 from portal.org.models import School
 from portal.org.scope import DashboardReach, dashboard_reach
 from portal.rollups import compute as r
@@ -200,7 +200,7 @@ def district():
 
 
 @bp.route("/regions/<code>")
-@allow(*DASHBOARD_READERS)
+@allow(*REGION_DASHBOARD_READERS)
 def region(code: str):
     vocab = Vocabulary.load()
     found = vocab.region(code)
@@ -254,10 +254,7 @@ def school_page(school: School, endpoint: str, endpoint_args: dict):
 @bp.route("/schools/<int:school_id>")
 @allow(*DASHBOARD_READERS)
 def school(school_id: int):
-    school = reachable_school(school_id)
-    if dashboard_reach(current_user).school_id == school.id:  # a principal's own: at one address, My school
-        return redirect(url_for("main.my_school", **request.args.to_dict()))
-    return school_page(school, "dashboard.school", {"school_id": school.id})
+    return school_page(reachable_school(school_id), "dashboard.school", {"school_id": school_id})
 
 
 @bp.route("/export")
