@@ -136,5 +136,9 @@ def pages(ids: dict) -> list[Page]:
         Page("dashboard_filter", "Dashboard, htmx filter", "superintendent", "/dashboard/?level=high&group=el",
              htmx=True),
         Page("export", "Export (regions table, CSV)", "superintendent", "/dashboard/export?table=regions&format=csv"),
+        Page("dashboard_leader", "Dashboard: the regional leader's region", "regional_leader",
+             f"/dashboard/regions/{LEADER_REGION}"),
+        Page("my_school", "My school: the principal's dashboard", "principal", "/my-school",
+             measures="The school's targets and results beside its region's and the district's stored rollups."),
         Page("public", "Public progress page", None, "/progress"),
     ]

@@ -26,13 +26,15 @@ def school_comparison(cycle: TargetCycle, school: School, vocab: Vocabulary, dat
               for scope in (region.code, "")}
     projected = {(scope, p["metric"], p["mlevel"], p["group"]): p
                  for scope, rollup in stored.items() for p in rollup.projection}
-    results = figures.district_results(years=years)
+    bands = metric_bands()
+    levels_of = {m.code: set(m.levels or []) for m in vocab.metrics}
+    results = figures.district_results(years=years, levels=(bands, levels_of))
     actual = {(p["metric"], p["group"], p["year"]): p.get("actual") for p in data["progress"]}
-    covered = applicable_levels(school.level, school.grade_low, school.grade_high, metric_bands())
+    covered = applicable_levels(school.level, school.grade_low, school.grade_high, bands)
     out: dict[str, list[dict]] = {}
     for t in data["targets"]:
         metric = vocab.metric(t["metric"])
-        levels = [lv for lv in vocab.levels if lv in covered and lv in (metric.levels or [])]
+        levels = [lv for lv in vocab.levels if lv in covered and lv in levels_of[metric.code]]
         for level in levels:
             lines = [{"scope": "school", "name": "This school", "baseline": t["baseline"],
                       "results": [actual.get((t["metric"], t["group"], y)) for y in years],
