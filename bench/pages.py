@@ -140,5 +140,9 @@ def pages(ids: dict) -> list[Page]:
              "/dashboard/offices/instruction",
              measures="The office's action plans with their latest check-in, the Measures of Success it keeps with "
                       "their value, status and pace, and what is due."),
+        Page("dashboard_leader", "Dashboard: the regional leader's region", "regional_leader",
+             f"/dashboard/regions/{LEADER_REGION}"),
+        Page("my_school", "My school: the principal's dashboard", "principal", "/my-school",
+             measures="The school's targets and results beside its region's and the district's stored rollups."),
         Page("public", "Public progress page", None, "/progress"),
     ]

@@ -63,7 +63,7 @@ QUERY = {
     "dashboard.office_export": ["table", "format", "year", "pillar", "status"], "initiatives.check_in": [],
     "initiatives.cycle": ["pillar", "status", "office"],
     "initiatives.edit": ACTION_PLAN, "initiatives.initiative": [], "initiatives.new": ACTION_PLAN,
-    "main.healthz": [], "main.home": [], "main.index": [], "main.my_school": [], "main.school": [],
+    "main.healthz": [], "main.home": [], "main.index": [], "main.my_school": DASHBOARD, "main.school": [],
     "main.schools": ["q", "level", "region", "page"], "plan.browse": ["pillar", "q"], "plan.priority": [],
     "plan.plans_list": [], "plan.choose": [],
     "public.progress": [], "results.actuals_import": [], "review.completeness": [], "review.plan": [],

@@ -1,4 +1,5 @@
-"""The superintendent's dashboard, told as the reader's story: who may open it, the four goals as
+"""The superintendent's dashboard, told as the reader's story: who may open it (a regional leader's
+and a principal's, scoped to their region and school, in test_role_dashboards.py), the four goals as
 the database says they land, filters in the URL applied in place, drill-down from the district to a
 region and a school, every table to CSV and Excel, and a shared cache that is reused while the data
 stands still and recomputed the moment a plan, a target or an actual changes."""
@@ -25,7 +26,7 @@ from portal.targets import operations as svc
 from portal.targets.models import Actual, PlanStatus, Target, TargetCycle, TargetPlan
 
 READERS = (Role.superintendent, Role.board, Role.admin)
-OTHERS = (Role.principal, Role.regional_leader, Role.central_office)
+OTHERS = (Role.central_office,)  # a leader's and a principal's dashboards: tests/test_role_dashboards.py
 COUNTED = (PlanStatus.submitted, PlanStatus.approved)
 HTMX = {"HX-Request": "true"}
 
@@ -420,10 +421,12 @@ def test_the_pages_run_the_same_number_of_queries_whatever_the_filters(data, log
         schools = s.scalars(select(School.id).order_by(School.id).limit(2)).all()
     counts = []
     for school_id in schools:
+        client.get(f"/dashboard/schools/{school_id}")  # the first reader stores its region's figures
         with sql_counter() as counted:
             client.get(f"/dashboard/schools/{school_id}")
         counts.append(counted())
-    assert counts[0] == counts[1] <= 20
+    # The school's own figures, and beside them its region's and the district's stored rollups and results.
+    assert counts[0] == counts[1] <= 22, counts
 
 
 def test_a_stored_rollup_dropped_by_another_process_while_this_one_replaces_it_is_no_error(

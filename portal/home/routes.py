@@ -17,6 +17,7 @@ from portal.org.queries import PAGE_SIZE, SchoolFilter, search_schools, visible_
 from portal.org.scope import scoped_to_school
 from portal.progress import check_ins as checkins_service
 from portal.progress.models import BoardUpdate, Initiative, Stage
+from portal.rollups.dashboard import routes as school_dashboard
 from portal.strategic_plan.models import Goal, Pillar, Priority
 from portal.targets import baselines
 from portal.targets import operations as targets_service
@@ -133,6 +134,8 @@ def school(school_id: int):
 @bp.route("/my-school")
 @allow(Role.principal)
 def my_school():
+    """The principal's school dashboard: the dashboard's school page at the principal's own address."""
     if current_user.school_id is None:
         abort(404)
-    return redirect(url_for("main.school", school_id=current_user.school_id))
+    return school_dashboard.school_page(school_dashboard.reachable_school(current_user.school_id),
+                                        "main.my_school", {})

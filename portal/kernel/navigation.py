@@ -6,7 +6,8 @@ from portal.kernel.policy import Role
 _NAV = {
     Role.principal: [("Home", "main.home"), ("Our targets", "targets.mine"), ("My school", "main.my_school"),
                      ("Scorecard", "scorecard.scorecard"), ("The plan", "plan.browse")],
-    Role.regional_leader: [("Home", "main.home"), ("Target plans", "review.queue"), ("Schools", "main.schools"),
+    Role.regional_leader: [("Home", "main.home"), ("Dashboard", "dashboard.district"), ("Target plans", "review.queue"),
+                           ("Schools", "main.schools"),
                            ("Data reviews", "board.data_reviews"), ("Scorecard", "scorecard.scorecard"),
                            ("The plan", "plan.browse")],
     Role.central_office: [("Home", "main.home"), ("Dashboard", "dashboard.offices"),
@@ -36,7 +37,7 @@ _PUBLIC_NAV = [("Progress", "public.progress"), ("Scorecard", "scorecard.scoreca
 
 # Pages that belong under a navigation item besides its own endpoint.
 _SECTION = {
-    "main.my_school": {"main.school"},
+    "main.my_school": {"main.school", "dashboard.school"},
     "targets.mine": {"targets.plan"},
     "review.queue": {"review.plan", "review.completeness"},
     "initiatives.cycle": {"initiatives.initiative", "initiatives.check_in", "initiatives.new", "initiatives.edit"},

@@ -55,8 +55,11 @@ PROGRESS_READERS = CYCLE_READERS | {Role.board}
 DATA_REVIEWERS = CYCLE_READERS | {Role.regional_leader}
 # See every school, region and office.
 DISTRICT_WIDE = frozenset({Role.admin, Role.superintendent, Role.board})
-# Read the district dashboard.
-DASHBOARD_READERS = DISTRICT_WIDE
+# Read the dashboard: district-wide roles every page, a regional leader their Local District's and its
+# schools', a principal their school's (portal.org.scope.dashboard_reach says which pages).
+DASHBOARD_READERS = DISTRICT_WIDE | {Role.regional_leader, Role.principal}
+# Read a Local District's page of the dashboard: district-wide roles every region's, a regional leader their own.
+REGION_DASHBOARD_READERS = DISTRICT_WIDE | {Role.regional_leader}
 # Read an office's dashboard: a central office its own (portal.org.scope.scoped_to_office), the
 # superintendent's office and administrators every office's.
 OFFICE_DASHBOARD_READERS = CYCLE_READERS

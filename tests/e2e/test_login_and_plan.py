@@ -165,6 +165,8 @@ def test_principal_opens_my_school(page, live_server, login, screenshot, demo_us
     login(page, Role.principal)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My school").click()
+    expect(page).to_have_url(f"{live_server}/my-school")  # the school's dashboard (test_role_dashboards_journey)
+    page.get_by_role("link", name="the school's page").click()
 
     expect(page).to_have_url(f"{live_server}/schools/{principal.school_id}")
     expect(page.get_by_role("heading", name="Baselines by District Goal and student group")).to_be_visible()

@@ -33,7 +33,8 @@ EVERY_ROLE = dict.fromkeys(Role, 404)
 # A role not named reaches every record of that kind (the district roles read every school).
 SCOPED = {
     "main.school": ("school", {P: 404, L: 404}),
-    "dashboard.school": ("school", {}),
+    "dashboard.school": ("school", {P: 404, L: 404}),
+    "dashboard.region": ("region", {L: 404}),  # a principal has no region page (403 in DECLARED)
     "dashboard.office": ("office", {C: 404}),  # a central office reads its own office's dashboard only
     "dashboard.office_export": ("office", {C: 404}),
     "targets.plan": ("plan", {P: 404}),
@@ -77,7 +78,6 @@ UNSCOPED = {
     "plan.choose": "every Strategic Plan the district adopted is public to read",
     "plan.make_current": "administrators only",
     "scorecard.measure": "a Measure of Success is public (who entered each value shows only after log-in)",
-    "dashboard.region": "only district roles, who read every region",
     "review.queue_export": "the format only; a leader's export holds their region (tested below)",
     "scorecard.export": "the format only; the scorecard is district-wide",
     "admin.user": "administrators only", "admin.set_password": "administrators only",
@@ -144,6 +144,7 @@ def records(private_app, cast):
         db.session.commit()
         out = {
             "school": ({"school_id": cast.school}, {"school_id": cast.other_school}),
+            "region": ({"code": cast.region_code}, {"code": cast.other_region_code}),
             "plan": (plan_args(cast.school), plan_args(cast.other_school)),
             "initiative": (initiative_args("tutoring"), initiative_args("greening")),
             "check_in": (check_in_args("tutoring"), check_in_args("greening")),

@@ -1,12 +1,14 @@
 """Dashboard views: the district, one region with its schools, one school, and every table's
-CSV and Excel export. Read-only; the superintendent's office, the board and administrators.
+CSV and Excel export. Read-only: the superintendent's office, the board and administrators read
+every page; a regional leader their Local District and its schools; a principal their school (at
+/my-school). portal.org.scope.dashboard_reach says which, for every page and export; the rest is 404.
 
 Views parse the filters, ask payloads for the (cached) rollups, and render; an htmx request gets
 the part below the filters alone."""
 from datetime import datetime
 from typing import Any
 
-from flask import abort, make_response, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -14,17 +16,18 @@ from sqlalchemy import select
 from portal.cache import store
 from portal.extensions import db
 from portal.kernel import clock, formatting
-from portal.kernel.access import allow
+from portal.kernel.access import allow, deny
 from portal.kernel.clock import today
 from portal.kernel.exports import export_response
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.numbers import parse_int
-from portal.kernel.policy import DASHBOARD_READERS, SUPERINTENDENTS
+from portal.kernel.policy import DASHBOARD_READERS, REGION_DASHBOARD_READERS, SUPERINTENDENTS
 from portal.org.models import School
+from portal.org.scope import DashboardReach, dashboard_reach
 from portal.rollups import compute as r
 from portal.rollups import data as rd
 from portal.rollups import present
-from portal.rollups.dashboard import bp, payloads, tables, views
+from portal.rollups.dashboard import bp, compare, payloads, tables, views
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
 from portal.targets.models import TargetPlan
 from portal.targets.queries import current_cycle
@@ -105,17 +108,21 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
         return None
     # The body links initiatives for the roles that may open them (_body.html).
     linked = current_user.role in SUPERINTENDENTS
-    variant = f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
+    # Other regions' names link to their pages only for those who may open them.
+    regions_linked = dashboard_reach(current_user).district
+    variant = (f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
+               f"{'' if regions_linked else '|own-region'}")
 
     def draw(stale: bool) -> str:
         view = load_district_page(flt, vocab, accept_stale=stale)
-        return render_template("dashboard/_body.html", endpoint=endpoint, endpoint_args=endpoint_args, view=view)
+        return render_template("dashboard/_body.html", endpoint=endpoint, endpoint_args=endpoint_args, view=view,
+                               regions_linked=regions_linked)
     html, as_of = store.rendered("district", payloads.stored_filters(cycle, flt), variant, draw, today(),
                                  accept_stale=request.args.get(REFRESH_ARG) != "1", drafts=payloads.shows_drafts(flt))
     if as_of is not None:
         html = notice(endpoint, endpoint_args, flt, as_of, polling=True) + html
     return {"cycle": cycle, "flt": flt, "vocab": vocab, "region": vocab.region(flt.region),
-            "body_html": Markup(html), "as_of": as_of}
+            "body_html": Markup(html), "as_of": as_of, "crumbs": {"district": regions_linked}}
 
 
 def notice(endpoint: str, endpoint_args: dict, flt: DashboardFilter, as_of: datetime | None, polling: bool) -> str:
@@ -167,20 +174,40 @@ def body_page(template: str, endpoint: str, endpoint_args: dict, flt: DashboardF
     return page(template, "dashboard/_body.html", endpoint, endpoint_args, **ctx)
 
 
+def landing(reach: DashboardReach, vocab: Vocabulary, flt: DashboardFilter):
+    """Where /dashboard/ leads a person who may not read the district's page: a regional leader to
+    their Local District's page, a principal to their school's (None: nowhere, 404)."""
+    if reach.region_id is not None:
+        region = next((reg for reg in vocab.regions if reg.id == reach.region_id), None)
+        return url_for("dashboard.region", code=region.code, **flt.as_args(region="")) if region else None
+    if reach.school_id is not None:
+        return url_for("main.my_school", **flt.as_args(region="", level=""))
+    return None
+
+
 @bp.route("/")
 @allow(*DASHBOARD_READERS)
 def district():
     vocab = Vocabulary.load()
     flt = DashboardFilter.from_args(request.args, vocab)
+    reach = dashboard_reach(current_user)
+    if not reach.district:
+        target = landing(reach, vocab, flt)
+        if target is None:
+            deny(404, "no dashboard within the person's scope")
+        return redirect(target)
     return body_page("dashboard/district.html", "dashboard.district", {}, flt, vocab)
 
 
 @bp.route("/regions/<code>")
-@allow(*DASHBOARD_READERS)
+@allow(*REGION_DASHBOARD_READERS)
 def region(code: str):
     vocab = Vocabulary.load()
-    if vocab.region(code) is None:
+    found = vocab.region(code)
+    if found is None:
         abort(404)
+    if not dashboard_reach(current_user).region(found):
+        deny(404, "another region")
     flt = DashboardFilter.from_args(request.args, vocab)
     flt.region = code
     return body_page("dashboard/region.html", "dashboard.region", {"code": code}, flt, vocab)
@@ -196,23 +223,38 @@ def school_context(school: School, flt: DashboardFilter, vocab: Vocabulary) -> d
     overdue = plan is not None and plan.status.value in r.NOT_SUBMITTED and today() > cycle.due_on
     return {"cycle": cycle, "school": school, "plan": plan, "overdue": overdue, "flt": flt, "vocab": vocab,
             "school_payload": data, "trajectory_names": rd.trajectory_names(),
-            "sections": views.school_sections(data, vocab)}
+            "sections": views.school_sections(data, vocab),
+            "comparison": compare.school_comparison(cycle, school, vocab, data, today())}
 
 
-@bp.route("/schools/<int:school_id>")
-@allow(*DASHBOARD_READERS)
-def school(school_id: int):
-    school = db.session.get(School, school_id)
+def reachable_school(school_id: int | None) -> School:
+    """The school, when it exists and its dashboard is within the person's reach (404 otherwise)."""
+    school = db.session.get(School, school_id) if school_id is not None else None
     if school is None:
         abort(404)
+    if not dashboard_reach(current_user).school(school):
+        deny(404, "another school")
+    return school
+
+
+def school_page(school: School, endpoint: str, endpoint_args: dict):
+    """A school's dashboard: at /dashboard/schools/<id> in the drill-down, and its principal's /my-school."""
     vocab = Vocabulary.load()
     flt = DashboardFilter.from_args(request.args, vocab)
     flt.region, flt.level = "", ""
     ctx = school_context(school, flt, vocab)
     if ctx is None:
         return render_template("dashboard/no_cycle.html")
-    return page("dashboard/school.html", "dashboard/_school_body.html", "dashboard.school",
-                {"school_id": school.id}, **ctx)
+    reach = dashboard_reach(current_user)
+    # Outside the blueprint (/my-school) its context processor does not run: its helpers go along.
+    return page("dashboard/school.html", "dashboard/_school_body.html", endpoint, endpoint_args,
+                crumbs={"district": reach.district, "region": reach.region(school.region)}, **helpers(), **ctx)
+
+
+@bp.route("/schools/<int:school_id>")
+@allow(*DASHBOARD_READERS)
+def school(school_id: int):
+    return school_page(reachable_school(school_id), "dashboard.school", {"school_id": school_id})
 
 
 @bp.route("/export")
@@ -226,11 +268,7 @@ def export():
     vocab = Vocabulary.load()
     flt = DashboardFilter.from_args(request.args, vocab)
     if name in tables.SCHOOL_TABLES:
-        school_id = request.args.get("school", "")
-        number = parse_int(school_id)
-        school = db.session.get(School, number) if number is not None else None
-        if school is None:
-            abort(404)
+        school = reachable_school(parse_int(request.args.get("school", "")))
         flt.region, flt.level = "", ""
         ctx = school_context(school, flt, vocab)
         stem = f"{school.code}-{name}"
@@ -238,6 +276,8 @@ def export():
     else:
         if name == "schools" and not flt.region:
             abort(404)
+        if not dashboard_reach(current_user).region(vocab.region(flt.region) if flt.region else None):
+            deny(404, "another region")
         ctx = export_context(flt, vocab, name)
         stem = "-".join(["dashboard", name, *flt.as_args().values()])
         builder = tables.DISTRICT_TABLES[name]

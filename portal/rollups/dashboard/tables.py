@@ -1,6 +1,7 @@
 """Every dashboard table as columns and rows for CSV and Excel (kernel.exports.export_response).
 Numbers stay numbers, rounded as the page shows them; status is written out in words."""
 from portal.kernel.exports import GENERATED_COLUMN, generated_cell
+from portal.rollups.dashboard import compare
 from portal.rollups.present import LEVEL_NAMES
 
 STATUS_TITLES = {"not_started": "Not started", "draft": "Draft", "submitted": "Submitted",
@@ -175,4 +176,4 @@ DISTRICT_TABLES = {
     "initiatives": initiatives,
     "schools": schools,
 }
-SCHOOL_TABLES = {"school-targets": school_targets}
+SCHOOL_TABLES = {"school-targets": school_targets, "school-comparison": compare.table}
