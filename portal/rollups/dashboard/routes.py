@@ -24,7 +24,7 @@ from portal.org.models import School
 from portal.rollups import compute as r
 from portal.rollups import data as rd
 from portal.rollups import present
-from portal.rollups.dashboard import bp, payloads, tables, views
+from portal.rollups.dashboard import bp, payloads, suppression, tables, views
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
 from portal.targets.models import TargetPlan
 from portal.targets.queries import current_cycle
@@ -66,7 +66,8 @@ def load_district_page(flt: DashboardFilter, vocab: Vocabulary,
     cycle = current_cycle()
     if cycle is None:
         return None
-    payload = payloads.district(cycle, flt, vocab, today(), accept_stale)
+    payload = suppression.district_for_reader(payloads.district(cycle, flt, vocab, today(), accept_stale),
+                                              current_user, flt.region, suppression.region_ids(vocab))
     return views.district_page(cycle, flt, vocab, payload, rd.trajectory_names(), rd.initiative_grid())
 
 
@@ -76,7 +77,9 @@ def export_context(flt: DashboardFilter, vocab: Vocabulary, table: str) -> dict 
     cycle = current_cycle()
     if cycle is None:
         return None
-    ctx = {"cycle": cycle, "flt": flt, "vocab": vocab, "payload": payloads.district(cycle, flt, vocab, today()),
+    payload = suppression.district_for_reader(payloads.district(cycle, flt, vocab, today()), current_user, flt.region,
+                                              suppression.region_ids(vocab))
+    ctx = {"cycle": cycle, "flt": flt, "vocab": vocab, "payload": payload,
            "trajectory_names": rd.trajectory_names()}
     if table == "initiatives":
         ctx["grid"] = rd.initiative_grid()
@@ -105,7 +108,8 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
         return None
     # The body links initiatives for the roles that may open them (_body.html).
     linked = current_user.role in SUPERINTENDENTS
-    variant = f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
+    variant = f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}|" \
+              f"{suppression.audience(current_user)}"
 
     def draw(stale: bool) -> str:
         view = load_district_page(flt, vocab, accept_stale=stale)
@@ -192,7 +196,7 @@ def school_context(school: School, flt: DashboardFilter, vocab: Vocabulary) -> d
         return None
     plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
                                                       TargetPlan.school_id == school.id))
-    data = payloads.school(cycle, school.id, vocab, flt)
+    data = suppression.school_for_reader(payloads.school(cycle, school.id, vocab, flt), current_user, school)
     overdue = plan is not None and plan.status.value in r.NOT_SUBMITTED and today() > cycle.due_on
     return {"cycle": cycle, "school": school, "plan": plan, "overdue": overdue, "flt": flt, "vocab": vocab,
             "school_payload": data, "trajectory_names": rd.trajectory_names(),
