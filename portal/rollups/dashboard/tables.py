@@ -178,7 +178,8 @@ def school_targets(ctx):
     for t in data["targets"]:
         results = [verdicts.get((t["metric"], t["group"], y), {}) for y in years]
         row = [vocab.metric(t["metric"]).name, vocab.group(t["group"]).name,
-               *_hide(t, [t["n"], _r(t["baseline"]), _r(t["target"]), _r(t["ask"]), _r(t["gap_to_ask"])]),
+               *_hide(t, [None if t["n"] is None else int(t["n"]), _r(t["baseline"]), _r(t["target"]), _r(t["ask"]),
+                          _r(t["gap_to_ask"])]),
                ctx["trajectory_names"].get(t["trajectory"], "")]
         row += _hide(t, [_r(t["interims"].get(y)) for y in years])
         row += [_hide(p, [_r(p.get("actual"))])[0] for p in results]
