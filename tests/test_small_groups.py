@@ -230,3 +230,48 @@ def test_a_hidden_figure_changes_nothing_an_outsider_sees(app, sizes, values, sh
                 else:
                     assert html == before[who][page], (who, page)
                     assert not small or (hidden in html and marked not in html), (who, page)
+
+
+# ---------------------------------------------------------------- regions add up to the district
+
+def cells(html: str) -> dict[str, str]:
+    """The HTML of every <td data-cell="..."> on the page."""
+    return dict(re.findall(r'<td[^>]*data-cell="([^"]+)"[^>]*>(.*?)</td>', html, re.S))
+
+
+@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(foster=st.lists(st.integers(1, 12), min_size=1, max_size=3))
+def test_no_region_is_the_district_minus_the_others(app, foster):
+    """A Local District of its own whose schools have a few foster youth: on the public page and the
+    board member's dashboard its result is hidden when fewer than 11, and never is it the one unknown of
+    the district's total less the regions shown."""
+    from portal.targets import figures
+    from tests import factories as made
+
+    with made.scope(app):
+        with app.app_context():
+            region = made.region()
+            for n in foster:
+                small_school(made, region, {"foster": n})
+            code = region.code
+            truth = {metric: figures.district_result(metric, YEAR, "foster", region=code).n
+                     for metric in ("ela_g3", "math_3_5")}
+            db.session.remove()
+        public = cells(reader(app, ROLE_EMAILS[Role.board]).get("/progress").get_data(as_text=True))
+        for metric, n in truth.items():
+            for year in {key.split("|")[3] for key in public if key.startswith(f"{code}|{metric}|foster|")}:
+                row = {key.split("|")[0]: text for key, text in public.items()
+                       if key.endswith(f"|{metric}|foster|{year}") and key.count("|") == 3}
+                hidden = {scope for scope, text in row.items() if "data-suppressed" in text}
+                assert len(hidden) != 1 or "district" not in row, (metric, year, hidden)
+                if year == YEAR and n < 11:
+                    assert code in hidden, (metric, n, row[code])
+        board = reader(app, ROLE_EMAILS[Role.board])
+        page = board.get(f"/dashboard/regions/{code}?group=foster&goal=ela_g3&refresh=1").get_data(as_text=True)
+        if truth["ela_g3"] < 11:
+            assert "data-suppressed" in cells(page)[f"ela_g3|elementary|{YEAR}"]
+        office = reader(app, ROLE_EMAILS[Role.superintendent])
+        page = office.get(f"/dashboard/regions/{code}?group=foster&goal=ela_g3&refresh=1").get_data(as_text=True)
+        cell = cells(page)[f"ela_g3|elementary|{YEAR}"]
+        assert "data-suppressed" not in cell and ("data-small-group" in cell) == (truth["ela_g3"] < 11)
