@@ -247,7 +247,7 @@ def register_template_helpers(app: Flask) -> None:
                 "plan_target_year": in_view.last_day.year if in_view is not None else ""}
 
     app.add_template_global(id_url)
-    app.add_template_global(PRIVACY_TEXT, "privacy")
+    app.jinja_env.globals["privacy"] = PRIVACY_TEXT  # the small-group rule's marks (templates/_privacy.html)
     app.add_template_global(long_date)
 
     @app.template_filter("num")

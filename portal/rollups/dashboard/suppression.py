@@ -94,15 +94,15 @@ def _projections(payload: DistrictRollup, user, scope_region: str, region_ids: d
         return HIDDEN if key in hidden else privacy.SHOWN
 
     for row in payload.regions:
-        key = (row["metric"], row["mlevel"], row["group"], row["region"])
-        row["privacy"] = state(key, privacy.may_see_small_groups(user, region_id=region_ids.get(row["region"])))
+        cell = (row["metric"], row["mlevel"], row["group"], row["region"])
+        row["privacy"] = state(cell, privacy.may_see_small_groups(user, region_id=region_ids.get(row["region"])))
     for row in [*payload.lines, *payload.projection]:
-        key = (row["metric"], row["mlevel"], row["group"], scope_region)
-        if key not in counts:  # a group the regions table does not list: the rule on its own count
-            counts[key] = row.get("n") or None
-            if privacy.is_small(counts[key]):
-                hidden.add(key)
-        row["privacy"] = state(key, may_see_scope)
+        cell = (row["metric"], row["mlevel"], row["group"], scope_region)
+        if cell not in counts:  # a group the regions table does not list: the rule on its own count
+            counts[cell] = row.get("n") or None
+            if privacy.is_small(counts[cell]):
+                hidden.add(cell)
+        row["privacy"] = state(cell, may_see_scope)
     for row in [*payload.regions, *payload.lines, *payload.projection]:
         if row["privacy"] == HIDDEN:
             _blank(row, PROJECTION_FIGURES)
