@@ -33,10 +33,14 @@ from portal.kernel.policy import SMALL_GROUP, Role
 MARK = f"n<{SMALL_GROUP}"
 NOTE = f"Fewer than {SMALL_GROUP} students: not shown to protect student privacy"
 SMALL_MARK = "small group"
+# A school's count of students as a reader who does not work with the school reads it: exact counts of
+# every school would let a Local District's total, less the other schools, give a hidden school's cell back.
+AT_LEAST = f"{SMALL_GROUP}+"
 SMALL_NOTE = (f"Fewer than {SMALL_GROUP} students: shown to you because you work with this school. "
               f"Board members, other schools and the public see “{MARK}” instead.")
 # The text pages and exports use, for the templates (a template global) and the exports alike.
-TEXT = {"mark": MARK, "note": NOTE, "small": SMALL_MARK, "small_note": SMALL_NOTE, "threshold": SMALL_GROUP}
+TEXT = {"mark": MARK, "note": NOTE, "small": SMALL_MARK, "small_note": SMALL_NOTE, "threshold": SMALL_GROUP,
+        "at_least": AT_LEAST}
 
 # Who works with every school.
 WHOLE_DISTRICT = frozenset({Role.superintendent, Role.admin})

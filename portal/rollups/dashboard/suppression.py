@@ -36,16 +36,21 @@ def school_for_reader(data: dict, user, school) -> dict:
         counts[("row", t["metric"], t["group"])] = None if t.get("baseline") is None else (t.get("n") or 0)
     for p in data["progress"]:
         counts[("result", p["metric"], p["group"], p["year"])] = p.get("actual_n")
-    seen = privacy.visibility(counts, (), privacy.may_see_small_groups(user, school))
+    may_see = privacy.may_see_small_groups(user, school)
+    seen = privacy.visibility(counts, (), may_see)
     hidden_rows = set()
     for t in data["targets"]:
         t["privacy"] = seen[("row", t["metric"], t["group"])]
+        if not may_see and t.get("n") is not None:
+            t["n"] = privacy.AT_LEAST  # kernel.privacy: a school's exact counts are for those who work with it
         if t["privacy"] == HIDDEN:
             hidden_rows.add((t["metric"], t["group"]))
             _blank(t, ("n", "baseline", "target", "ask", "gap_to_ask", "meets_ask"))
             t["interims"] = dict.fromkeys(t.get("interims") or {})
     for p in data["progress"]:
         p["privacy"] = seen[("result", p["metric"], p["group"], p["year"])]
+        if not may_see:
+            p["actual_n"] = None
         if (p["metric"], p["group"]) in hidden_rows:
             p["privacy"] = HIDDEN
             p["interim"] = None

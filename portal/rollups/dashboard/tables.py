@@ -177,8 +177,9 @@ def school_targets(ctx):
     rows = []
     for t in data["targets"]:
         results = [verdicts.get((t["metric"], t["group"], y), {}) for y in years]
+        n = t["n"] if t["n"] is None or isinstance(t["n"], str) else int(t["n"])  # "11+": suppression.py
         row = [vocab.metric(t["metric"]).name, vocab.group(t["group"]).name,
-               *_hide(t, [None if t["n"] is None else int(t["n"]), _r(t["baseline"]), _r(t["target"]), _r(t["ask"]),
+               *_hide(t, [n, _r(t["baseline"]), _r(t["target"]), _r(t["ask"]),
                           _r(t["gap_to_ask"])]),
                ctx["trajectory_names"].get(t["trajectory"], "")]
         row += _hide(t, [_r(t["interims"].get(y)) for y in years])
