@@ -144,13 +144,15 @@ def test_a_board_member_sees_the_mark_where_the_principal_sees_the_figure(app, f
     assert foster and all("n&lt;11" in row and "49.0" not in row and "50.3" not in row for row in foster)
     assert "(1 students)" not in board and "Fewer than 11 students: not shown to protect student privacy" in board
     assert "data-small-group" not in board
+    # A school's exact counts are for those who work with it: the other groups read "11+" (docs/small-groups.md).
+    assert "(40 students)" not in board and "(11+ students)" in board
 
     for email in (principal, leader, ROLE_EMAILS[Role.superintendent]):
         page = reader(app, email).get(f"/schools/{school_id}").get_data(as_text=True)
         foster = rows_of(page, "Foster Youth")
         assert any("49.0" in row for row in foster) and any("50.3" in row for row in foster)
         assert any("data-small-group" in row for row in foster) and "data-suppressed" not in page
-        assert "shown to you because you work with this school" in page
+        assert "shown to you because you work with this school" in page and "(40 students)" in page
 
 
 def test_the_exports_follow_the_same_rule(app, factories):
