@@ -226,6 +226,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.kernel.formatting import long_date
     from portal.kernel.navigation import nav_for
     from portal.kernel.policy import SMALL_GROUP
+    from portal.kernel.privacy import TEXT as PRIVACY_TEXT
     from portal.kernel.urls import id_url
 
     @app.context_processor
@@ -246,6 +247,7 @@ def register_template_helpers(app: Flask) -> None:
                 "plan_target_year": in_view.last_day.year if in_view is not None else ""}
 
     app.add_template_global(id_url)
+    app.jinja_env.globals["privacy"] = PRIVACY_TEXT  # the small-group rule's marks (templates/_privacy.html)
     app.add_template_global(long_date)
 
     @app.template_filter("num")

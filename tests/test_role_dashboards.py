@@ -148,6 +148,8 @@ def test_a_principals_figures_beside_are_the_regions_and_the_districts(login_as,
             if line is None:
                 continue
             got = line["2026: the school's target, or the projection if every school meets its target"]
+            if got == "n<11":  # a small group of the region, or its complement: not the principal's to read
+                continue
             assert got == row["Projected 2026 (weighted)"], (scope, row["Metric"], row["Student group"])
             checked += 1
     assert checked >= 4

@@ -8,6 +8,8 @@ from sqlalchemy.orm import defer
 
 from portal.extensions import db
 from portal.home import bp
+from portal.home.figures import school_states, visible_counts
+from portal.kernel import privacy
 from portal.kernel.access import allow, deny, public
 from portal.kernel.htmx import render
 from portal.kernel.policy import CYCLE_READERS, PROGRESS_READERS, SCHOOL_OVERVIEW, Role
@@ -127,8 +129,11 @@ def schools():
 @allow(Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin)
 def school(school_id: int):
     school = get_school_or_404(school_id, current_user)
-    return render_template("main/school.html", school=school, tables=baselines.school_baselines(school),
-                           progress=actuals_service.progress(school))
+    tables, progress = baselines.school_baselines(school), actuals_service.progress(school)
+    seen = school_states(current_user, school, tables, progress)
+    return render_template("main/school.html", school=school, tables=tables, progress=progress, seen=seen,
+                           counts=visible_counts(progress, seen),
+                           exact_counts=privacy.may_see_small_groups(current_user, school))
 
 
 @bp.route("/my-school")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.kernel import clock
+from portal.kernel import clock, privacy
 from portal.kernel.audit import AuditEvent
 from portal.kernel.dates import PLANNED, read_date
 from portal.kernel.policy import SUPERINTENDENTS
@@ -162,8 +162,11 @@ def _goal_line(metric, key: str, label: str, published: tuple[str, float] | None
         "baseline_label": plan_figures.published_label(published[0]) if published else "",
         "note": plan_figures.two_figures_note(metric.code, plan_figures.ALL, key, published[0], published[1])
         if published else "",
+        # District-wide figures, read by the Board and published: the small-group rule holds for them too.
         "results": [{"year": y, "value": f.rounded, "text": _goal_fmt(f.value, metric.unit),
-                     "students": f.n, "generated": f.generated}
+                     "students": f.n, "generated": f.generated} if not privacy.is_small(f.n) else
+                    {"year": y, "value": None, "text": f"{privacy.MARK} ({privacy.NOTE})", "students": None,
+                     "generated": False}
                     for y, f in sorted(recorded.items()) if f.value is not None],
         "generated_years": [y for y, f in sorted(recorded.items()) if f.value is not None and f.generated],
     }

@@ -20,6 +20,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from portal.kernel.policy import SMALL_GROUP
 from portal.strategic_plan.levels import applicable_levels
 from portal.targets.guardrails import plan_target
 
@@ -217,6 +218,9 @@ def distribution(rows: pd.DataFrame, metrics: pd.DataFrame, by: str) -> pd.DataF
     and `by` (school_level, region or group)."""
     columns = ["metric", "mlevel", by, "targets", "q1", "median", "q3", "median_gain"]
     c = counted(rows)
+    # A small group's target and planned gain would give its baseline (one school's target is a region's
+    # median): small groups need no target, and their targets are left out (kernel.privacy).
+    c = c[c["n"] >= SMALL_GROUP]
     if c.empty:
         return pd.DataFrame(columns=columns)
     c = c.assign(planned_gain=c["target"] - c["baseline"])
@@ -265,7 +269,7 @@ def school_table(plans: pd.DataFrame, rows: pd.DataFrame, metrics: pd.DataFrame,
     for one metric the school's planned gain against the plan's ask. Schools needing attention come
     first: furthest below the ask for one metric; otherwise overdue, then fewest targets at the ask."""
     columns = ["school_id", "code", "name", "school_level", "status", "overdue", "targets", "at_ask",
-               "baseline", "target", "gain", "ask_gain", "gap"]
+               "baseline", "target", "gain", "ask_gain", "gap", "n"]
     if plans.empty:
         return pd.DataFrame(columns=columns)
     out = plans[["school_id", "code", "name", "school_level", "status"]].copy()
@@ -287,11 +291,11 @@ def school_table(plans: pd.DataFrame, rows: pd.DataFrame, metrics: pd.DataFrame,
         # Only the schools the metric is measured at, furthest below the plan's ask first.
         measured_at = set(rows.loc[rows["metric"] == metric, "school_id"])
         out = out[out["school_id"].isin(measured_at)]
-        out = out.merge(one[["school_id", "baseline", "target", "gain", "ask_gain", "gap"]], on="school_id",
+        out = out.merge(one[["school_id", "baseline", "target", "gain", "ask_gain", "gap", "n"]], on="school_id",
                         how="left")
         out = out.sort_values(["gap", "name"], na_position="last", kind="stable")
     else:
-        for col in ("baseline", "target", "gain", "ask_gain", "gap"):
+        for col in ("baseline", "target", "gain", "ask_gain", "gap", "n"):
             out[col] = np.nan
         # Overdue schools first, then the smallest share of targets at the plan's ask.
         share = (out["at_ask"] / out["targets"].replace(0, np.nan)).fillna(-1)

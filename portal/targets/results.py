@@ -191,6 +191,7 @@ class ProgressRow:
     target_2026: float | None
     trajectory: str
     years: list[YearResult] = field(default_factory=list)
+    baseline_n: int | None = None  # the students the baseline was measured on (the small-group rule reads it)
 
 
 @dataclass
@@ -235,7 +236,8 @@ def progress(school: School) -> SchoolProgress:
         interims: Sequence[float | None] = [None] * len(years)
         if row.baseline_value is not None and row.target_2026 is not None and path is not None:
             interims = interim_targets(row.baseline_value, row.target_2026, path.shares)
-        view = ProgressRow(row.metric, row.group, row.baseline_value, row.target_2026, path.name if path else "")
+        view = ProgressRow(row.metric, row.group, row.baseline_value, row.target_2026, path.name if path else "",
+                           baseline_n=row.baseline_n)
         for year, target in zip(years, interims, strict=False):
             actual = actuals.get((row.metric_id, row.group_id, year))
             value = actual.value if actual else None

@@ -27,7 +27,7 @@ from portal.org.scope import DashboardReach, dashboard_reach
 from portal.rollups import compute as r
 from portal.rollups import data as rd
 from portal.rollups import present
-from portal.rollups.dashboard import bp, compare, payloads, tables, views
+from portal.rollups.dashboard import bp, compare, payloads, suppression, tables, views
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
 from portal.targets.models import TargetPlan
 from portal.targets.queries import current_cycle
@@ -69,7 +69,8 @@ def load_district_page(flt: DashboardFilter, vocab: Vocabulary,
     cycle = current_cycle()
     if cycle is None:
         return None
-    payload = payloads.district(cycle, flt, vocab, today(), accept_stale)
+    payload = suppression.district_for_reader(payloads.district(cycle, flt, vocab, today(), accept_stale),
+                                              current_user, flt.region, suppression.region_ids(vocab))
     return views.district_page(cycle, flt, vocab, payload, rd.trajectory_names(), rd.initiative_grid())
 
 
@@ -79,7 +80,9 @@ def export_context(flt: DashboardFilter, vocab: Vocabulary, table: str) -> dict 
     cycle = current_cycle()
     if cycle is None:
         return None
-    ctx = {"cycle": cycle, "flt": flt, "vocab": vocab, "payload": payloads.district(cycle, flt, vocab, today()),
+    payload = suppression.district_for_reader(payloads.district(cycle, flt, vocab, today()), current_user, flt.region,
+                                              suppression.region_ids(vocab))
+    ctx = {"cycle": cycle, "flt": flt, "vocab": vocab, "payload": payload,
            "trajectory_names": rd.trajectory_names()}
     if table == "initiatives":
         ctx["grid"] = rd.initiative_grid()
@@ -111,7 +114,7 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
     # Other regions' names link to their pages only for those who may open them.
     regions_linked = dashboard_reach(current_user).district
     variant = (f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
-               f"{'' if regions_linked else '|own-region'}")
+               f"{'' if regions_linked else '|own-region'}|{suppression.audience(current_user)}")
 
     def draw(stale: bool) -> str:
         view = load_district_page(flt, vocab, accept_stale=stale)
@@ -219,12 +222,12 @@ def school_context(school: School, flt: DashboardFilter, vocab: Vocabulary) -> d
         return None
     plan = db.session.scalar(select(TargetPlan).where(TargetPlan.cycle_id == cycle.id,
                                                       TargetPlan.school_id == school.id))
-    data = payloads.school(cycle, school.id, vocab, flt)
+    data = suppression.school_for_reader(payloads.school(cycle, school.id, vocab, flt), current_user, school)
     overdue = plan is not None and plan.status.value in r.NOT_SUBMITTED and today() > cycle.due_on
     return {"cycle": cycle, "school": school, "plan": plan, "overdue": overdue, "flt": flt, "vocab": vocab,
             "school_payload": data, "trajectory_names": rd.trajectory_names(),
             "sections": views.school_sections(data, vocab),
-            "comparison": compare.school_comparison(cycle, school, vocab, data, today())}
+            "comparison": compare.school_comparison(cycle, school, vocab, data, today(), current_user)}
 
 
 def reachable_school(school_id: int | None) -> School:

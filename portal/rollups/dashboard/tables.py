@@ -1,5 +1,6 @@
 """Every dashboard table as columns and rows for CSV and Excel (kernel.exports.export_response).
 Numbers stay numbers, rounded as the page shows them; status is written out in words."""
+from portal.kernel import privacy
 from portal.kernel.exports import GENERATED_COLUMN, generated_cell
 from portal.rollups.dashboard import compare
 from portal.rollups.present import LEVEL_NAMES
@@ -16,6 +17,23 @@ def _level(code) -> str:
     return LEVEL_NAMES.get(code, code or "")
 
 
+PRIVACY_COLUMN = f"Fewer than {privacy.SMALL_GROUP} students"
+
+
+def _privacy(state: str | None) -> str:
+    """The privacy column: the suppression mark with its meaning, or the small-group marker."""
+    if state == privacy.HIDDEN:
+        return f"{privacy.MARK}: {privacy.NOTE}"
+    return privacy.SMALL_MARK if state == privacy.SMALL else ""
+
+
+def _hide(row: dict, cells: list) -> list:
+    """A row's figures, each replaced by the suppression mark when the row is hidden."""
+    if row.get("privacy") != privacy.HIDDEN:
+        return cells
+    return [privacy.MARK for _ in cells]
+
+
 def _meets(row: dict) -> str:
     if row.get("meets") is None:
         return "No submitted targets"
@@ -25,18 +43,19 @@ def _meets(row: dict) -> str:
 PROJECTION_COLUMNS = ["Goal", "Metric", "Level", "Student group", "Schools counted", "Schools with targets",
                       "Students counted", "Students measured", "Share of students counted (%)",
                       "Baseline (weighted)", "Projected 2026 (weighted)", "Projected gain", "Compared",
-                      "Goal value", "Gap (goal's unit)", "Status", "In words"]
+                      "Goal value", "Gap (goal's unit)", "Status", "In words", PRIVACY_COLUMN]
 
 
 def _projection_row(row: dict, ctx: dict, extra: list | None = None) -> list:
     metric = ctx["vocab"].metric(row["metric"])
     group = ctx["vocab"].group(row["group"])
+    figures = _hide(row, [row["schools"], row["schools_all"], row["n"], row["n_all"],
+                          _r(100 * row["share_students"]) if row.get("share_students") is not None else None,
+                          _r(row["baseline"]), _r(row["projected"]), _r(row["gain"])])
+    verdict = _hide(row, [row["goal"], _r(row["gap"]), _meets(row), row["gap_text"]])
     return [metric.goal.name, metric.name, _level(row["mlevel"]), group.name if group else row["group"],
-            *(extra or []), row["schools"], row["schools_all"], row["n"], row["n_all"],
-            _r(100 * row["share_students"]) if row.get("share_students") is not None else None,
-            _r(row["baseline"]), _r(row["projected"]), _r(row["gain"]),
-            "2026 value" if row["goal_kind"] == "value" else "gain over baseline", row["goal"], _r(row["gap"]),
-            _meets(row), row["gap_text"]]
+            *(extra or []), *figures, "2026 value" if row["goal_kind"] == "value" else "gain over baseline",
+            *verdict, _privacy(row.get("privacy"))]
 
 
 def goals(ctx):
@@ -106,14 +125,17 @@ def paths(ctx):
     vocab = ctx["vocab"]
     columns = ["Metric", "Level", "Student group", "Year", "Goal's path", "Projected path", "Actual",
                "Students with actuals", "Schools with actuals", "Actual minus goal's path", "Against the goal's path",
-               GENERATED_COLUMN]
+               GENERATED_COLUMN, PRIVACY_COLUMN]
     rows = []
     for p in ctx["payload"].paths:
         verdict = "" if p["on_track"] is None else ("On track" if p["on_track"] else "Behind")
+        planned = _hide({"privacy": p.get("plan_privacy")}, [_r(p["goal_path"]), _r(p["projected_path"])])
+        actual = _hide(p, [_r(p["actual"]), p["actual_n"] or None, p["actual_schools"] or None])
+        against = _hide({"privacy": p.get("plan_privacy") or p.get("privacy")}, [_r(p["vs_goal"]), verdict])
         rows.append([vocab.metric(p["metric"]).name, _level(p["mlevel"]), vocab.group(p["group"]).name, p["year"],
-                     _r(p["goal_path"]), _r(p["projected_path"]), _r(p["actual"]), p["actual_n"] or None,
-                     p["actual_schools"] or None, _r(p["vs_goal"]), verdict,
-                     generated_cell(bool(p.get("start_generated") or p.get("actual_generated")))])
+                     *planned, *actual, *against,
+                     generated_cell(bool(p.get("start_generated") or p.get("actual_generated"))),
+                     _privacy(p.get("plan_privacy") or p.get("privacy"))])
     return "Actual path against the goal's path", columns, rows
 
 
@@ -137,10 +159,11 @@ def initiatives(ctx):
 def schools(ctx):
     columns = ["School code", "School", "Level", "Plan status", "Overdue", "Targets set",
                "Targets at or above the plan's ask", "Baseline", "2026 target", "Planned gain", "Gain the plan asks",
-               "Target minus the plan's ask"]
+               "Target minus the plan's ask", PRIVACY_COLUMN]
     rows = [[s["code"], s["name"], _level(s["school_level"]), STATUS_TITLES.get(s["status"], s["status"]),
-             "Overdue" if s["overdue"] else "", s["targets"], s["at_ask"], _r(s["baseline"]), _r(s["target"]),
-             _r(s["gain"]), _r(s["ask_gain"]), _r(s["gap"])] for s in ctx["payload"].schools]
+             "Overdue" if s["overdue"] else "", s["targets"], s["at_ask"],
+             *_hide(s, [_r(s["baseline"]), _r(s["target"]), _r(s["gain"]), _r(s["ask_gain"]), _r(s["gap"])]),
+             _privacy(s.get("privacy"))] for s in ctx["payload"].schools]
     return "Schools in the region", columns, rows
 
 
@@ -151,14 +174,21 @@ def school_targets(ctx):
     verdicts = {(p["metric"], p["group"], p["year"]): p for p in data["progress"]}
     columns = ["Metric", "Student group", "Students", "Baseline", "2026 target", "The plan asks", "Target minus ask",
                "Trajectory", *[f"Target {y}" for y in years], *[f"Actual {y}" for y in years],
-               *[f"On track {y}" for y in years]]
+               *[f"On track {y}" for y in years], PRIVACY_COLUMN]
     rows = []
     for t in data["targets"]:
-        row = [vocab.metric(t["metric"]).name, vocab.group(t["group"]).name, t["n"], _r(t["baseline"]),
-               _r(t["target"]), _r(t["ask"]), _r(t["gap_to_ask"]), ctx["trajectory_names"].get(t["trajectory"], "")]
-        row += [_r(t["interims"].get(y)) for y in years]
-        row += [_r(verdicts.get((t["metric"], t["group"], y), {}).get("actual")) for y in years]
-        row += [verdicts.get((t["metric"], t["group"], y), {}).get("verdict") or "" for y in years]
+        results = [verdicts.get((t["metric"], t["group"], y), {}) for y in years]
+        n = t["n"] if t["n"] is None or isinstance(t["n"], str) else int(t["n"])  # "11+": suppression.py
+        row = [vocab.metric(t["metric"]).name, vocab.group(t["group"]).name,
+               *_hide(t, [n, _r(t["baseline"]), _r(t["target"]), _r(t["ask"]),
+                          _r(t["gap_to_ask"])]),
+               ctx["trajectory_names"].get(t["trajectory"], "")]
+        row += _hide(t, [_r(t["interims"].get(y)) for y in years])
+        row += [_hide(p, [_r(p.get("actual"))])[0] for p in results]
+        row += [_hide(p, [p.get("verdict") or ""])[0] for p in results]
+        states = {t.get("privacy"), *(p.get("privacy") for p in results)}
+        row.append(_privacy(privacy.HIDDEN if privacy.HIDDEN in states else
+                            privacy.SMALL if privacy.SMALL in states else None))
         rows.append(row)
     return "School targets against the plan", columns, rows
 

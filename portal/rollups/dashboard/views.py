@@ -6,6 +6,7 @@ from itertools import groupby
 
 from portal.charts.dashboard import path_chart, stacked_bars
 from portal.kernel import formatting
+from portal.kernel.privacy import HIDDEN
 from portal.org.models import Region
 from portal.rollups.compute import LEVEL_ORDER
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
@@ -95,13 +96,15 @@ def regions_by_metric(payload: DistrictRollup) -> list[dict]:
     blocks = []
     rows = payload.regions
     for (metric, mlevel), group in groupby(rows, key=lambda row: (row["metric"], row["mlevel"])):
-        items = [i for i in group if i.get("n")]
+        items = [i for i in group if i.get("n") or i.get("privacy") == HIDDEN]
+        shown = [i for i in items if i.get("privacy") != HIDDEN]
         if not items:
             continue
         blocks.append({"metric": metric, "mlevel": mlevel, "label": items[0]["label"],
                        "goal_label": items[0]["goal_label"], "unit": items[0]["unit"],
-                       "short": [i for i in items if i.get("short")],
-                       "reach": [i for i in items if not i.get("short")], "total": len(items)})
+                       "short": [i for i in shown if i.get("short")],
+                       "reach": [i for i in shown if not i.get("short")],
+                       "hidden": [i for i in items if i.get("privacy") == HIDDEN], "total": len(shown)})
     return blocks
 
 

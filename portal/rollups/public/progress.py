@@ -1,6 +1,8 @@
 """The public progress page's figures: the district's and each region's results (the schools' results
 weighted by their numbers of students) against the path to the 2026 goal. Every figure goes through
-suppress(), so no cell built on fewer than 11 students is ever shown."""
+suppress(), so no cell built on fewer than 11 students is ever shown, and the Local Districts, which add
+up to the district, go through the small-group rule's complementary suppression (kernel.privacy), so no
+hidden region can be had by subtracting the others from the district."""
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -8,6 +10,7 @@ from sqlalchemy import select
 
 from portal.cache import store
 from portal.extensions import db
+from portal.kernel import privacy
 from portal.kernel.clock import today
 from portal.kernel.policy import SMALL_GROUP
 from portal.org.models import Region
@@ -20,7 +23,7 @@ from portal.targets import figures
 from portal.targets.guardrails import interim_targets, plan_target
 
 MIN_CELL = SMALL_GROUP
-SUPPRESSED_NOTE = "Fewer than 11 students: not shown to protect student privacy"
+SUPPRESSED_NOTE = privacy.NOTE
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,24 @@ def series(metric: Metric, group: StudentGroup, scope: str, years: list[str], sh
     return out
 
 
+def complement(item: MetricProgress, groups, years: list[str], results: figures.Sums) -> None:
+    """Hide, for each group and year, the regions' results that would let a hidden one be subtracted from
+    the district's (kernel.privacy.hidden_cells over the partition district = its regions)."""
+    district = {s.group.code: s for s in item.district}
+    for group in groups:
+        for year in years:
+            counts: dict = {region.code: results.figure(item.metric.code, year, group.code, region=region.code).n
+                            for region, _ in item.regions}
+            counts["district"] = results.figure(item.metric.code, year, group.code).n
+            hidden = privacy.hidden_cells(counts, [privacy.Partition(tuple(r.code for r, _ in item.regions),
+                                                                     "district")])
+            for region, by_group in item.regions:
+                if region.code in hidden:
+                    by_group[group.code].years[year] = Cell(suppressed=True)
+            if "district" in hidden and group.code in district:
+                district[group.code].years[year] = Cell(suppressed=True)
+
+
 def _marked(item: MetricProgress) -> bool:
     """Whether a figure the page shows for the metric was computed from school rows the demo made up
     (the page shows a metric's tables only once it has a result)."""
@@ -142,6 +163,7 @@ def district_progress() -> dict:
             item.regions.append((region, {
                 g.code: series(metric, g, region.code, years, shares, results, starts, baseline_year)
                 for g in groups}))
+        complement(item, groups, years, results)
         report.append(item)
     return {"years": years, "baseline_year": baseline_year, "progress": {m.metric.id: m for m in report},
             "has_results": any(p.latest_year for p in report), "groups": groups,
