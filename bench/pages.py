@@ -136,5 +136,9 @@ def pages(ids: dict) -> list[Page]:
         Page("dashboard_filter", "Dashboard, htmx filter", "superintendent", "/dashboard/?level=high&group=el",
              htmx=True),
         Page("export", "Export (regions table, CSV)", "superintendent", "/dashboard/export?table=regions&format=csv"),
+        Page("search_box", "Header search as one types (htmx)", "superintendent", "/search?q=elementary", htmx=True,
+             measures="The list under the header's search box: every kind, five of each, with their counts."),
+        Page("search_page", "Search page: regional leader", "regional_leader", "/search?q=school",
+             measures="The full search page, twenty of each kind the leader may open, the region's schools only."),
         Page("public", "Public progress page", None, "/progress"),
     ]
