@@ -137,8 +137,8 @@
       var at = all.indexOf(document.activeElement);
       if (event.key === "Escape" && !list.hidden) {
         event.preventDefault();
+        input.focus();  // before closing: focusing the box opens the list when it has results
         close();
-        input.focus();
       } else if (event.key === "ArrowDown" && !list.hidden && all.length) {
         event.preventDefault();
         all[Math.min(at + 1, all.length - 1)].focus();
