@@ -144,5 +144,9 @@ def pages(ids: dict) -> list[Page]:
              f"/dashboard/regions/{LEADER_REGION}"),
         Page("my_school", "My school: the principal's dashboard", "principal", "/my-school",
              measures="The school's targets and results beside its region's and the district's stored rollups."),
+        Page("search_box", "Header search as one types (htmx)", "superintendent", "/search?q=elementary", htmx=True,
+             measures="The list under the header's search box: every kind, five of each, with their counts."),
+        Page("search_page", "Search page: regional leader", "regional_leader", "/search?q=school",
+             measures="The full search page, twenty of each kind the leader may open, the region's schools only."),
         Page("public", "Public progress page", None, "/progress"),
     ]

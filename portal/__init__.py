@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.progress.initiatives import bp as initiatives_bp
     from portal.rollups.dashboard import bp as dashboard_bp
     from portal.rollups.public import bp as public_bp
+    from portal.search import bp as search_bp
     from portal.strategic_plan.browser import bp as plan_bp
     from portal.targets.cycles import bp as cycles_bp
     from portal.targets.results_import import bp as results_bp
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cycles_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

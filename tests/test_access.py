@@ -28,6 +28,7 @@ DECLARED = {
     "static": PUBLIC,
     "auth.logout": EVERYONE,
     "main.home": EVERYONE,
+    "search.search_page": EVERYONE,  # each kind only for those who open its page, each record only in scope
     "notifications.bell": EVERYONE,  # each person's own notifications (others' answer 404)
     "notifications.index": EVERYONE,
     "notifications.open_notification": EVERYONE,

@@ -65,6 +65,7 @@ QUERY = {
     "initiatives.edit": ACTION_PLAN, "initiatives.initiative": [], "initiatives.new": ACTION_PLAN,
     "main.healthz": [], "main.home": [], "main.index": [], "main.my_school": DASHBOARD, "main.school": [],
     "main.schools": ["q", "level", "region", "page"], "plan.browse": ["pillar", "q"], "plan.priority": [],
+    "search.search_page": ["q"],
     "plan.plans_list": [], "plan.choose": [],
     "public.progress": [], "results.actuals_import": [], "review.completeness": [], "review.plan": [],
     "review.queue": REVIEW, "review.queue_export": REVIEW, "scorecard.annual_report": [],

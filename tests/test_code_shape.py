@@ -12,7 +12,7 @@ MAX_FUNCTION_LINES = 60
 WEB_PACKAGES = {
     "portal/admin", "portal/auth", "portal/home", "portal/measures/scorecard", "portal/progress/board",
     "portal/progress/initiatives", "portal/rollups/dashboard", "portal/rollups/public",
-    "portal/strategic_plan/browser", "portal/targets/review",
+    "portal/strategic_plan/browser", "portal/targets/review", "portal/search",
 }
 # The kernel's request-side helpers, and the modules that wire the application together.
 WEB_MODULES = {

@@ -89,6 +89,16 @@ def test_anyone_can_read_another_plan_and_come_back(successor, client):
     assert "You are reading" not in page and "A test successor plan&#39;s mission." not in page
 
 
+def test_a_search_finds_the_priorities_and_measures_of_the_plan_in_view(successor, client):
+    log_in(client, Role.board)
+    client.get("/plans/2026-30")
+    page = client.get("/search?q=1A").get_data(as_text=True)
+    assert "Early literacy" in page and "High-Quality Instruction" not in page
+    client.get("/plans/2022-26")
+    page = client.get("/search?q=1A").get_data(as_text=True)
+    assert "High-Quality Instruction" in page and "Early literacy" not in page
+
+
 def test_home_pages_say_the_plan_has_ended_and_lead_to_its_final_results(after_the_plan):
     client = after_the_plan.test_client()
     log_in(client, Role.principal)

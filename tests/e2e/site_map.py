@@ -52,6 +52,7 @@ PAGES = {
     "main.index": [{}],
     "public.progress": [{}],
     "main.home": [{}],
+    "search.search_page": [{}, {"q": "1A"}, {"q": "elementary"}, {"q": "no such thing"}],
     "plan.browse": [{}],
     "plan.priority": [{"code": "2D"}],
     "plan.plans_list": [{}],

@@ -115,6 +115,43 @@
     });
   }
 
+  // The header's search box: htmx fills the list below it as one types. Down arrow moves from the box
+  // into the results and between them, up arrow back; Escape, or leaving the box and its list, closes
+  // the list. Without script the box is a plain form to the search page.
+  function setUpSiteSearch() {
+    var form = document.querySelector("[data-site-search]");
+    var input = form ? form.querySelector("input[type='search']") : null;
+    var list = form ? form.querySelector(".site-search__results") : null;
+    if (!input || !list) { return; }
+    var links = function () { return Array.prototype.slice.call(list.querySelectorAll("a")); };
+    var open = function () { list.hidden = !list.textContent.trim(); };
+    var close = function () { list.hidden = true; };
+    form.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target === list) {
+        if (document.activeElement === input || form.contains(document.activeElement)) { open(); } else { close(); }
+      }
+    });
+    input.addEventListener("focus", open);
+    form.addEventListener("keydown", function (event) {
+      var all = links();
+      var at = all.indexOf(document.activeElement);
+      if (event.key === "Escape" && !list.hidden) {
+        event.preventDefault();
+        input.focus();  // before closing: focusing the box opens the list when it has results
+        close();
+      } else if (event.key === "ArrowDown" && !list.hidden && all.length) {
+        event.preventDefault();
+        all[Math.min(at + 1, all.length - 1)].focus();
+      } else if (event.key === "ArrowUp" && at >= 0) {
+        event.preventDefault();
+        if (at === 0) { input.focus(); } else { all[at - 1].focus(); }
+      }
+    });
+    form.addEventListener("focusout", function (event) {
+      if (!event.relatedTarget || !form.contains(event.relatedTarget)) { close(); }
+    });
+  }
+
   // A link in an error summary takes the person into the field itself, not just to it.
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest(".error-summary a[href^='#']") : null;
@@ -131,6 +168,7 @@
   // (saved, submitted, approved): start there, so it is read first.
   document.addEventListener("DOMContentLoaded", function () {
     setUpMenu();
+    setUpSiteSearch();
     markScrollingTables();
     var summary = document.querySelector(".error-summary");
     var flashes = document.querySelector(".flashes");
