@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config
-from portal.extensions import csrf, db, limiter, login_manager, migrate
-from portal.kernel import clock, plans
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.kernel import clock, i18n, plans
 from portal.kernel.security import WholeBodies, refuse_cut_bodies
 from portal.kernel.urls import IdConverter
 
@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, default_locale=i18n.DEFAULT)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
@@ -237,6 +238,7 @@ def register_template_helpers(app: Flask) -> None:
                 "Stage": Stage,
                 "small_group": SMALL_GROUP, "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"],
                 "portal_today": long_date(app.config["PORTAL_TODAY"]),
+                "lang": i18n.current(), "switch_to": i18n.switch_to(),
                 **_plan_context()}
 
     def _plan_context() -> dict:
