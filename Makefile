@@ -22,7 +22,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 # After marking new text: gather it into the template and add it to each catalogue for the translators.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o portal/translations/messages.pot --no-location --sort-output \
 		--project "Ready for the World portal" .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-location --omit-header
 

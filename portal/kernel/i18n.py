@@ -4,6 +4,7 @@ e-mail: its recipient's saved choice, else English (the worker has no browser to
 from flask import has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 DEFAULT = "en"
 # Each language the portal is written in, by its code, named in that language for the switch.
@@ -41,3 +42,17 @@ def switch_to() -> tuple[str, str]:
     here = current()
     code = next(code for code in LANGUAGES if code != here)
     return code, LANGUAGES[code]
+
+
+def english(text: object) -> object:
+    """Text that stays in English (data no one has translated) on a page in another language, marked
+    lang="en" so a screen reader reads it as English."""
+    if text is None or text == "" or current() == DEFAULT:
+        return text
+    return Markup('<span lang="en">{}</span>').format(text)
+
+
+def N_(text: str) -> str:
+    """Marks English kept as data (a status's title, a note) for the catalogue; the page translates it
+    where it shows it, with _()."""
+    return text
