@@ -24,7 +24,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o portal/translations/messages.pot --no-location --sort-output \
 		--project "Ready for the World portal" .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-location --omit-header
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -w 120
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
