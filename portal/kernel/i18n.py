@@ -1,6 +1,8 @@
 """The language a page or an e-mail is written in. A page: the signed-in person's saved choice, else the
 visitor's choice kept in the session, else the browser's Accept-Language best match, else English. An
 e-mail: its recipient's saved choice, else English (the worker has no browser to ask)."""
+from typing import Any
+
 from flask import has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -44,7 +46,7 @@ def switch_to() -> tuple[str, str]:
     return code, LANGUAGES[code]
 
 
-def english(text: object) -> object:
+def english(text: Any) -> Any:
     """Text that stays in English (data no one has translated) on a page in another language, marked
     lang="en" so a screen reader reads it as English."""
     if text is None or text == "" or current() == DEFAULT:
