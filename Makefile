@@ -10,7 +10,21 @@ PORTAL_TODAY ?= 2024-10-15
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-test chromium db clean
+.PHONY: run test lint install install-test chromium db clean messages
+
+# The translators' catalogues (portal/translations/<lang>/LC_MESSAGES/messages.po), compiled to the .mo
+# files the portal reads; git ignores the .mo files, so a fresh clone compiles them here.
+PO_FILES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# After marking new text: gather it into the template and add it to each catalogue for the translators.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o portal/translations/messages.pot --no-location --sort-output \
+		--project "Ready for the World portal" .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -w 120
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +38,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MO_FILES)
 
 # The OpenID provider the sign-in tests run (tests/oidc, docs/sign-in.md): oidc-provider installed from its
 # lock file, and again only when the lock file changes. Without Node.js the sign-in tests skip, except in CI.
@@ -39,7 +53,7 @@ $(OIDC_PROVIDER): tests/oidc/package-lock.json
 		echo "Node.js and npm are not installed: the sign-in tests will be skipped"; \
 	fi
 
-install-test: $(VENV)/.installed-test chromium $(OIDC_PROVIDER)
+install-test: $(VENV)/.installed-test $(MO_FILES) chromium $(OIDC_PROVIDER)
 
 # Debian's Chromium for the browser tests (Playwright cannot download a browser here).
 chromium:
@@ -71,7 +85,7 @@ run: db $(VENV)/.installed-run
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # ruff (style, import order, complexity, bug risks), mypy, and the import contracts in pyproject.toml.
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed-test $(MO_FILES)
 	$(BIN)/ruff check portal tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
@@ -81,7 +95,7 @@ test: install-test lint
 
 # The performance benchmark (docs/performance.md): wrk, PostgreSQL 15 and redis from Debian where missing.
 .PHONY: bench bench-mail
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test $(MO_FILES)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/lib/postgresql/15/bin/initdb ] \
 			|| ! command -v redis-server >/dev/null 2>&1; then \
@@ -106,7 +120,7 @@ clean:
 # The soak tests (docs/reliability.md): real gunicorn, PostgreSQL 15, nginx and redis, as separate
 # processes; races, kill -9 and two servers behind nginx. Installs what is missing from Debian.
 .PHONY: soak
-soak: $(VENV)/.installed-test
+soak: $(VENV)/.installed-test $(MO_FILES)
 	$(BIN)/pip install --quiet -e '.[test,soak]'
 	@missing=""; \
 	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql"; \

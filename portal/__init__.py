@@ -3,6 +3,8 @@ import logging
 import os
 
 from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -10,8 +12,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config
-from portal.extensions import csrf, db, limiter, login_manager, migrate
-from portal.kernel import clock, plans
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.kernel import clock, i18n, plans
 from portal.kernel.security import WholeBodies, refuse_cut_bodies
 from portal.kernel.urls import IdConverter
 
@@ -72,9 +74,10 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, default_locale=i18n.DEFAULT)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message = _l("Please log in to see that page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -98,7 +101,7 @@ def register_extensions(app: Flask) -> None:
             current = request.headers.get("HX-Current-URL", "")
             path = current.split(request.host, 1)[-1] if current else ""
             return hx_redirect(url_for("auth.login", next=safe_next(path) or None), status=401)
-        flash(login_manager.login_message, "info")
+        flash(str(login_manager.login_message), "info")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=safe_next(target) or None))
 
@@ -184,21 +187,21 @@ def register_errorhandlers(app: Flask) -> None:
     from portal.kernel.plans import PlanReadOnly
 
     messages = {
-        400: ("Something in that request was not right",
-              "The page could not use what was sent. Go back, reload the page and try again."),
-        403: ("You do not have access to this page",
-              "Your role does not include this page. If you think it should, ask your administrator."),
-        404: ("We could not find that page", "It may have moved, or the link may be mistyped."),
-        405: ("That action is not available here", "Go back and use the buttons on the page."),
-        409: ("This plan can't be changed", ""),
-        413: ("That file is too large", "Files up to 10 MB can be uploaded."),
-        429: ("Too many attempts", "Wait a few minutes and try again."),
-        500: ("Something went wrong on our side",
-              "Nothing you did caused this. Your last change may not have been saved; try again shortly."),
+        400: (_l("Something in that request was not right"),
+              _l("The page could not use what was sent. Go back, reload the page and try again.")),
+        403: (_l("You do not have access to this page"),
+              _l("Your role does not include this page. If you think it should, ask your administrator.")),
+        404: (_l("We could not find that page"), _l("It may have moved, or the link may be mistyped.")),
+        405: (_l("That action is not available here"), _l("Go back and use the buttons on the page.")),
+        409: (_l("This plan can't be changed"), ""),
+        413: (_l("That file is too large"), _l("Files up to 10 MB can be uploaded.")),
+        429: (_l("Too many attempts"), _l("Wait a few minutes and try again.")),
+        500: (_l("Something went wrong on our side"),
+              _l("Nothing you did caused this. Your last change may not have been saved; try again shortly.")),
     }
 
     def render_error(code: int, detail: str | None = None):
-        title, text = messages[code]
+        title, text = (str(part) for part in messages[code])
         template = "errors/_error.html" if is_htmx() else "errors/error.html"
         return render_template(template, code=code, title=title, text=detail or text), code
 
@@ -214,8 +217,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         app.logger.warning("CSRF refused: path=%s reason=%s", request.path, e.description)
-        return render_error(400, "This form has expired or was not sent from the portal. "
-                                 "Reload the page and try again.")
+        return render_error(400, gettext("This form has expired or was not sent from the portal. "
+                                         "Reload the page and try again."))
 
 
 def register_commands(app: Flask) -> None:
@@ -225,11 +228,13 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.kernel import formatting
     from portal.kernel.formatting import long_date
     from portal.kernel.navigation import nav_for
     from portal.kernel.policy import SMALL_GROUP
     from portal.kernel.privacy import TEXT as PRIVACY_TEXT
     from portal.kernel.urls import id_url
+    from portal.strategic_plan.translations import group_name, plan_text
 
     @app.context_processor
     def inject():
@@ -240,6 +245,7 @@ def register_template_helpers(app: Flask) -> None:
                 "Stage": Stage,
                 "small_group": SMALL_GROUP, "htmx_cdn": app.config["HTMX_CDN"], "portal_env": app.config["PORTAL_ENV"],
                 "portal_today": long_date(app.config["PORTAL_TODAY"]),
+                "lang": i18n.current(), "switch_to": i18n.switch_to(),
                 **_plan_context()}
 
     def _plan_context() -> dict:
@@ -251,9 +257,13 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(id_url)
     app.jinja_env.globals["privacy"] = PRIVACY_TEXT  # the small-group rule's marks (templates/_privacy.html)
     app.add_template_global(long_date)
+    app.add_template_global(plan_text)
+    app.add_template_global(group_name)
+    app.add_template_global(formatting.count, "fmt_count")
+    app.add_template_filter(i18n.english, "en")
 
     @app.template_filter("num")
     def num(value, digits: int = 1):
         if value is None:
             return "—"
-        return f"{value:,.{digits}f}"
+        return formatting.plain(value, digits)

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 from typing import TYPE_CHECKING
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,6 +30,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()
 
 # Models subclass db.Model (which names tables and binds to the session); type checkers see the
 # declarative base it is built on, whose Mapped[...] columns they understand.

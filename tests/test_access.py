@@ -25,6 +25,7 @@ DECLARED = {
     "auth.oidc_callback": PUBLIC,  # the provider's answer: a session only on its verified word
     "main.healthz": PUBLIC,
     "main.index": PUBLIC,
+    "main.language": PUBLIC,  # the language switch: on the person when signed in, in the session otherwise
     "static": PUBLIC,
     "auth.logout": EVERYONE,
     "main.home": EVERYONE,

@@ -202,6 +202,7 @@ POSTS: dict[str, Callable[[Places], Post]] = {
     "notifications.open_notification": lambda p: Post("admin", {"notification_id": 1}, {}),
     "notifications.mark_read": lambda p: Post("admin", {"notification_id": 1}, {"next": "/home"}),
     "notifications.read_all": lambda p: Post("admin", {}, {}),
+    "main.language": lambda p: Post("principal", {}, {"language": "es", "next": "/home"}),
     "notifications.preferences": lambda p: Post("principal", {}, {"plan_returned": "daily"}),  # choices, not figures
     "notifications.retry": lambda p: Post("admin", {"email_id": 1}, {}),
     "notifications.retry_all": lambda p: Post("admin", {}, {}),
@@ -560,7 +561,7 @@ NOTHING_TO_FUZZ = {
     "admin.set_password", "admin.toggle_active", "auth.login", "auth.logout", "notifications.mark_read",
     "notifications.open_notification", "notifications.preferences", "notifications.read_all", "notifications.retry",
     "notifications.retry_all", "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply",
-    "mfa.verify", "mfa.enrol", "mfa.account", "review.comment", "review.remind", "targets.comment",
+    "mfa.verify", "mfa.enrol", "mfa.account", "review.comment", "review.remind", "targets.comment", "main.language",
 }
 
 

@@ -3,6 +3,7 @@ through the district's identity provider (portal.auth.oidc), log-out (POST only)
 redirect."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 from portal.auth import mfa_routes, oidc, throttle
@@ -51,7 +52,7 @@ def login():
                 "failed log-in: email=%r ip=%s at=%s", form.email.data, request.remote_addr,
                 clock.now_aware().isoformat(timespec="seconds"),
             )
-            form.password.errors.append("That email and password do not match an active account.")
+            form.password.errors.append(gettext("That email and password do not match an active account."))
             return _login_page(form)
         attempt.give_back()  # only failures count
         return mfa_routes.after_password(user, form.next.data)  # signs in, or asks for the second step
@@ -160,6 +161,6 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You have logged out.", "info")
+    flash(gettext("You have logged out."), "info")
     provider_logout = oidc.end_session_url(id_token) if through_provider and oidc.enabled() else None
     return redirect(provider_logout or url_for("auth.login"), code=303)

@@ -1,38 +1,42 @@
 """The navigation each role sees."""
 from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from portal.kernel.policy import Role
 
 _NAV = {
-    Role.principal: [("Home", "main.home"), ("Our targets", "targets.mine"), ("My school", "main.my_school"),
-                     ("Scorecard", "scorecard.scorecard"), ("The plan", "plan.browse")],
-    Role.regional_leader: [("Home", "main.home"), ("Dashboard", "dashboard.district"), ("Target plans", "review.queue"),
-                           ("Schools", "main.schools"),
-                           ("Data reviews", "board.data_reviews"), ("Scorecard", "scorecard.scorecard"),
-                           ("The plan", "plan.browse")],
-    Role.central_office: [("Home", "main.home"), ("Dashboard", "dashboard.offices"),
-                          ("Progress cycle", "initiatives.cycle"),
-                          ("Scorecard", "scorecard.scorecard"), ("Board updates", "board.updates"),
-                          ("Data reviews", "board.data_reviews"),
-                          ("The plan", "plan.browse")],
-    Role.superintendent: [("Home", "main.home"), ("Dashboard", "dashboard.district"), ("Target plans", "review.queue"),
-                          ("Progress cycle", "initiatives.cycle"), ("Scorecard", "scorecard.scorecard"),
-                          ("Board updates", "board.updates"), ("Annual reports", "scorecard.annual_reports"),
-                          ("Data reviews", "board.data_reviews"), ("Schools", "main.schools"),
-                          ("The plan", "plan.browse")],
-    Role.board: [("Home", "main.home"), ("Dashboard", "dashboard.district"), ("Scorecard", "scorecard.scorecard"),
-                 ("Board updates", "board.updates"), ("Annual reports", "scorecard.annual_reports"),
-                 ("The plan", "plan.browse")],
-    Role.admin: [("Home", "main.home"), ("Dashboard", "dashboard.district"), ("Target plans", "review.queue"),
-                 ("Progress cycle", "initiatives.cycle"), ("Scorecard", "scorecard.scorecard"),
-                 ("Board updates", "board.updates"), ("Schools", "main.schools"), ("Cycles", "cycles.cycles"),
-                 ("Results", "results.actuals_import"),
-                 ("People", "admin.users"), ("Imports", "admin.imports_page"), ("The plan", "plan.browse")],
+    Role.principal: [(_l("Home"), "main.home"), (_l("Our targets"), "targets.mine"),
+                     (_l("My school"), "main.my_school"), (_l("Scorecard"), "scorecard.scorecard"),
+                     (_l("The plan"), "plan.browse")],
+    Role.regional_leader: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.district"),
+                           (_l("Target plans"), "review.queue"),
+                           (_l("Schools"), "main.schools"), (_l("Data reviews"), "board.data_reviews"),
+                           (_l("Scorecard"), "scorecard.scorecard"), (_l("The plan"), "plan.browse")],
+    Role.central_office: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.offices"),
+                          (_l("Progress cycle"), "initiatives.cycle"),
+                          (_l("Scorecard"), "scorecard.scorecard"), (_l("Board updates"), "board.updates"),
+                          (_l("Data reviews"), "board.data_reviews"), (_l("The plan"), "plan.browse")],
+    Role.superintendent: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.district"),
+                          (_l("Target plans"), "review.queue"), (_l("Progress cycle"), "initiatives.cycle"),
+                          (_l("Scorecard"), "scorecard.scorecard"), (_l("Board updates"), "board.updates"),
+                          (_l("Annual reports"), "scorecard.annual_reports"),
+                          (_l("Data reviews"), "board.data_reviews"), (_l("Schools"), "main.schools"),
+                          (_l("The plan"), "plan.browse")],
+    Role.board: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.district"),
+                 (_l("Scorecard"), "scorecard.scorecard"), (_l("Board updates"), "board.updates"),
+                 (_l("Annual reports"), "scorecard.annual_reports"), (_l("The plan"), "plan.browse")],
+    Role.admin: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.district"),
+                 (_l("Target plans"), "review.queue"), (_l("Progress cycle"), "initiatives.cycle"),
+                 (_l("Scorecard"), "scorecard.scorecard"), (_l("Board updates"), "board.updates"),
+                 (_l("Schools"), "main.schools"), (_l("Cycles"), "cycles.cycles"),
+                 (_l("Results"), "results.actuals_import"), (_l("People"), "admin.users"),
+                 (_l("Imports"), "admin.imports_page"), (_l("The plan"), "plan.browse")],
 }
 
 
 # Someone not logged in: the district's public pages.
-_PUBLIC_NAV = [("Progress", "public.progress"), ("Scorecard", "scorecard.scorecard"), ("The plan", "plan.browse")]
+_PUBLIC_NAV = [(_l("Progress"), "public.progress"), (_l("Scorecard"), "scorecard.scorecard"),
+               (_l("The plan"), "plan.browse")]
 
 
 # Pages that belong under a navigation item besides its own endpoint.
@@ -52,7 +56,8 @@ _SECTION = {
 }
 
 
-# Each role's items, built once per application root (the links never change while it runs).
+# Each role's items, built once per application root (the links never change while it runs); the labels
+# are lazy, so each page reads them in its own language.
 _built: dict[tuple, list[dict]] = {}
 
 

@@ -4,6 +4,8 @@ at the target). Shapes and dashes differ as well as colour; the numbers are alwa
 next to it. No script and no style attributes (the CSP forbids both)."""
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from portal.charts.guard import guarded
 from portal.charts.scale import finite_values, linear_scale
 from portal.charts.shapes import Marker
@@ -69,13 +71,14 @@ def spark_chart(line: Line, direction: str, unit: str, width: int = 168, height:
     chart.dots = [Marker(x(yr), y(v), f"{yr}: {fmt(v, unit)}") for yr, v in values]
     parts = []
     if values:
-        parts.append("values " + ", ".join(f"{yr} {fmt(v, unit)}" for yr, v in values))
+        parts.append(gettext("values %(values)s", values=", ".join(f"{yr} {fmt(v, unit)}" for yr, v in values)))
     if path:
         (b_year, b_value), (t_year, t_value) = path
         chart.path = f"{x(b_year)},{y(b_value)} {x(t_year)},{y(t_value)}"
-        chart.baseline = Marker(x(b_year), y(b_value), f"Baseline {b_year}: {fmt(b_value, unit)}")
+        chart.baseline = Marker(x(b_year), y(b_value), gettext("Baseline %(year)s: %(value)s", year=b_year,
+                                                                     value=fmt(b_value, unit)))
         chart.target = Marker(x(t_year), y(t_value), f"{target_label()}: {fmt(t_value, unit)}")
-        parts.append(f"straight path from the {b_year} baseline of {fmt(b_value, unit)} "
-                     f"to the {target_label()} of {fmt(t_value, unit)}")
-    chart.description = "; ".join(parts).capitalize() + ". The same numbers are in the table."
+        parts.append(gettext("straight path from the %(year)s baseline of %(start)s to the %(target)s of %(end)s",
+                             year=b_year, start=fmt(b_value, unit), target=target_label(), end=fmt(t_value, unit)))
+    chart.description = "; ".join(parts).capitalize() + ". " + gettext("The same numbers are in the table.")
     return chart

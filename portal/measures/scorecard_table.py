@@ -1,6 +1,7 @@
 """The scorecard table: measures filtered and grouped by pillar and priority, with their counts and export rows."""
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -41,7 +42,8 @@ class Counts:
 
     @property
     def text(self) -> str:
-        return f"{self.improved} of {self.total} measure{'' if self.total == 1 else 's'} improved"
+        return ngettext("%(improved)s of %(num)s measure improved", "%(improved)s of %(num)s measures improved",
+                        self.total, improved=self.improved)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("total", "improved", "no_change", "declined", "work_in_progress",
@@ -139,8 +141,8 @@ def build_scorecard(year: str, measures: list[MeasureView], pillar: str = "", of
 
 
 def status_text(status: ms.Status) -> str:
-    text = ms.TITLES[status.change]
-    return f"{text}; {ms.TITLES[status.pace].lower()}" if status.pace else text
+    text = gettext(ms.TITLES[status.change])
+    return f"{text}; {gettext(ms.TITLES[status.pace]).lower()}" if status.pace else text
 
 
 def export_rows(card: dict) -> tuple[list[str], list[list]]:

@@ -20,8 +20,10 @@ For a measure (or one of its sub-targets) and a school year:
 from dataclasses import dataclass
 
 from flask import has_app_context
+from flask_babel import gettext
 
 from portal.kernel.clock import year_start
+from portal.kernel.i18n import N_
 from portal.strategic_plan.settings import setting
 
 NO_CHANGE_TOLERANCE = 0.05
@@ -39,12 +41,12 @@ def target_year() -> str:
 
 def target_label() -> str:
     """"2026 target": the calendar year the plan's last school year ends in."""
-    return f"{year_start(target_year()) + 1} target"
+    return gettext("%(year)s target", year=year_start(target_year()) + 1)
 
 IMPROVED, NO_CHANGE, DECLINED, WORK_IN_PROGRESS = "improved", "no_change", "declined", "work_in_progress"
 ON_TRACK, BEHIND = "on_track", "behind"
-TITLES = {IMPROVED: "Improved", NO_CHANGE: "No change", DECLINED: "Declined", WORK_IN_PROGRESS: "Work in progress",
-          ON_TRACK: "On track", BEHIND: "Behind"}
+TITLES = {IMPROVED: N_("Improved"), NO_CHANGE: N_("No change"), DECLINED: N_("Declined"),
+          WORK_IN_PROGRESS: N_("Work in progress"), ON_TRACK: N_("On track"), BEHIND: N_("Behind")}
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from email.utils import format_datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 
-from portal.kernel import clock
+from portal.kernel import clock, i18n
 from portal.kernel.addresses import is_address
 from portal.notifications.models import OutboxEmail
 
@@ -44,7 +45,14 @@ def base_url() -> str:
 
 
 def compose(email: OutboxEmail) -> EmailMessage:
-    """The e-mail for an outbox row: one notification's message, or the digest of several."""
+    """The e-mail for an outbox row: one notification's message, or the digest of several, in the
+    recipient's language (its greeting, wrapper and footer, and a digest's subject; a notification's
+    own subject and text are written in English by whatever raised it)."""
+    with force_locale(i18n.for_person(email.user)):
+        return _compose(email)
+
+
+def _compose(email: OutboxEmail) -> EmailMessage:
     notes = email.notifications
     base = base_url()
     sender = current_app.config["MAIL_SENDER"]
@@ -54,10 +62,11 @@ def compose(email: OutboxEmail) -> EmailMessage:
         context = {"note": notes[0]}
         template = "notifications/email/message"
     else:
-        subject = f"Your daily digest from the Ready for the World portal: {len(notes)} updates"
+        subject = ngettext("Your daily digest from the Ready for the World portal: %(num)s update",
+                           "Your daily digest from the Ready for the World portal: %(num)s updates", len(notes))
         context = {"notes": notes}
         template = "notifications/email/digest"
-    context.update(base=base, person=email.user, preferences=base + PREFERENCES_PATH)
+    context.update(base=base, person=email.user, preferences=base + PREFERENCES_PATH, lang=i18n.current())
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = one_line(subject)
     msg["From"] = address(current_app.config["MAIL_SENDER_NAME"], sender)

@@ -86,6 +86,9 @@ class User(UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
+    # The language the person chose for the portal and its e-mails (portal/kernel/i18n.py); None: the
+    # browser's, for the pages, and English for e-mail.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     school: Mapped[School | None] = relationship()
     region: Mapped[Region | None] = relationship()

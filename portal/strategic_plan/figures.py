@@ -10,6 +10,7 @@ The district's results, computed from its schools, are in targets/figures.py.
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -36,15 +37,15 @@ class Figure:
 
 
 def published_label(year: str) -> str:
-    return f"the plan's published baseline ({year})"
+    return gettext("the plan's published baseline (%(year)s)", year=year)
 
 
 def result_label(year: str) -> str:
-    return f"district result {year}"
+    return gettext("district result %(year)s", year=year)
 
 
 def start_label(year: str) -> str:
-    return f"district baseline {year}, all schools"
+    return gettext("district baseline %(year)s, all schools", year=year)
 
 
 def baseline_year() -> str:

@@ -3,10 +3,12 @@
 from datetime import date
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
+from portal.kernel import formatting
 from portal.kernel.plans import PlanOwned
 
 if TYPE_CHECKING:  # the values live with the measures feature, which builds on the plan
@@ -63,14 +65,15 @@ class Metric(PlanOwned, Model):
     @property
     def target_label(self) -> str:
         if self.target_kind == "absolute":
-            return f"{self.target_value:g}%" if self.unit == "percent" else f"{self.target_value:g}"
+            value = f"{self.target_value:g}"
+            return formatting.percent_sign(value) if self.unit == "percent" else value
         suffix = " pts" if self.unit == "dfs" else " pts"
         return f"+{self.target_value:g}{suffix}"
 
     @property
     def group_target_label(self) -> str:
         if self.group_gain_reading == "percent_of_baseline":
-            return f"+{self.group_gain:g}% growth"
+            return gettext("%(gain)s growth", gain=formatting.percent_sign(f"+{self.group_gain:g}"))
         return f"+{self.group_gain:g} pts"
 
 

@@ -57,7 +57,8 @@ def goal_tables() -> list[tuple[Goal, list[GoalTable]]]:
                             table.rows.append({
                                 "label": f"{group.short_name if group.code != 'all' else 'Overall'} · "
                                          f"{levels[code].name if code in levels else code}",
-                                "values": values, "target": f"{latest + metric.target_value:.1f}",
+                                "group": group, "level": code,
+                                "values": values, "target": round(latest + metric.target_value, 1),
                                 "target_note": f"+{metric.target_value:g} pts",
                             })
             else:
@@ -67,6 +68,7 @@ def goal_tables() -> list[tuple[Goal, list[GoalTable]]]:
                         continue
                     target = metric.target_label if not group.targeted else metric.group_target_label
                     table.rows.append({"label": group.name if group.code != "all" else "Overall",
+                                       "group": group, "level": "",
                                        "values": values, "target": target, "target_note": ""})
             tables.append(table)
         result.append((goal, tables))

@@ -82,6 +82,19 @@ def test_every_page_a_role_reaches_has_no_serious_axe_violations(app, live_serve
     assert not problems, "\n".join(problems)
 
 
+def test_the_public_pages_in_spanish_have_no_serious_axe_violations(app, live_server, axe_page, sample_values):
+    """A family whose browser asks for Spanish opens every page a visitor may: each says it is in Spanish,
+    and what stays in English (the plan's untranslated words) says so, as axe checks."""
+    page = axe_page(ANONYMOUS, locale="es-MX")
+    problems = []
+    for visit in visits_for(app, ANONYMOUS, sample_values):
+        response = page.goto(live_server + visit.url)
+        assert response is not None and response.ok, f"{visit.url} answered {response and response.status}"
+        assert page.locator("html").get_attribute("lang") == "es", visit.url
+        checked(page, f"es {visit.url}", problems)
+    assert not problems, "\n".join(problems)
+
+
 def checked(page, where: str, problems: list) -> None:
     axe.open_disclosures(page)
     found = axe.violations(page)

@@ -26,7 +26,7 @@ WRONG_PASSWORD_MESSAGE = "That email and password do not match an active account
 def nav_for_role(app, role: Role) -> list[tuple[str, str]]:
     """(label, path) of each link the role's navigation should show, in order."""
     with app.test_request_context():
-        return [(label, url_for(endpoint)) for label, endpoint in _NAV[role]]
+        return [(str(label), url_for(endpoint)) for label, endpoint in _NAV[role]]  # the labels are lazy
 
 
 def priorities_in_pillar(app, number: int) -> int:

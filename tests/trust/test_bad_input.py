@@ -91,6 +91,7 @@ FORMS = {
     "admin.new_user": ("admin", ["email", "name", "role", "school_code", "region_code", "office_code"]),
     "admin.set_password": ("admin", ["password", "confirm"]),
     "notifications.mark_read": ("principal", ["next"]),
+    "main.language": ("principal", ["language", "next"]),
     # The principal's kinds, security (never a choice), a leader's kind and no kind at all.
     "notifications.preferences": ("principal", ["target_window_open", "plan_returned", "plan_approved",
                                                 "plan_reopened", "window_extended", "target_due",

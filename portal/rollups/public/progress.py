@@ -12,6 +12,7 @@ from portal.cache import store
 from portal.extensions import db
 from portal.kernel import privacy
 from portal.kernel.clock import today
+from portal.kernel.i18n import N_
 from portal.kernel.policy import SMALL_GROUP
 from portal.org.models import Region
 from portal.strategic_plan import figures as plan_figures
@@ -23,7 +24,7 @@ from portal.targets import figures
 from portal.targets.guardrails import interim_targets, plan_target
 
 MIN_CELL = SMALL_GROUP
-SUPPRESSED_NOTE = privacy.NOTE
+SUPPRESSED_NOTE = N_("Fewer than 11 students: not shown to protect student privacy")
 
 
 @dataclass(frozen=True)
@@ -169,5 +170,5 @@ def district_progress() -> dict:
             "has_results": any(p.latest_year for p in report), "groups": groups,
             "has_generated": any(_marked(p) for p in report),
             "start_label": plan_figures.start_label(baseline_year), "result_label": plan_figures.result_label,
-            "path_name": trajectory.name if trajectory else "Linear", "note": SUPPRESSED_NOTE,
+            "path_name": trajectory.name if trajectory else "Linear", "path_code": path_code, "note": SUPPRESSED_NOTE,
             "min_cell": MIN_CELL}

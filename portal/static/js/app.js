@@ -24,23 +24,30 @@
     if (box) { box.hidden = true; box.textContent = ""; }
   });
 
+  // What the script says, in the page's language: base.html lists it (app-strings); English otherwise.
+  var strings = (function () {
+    var data = document.getElementById("app-strings");
+    try { return data ? JSON.parse(data.textContent) : {}; } catch (e) { return {}; }
+  })();
+  function said(key, english) { return strings[key] || english; }
+
   // htmx does not swap error answers; say plainly what happened instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {
     if (inBackground(event)) { return; }
     var status = event.detail.xhr.status;
     var messages = {
-      400: "That request could not be used. Reload the page and try again.",
-      403: "Your role does not allow that.",
-      404: "That record could not be found. It may have been removed.",
-      409: "Someone else changed this at the same time. Reload to see their change.",
-      429: "Too many attempts. Wait a few minutes and try again."
+      400: said("400", "That request could not be used. Reload the page and try again."),
+      403: said("403", "Your role does not allow that."),
+      404: said("404", "That record could not be found. It may have been removed."),
+      409: said("409", "Someone else changed this at the same time. Reload to see their change."),
+      429: said("429", "Too many attempts. Wait a few minutes and try again.")
     };
-    showAlert(messages[status] || "Something went wrong on our side. Try again in a moment.");
+    showAlert(messages[status] || said("500", "Something went wrong on our side. Try again in a moment."));
   });
 
   document.addEventListener("htmx:sendError", function (event) {
     if (inBackground(event)) { return; }
-    showAlert("The portal could not be reached. Check your connection and try again.");
+    showAlert(said("offline", "The portal could not be reached. Check your connection and try again."));
   });
 
   function focusOn(element) {
@@ -55,7 +62,8 @@
         var caption = wrap.querySelector("caption");
         wrap.setAttribute("tabindex", "0");
         wrap.setAttribute("role", "region");
-        wrap.setAttribute("aria-label", (caption ? caption.textContent.trim() : "Table") + " (scrolls sideways)");
+        wrap.setAttribute("aria-label", (caption ? caption.textContent.trim() : said("table", "Table")) + " " +
+                          said("scrolls", "(scrolls sideways)"));
       } else if (wrap.getAttribute("role") === "region") {
         wrap.removeAttribute("tabindex");
         wrap.removeAttribute("role");

@@ -60,7 +60,7 @@ def make_current(code: str):
 _ANY_PLAN = {"auth.login", "auth.logout", "password.forgot", "password.reset", "mfa.verify", "mfa.enrol",
              "mfa.account", "mfa.change", "notifications.open_notification", "notifications.mark_read",
              "notifications.read_all", "notifications.preferences", "notifications.retry",
-             "notifications.retry_all", "plan.choose", "plan.make_current"}
+             "notifications.retry_all", "plan.choose", "plan.make_current", "main.language"}
 
 
 def refuse_changes_to_another_plan():
