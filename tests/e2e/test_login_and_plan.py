@@ -113,7 +113,7 @@ def test_plan_filters_in_place_keep_state_in_the_url(page, app, live_server, log
 
     expect(page).to_have_url(re.compile(r"[?&]q=attendance(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]pillar=2(&|$)"))
-    expect(count).to_have_text("1 of 20 priorities match “attendance”.")
+    expect(count).to_have_text("1 of 20 priorities matches “attendance”.")
     expect(results.locator("details.priority")).to_have_count(1)
     expect(results.locator("#priority-2D summary")).to_contain_text("2D Outstanding Attendance")
     expect(results.locator("#priority-2D")).to_have_attribute("open", "")
@@ -136,7 +136,7 @@ def test_plan_filters_in_place_keep_state_in_the_url(page, app, live_server, log
 
     expect(pillar_select).to_have_value("2")
     expect(words).to_have_value("attendance")
-    expect(count).to_have_text("1 of 20 priorities match “attendance”.")
+    expect(count).to_have_text("1 of 20 priorities matches “attendance”.")
     expect(results.locator("details.priority")).to_have_count(1)
     expect(results.locator("#priority-2D summary")).to_contain_text("2D Outstanding Attendance")
     expect(page.get_by_role("heading", name="The four District Goals")).to_be_visible()
