@@ -81,6 +81,7 @@ def test_the_superintendents_office_picks_an_initiative_and_sees_every_result(br
     expect(listing.get_by_text("Initiatives", exact=False).first).to_be_visible()
     listing.get_by_role("link", name="Acceleration Days & Tutoring").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Acceleration Days & Tutoring")
+    page.wait_for_load_state("load")  # the new page's scripts listen to the box before anyone types
 
     # A click elsewhere closes the list; the list's last link opens the full page of results by kind.
     box.fill("1A")
