@@ -1,5 +1,6 @@
 """Each role's home page says what needs attention: the person's latest unread notifications, which
 only their owner can mark read, and their work."""
+import pytest
 from sqlalchemy import delete, select
 
 from portal.extensions import db
@@ -59,3 +60,14 @@ def test_a_regional_leader_sees_how_many_plans_wait_for_review(login_as, client)
     login_as(Role.regional_leader)
     home = client.get("/home").get_data(as_text=True)
     assert "waiting for your review" in home and "Review submitted plans" in home
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "a%b", "\\"])
+def test_a_percent_sign_or_underscore_in_a_search_box_is_looked_for_as_typed(login_as, client, typed):
+    """No school's name or person's address has these characters, so nothing matches: before, % and _
+    were wildcards and matched every school and every person."""
+    login_as(Role.admin)
+    schools = client.get("/schools", query_string={"q": typed}).get_data(as_text=True)
+    assert "0 schools match your filter." in schools
+    people = client.get("/admin/users", query_string={"q": typed}).get_data(as_text=True)
+    assert "No one matches." in people

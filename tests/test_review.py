@@ -144,6 +144,8 @@ def test_search_by_school_code_or_part_of_the_name(data, login_as, client, facto
     assert listed(by_code) == {plan_id} and "1 plan matches your filter." in by_code
     assert listed(client.get(f"/review/?q={word}").get_data(as_text=True)) == named
     assert "No plans match" in client.get("/review/?q=zzzz-no-such-school").get_data(as_text=True)
+    for wildcard in ("%", "_", "%25"):  # typed characters, found as themselves: no school name has them
+        assert "No plans match" in client.get(f"/review/?q={wildcard}").get_data(as_text=True)
 
 
 def test_an_admin_picks_a_region_pages_through_the_district_and_sorts(data, login_as, client):

@@ -37,8 +37,9 @@ def users():
     page = page_number(request.args.get("page"))
     stmt = select(User)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+        # autoescape: a % or _ typed into the box is a character to find, not a wildcard
+        stmt = stmt.where(or_(func.lower(User.email).contains(q.lower(), autoescape=True),
+                              func.lower(User.name).contains(q.lower(), autoescape=True)))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))

@@ -44,8 +44,8 @@ class SchoolFilter:
 def search_schools(user, flt: SchoolFilter):
     stmt = visible_schools(user)
     if flt.q:
-        like = f"%{flt.q.lower()}%"
-        stmt = stmt.where(or_(func.lower(School.name).like(like), School.code == flt.q))
+        # autoescape: a % or _ typed into the box is a character to find, not a wildcard
+        stmt = stmt.where(or_(func.lower(School.name).contains(flt.q.lower(), autoescape=True), School.code == flt.q))
     if flt.level:
         stmt = stmt.where(School.level == flt.level)
     if flt.region:

@@ -105,7 +105,7 @@ def search_queue(user, cycle: TargetCycle, region: Region | None, flt: ReviewFil
     if flt.overdue:
         stmt = stmt.where(overdue_clause(cycle))
     if flt.q:
-        stmt = stmt.where(or_(func.lower(School.name).like(f"%{flt.q.lower()}%"), School.code == flt.q))
+        stmt = stmt.where(or_(func.lower(School.name).contains(flt.q.lower(), autoescape=True), School.code == flt.q))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     orders: dict[str, list[Any]] = {
         "school": [School.name],

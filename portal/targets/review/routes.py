@@ -77,7 +77,7 @@ def queue_export_rows(user, cycle, region, flt: ReviewFilter) -> list[list]:
     if flt.overdue:
         stmt = stmt.where(q.overdue_clause(cycle))
     if flt.q:
-        stmt = stmt.where(or_(func.lower(School.name).like(f"%{flt.q.lower()}%"), School.code == flt.q))
+        stmt = stmt.where(or_(func.lower(School.name).contains(flt.q.lower(), autoescape=True), School.code == flt.q))
     orders: dict[str, list[Any]] = {
         "school": [School.name],
         "status": [case({s: i for i, s in enumerate(q.STATUS_ORDER)}, value=TargetPlan.status), School.name],
