@@ -24,6 +24,7 @@ DECLARED = {
     "auth.oidc_login": PUBLIC,  # sends the person to the district's identity provider
     "auth.oidc_callback": PUBLIC,  # the provider's answer: a session only on its verified word
     "main.healthz": PUBLIC,
+    "main.favicon": PUBLIC,
     "main.index": PUBLIC,
     "main.language": PUBLIC,  # the language switch: on the person when signed in, in the session otherwise
     "static": PUBLIC,

@@ -48,6 +48,13 @@ def healthz():
     return {"status": "ok", "database": "up"}
 
 
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers and feed readers that ask for the icon at the conventional address, not the page's link."""
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
+
+
 @bp.route("/")
 @public
 def index():

@@ -27,6 +27,7 @@ ANONYMOUS = "anonymous"
 NOT_PAGES = {
     "static": "stylesheets, scripts and vendored files",
     "main.healthz": "JSON for the load balancer",
+    "main.favicon": "a redirect to the icon",
     "dashboard.export": "CSV / Excel download",
     "dashboard.office_export": "CSV / Excel download",
     "review.queue_export": "CSV / Excel download",
