@@ -8,7 +8,7 @@ plan taken through the workflow to the state the test needs and that region's le
 so no test depends on another having run first."""
 import re
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from markupsafe import escape
@@ -26,6 +26,13 @@ from portal.targets.models import PlanStatus, Target, TargetCycle, TargetPlan
 from tests.conftest import PORTAL_TODAY, ROLE_EMAILS
 
 NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)
+
+
+def is_late(status: PlanStatus, submitted_at: datetime | None, due_on: date) -> bool:
+    """Overdue once the demo cycle's due date has passed: with the school, unless it was sent in by the
+    due date and came back."""
+    sent_on_time = submitted_at is not None and submitted_at.date() <= due_on
+    return status in NOT_SUBMITTED and not (status == PlanStatus.returned and sent_on_time)
 ROW_ID = re.compile(r'<tr id="plan-(\d+)"')
 
 
@@ -83,7 +90,10 @@ def expected_ids(s, code: str, **where) -> set[int]:
     if "level" in where:
         stmt = stmt.where(School.level == where["level"])
     if where.get("overdue"):
-        stmt = stmt.where(TargetPlan.status.in_(NOT_SUBMITTED))  # the demo cycle's due date has passed
+        due_on = cycle(s).due_on
+        return {plan_id for plan_id, status, sent in s.execute(stmt.add_columns(TargetPlan.status,
+                                                                                TargetPlan.submitted_at))
+                if is_late(status, sent, due_on)}
     return set(s.scalars(stmt))
 
 
@@ -97,6 +107,7 @@ def test_the_queue_lists_only_the_leaders_region_with_counts_from_the_database(d
         counts = dict(s.execute(select(TargetPlan.status, func.count()).join(School)
                                 .where(School.region_id == central.id, TargetPlan.cycle_id == cycle(s).id)
                                 .group_by(TargetPlan.status)).all())
+        overdue = len(expected_ids(s, "C", overdue=True))
         want = expected_ids(s, "C")
         elsewhere = s.scalars(select(School.name).where(School.region_id != central.id)).all()
     assert "Target plans in Local District Central" in html
@@ -105,7 +116,6 @@ def test_the_queue_lists_only_the_leaders_region_with_counts_from_the_database(d
         assert f'{status.title}</a>: <span class="stat">{counts.get(status, 0)}</span>' in html, status
     assert listed(html) == want
     assert not [name for name in elsewhere if f">{escape(name)}</a>" in html]
-    overdue = sum(counts.get(st, 0) for st in NOT_SUBMITTED)
     assert f'<span class="stat">{overdue}</span> not submitted after' in html
     done, every = counts.get(PlanStatus.submitted, 0) + counts.get(PlanStatus.approved, 0), sum(counts.values())
     assert f"{100 * done / every:.0f}%</span> ({done} of {every})" in html
@@ -473,14 +483,16 @@ def test_the_superintendent_reads_but_cannot_act(data, login_as, client, auth, f
 
 def hand_counts(s) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for name, status in s.execute(select(Region.name, TargetPlan.status).join(School, School.region_id == Region.id)
-                                  .join(TargetPlan, TargetPlan.school_id == School.id)
-                                  .where(TargetPlan.cycle_id == cycle(s).id)):
+    due_on = cycle(s).due_on
+    for name, status, sent in s.execute(select(Region.name, TargetPlan.status, TargetPlan.submitted_at)
+                                        .join(School, School.region_id == Region.id)
+                                        .join(TargetPlan, TargetPlan.school_id == School.id)
+                                        .where(TargetPlan.cycle_id == cycle(s).id)):
         c = out.setdefault(name, {"plans": 0, "submitted": 0, "approved": 0, "overdue": 0})
         c["plans"] += 1
         c["submitted"] += status in (PlanStatus.submitted, PlanStatus.approved)
         c["approved"] += status == PlanStatus.approved
-        c["overdue"] += status in NOT_SUBMITTED
+        c["overdue"] += is_late(status, sent, due_on)
     return out
 
 
@@ -521,7 +533,7 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
                                                     Notification.created_at >= today)).all()
 
     with data() as s:
-        principals = s.execute(select(User.id, TargetPlan.status, School.name, TargetPlan.id)
+        principals = s.execute(select(User.id, TargetPlan.status, School.name, TargetPlan.id, TargetPlan.submitted_at)
                                .join(School, User.school_id == School.id)
                                .join(TargetPlan, TargetPlan.school_id == School.id)
                                .where(User.role == Role.principal, School.region_id == region(s, "C").id,
@@ -531,9 +543,9 @@ def test_remind_notifies_overdue_principals_once_a_day(data, login_as, client, a
             s.delete(note)  # start the day with no reminders in the region
         s.commit()
         due_on, leader_name = cycle(s).due_on, user(s, Role.regional_leader).name
-    overdue = {uid for uid, status, _, _ in principals if status in NOT_SUBMITTED}
+    overdue = {uid for uid, status, _, _, sent in principals if is_late(status, sent, due_on)}
     everyone = [uid for uid, *_ in principals]
-    schools = {uid: (name, plan_id) for uid, _, name, plan_id in principals}
+    schools = {uid: (name, plan_id) for uid, _, name, plan_id, _ in principals}
     assert overdue and set(everyone) - overdue
     today = datetime.combine(date.fromisoformat(PORTAL_TODAY), time.min)
     login_as(Role.regional_leader)
@@ -565,3 +577,31 @@ def test_an_admin_must_choose_the_region_to_remind(login_as, client, auth):
     response = client.post("/review/remind", data={"csrf_token": token})
     assert response.status_code == 303
     assert "Choose a region first" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_plan_sent_in_on_time_is_not_overdue_when_it_comes_back_after_the_due_date(data, login_as, client, auth,
+                                                                                      factories):
+    """Two schools' plans were returned after the due date: one had been sent in on the due date, the
+    other the day after. Only the late one is overdue, for its principal, in the queue and its count."""
+    with data() as s:
+        area = factories.region()
+        cycle = factories.district_cycle()
+        on_time, late = (factories.target_plan(factories.school(region=area), PlanStatus.returned, cycle=cycle)
+                         for _ in range(2))
+        on_time.submitted_at = datetime.combine(cycle.due_on, time(16))
+        late.submitted_at = datetime.combine(cycle.due_on + timedelta(days=1), time(9))
+        s.commit()
+        ids = {"on_time": on_time.id, "late": late.id}
+        principals = {"on_time": factories.principal(on_time.school).email,
+                      "late": factories.principal(late.school).email}
+        leader = factories.regional_leader(area).email
+    login_as(Role.regional_leader, leader)
+    queue = client.get("/review/").get_data(as_text=True)
+    assert re.search(r"Overdue schools</dt><dd><span class=\"stat\">1</span>", queue)
+    assert listed(client.get("/review/?overdue=1").get_data(as_text=True)) == {ids["late"]}
+    for which, overdue in (("on_time", False), ("late", True)):
+        auth.logout()
+        login_as(Role.principal, principals[which])
+        plan_page = client.get(f"/targets/plans/{ids[which]}").get_data(as_text=True)
+        assert ('<span class="tag tag--warn">Overdue</span>' in plan_page) is overdue, which
+        assert ("Overdue: due" in client.get("/home").get_data(as_text=True)) is overdue, which

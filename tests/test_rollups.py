@@ -177,6 +177,16 @@ def test_completeness_by_region_and_level_counts_overdue_after_the_due_date():
     assert list(by_region.submitted_or_approved) == [2, 2]
 
 
+
+def test_a_returned_plan_its_school_sent_in_on_time_is_not_counted_overdue():
+    frame = pd.DataFrame([{"school_id": i, "region": "N", "school_level": "high", "status": status,
+                           "sent_on_time": sent} for i, (status, sent) in enumerate(
+                              [("returned", 1), ("returned", 0), ("draft", 0), ("submitted", 1)])])
+    assert list(r.overdue(frame, late=True)) == [False, True, True, False]
+    assert not r.overdue(frame, late=False).any()
+    assert one(r.completeness(frame, late=True), region="N", school_level="high").overdue == 2
+
+
 # ---------------------------------------------------------------- targets chosen
 
 def test_distribution_quartiles_by_region():

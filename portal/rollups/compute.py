@@ -189,6 +189,15 @@ def headline(projected: pd.DataFrame, regions: pd.DataFrame, group: str = "all")
 
 # ---------------------------------------------------------------- completeness
 
+def overdue(plans: pd.DataFrame, late: bool) -> pd.Series:
+    """Each plan is overdue: the due date has passed (`late`) and it is with its school, unless its school
+    had sent it in on time and it came back (targets.operations.is_overdue)."""
+    if not late:
+        return pd.Series(False, index=plans.index)
+    sent = plans["sent_on_time"].astype(bool) if "sent_on_time" in plans else pd.Series(False, index=plans.index)
+    return plans["status"].isin(NOT_SUBMITTED) & ~((plans["status"] == "returned") & sent)
+
+
 def completeness(plans: pd.DataFrame, late: bool, by: tuple[str, ...] = ("region", "school_level")) -> pd.DataFrame:
     """Plans by status for each `by` cell, with submitted (waiting or approved), approved and
     overdue counts. A plan is overdue when it is not submitted and the due date has passed."""
@@ -202,7 +211,11 @@ def completeness(plans: pd.DataFrame, late: bool, by: tuple[str, ...] = ("region
     counts["submitted_or_approved"] = counts["submitted"] + counts["approved"]
     counts["pct_submitted"] = (100 * counts["submitted_or_approved"] / counts["plans"]).round(1)
     counts["pct_approved"] = (100 * counts["approved"] / counts["plans"]).round(1)
-    counts["overdue"] = counts[list(NOT_SUBMITTED)].sum(axis=1) if late else 0
+    if late:
+        late_plans = plans.assign(_late=overdue(plans, late)).groupby(list(by))["_late"].sum()
+        counts["overdue"] = counts.set_index(list(by)).index.map(late_plans).fillna(0).astype(int)
+    else:
+        counts["overdue"] = 0
     if "school_level" in by:
         counts["_l"] = counts["school_level"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)}).fillna(9)
         counts = counts.sort_values([*(k for k in by if k != "school_level"), "_l"]).drop(columns="_l")
@@ -273,7 +286,7 @@ def school_table(plans: pd.DataFrame, rows: pd.DataFrame, metrics: pd.DataFrame,
     if plans.empty:
         return pd.DataFrame(columns=columns)
     out = plans[["school_id", "code", "name", "school_level", "status"]].copy()
-    out["overdue"] = out["status"].isin(NOT_SUBMITTED) & late
+    out["overdue"] = overdue(plans, late)
     have = rows[rows["target"].notna() & rows["baseline"].notna()]
     asks = [plan_target(metric_spec(metrics, code), baseline, bool(targeted))
             for code, baseline, targeted in zip(have["metric"], have["baseline"].astype(float), have["targeted"],

@@ -1,7 +1,7 @@
 """What the rollups read from the database, as DataFrames (one SQL query each)."""
 
 import pandas as pd
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, and_, case, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -10,6 +10,7 @@ from portal.progress.check_ins import current_check_ins
 from portal.progress.models import Initiative
 from portal.strategic_plan.models import Goal, Metric, Pillar, PlanSetting, StudentGroup, Trajectory
 from portal.targets.models import Actual, Target, TargetCycle, TargetPlan
+from portal.targets.operations import due_cutoff
 
 
 def settings() -> dict:
@@ -70,7 +71,12 @@ def target_rows(cycle: TargetCycle, region_id: int | None = None, school_id: int
 
 
 def plan_rows(cycle: TargetCycle, region_id: int | None = None) -> pd.DataFrame:
-    stmt = (select(*SCHOOL_COLUMNS, STATUS, TargetPlan.id.label("plan_id"), TargetPlan.generated.label("generated"))
+    """Each plan of the cycle with its school; `sent_on_time`: it was last submitted by the due date (a
+    returned plan its school had sent in on time is not overdue: targets.operations.is_overdue)."""
+    on_time = case((and_(TargetPlan.submitted_at.is_not(None), TargetPlan.submitted_at < due_cutoff(cycle)), 1),
+                   else_=0).label("sent_on_time")
+    stmt = (select(*SCHOOL_COLUMNS, STATUS, TargetPlan.id.label("plan_id"), TargetPlan.generated.label("generated"),
+                   on_time)
             .select_from(TargetPlan).join(School, TargetPlan.school_id == School.id)
             .join(Region, School.region_id == Region.id).where(TargetPlan.cycle_id == cycle.id))
     if region_id is not None:

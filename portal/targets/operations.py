@@ -2,7 +2,7 @@
 and the context a reviewer needs (flags, history, changes since return, peers' spread)."""
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import selectinload
@@ -131,8 +131,24 @@ def extended_windows(cycle: TargetCycle) -> dict[int, date]:
 
 
 def is_overdue(plan: TargetPlan, on: date | None = None) -> bool:
-    return plan.status in (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned) and \
-        (on or today()) > plan.cycle.due_on
+    """The cycle's due date has passed and the plan is with its school, unless the school sent it in by
+    the due date and its reviewer returned it: a return after the due date does not make a school late.
+    review.queries.overdue_clause and rollups.data.plan_rows say the same in SQL."""
+    if (on or today()) <= plan.cycle.due_on or plan.status not in NOT_SUBMITTED:
+        return False
+    return not (plan.status == PlanStatus.returned and sent_by_due_date(plan.submitted_at, plan.cycle))
+
+
+NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)
+
+
+def due_cutoff(cycle: TargetCycle) -> datetime:
+    """The first moment after the cycle's due date (a plan submitted before it was on time)."""
+    return datetime.combine(cycle.due_on + timedelta(days=1), time())
+
+
+def sent_by_due_date(submitted_at: datetime | None, cycle: TargetCycle) -> bool:
+    return submitted_at is not None and submitted_at < due_cutoff(cycle)
 
 
 def trajectories() -> dict[str, Trajectory]:

@@ -16,10 +16,9 @@ from portal.org.models import LEVELS, Region, School, User
 from portal.org.scope import scoped_to_school
 from portal.targets import notices
 from portal.targets.models import PlanStatus, TargetCycle, TargetPlan
+from portal.targets.operations import NOT_SUBMITTED, due_cutoff
 
 PAGE_SIZE = 50
-# Not yet submitted: these are overdue once the due date has passed (targets.operations.is_overdue).
-NOT_SUBMITTED = (PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned)
 SORTS = {"school": "School", "status": "Status", "submitted": "Submitted", "updated": "Last updated"}
 # A reviewer's order of work: what waits for them first, what is finished last.
 STATUS_ORDER = [PlanStatus.submitted, PlanStatus.returned, PlanStatus.draft, PlanStatus.not_started,
@@ -90,9 +89,10 @@ def cycle_plans(user, cycle: TargetCycle, region: Region | None) -> Select:
 
 
 def overdue_clause(cycle: TargetCycle):
+    """targets.operations.is_overdue in SQL."""
     if clock.today() <= cycle.due_on:
         return false()
-    return TargetPlan.status.in_(NOT_SUBMITTED)
+    return and_(TargetPlan.status.in_(NOT_SUBMITTED), returned_on_time(cycle) == 0)
 
 
 def search_queue(user, cycle: TargetCycle, region: Region | None, flt: ReviewFilter):
@@ -142,14 +142,36 @@ class Completeness:
         return 100 * self.approved / self.plans if self.plans else 0.0
 
 
+# In a plan count: how many returned plans their schools had sent in by the due date (not overdue).
+RETURNED_ON_TIME = "returned_on_time"
+
+
+def returned_on_time(cycle: TargetCycle, submitted_at=TargetPlan.submitted_at, status=TargetPlan.status):
+    """1 for a returned plan its school had sent in by the due date, else 0: to sum in a count."""
+    return case((and_(status == PlanStatus.returned, submitted_at.is_not(None), submitted_at < due_cutoff(cycle)), 1),
+                else_=0)
+
+
+def plan_counts(plans_stmt: Select, cycle: TargetCycle) -> dict:
+    """The plans of `plans_stmt` by status, and how many returned plans were sent in on time."""
+    sub = plans_stmt.subquery()
+    counts: dict = dict.fromkeys(PlanStatus, 0) | {RETURNED_ON_TIME: 0}
+    for status, n, on_time in db.session.execute(
+            select(sub.c.status, func.count(), func.sum(returned_on_time(cycle, sub.c.submitted_at, sub.c.status)))
+            .group_by(sub.c.status)):
+        counts[status] = n
+        counts[RETURNED_ON_TIME] += on_time or 0
+    return counts
+
+
 def completeness(counts: dict, cycle: TargetCycle) -> Completeness:
     late = clock.today() > cycle.due_on
     return Completeness(
-        plans=sum(counts.values()),
+        plans=sum(counts.get(s, 0) for s in PlanStatus),
         submitted=counts.get(PlanStatus.submitted, 0) + counts.get(PlanStatus.approved, 0),
         approved=counts.get(PlanStatus.approved, 0),
-        overdue=sum(counts.get(s, 0) for s in NOT_SUBMITTED) if late else 0,
-        counts={s: counts.get(s, 0) for s in PlanStatus},
+        overdue=sum(counts.get(s, 0) for s in NOT_SUBMITTED) - counts.get(RETURNED_ON_TIME, 0) if late else 0,
+        counts={s: counts.get(s, 0) for s in PlanStatus} | {RETURNED_ON_TIME: counts.get(RETURNED_ON_TIME, 0)},
     )
 
 
@@ -160,20 +182,22 @@ def completeness_by_region(user, cycle: TargetCycle) -> list[tuple[Region, Compl
         regions_stmt = regions_stmt.where(Region.id == user.region_id)
     regions = db.session.scalars(regions_stmt).all()
     grouped: dict[int, dict] = {}
-    for region_id, status, n in db.session.execute(
-            select(School.region_id, TargetPlan.status, func.count())
+    for region_id, status, n, on_time in db.session.execute(
+            select(School.region_id, TargetPlan.status, func.count(), func.sum(returned_on_time(cycle)))
             .join(School, TargetPlan.school_id == School.id)
             .where(TargetPlan.cycle_id == cycle.id, School.region_id.in_([r.id for r in regions]))
             .group_by(School.region_id, TargetPlan.status)):
-        grouped.setdefault(region_id, {})[status] = n
+        region_counts = grouped.setdefault(region_id, {RETURNED_ON_TIME: 0})
+        region_counts[status] = n
+        region_counts[RETURNED_ON_TIME] += on_time or 0
     return [(r, completeness(grouped.get(r.id, {}), cycle)) for r in regions]
 
 
 def total(rows: list[tuple[Region, Completeness]], cycle: TargetCycle) -> Completeness:
     counts: dict = {}
     for _, c in rows:
-        for status, n in c.counts.items():
-            counts[status] = counts.get(status, 0) + n
+        for key, n in c.counts.items():
+            counts[key] = counts.get(key, 0) + n
     return completeness(counts, cycle)
 
 

@@ -51,7 +51,7 @@ def queue():
     if current_user.role != Role.regional_leader:
         flt.region = region.code if region else ""
     rows, found = q.search_queue(current_user, cycle, region, flt)
-    counts = q.completeness(svc.status_counts(q.cycle_plans(current_user, cycle, region)), cycle)
+    counts = q.completeness(q.plan_counts(q.cycle_plans(current_user, cycle, region), cycle), cycle)
     regions = [] if current_user.role == Role.regional_leader else db.session.scalars(
         select(Region).order_by(Region.name)).all()
     return render("review/queue.html", "review/_queue_results.html", cycle=cycle, region=region, rows=rows,
