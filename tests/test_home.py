@@ -71,3 +71,12 @@ def test_a_percent_sign_or_underscore_in_a_search_box_is_looked_for_as_typed(log
     assert "0 schools match your filter." in schools
     people = client.get("/admin/users", query_string={"q": typed}).get_data(as_text=True)
     assert "No one matches." in people
+
+
+def test_an_administrator_reaches_annual_reports_and_data_reviews_from_the_navigation(login_as, client):
+    login_as(Role.admin)
+    home = client.get("/home").get_data(as_text=True)
+    nav = home[home.index('aria-label="Main"'):home.index("</nav>")]
+    for name, path in (("Annual reports", "/annual-reports"), ("Data reviews", "/data-reviews")):
+        assert f'href="{path}"' in nav and name in nav, name
+        assert client.get(path).status_code == 200

@@ -28,6 +28,7 @@ _NAV = {
     Role.admin: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.district"),
                  (_l("Target plans"), "review.queue"), (_l("Progress cycle"), "initiatives.cycle"),
                  (_l("Scorecard"), "scorecard.scorecard"), (_l("Board updates"), "board.updates"),
+                 (_l("Annual reports"), "scorecard.annual_reports"), (_l("Data reviews"), "board.data_reviews"),
                  (_l("Schools"), "main.schools"), (_l("Cycles"), "cycles.cycles"),
                  (_l("Results"), "results.actuals_import"), (_l("People"), "admin.users"),
                  (_l("Imports"), "admin.imports_page"), (_l("The plan"), "plan.browse")],
