@@ -99,6 +99,17 @@
     if (summary) { focusOn(summary); }
   });
 
+  // A form with a sticky bar of actions at the bottom of the window: the field that takes the focus is
+  // scrolled above the bar, never left under it (the browser only scrolls a field that is off screen).
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    var form = field && field.closest ? field.closest("form") : null;
+    var bar = form ? form.querySelector(".form-actions") : null;
+    if (!bar || bar.contains(field)) { return; }
+    var hidden = field.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
+    if (hidden > 0) { window.scrollBy(0, hidden + 16); }
+  });
+
   var resizeTimer = null;
   window.addEventListener("resize", function () {
     window.clearTimeout(resizeTimer);
