@@ -18,6 +18,7 @@ _NAV = {
                           (_l("Data reviews"), "board.data_reviews"), (_l("The plan"), "plan.browse")],
     Role.superintendent: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.district"),
                           (_l("Target plans"), "review.queue"), (_l("Progress cycle"), "initiatives.cycle"),
+                          (_l("Check-in calendar"), "initiatives.calendar"),
                           (_l("Scorecard"), "scorecard.scorecard"), (_l("Board updates"), "board.updates"),
                           (_l("Annual reports"), "scorecard.annual_reports"),
                           (_l("Data reviews"), "board.data_reviews"), (_l("Schools"), "main.schools"),
@@ -27,6 +28,7 @@ _NAV = {
                  (_l("Annual reports"), "scorecard.annual_reports"), (_l("The plan"), "plan.browse")],
     Role.admin: [(_l("Home"), "main.home"), (_l("Dashboard"), "dashboard.district"),
                  (_l("Target plans"), "review.queue"), (_l("Progress cycle"), "initiatives.cycle"),
+                 (_l("Check-in calendar"), "initiatives.calendar"),
                  (_l("Scorecard"), "scorecard.scorecard"), (_l("Board updates"), "board.updates"),
                  (_l("Schools"), "main.schools"), (_l("Cycles"), "cycles.cycles"),
                  (_l("Results"), "results.actuals_import"), (_l("People"), "admin.users"),
@@ -45,6 +47,7 @@ _SECTION = {
     "targets.mine": {"targets.plan"},
     "review.queue": {"review.plan", "review.completeness"},
     "initiatives.cycle": {"initiatives.initiative", "initiatives.check_in", "initiatives.new", "initiatives.edit"},
+    "initiatives.calendar": {"initiatives.edit_period"},
     "board.updates": {"board.update"},
     "dashboard.district": {"dashboard.region", "dashboard.school", "dashboard.offices", "dashboard.office"},
     "dashboard.offices": {"dashboard.office"},  # a central office's own dashboard
