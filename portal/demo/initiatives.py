@@ -81,9 +81,9 @@ def build_demo_initiatives(seed_dir: str, rng: random.Random, story: Story) -> D
 
 def _calendar(story: Story) -> None:
     """The check-in calendar: the periods the check-ins name, with their last days, and the one open now."""
-    ended = db.session.execute(select(CheckIn.period, CheckIn.period_end).distinct()).tuples().all()
+    ended = [(name, end) for name, end in db.session.execute(select(CheckIn.period, CheckIn.period_end).distinct())]
     db.session.add_all(CheckInPeriod(name=name, opens_on=opens, due_on=due)
-                       for name, opens, due in calendar_of(list(ended), story))
+                       for name, opens, due in calendar_of(ended, story))
 
 
 def _initiative(spec: dict, offices, priorities, measures, story: Story) -> Initiative:

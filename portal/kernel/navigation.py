@@ -47,7 +47,7 @@ _SECTION = {
     "targets.mine": {"targets.plan"},
     "review.queue": {"review.plan", "review.completeness"},
     "initiatives.cycle": {"initiatives.initiative", "initiatives.check_in", "initiatives.new", "initiatives.edit"},
-    "initiatives.calendar": {"initiatives.edit_period"},
+    "initiatives.calendar": {"initiatives.edit_period", "initiatives.add_period", "initiatives.remove_period"},
     "board.updates": {"board.update"},
     "dashboard.district": {"dashboard.region", "dashboard.school", "dashboard.offices", "dashboard.office"},
     "dashboard.offices": {"dashboard.office"},  # a central office's own dashboard

@@ -44,9 +44,10 @@ def announce(day: date) -> int:
             .order_by(User.id)):
         teams.setdefault(person.office_id or 0, []).append(person)
     offices = {o.id: o for o in db.session.scalars(select(Office).where(Office.id.in_(list(teams))))}
-    started = set(db.session.execute(select(CheckIn.initiative_id, CheckIn.period).where(
-        CheckIn.period.in_([p.name for p in periods]))).tuples())
-    opening, due = [], []
+    named = select(CheckIn.initiative_id, CheckIn.period).where(CheckIn.period.in_([p.name for p in periods]))
+    started = {(plan_id, name) for plan_id, name in db.session.execute(named)}
+    opening: list[Message] = []
+    due: list[Message] = []
     for period in periods:
         soon = period.due_on - timedelta(days=AHEAD) <= day
         for office_id, team in teams.items():
@@ -83,7 +84,7 @@ def start_link(period: CheckInPeriod, plans: list[Initiative]) -> str:
 
 def opening_words(period: CheckInPeriod, office: Office) -> tuple[str, str]:
     return (gettext("A check-in period opens: %(period)s", period=period.name),
-            gettext("The check-in period %(period)s opens on %(opens)s. Each action plan of %(office)s reports "
+            gettext("The check-in period %(period)s is open from %(opens)s. Each action plan of %(office)s reports "
                     "on it in a check-in, due by %(due)s, the last day of the period. Start the check-in from "
                     "the action plan's page.", period=period.name, opens=long_date(period.opens_on),
                     office=office.name, due=long_date(period.due_on)))

@@ -36,7 +36,8 @@ def _own_plans(open_periods: list[CheckInPeriod]) -> tuple[list[Initiative], dic
 def _page(typed: dict | None = None, errors: dict | None = None, status: int = 200):
     today = clock.today()
     groups = periods.by_when(today)
-    counts = dict(db.session.execute(select(CheckIn.period, func.count()).group_by(CheckIn.period)).tuples().all())
+    counts: dict[str, int] = dict(db.session.execute(select(CheckIn.period, func.count())
+                                                     .group_by(CheckIn.period)).all())
     plans, started = _own_plans(groups["open"])
     return render_template("initiatives/calendar.html", groups=groups, today=today, counts=counts,
                            can_keep=current_user.role in SUPERINTENDENTS, typed=typed or {}, errors=errors or {},
