@@ -5,8 +5,9 @@ should wait for. Built on APScheduler, which runs its jobs on a timer and on the
 - every WORKER_POLL_SECONDS: recompute the stored rollups that a change has made stale, so the
   dashboard takes the new figures without a reader waiting for them;
 - each day at SCHEDULE_HOUR (and once when the worker starts, to catch up on a day it was down):
-  the reminders and the daily digests. Every scheduled message carries a key that names it for
-  good, so a second run on the same day sends nothing twice.
+  the reminders, the check-in calendar's periods opening and coming due, and the daily digests.
+  Every scheduled message carries a key that names it for good, so a second run on the same day
+  sends nothing twice.
 
 `flask schedule` runs the daily part once, for cron or a systemd timer, and `flask worker --once`
 runs every job once and stops.
@@ -22,6 +23,7 @@ from flask.cli import with_appcontext
 from portal.extensions import db
 from portal.kernel import clock
 from portal.notifications import delivery, digests
+from portal.progress import period_notices
 from portal.progress import reminders as check_in_reminders
 from portal.rollups import refresh
 from portal.targets import reminders as target_reminders
@@ -32,7 +34,7 @@ log = logging.getLogger("portal.worker")
 def daily_jobs() -> list[tuple[str, Callable[[date], int]]]:
     """The daily schedule, in order: reminders first, so that today's digests carry them."""
     return [("target_reminders", target_reminders.remind), ("check_in_reminders", check_in_reminders.remind),
-            ("digests", digests.queue_digests)]
+            ("check_in_periods", period_notices.announce), ("digests", digests.queue_digests)]
 
 
 def run_schedule(day: date | None = None) -> dict[str, int]:

@@ -35,7 +35,7 @@ from portal.progress import action_plans
 from portal.progress import check_ins as check_in_ops
 from portal.progress.action_plans import InitiativeData, MetricData
 from portal.progress.initiatives.check_in_form import read_check_in
-from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage
+from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative, Stage
 from portal.strategic_plan.levels import applicable_levels, metric_bands
 from portal.strategic_plan.models import Baseline, Metric, Priority, StudentGroup
 from portal.strategic_plan.settings import setting
@@ -480,6 +480,16 @@ _new_initiative = initiative  # check_in's argument of the same name hides it th
 
 STAGE_STEPS = {Stage.sharing: 0, Stage.data_review: 1, Stage.sent_back: 2, Stage.superintendent: 2,
                Stage.ready: 3, Stage.board: 4}
+
+
+def check_in_period(opens_on: date, due_on: date, name: str | None = None) -> CheckInPeriod:
+    """A period of the check-in calendar, of a name of its own unless given."""
+    _, tag = _next()
+    made = CheckInPeriod(name=name or f"Test period {tag}", opens_on=opens_on, due_on=due_on)
+    db.session.add(made)
+    _keep(made)
+    db.session.commit()
+    return made
 
 
 def board_update(kind: str = "end_of_year") -> BoardUpdate:

@@ -70,6 +70,10 @@ DECLARED = {
     "initiatives.add_metric": {Role.central_office, Role.admin},
     "initiatives.edit_metric": {Role.central_office, Role.admin},
     "initiatives.start_check_in": {Role.central_office, Role.admin},
+    "initiatives.calendar": {Role.central_office, Role.superintendent, Role.admin},  # every office reads it
+    "initiatives.add_period": {Role.superintendent, Role.admin},  # ... the superintendent's office keeps it
+    "initiatives.edit_period": {Role.superintendent, Role.admin},
+    "initiatives.remove_period": {Role.superintendent, Role.admin},
     "initiatives.save_check_in": {Role.central_office, Role.admin},
     "initiatives.record_sharing": {Role.central_office, Role.admin},
     "initiatives.submit_check_in": {Role.central_office, Role.admin},
@@ -131,7 +135,7 @@ def samples(app):
         own = principal.school
         other = db.session.scalar(select(School).where(School.region_id != own.region_id).order_by(School.id))
         board = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.board]))
-        from portal.progress.models import BoardUpdate, CheckIn, Initiative
+        from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative
         from portal.targets.models import Target, TargetPlan
 
         own_plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == own.id))
@@ -144,7 +148,9 @@ def samples(app):
                 "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
                 "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)
                                                  .order_by(CheckIn.period_end.desc()).limit(1)),
-                "update_id": db.session.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_not(None)))}
+                "update_id": db.session.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_not(None))),
+                # a period check-ins report on: an administrator's post to remove it is refused
+                "period_id": db.session.scalar(select(CheckInPeriod.id).where(CheckInPeriod.name == "Fall 2024"))}
 
 
 def url_for_rule(app, rule, samples):

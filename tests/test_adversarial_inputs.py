@@ -31,7 +31,7 @@ from portal.kernel.urls import IdConverter
 from portal.measures.models import MeasureValue
 from portal.measures.value_import import IMPORT_COLUMNS
 from portal.org.imports import SCHOOL_COLUMNS, USER_COLUMNS
-from portal.progress.models import BoardUpdate, CheckIn, Initiative, ProgressMetric, Stage
+from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative, ProgressMetric, Stage
 from portal.strategic_plan.models import Measure
 from portal.targets import results as actuals
 from portal.targets.models import PlanStatus, Target, TargetPlan
@@ -62,7 +62,8 @@ QUERY = {
     "dashboard.school": DASHBOARD, "dashboard.offices": [], "dashboard.office": ["year", "pillar", "status"],
     "dashboard.office_export": ["table", "format", "year", "pillar", "status"], "initiatives.check_in": [],
     "initiatives.cycle": ["pillar", "status", "office"],
-    "initiatives.edit": ACTION_PLAN, "initiatives.initiative": [], "initiatives.new": ACTION_PLAN,
+    "initiatives.edit": ACTION_PLAN, "initiatives.initiative": ["period"], "initiatives.new": ACTION_PLAN,
+    "initiatives.calendar": [], "initiatives.edit_period": [],
     "main.healthz": [], "main.favicon": [], "main.home": [], "main.index": [], "main.my_school": DASHBOARD,
     "main.school": [],
     "main.schools": ["q", "level", "region", "page"], "plan.browse": ["pillar", "q"], "plan.priority": [],
@@ -101,7 +102,7 @@ class Places:
         ids = self.ids
         args = {"plan_id": ids["plan"], "row_id": ids["row"], "update_id": ids["update"], "school_id": ids["school"],
                 "check_in_id": self.check_ins["save"], "initiative_id": ids["initiative"], "user_id": ids["user"],
-                "code": ids["measure"], "fmt": "csv", "filename": "app.css"}
+                "code": ids["measure"], "fmt": "csv", "filename": "app.css", "period_id": ids["period"]}
         return args | {"review.plan": {"plan_id": ids["submitted"]},
                        "scorecard.annual_report": {"update_id": ids["report"]},
                        "dashboard.region": {"code": "C"}, "plan.priority": {"code": "1A"},
@@ -131,7 +132,8 @@ def arrange(f, app) -> Places:
            "initiative": initiative.id, "metric": initiative.metrics[0].id, "update": draft.id,
            "report": f.board_update("annual_report").id, "cycle": plan.cycle_id, "user": f.principal(school).id,
            "measure": measure.code, "free_year": f"{free}-{(free + 1) % 100:02d}", "free_as_of": f"{free + 1}-06-30",
-           "office": initiative.office.code, "today": clock.today().isoformat()}  # the portal's date
+           "office": initiative.office.code, "today": clock.today().isoformat(),  # the portal's date
+           "period": f.check_in_period(date(2025, 3, 3), date(2025, 5, 30)).id}
     emails = {"admin": "admin@district.example", "principal": f.principal(school).email,
               "leader": f.regional_leader(school.region).email}
     return Places(app, ids, check_ins, emails)
@@ -241,7 +243,14 @@ POSTS: dict[str, Callable[[Places], Post]] = {
     "initiatives.edit_metric": _metric,
     "initiatives.start_check_in": lambda p: Post("admin", {"initiative_id": p.ids["initiative"]},
                                                  {"period": "Fuzzed period", "period_end": "2025-06-30"},
-                                                 {"period_end": "{}"}),
+                                                 {"period_end": "{}", "period_id": "{}"}),
+    "initiatives.add_period": lambda p: Post("admin", {}, {"name": "Fuzzed calendar period", "opens_on": "2025-06-02",
+                                                           "due_on": "2025-08-29"},
+                                             {"opens_on": "{}", "due_on": "{}"}),
+    "initiatives.edit_period": lambda p: Post("admin", {"period_id": p.ids["period"]}, {
+        "name": "Fuzzed period on the calendar", "opens_on": "2025-03-03", "due_on": "2025-05-30",
+        "version": p.version(CheckInPeriod, p.ids["period"])}, {"opens_on": "{}", "due_on": "{}", "version": "{}"}),
+    "initiatives.remove_period": lambda p: Post("admin", {"period_id": p.ids["period"]}, {}),
     "initiatives.save_check_in": lambda p: _check_in(p, "save", _entry(p), [
         f"value-{p.ids['metric']}-0", f"as_of-{p.ids['metric']}-0", f"value-{p.ids['metric']}-new", "as_of"]),
     "initiatives.record_sharing": lambda p: _check_in(p, "sharing", {
@@ -563,6 +572,7 @@ NOTHING_TO_FUZZ = {
     "notifications.open_notification", "notifications.preferences", "notifications.read_all", "notifications.retry",
     "notifications.retry_all", "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply",
     "mfa.verify", "mfa.enrol", "mfa.account", "review.comment", "review.remind", "targets.comment", "main.language",
+    "initiatives.remove_period",
 }
 
 

@@ -15,7 +15,7 @@ from portal.demo.district import DemoError, build_demo
 from portal.extensions import db, limiter
 from portal.kernel.audit import AuditEvent
 from portal.measures.models import MeasureValue
-from portal.progress.models import BoardUpdate, CheckIn, Stage
+from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Stage
 from portal.strategic_plan.seed import load_plan
 from portal.targets.models import Actual, CycleKind, PlanStatus, TargetCycle, TargetPlan
 from tests.conftest import DEMO_PASSWORD, PORTAL_TODAY, Actions
@@ -74,11 +74,23 @@ def test_every_date_of_the_demo_is_inside_the_plan_and_not_after_the_portals_dat
                 scheduled = table.name == "board_update" and column.name == "meeting_date" and \
                     session.get(BoardUpdate, row_id).published_at is None
                 adopted = table.name == "strategic_plan" and column.name == "adopted_on"  # before its first day
+                scheduled = scheduled or (table.name == "check_in_period" and column.name == "due_on"
+                                          and session.get(CheckInPeriod, row_id).opens_on <= TODAY)  # open now
                 if not (adopted or FIRST_DAY <= day <= LAST_DAY) or (day > TODAY and not coming and not scheduled):
                     late.append(f"{table.name}.{column.name} #{row_id}: {day}")
     assert not late, late
     assert open_cycle.due_on < TODAY < open_cycle.closes_on  # due a few days ago: late plans are overdue
     assert (open_cycle.due_on - TODAY).days >= -7 and (open_cycle.closes_on - TODAY).days <= 14
+
+
+def test_the_check_in_calendar_holds_the_periods_the_check_ins_name_and_the_one_open_now(session):
+    calendar = {p.name: p for p in session.scalars(select(CheckInPeriod))}
+    named = {(name, end) for name, end in session.execute(select(CheckIn.period, CheckIn.period_end).distinct())}
+    assert named and {(name, calendar[name].due_on) for name, _ in named} == named
+    [open_now] = [p for p in calendar.values() if p.opens_on <= TODAY <= p.due_on]
+    assert (open_now.name, open_now.opens_on, open_now.due_on) == (
+        "Mid-year 2024-25", date(2024, 10, 1), date(2025, 2, 28))
+    assert calendar["Fall 2024"].due_on == date(2024, 9, 30) and calendar["Fall 2024"].opens_on == date(2024, 6, 1)
 
 
 def test_results_cover_every_past_school_year_and_no_later_one(session):

@@ -213,7 +213,10 @@ def check_ins(app, factories):
 def test_an_office_hears_7_days_before_a_check_in_is_due_and_the_day_after(check_ins, told, mailbox, app):
     due, made = check_ins
     users = [m["user"] for m in made.values()]
-    said = {offset: told(due + timedelta(days=offset), *users) for offset in (-8, -7, -6, 0, 1, 2, 40)}
+    # The demo's calendar has a period open on these days: its opening is the calendar's message
+    # (tests/test_check_in_calendar.py), not a check-in's reminder.
+    said = {offset: [n for n in told(due + timedelta(days=offset), *users) if n.kind != "check_in_period_open"]
+            for offset in (-8, -7, -6, 0, 1, 2, 40)}
     assert {offset: sorted(subjects(notes)) for offset, notes in said.items()} == {
         -8: [], -7: sorted([f"Due in 7 days: {made['sharing']['initiative']}, Reminder test sharing",
                             f"Due in 7 days: {made['sent_back']['initiative']}, Reminder test sent_back"]),
@@ -228,8 +231,10 @@ def test_an_office_hears_7_days_before_a_check_in_is_due_and_the_day_after(check
     assert "was sent back to your office" in next(n.body for n in every if n.user_id == made["sent_back"]["user"])
     with app.app_context(), clock.set_now(datetime.combine(due + timedelta(days=41), time(8))):
         deliver_all()  # the e-mails were queued on days still ahead of the portal's date
-    assert len(mailbox.to(made["sharing"]["email"])) == 2
-    assert mailbox.to(made["submitted"]["email"]) == mailbox.to(made["old"]["email"]) == []
+    def reminders_to(email: str) -> list:
+        return [m for m in mailbox.to(email) if not m["Subject"].startswith("A check-in period opens")]
+    assert len(reminders_to(made["sharing"]["email"])) == 2
+    assert reminders_to(made["submitted"]["email"]) == reminders_to(made["old"]["email"]) == []
 
 
 # ---------------------------------------------------------------- a district's worth of schools

@@ -129,6 +129,7 @@ def remove_demo() -> None:
     from portal.progress.models import (
         BoardUpdate,
         CheckIn,
+        CheckInPeriod,
         DataReviewMeeting,
         Initiative,
         MetricValue,
@@ -143,7 +144,7 @@ def remove_demo() -> None:
     for table in (board_update_check_in, data_review_school, initiative_measure):
         db.session.execute(table.delete())
     for model in (Notification, OutboxEmail, Preference, AuditEvent, Actual, RollupCache, MeasureValue, MetricValue, CheckIn, ProgressMetric,
-                  Initiative, BoardUpdate,
+                  Initiative, BoardUpdate, CheckInPeriod,
                   DataReviewMeeting, Target, TargetPlan, WindowExtension, TargetCycle):
         db.session.execute(delete(model))
     db.session.execute(delete(User))

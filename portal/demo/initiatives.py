@@ -11,12 +11,13 @@ import yaml
 from sqlalchemy import select
 
 from portal.demo.board import THIS_PERIOD, DemoUpdates, events_for, generated_values, narrative_for
-from portal.demo.story import Period, Story, board_meetings, reporting_periods
+from portal.demo.story import Period, Story, board_meetings, calendar_of, reporting_periods
 from portal.extensions import db
 from portal.kernel.policy import Role
 from portal.org.models import Office, Region, School, User
 from portal.progress.models import (
     CheckIn,
+    CheckInPeriod,
     DataReviewMeeting,
     Initiative,
     MetricValue,
@@ -74,7 +75,15 @@ def build_demo_initiatives(seed_dir: str, rng: random.Random, story: Story) -> D
     db.session.flush()
     updates.events.extend(events)
     _data_review_meetings(rng, story, fallback)
+    _calendar(story)
     return updates
+
+
+def _calendar(story: Story) -> None:
+    """The check-in calendar: the periods the check-ins name, with their last days, and the one open now."""
+    ended = [(name, end) for name, end in db.session.execute(select(CheckIn.period, CheckIn.period_end).distinct())]
+    db.session.add_all(CheckInPeriod(name=name, opens_on=opens, due_on=due)
+                       for name, opens, due in calendar_of(ended, story))
 
 
 def _initiative(spec: dict, offices, priorities, measures, story: Story) -> Initiative:

@@ -1,7 +1,8 @@
 """The demo district's calendar: the story the demo tells is the plan's own, as of the portal's date
 (clock.today(), which PORTAL_TODAY fixes). The plan's school years bound it; every date the demo writes
-falls inside them and on or before that day, except the open cycle's due and closing dates and a Board
-meeting already on the calendar (a draft update being prepared for it)."""
+falls inside them and on or before that day, except the open cycle's due and closing dates, a Board
+meeting already on the calendar (a draft update being prepared for it) and the last day of the check-in
+period open that day."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -145,3 +146,21 @@ def reporting_periods(story: Story, meetings: list[Meeting]) -> list[Period]:
         name = PERIOD_NAMES[meeting.kind].format(start=clock.year_start(meeting.school_year), year=meeting.school_year)
         out.append(Period(name, end, meeting))
     return out
+
+
+def next_period(story: Story) -> Period | None:
+    """The reporting period after the last one ended by today (the one open now), or None after the plan's last."""
+    later = Story(story.last_day, story.years)
+    return next((p for p in reporting_periods(later, board_meetings(later)) if p.end > story.today), None)
+
+
+def calendar_of(ended: list[tuple[str, date]], story: Story) -> list[tuple[str, date, date]]:
+    """The check-in calendar of the periods check-ins name (name, last day), and of the next period: each
+    opens the day after the last day before its own (the first on the plan's first day)."""
+    coming = next_period(story)
+    named = dict(ended)
+    if coming is not None and coming.name not in named:
+        named[coming.name] = coming.end
+    ends = sorted(set(named.values()))
+    opens = {end: (ends[i - 1] + timedelta(days=1) if i else story.first_day) for i, end in enumerate(ends)}
+    return sorted(((name, opens[end], end) for name, end in named.items()), key=lambda p: (p[2], p[0]))

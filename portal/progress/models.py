@@ -123,6 +123,26 @@ class ProgressMetric(PlanOwned, Model):
     initiative: Mapped[Initiative] = relationship(back_populates="metrics")
 
 
+class CheckInPeriod(PlanOwned, Model):
+    """A reporting period of the check-in calendar: the superintendent's office names it, with the day
+    it opens and its last day (the due date of every check-in for it). Check-ins name their period by
+    its name (CheckIn.period), so a period they name keeps its name and last day."""
+
+    __table_args__ = (UniqueConstraint("strategic_plan_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    opens_on: Mapped[date] = mapped_column(index=True)
+    due_on: Mapped[date] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def is_open(self, day: date) -> bool:
+        return self.opens_on <= day <= self.due_on
+
+
 class CheckIn(PlanOwned, Model):
     """A reporting period's progress: values, a status, a narrative, and its way through the stages."""
 

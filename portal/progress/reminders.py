@@ -1,13 +1,15 @@
 """The check-in reminders of the daily schedule (portal.worker): a central office hears when a check-in
 still with it (stage 1, or sent back) is due within 7 days, and when it has passed its due date.
 
-There is no reporting-period calendar in the portal: an office names each period and its last day
-when it starts a check-in (action_plans.start_check_in), so the last day of the period is the
-check-in's due date, and no reminder can say that a period opens. A check-in is owed one reminder a
-day at most, the most pressing that is true that day, each once under a key naming the check-in and
-the step, so a schedule run twice tells nobody twice. A check-in left with its office for longer than
-CATCH_UP days after its due date is not reminded of any more: the schedule catches up on days the
-worker was down, not on years of check-ins that were never finished."""
+The last day of a check-in's period is its due date: the period chosen from the check-in calendar
+(progress.periods) when the office starts it, or one the office names itself. What the calendar says
+before any check-in exists (a period opens; 7 days before its last day, an office has not started its
+check-ins for it) is progress.period_notices, the next job of the same schedule.
+
+A check-in is owed one reminder a day at most, the most pressing that is true that day, each once
+under a key naming the check-in and the step, so a schedule run twice tells nobody twice. A check-in
+left with its office for longer than CATCH_UP days after its due date is not reminded of any more: the
+schedule catches up on days the worker was down, not on years of check-ins that were never finished."""
 from datetime import date, timedelta
 
 from sqlalchemy import select

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.kernel.access import rule_for
 from portal.kernel.policy import Role
 from portal.org.models import User
-from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage
+from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative, Stage
 from portal.strategic_plan.models import Measure
 from portal.targets.models import TargetPlan
 from tests.conftest import ROLE_EMAILS
@@ -72,6 +72,8 @@ PAGES = {
                              {"check_in_id": "check_in_ready"}, {"check_in_id": "check_in_board"}],
     "initiatives.new": [{}],
     "initiatives.edit": [{"initiative_id": "initiative_id"}],
+    "initiatives.calendar": [{}],
+    "initiatives.edit_period": [{"period_id": "period_id"}],
     "board.updates": [{}],
     "board.update": [{"update_id": "published_update"}, {"update_id": "draft_update"}],
     "board.data_reviews": [{}],
@@ -164,6 +166,7 @@ def samples(app, annual_report_id: int) -> dict:
                 BoardUpdate.published_at.is_(None), BoardUpdate.kind_code != "annual_report")
                 .order_by(BoardUpdate.id)),
             "measure_code": db.session.scalar(select(Measure.code).order_by(Measure.id)),
+            "period_id": db.session.scalar(select(CheckInPeriod.id).where(CheckInPeriod.name == "Fall 2024")),
             "user_id": db.session.scalar(select(User.id).where(User.email == ROLE_EMAILS[Role.board])),
             "annual_report": annual_report_id,
             "reset_token": token_for(db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.board]))),

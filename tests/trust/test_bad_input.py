@@ -22,7 +22,7 @@ from portal.measures.value_import import IMPORT_COLUMNS
 from portal.notifications.models import Notification
 from portal.org import imports
 from portal.org.models import UNUSABLE_PASSWORD, School, User
-from portal.progress.models import CheckIn, Initiative
+from portal.progress.models import CheckIn, CheckInPeriod, Initiative
 from portal.targets import results as actuals
 from portal.targets.models import Target, TargetCycle, TargetPlan
 from tests.trust.conftest import changed_tables, dump, log_in
@@ -65,7 +65,9 @@ FORMS = {
                                          "baseline_label", "target_label"]),
     "initiatives.edit_metric": ("admin", ["name", "unit", "direction", "breakdown", "baselines", "targets",
                                           "baseline_label", "target_label", "version"]),
-    "initiatives.start_check_in": ("admin", ["period", "period_end"]),
+    "initiatives.start_check_in": ("admin", ["period_id", "period", "period_end"]),
+    "initiatives.add_period": ("admin", ["name", "opens_on", "due_on"]),
+    "initiatives.edit_period": ("admin", ["version", "name", "opens_on", "due_on"]),
     "initiatives.save_check_in": ("admin", ["version", "as_of", "value-{metric}-0", "new-breakdown-{metric}",
                                             "value-{metric}-new", "status", "narrative", "evidence"]),
     "initiatives.record_sharing": ("admin", ["version", "sharing_date", "sharing_attendees", "sharing_notes"]),
@@ -99,7 +101,7 @@ FORMS = {
 }
 # Posts whose only input is the record in the URL and the CSRF token (covered by the access matrix).
 NO_FIELDS = {"auth.logout", "admin.toggle_active", "plan.make_current", "notifications.open_notification",
-             "notifications.read_all", "notifications.retry", "notifications.retry_all"}
+             "initiatives.remove_period", "notifications.read_all", "notifications.retry", "notifications.retry_all"}
 # Imports: the columns a good file has.
 UPLOADS = {
     "admin.imports_page": {"schools": imports.SCHOOL_COLUMNS, "users": imports.USER_COLUMNS,
@@ -137,7 +139,9 @@ def places(private_app, cast):
                 "metric_id": initiative.metrics[0].id, "check_in_id": check_in.id, "update_id": 3,
                 "user_id": someone.id, "cycle_id": db.session.scalar(select(TargetCycle.id)),
                 "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id), "notification_id": note.id,
-                "token": token_for(someone), "what": "codes"}
+                "token": token_for(someone), "what": "codes",
+                # a period check-ins report on: its name and last day stay, and it is never removed
+                "period_id": db.session.scalar(select(CheckInPeriod.id).where(CheckInPeriod.name == "Fall 2024"))}
         emails = {"principal": principal.email, "leader": leader.email, "admin": "admin@district.example"}
         db.session.remove()
     people = {who: log_in(private_app, email) for who, email in emails.items()}

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("initiatives", __name__, template_folder="templates")
 
-from portal.progress.initiatives import check_ins, routes  # noqa: E402,F401  (they add their routes to bp)
+from portal.progress.initiatives import calendar, check_ins, routes  # noqa: E402,F401  (they add their routes to bp)

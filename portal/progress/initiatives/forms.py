@@ -8,6 +8,7 @@ from portal.kernel import clock
 from portal.kernel.dates import PERIOD_END
 from portal.kernel.formatting import long_date
 from portal.org.models import Office
+from portal.progress import periods
 from portal.progress.action_plans import InitiativeData, MetricData
 from portal.strategic_plan import calendar
 from portal.strategic_plan.models import Measure, Priority
@@ -157,6 +158,22 @@ def read_metric(form) -> tuple[MetricData, dict[str, str]]:
                 errors[attr] = problem
             setattr(data, attr, values)
     return data, errors
+
+
+def read_start(form, taken: set[str]):
+    """A new check-in's period: one the check-in calendar has open today, chosen by its id (its name and
+    last day are the calendar's), or another period typed as its name and last day (read_period)."""
+    raw = str(form.get("period_id") or "").strip()
+    if not raw:
+        return read_period(form, taken)
+    chosen = periods.chosen_open(raw, clock.today())
+    if chosen is None:
+        return "", None, {"period_id": "Choose a period the check-in calendar has open today, or choose "
+                                       "“Another period” and type its name and last day."}
+    if chosen.name.lower() in {t.lower() for t in taken}:
+        return chosen.name, chosen.due_on, {"period_id": f"This action plan already has a check-in for "
+                                                         f"{chosen.name}. Open it, or choose another period."}
+    return chosen.name, chosen.due_on, {}
 
 
 def read_period(form, taken: set[str]):

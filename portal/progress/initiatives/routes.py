@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from portal.charts.initiative import line_chart
 from portal.extensions import db
-from portal.kernel import workflow
+from portal.kernel import clock, workflow
 from portal.kernel.access import allow
 from portal.kernel.actions import BadInput, missing_version, posted_version, refusal_status, safe_next
+from portal.kernel.formatting import long_date
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
@@ -24,6 +25,7 @@ from portal.progress.initiatives import bp, forms
 from portal.progress.initiatives import queries as q
 from portal.progress.initiatives.queries import CycleFilter
 from portal.progress.models import STAGE_NAMES, BoardUpdate, ProgressMetric
+from portal.progress.periods import open_on as open_periods
 from portal.strategic_plan.models import Pillar, Priority
 
 # ---------------------------------------------------------------- the cycle board
@@ -159,8 +161,14 @@ def initiative_context(initiative, posted: str = "", typed=None, errors: dict | 
         "can_edit": svc.can_edit_initiative(current_user, initiative),
         "posted": posted, "typed": typed or {}, "errors": errors or {}, "problems": problems or [],
         "posted_version": version, "metric_typed": metric_typed, "units": forms.UNITS, "directions": forms.DIRECTIONS,
-        "statuses": q.STATUSES,
+        "statuses": q.STATUSES, "open_periods": calendar_choices({c.period for c in check_ins}),
     }
+
+
+def calendar_choices(taken: set[str]) -> list[tuple[int, str]]:
+    """The check-in calendar's periods open today that the action plan has no check-in for yet."""
+    return [(p.id, f"{p.name} (last day {long_date(p.due_on)})") for p in open_periods(clock.today())
+            if p.name not in taken]
 
 
 @bp.route("/initiatives/<int:initiative_id>")
@@ -326,7 +334,7 @@ def edit_metric(initiative_id: int, metric_id: int):
 def start_check_in(initiative_id: int):
     item = q.initiative_or_404(initiative_id)
     q.editable_or_403(current_user, item)
-    period, period_end, errors = forms.read_period(request.form, {c.period for c in item.check_ins})
+    period, period_end, errors = forms.read_start(request.form, {c.period for c in item.check_ins})
     if errors:
         return _initiative_again(item, "start", errors)
     check_in = plans.start_check_in(item, period, period_end, current_user)
