@@ -100,6 +100,7 @@ def test_a_recovery_code_works_once(app, factories):
     first = app.test_client()
     password_step(first, person.email)
     assert send_code(first, "/login/verify", recovery=codes[0].upper()).headers["Location"].endswith("/home")
+    assert "You used a recovery code: 9 left." in first.get("/home").get_data(as_text=True)
     second = app.test_client()
     password_step(second, person.email)
     refused = send_code(second, "/login/verify", recovery=codes[0])

@@ -76,9 +76,10 @@ def verify():
             if mfa.use_recovery_code(user, form.recovery.data):
                 db.session.commit()
                 left = mfa.codes_left(user)
+                signed_in = _finish(user)  # a fresh session: the message goes in after it, or it is lost
                 flash(f"You used a recovery code: {left} left. Make new ones on your Two-step sign-in page.",
                       "info")
-                return _finish(user)
+                return signed_in
             form.recovery.errors.append("That is not one of your unused recovery codes.")
         else:
             problem = mfa.check_code(user, form.code.data)
