@@ -159,3 +159,15 @@ def test_new_recovery_codes_replace_the_old_ones(app, factories):
     other = app.test_client()
     password_step(other, person.email)
     assert send_code(other, "/login/verify", recovery=old[1]).status_code == 422
+
+
+def test_the_header_leads_every_signed_in_person_to_the_page(app, factories):
+    """The page is found where a person looks for their own settings: beside Notification settings."""
+    person = made(app, factories, "principal")
+    client = app.test_client()
+    password_step(client, person.email)
+    header = client.get("/home").get_data(as_text=True).split('<header class="site-header">')[1].split("</header>")[0]
+    assert re.search(r'<a class="who__link" href="/account/two-step">Two-step sign-in</a>', header)
+    page = client.get("/account/two-step").get_data(as_text=True)
+    assert 'href="/account/two-step" aria-current="page">Two-step sign-in</a>' in page
+
