@@ -171,3 +171,16 @@ def test_the_header_leads_every_signed_in_person_to_the_page(app, factories):
     page = client.get("/account/two-step").get_data(as_text=True)
     assert 'href="/account/two-step" aria-current="page">Two-step sign-in</a>' in page
 
+
+def test_a_refused_code_is_explained_at_the_box_it_was_typed_in(app, factories):
+    """The page has a code box for new recovery codes and one for turning it off: a wrong code typed in
+    one is explained there alone, and the summary at the top leads to it."""
+    person = made(app, factories, "principal")
+    client = app.test_client()
+    password_step(client, person.email)
+    totp, _ = turn_on(app, client)
+    wrong = "000000" if code_now(app, totp) != "000000" else "111111"
+    page = send_code(client, "/account/two-step/codes", wrong).get_data(as_text=True)
+    assert 'id="codes-code-error"' in page and 'id="off-code-error"' not in page
+    assert '<a href="#codes-code">That code is not right.' in page
+    assert page.count('aria-invalid="true"') == 1
