@@ -128,3 +128,13 @@ def test_administrators_missing_from_the_list_stay_active(portal):
     text = preview(admin, rows).get_data(as_text=True)
     assert "Administrators not in the list stay active: breakglass@district.example" in flat(text)
 
+
+def test_the_imports_page_labels_each_file_box_for_its_own_form(portal):
+    """Both forms have a file box: each label must name its own box, or the list's label (and a screen
+    reader, and a click on it) would lead to the other form's."""
+    html = log_in(portal, "admin@district.example").get("/admin/imports").get_data(as_text=True)
+    labelled = re.findall(r'<label for="([^"]+)"', html)
+    assert [target for target in labelled if html.count(f'id="{target}"') != 1] == []
+    sync_form = html[html.index('action="/admin/imports/people-sync"'):]
+    label = re.search(r'<label for="([^"]+)">The district&#39;s list of people \(CSV\)</label>', sync_form)
+    assert label and f'id="{label.group(1)}"' in sync_form[:sync_form.index("</form>")]
