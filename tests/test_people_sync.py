@@ -2,43 +2,26 @@
 change, confirms, and exactly that happens, each change in the audit trail; a deactivated person is
 signed out at once; a file with a bad row changes nothing. Runs on a small portal of its own, since a
 sync touches every account."""
-import csv
 import io
 import re
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 
-from portal import create_app
-from portal.demo.district import build_demo
 from portal.extensions import db
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
 from portal.org.models import User
-from portal.strategic_plan.seed import load_plan
-from tests.conftest import DEMO_PASSWORD, PORTAL_TODAY, csrf_from
+from tests.conftest import DEMO_PASSWORD, csrf_from
+from tests.people_lists import as_csv, close, small_portal, the_list
 from tests.trust.conftest import dump
-
-COLUMNS = ["email", "name", "role", "school_code", "region_code", "office_code"]
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
-    app = create_app({
-        "PORTAL_ENV": "testing", "SECRET_KEY": "people-sync-tests-secret-key-0123456789",
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path_factory.mktemp("sync") / "sync.db"),
-        "DEMO_PASSWORD": DEMO_PASSWORD, "PORTAL_TODAY": PORTAL_TODAY, "SESSION_COOKIE_SECURE": False,
-    })
-    with app.app_context():
-        upgrade()
-        load_plan(app.config["SEED_DIR"])
-        build_demo(6, DEMO_PASSWORD, seed=5)
-        db.session.remove()
+    app = small_portal(tmp_path_factory.mktemp("sync"), "people-sync-tests-secret-key-0123456789")
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close(app)
 
 
 def flat(html: str) -> str:
@@ -51,23 +34,6 @@ def log_in(app, email: str):
     assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token}
                        ).status_code == 303
     return client
-
-
-def the_list(app) -> list[dict]:
-    """The district's list as it stands: every active account, as a people file has it."""
-    with app.app_context():
-        people = db.session.scalars(select(User).where(User.active).order_by(User.email)).all()
-        return [{"email": u.email, "name": u.name, "role": u.role.value,
-                 "school_code": u.school.code if u.school else "", "region_code": u.region.code if u.region else "",
-                 "office_code": u.office.code if u.office else ""} for u in people]
-
-
-def as_csv(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
 
 
 def preview(admin, rows: list[dict]):
@@ -161,3 +127,14 @@ def test_administrators_missing_from_the_list_stay_active(portal):
         db.session.commit()
     text = preview(admin, rows).get_data(as_text=True)
     assert "Administrators not in the list stay active: breakglass@district.example" in flat(text)
+
+
+def test_the_imports_page_labels_each_file_box_for_its_own_form(portal):
+    """Both forms have a file box: each label must name its own box, or the list's label (and a screen
+    reader, and a click on it) would lead to the other form's."""
+    html = log_in(portal, "admin@district.example").get("/admin/imports").get_data(as_text=True)
+    labelled = re.findall(r'<label for="([^"]+)"', html)
+    assert [target for target in labelled if html.count(f'id="{target}"') != 1] == []
+    sync_form = html[html.index('action="/admin/imports/people-sync"'):]
+    label = re.search(r'<label for="([^"]+)">The district&#39;s list of people \(CSV\)</label>', sync_form)
+    assert label and f'id="{label.group(1)}"' in sync_form[:sync_form.index("</form>")]

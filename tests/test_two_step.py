@@ -100,6 +100,7 @@ def test_a_recovery_code_works_once(app, factories):
     first = app.test_client()
     password_step(first, person.email)
     assert send_code(first, "/login/verify", recovery=codes[0].upper()).headers["Location"].endswith("/home")
+    assert "You used a recovery code: 9 left." in first.get("/home").get_data(as_text=True)
     second = app.test_client()
     password_step(second, person.email)
     refused = send_code(second, "/login/verify", recovery=codes[0])
@@ -158,3 +159,28 @@ def test_new_recovery_codes_replace_the_old_ones(app, factories):
     other = app.test_client()
     password_step(other, person.email)
     assert send_code(other, "/login/verify", recovery=old[1]).status_code == 422
+
+
+def test_the_header_leads_every_signed_in_person_to_the_page(app, factories):
+    """The page is found where a person looks for their own settings: beside Notification settings."""
+    person = made(app, factories, "principal")
+    client = app.test_client()
+    password_step(client, person.email)
+    header = client.get("/home").get_data(as_text=True).split('<header class="site-header">')[1].split("</header>")[0]
+    assert re.search(r'<a class="who__link" href="/account/two-step">Two-step sign-in</a>', header)
+    page = client.get("/account/two-step").get_data(as_text=True)
+    assert 'href="/account/two-step" aria-current="page">Two-step sign-in</a>' in page
+
+
+def test_a_refused_code_is_explained_at_the_box_it_was_typed_in(app, factories):
+    """The page has a code box for new recovery codes and one for turning it off: a wrong code typed in
+    one is explained there alone, and the summary at the top leads to it."""
+    person = made(app, factories, "principal")
+    client = app.test_client()
+    password_step(client, person.email)
+    totp, _ = turn_on(app, client)
+    wrong = "000000" if code_now(app, totp) != "000000" else "111111"
+    page = send_code(client, "/account/two-step/codes", wrong).get_data(as_text=True)
+    assert 'id="codes-code-error"' in page and 'id="off-code-error"' not in page
+    assert '<a href="#codes-code">That code is not right.' in page
+    assert page.count('aria-invalid="true"') == 1

@@ -76,9 +76,10 @@ def verify():
             if mfa.use_recovery_code(user, form.recovery.data):
                 db.session.commit()
                 left = mfa.codes_left(user)
+                signed_in = _finish(user)  # a fresh session: the message goes in after it, or it is lost
                 flash(f"You used a recovery code: {left} left. Make new ones on your Two-step sign-in page.",
                       "info")
-                return _finish(user)
+                return signed_in
             form.recovery.errors.append("That is not one of your unused recovery codes.")
         else:
             problem = mfa.check_code(user, form.code.data)
@@ -150,7 +151,7 @@ def account():
     return render_template("auth/mfa_account.html", form=form, person=user, has_password=has_password,
                            enrolled=mfa.enrolled(user), required=mfa.required(user), codes_left=mfa.codes_left(user),
                            qr=mfa.qr_svg(user, secret) if secret else None,
-                           secret=mfa.grouped(secret) if secret else None), status
+                           secret=mfa.grouped(secret) if secret else None, blank=CodeForm(formdata=None)), status
 
 
 @bp.route("/account/two-step/<any(codes, off):what>", methods=["POST"])
@@ -181,6 +182,9 @@ def change(what: str):
         return redirect(url_for("mfa.account"), code=303)
     db.session.rollback()
     form.code.errors = [*form.code.errors, problem]  # a tuple until the form is validated
+    if mfa.enrolled(user):  # the page shows a code box per form: the summary leads to the refused one's
+        form.code.id = f"{what}-code"
     return render_template("auth/mfa_account.html", form=form, person=user, has_password=True,
                            enrolled=mfa.enrolled(user), required=mfa.required(user),
-                           codes_left=mfa.codes_left(user), qr=None, secret=None, refused=what, change_form=form), 422
+                           codes_left=mfa.codes_left(user), qr=None, secret=None, refused=what, change_form=form,
+                           blank=CodeForm(formdata=None)), 422
