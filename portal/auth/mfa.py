@@ -14,6 +14,8 @@ import secrets
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from portal.extensions import db
@@ -24,8 +26,9 @@ from portal.org.models import RecoveryCode, User
 ISSUER = "Ready for the World portal"
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
-WRONG = "That code is not right. Enter the newest 6-digit code from your authenticator app."
-USED = "That code has been used already. Wait for the next one (a new code shows every 30 seconds)."
+WRONG = _l("That code is not right. Enter the newest 6-digit code from your authenticator app.")
+USED = _l("That code has been used already. Wait for the next one (a new code shows every 30 seconds).")
+ENTER_CODE = _l("Enter the 6-digit code from your authenticator app.")
 
 
 def required(user: User) -> bool:
@@ -44,7 +47,7 @@ def new_secret() -> str:
 def qr_svg(user: User, secret: str) -> str:
     """The QR code an authenticator app scans, as inline SVG with a title for screen readers."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    return segno.make(uri, error="m").svg_inline(scale=4, border=2, title="QR code for your authenticator app")
+    return segno.make(uri, error="m").svg_inline(scale=4, border=2, title=_("QR code for your authenticator app"))
 
 
 def grouped(secret: str) -> str:
@@ -61,16 +64,16 @@ def check_code(user: User, code: str, secret: str | None = None) -> str | None:
     otherwise what is wrong, in words for the person."""
     code = _digits(code)
     if len(code) != 6 or not code.isascii() or not code.isdigit():
-        return "Enter the 6-digit code from your authenticator app."
+        return str(ENTER_CODE)
     totp = pyotp.TOTP(secret or user.totp_secret or "")
     now_step = int(clock.timestamp() // STEP_SECONDS)
     for step in (now_step, now_step - 1, now_step + 1):
         if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
             if user.totp_last_step is not None and step <= user.totp_last_step:
-                return USED
+                return str(USED)
             user.totp_last_step = step
             return None
-    return WRONG
+    return str(WRONG)
 
 
 def enrol(user: User, secret: str) -> list[str]:

@@ -1,17 +1,21 @@
 """Two-step sign-in pages: the second step of a password log-in, an administrator's first enrolment
 on the way in, and each person's own page to set it up, renew recovery codes or turn it off."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
 from portal.auth import mfa
+from portal.auth.notices import when
 from portal.auth.signin import start_session
 from portal.extensions import db, limiter
 from portal.kernel import clock
 from portal.kernel.access import allow, public
 from portal.kernel.actions import safe_next
+from portal.kernel.formatting import short_date
 from portal.kernel.policy import ALL_ROLES
 from portal.notifications.outbox import notify
 from portal.org.models import UNUSABLE_PASSWORD, User
@@ -23,8 +27,8 @@ PENDING_SECONDS = 600
 
 
 class CodeForm(FlaskForm):
-    code = StringField("6-digit code from your authenticator app", validators=[Length(max=20)])
-    recovery = StringField("Or a recovery code", validators=[Length(max=40)])
+    code = StringField(_l("6-digit code from your authenticator app"), validators=[Length(max=20)])
+    recovery = StringField(_l("Or a recovery code"), validators=[Length(max=40)])
     next = HiddenField()
 
 
@@ -68,7 +72,7 @@ def _finish(user: User):
 def verify():
     user = _pending()
     if user is None:
-        flash("Log in again: the second step waits ten minutes at most.", "info")
+        flash(_("Log in again: the second step waits ten minutes at most."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -77,10 +81,10 @@ def verify():
                 db.session.commit()
                 left = mfa.codes_left(user)
                 signed_in = _finish(user)  # a fresh session: the message goes in after it, or it is lost
-                flash(f"You used a recovery code: {left} left. Make new ones on your Two-step sign-in page.",
-                      "info")
+                flash(_("You used a recovery code: %(num)s left. Make new ones on your Two-step sign-in page.",
+                        num=left), "info")
                 return signed_in
-            form.recovery.errors.append("That is not one of your unused recovery codes.")
+            form.recovery.errors.append(_("That is not one of your unused recovery codes."))
         else:
             problem = mfa.check_code(user, form.code.data)
             if problem is None:
@@ -118,16 +122,23 @@ def enrol():
 
 def _enrolled(user: User, secret: str) -> list[str]:
     codes = mfa.enrol(user, secret)
-    _tell(user, "Two-step sign-in is on for your portal account",
-          "From now on, logging in with your password also asks for a code from your authenticator app.")
+    _tell(user, "on")
     db.session.commit()
     return codes
 
 
-def _tell(user: User, subject: str, what: str) -> None:
-    notify([user], "security", subject, f"{what} This happened at {clock.now():%H:%M} UTC on "
-           f"{clock.now():%d %b %Y}. If it was not you, tell your portal administrator straight away.",
-           url_for("mfa.account"))
+def _tell(user: User, what: str) -> None:
+    notify([user], "security", lambda: str(TOLD[what][0]), lambda: _(
+        "%(what)s This happened at %(when)s. If it was not you, tell your portal administrator straight away.",
+        what=TOLD[what][1], when=when(short_date)), url_for("mfa.account"))
+
+
+# What the person is told of a change to their two-step sign-in: subject, what happened.
+TOLD = {"on": (_l("Two-step sign-in is on for your portal account"),
+               _l("From now on, logging in with your password also asks for a code from your authenticator app.")),
+        "codes": (_l("New recovery codes for your portal account"),
+                  _l("New recovery codes were made; the old ones no longer work.")),
+        "off": (_l("Two-step sign-in is off for your portal account"), _l("Two-step sign-in was turned off."))}
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
@@ -161,24 +172,23 @@ def change(what: str):
     user = current_user._get_current_object()
     form = CodeForm()
     if not mfa.enrolled(user):
-        problem: str | None = "Set up two-step sign-in first."
+        problem: str | None = _("Set up two-step sign-in first.")
     elif what == "off" and mfa.required(user):
-        problem = "Administrators who log in with a password must keep two-step sign-in on."
+        problem = _("Administrators who log in with a password must keep two-step sign-in on.")
     elif not form.validate_on_submit():
-        problem = "Enter the 6-digit code from your authenticator app."
+        problem = str(mfa.ENTER_CODE)
     else:
         problem = mfa.check_code(user, form.code.data)
     if problem is None:
         if what == "codes":
             codes = mfa.new_recovery_codes(user)
-            _tell(user, "New recovery codes for your portal account", "New recovery codes were made; the old "
-                  "ones no longer work.")
+            _tell(user, "codes")
             db.session.commit()
             return render_template("auth/mfa_codes.html", codes=codes, first=False)
         mfa.turn_off(user)
-        _tell(user, "Two-step sign-in is off for your portal account", "Two-step sign-in was turned off.")
+        _tell(user, "off")
         db.session.commit()
-        flash("Two-step sign-in is off. Logging in now takes your password alone.", "success")
+        flash(_("Two-step sign-in is off. Logging in now takes your password alone."), "success")
         return redirect(url_for("mfa.account"), code=303)
     db.session.rollback()
     form.code.errors = [*form.code.errors, problem]  # a tuple until the form is validated

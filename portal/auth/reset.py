@@ -8,6 +8,8 @@ per account (Flask-Limiter), so it can neither list the district's accounts nor 
 import hashlib
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -15,31 +17,33 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.auth.notices import when
 from portal.extensions import db, limiter
 from portal.kernel import clock
 from portal.kernel.access import public
 from portal.kernel.audit import AuditEvent
+from portal.kernel.formatting import short_date
 from portal.notifications.outbox import notify
 from portal.org.models import User
 from portal.org.passwords import PasswordPolicyError, check_policy
 
 bp = Blueprint("password", __name__, template_folder="templates")
 SALT = "portal-password-reset"
-SENT = ("If an active account uses that address, we have sent it a link to choose a new password. "
-        "The link works once, within {minutes} minutes. Nothing arrived? Check the address, or ask your "
-        "portal administrator.")
+SENT = _l("If an active account uses that address, we have sent it a link to choose a new password. The link works "
+          "once, within %(minutes)s minutes. Nothing arrived? Check the address, or ask your portal administrator.")
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(message="Enter your email address."), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email address.")),
+                                                Length(max=254)])
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(message="Choose a new password."),
-                                                          Length(max=200)])
-    confirm = PasswordField("The new password again", validators=[
-        DataRequired(message="Type the new password again."),
-        EqualTo("password", message="The two passwords are not the same.")])
+    password = PasswordField(_l("New password"), validators=[DataRequired(message=_l("Choose a new password.")),
+                                                              Length(max=200)])
+    confirm = PasswordField(_l("The new password again"), validators=[
+        DataRequired(message=_l("Type the new password again.")),
+        EqualTo("password", message=_l("The two passwords are not the same."))])
 
 
 class ClockSigner(TimestampSigner):
@@ -84,14 +88,14 @@ def forgot():
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is not None and user.active:
-            notify([user], "security", "Choose a new password for the Ready for the World portal",
-                   f"Someone, we hope you, asked to reset the password of {user.email}. Follow the link to "
-                   f"choose a new one: it works once, within {_minutes()} minutes. If it was not you, ignore "
-                   "this message: your password stays as it is.",
+            notify([user], "security", lambda: _("Choose a new password for the Ready for the World portal"),
+                   lambda: _("Someone, we hope you, asked to reset the password of %(email)s. Follow the link to "
+                             "choose a new one: it works once, within %(minutes)s minutes. If it was not you, ignore "
+                             "this message: your password stays as it is.", email=user.email, minutes=_minutes()),
                    url_for("password.reset", token=token_for(user)))
             db.session.commit()
         current_app.logger.info("password reset asked: ip=%s", request.remote_addr)
-        flash(SENT.format(minutes=_minutes()), "info")
+        flash(str(SENT) % {"minutes": _minutes()}, "info")
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/forgot.html", form=form), 422 if request.method == "POST" else 200
 
@@ -101,13 +105,14 @@ def _holder(token: str) -> tuple[User | None, str]:
     try:
         data = _signer().loads(token, max_age=_minutes() * 60)
     except SignatureExpired:
-        return None, f"This link has expired: a link works for {_minutes()} minutes. Ask for a new one."
+        return None, _("This link has expired: a link works for %(minutes)s minutes. Ask for a new one.",
+                       minutes=_minutes())
     except BadSignature:
-        return None, "This link is not one the portal sent. Ask for a new one."
+        return None, _("This link is not one the portal sent. Ask for a new one.")
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
     if user is None or not user.active or data.get("f") != _fingerprint(user):
-        return None, ("This link has been used already, or a newer one was sent, or the account is no longer "
-                      "active. Ask for a new one.")
+        return None, _("This link has been used already, or a newer one was sent, or the account is no longer "
+                       "active. Ask for a new one.")
     return user, ""
 
 
@@ -128,7 +133,7 @@ def reset(token: str):
             form.password.errors.append(str(exc))
         else:
             _set(user, form.password.data)
-            flash("Your new password is set, and every session of your account has ended. Log in with it.",
+            flash(_("Your new password is set, and every session of your account has ended. Log in with it."),
                   "success")
             return redirect(url_for("auth.login"), code=303)
     status = 422 if request.method == "POST" else 200
@@ -140,9 +145,9 @@ def _set(user: User, password: str) -> None:
     user.end_sessions()  # every session of the account ends, here and on every other device
     db.session.add(AuditEvent(entity="user", entity_id=user.id, action="reset_password", actor_id=user.id,
                               actor_role=user.role.value, comment="by a link sent to the account's address"))
-    notify([user], "security", "Your portal password was changed",
-           f"The password of {user.email} was changed at {clock.now():%H:%M} UTC on {clock.now():%d %b %Y} "
-           "through a reset link. If it was not you, tell your portal administrator straight away.",
+    notify([user], "security", lambda: _("Your portal password was changed"),
+           lambda: _("The password of %(email)s was changed at %(when)s through a reset link. If it was not you, tell "
+                     "your portal administrator straight away.", email=user.email, when=when(short_date)),
            url_for("password.forgot"))
     db.session.commit()
     if current_user.is_authenticated and current_user.id == user.id:

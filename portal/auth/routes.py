@@ -4,6 +4,7 @@ redirect."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from portal.auth import mfa_routes, oidc, throttle
@@ -19,7 +20,7 @@ from portal.org.models import User, check_no_password
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-PASSWORDS_OFF = "Log-in with a password is turned off for this portal. Sign in with {name} instead."
+PASSWORDS_OFF = _l("Log-in with a password is turned off for this portal. Sign in with %(name)s instead.")
 
 
 def _login_page(form: LoginForm, status: int = 200, refused: str = ""):
@@ -39,11 +40,11 @@ def login():
         form.next.data = safe_next(request.args.get("next")) or ""
     elif not current_app.config["PASSWORD_LOGIN"]:
         current_app.logger.warning("password log-in refused (PASSWORD_LOGIN is off): ip=%s", request.remote_addr)
-        return _login_page(form, 403, PASSWORDS_OFF.format(name=oidc.provider_name()))
+        return _login_page(form, 403, str(PASSWORDS_OFF) % {"name": oidc.provider_name()})
     if form.validate_on_submit():
         attempt = throttle.begin(form.email.data)
         if attempt is None:
-            abort(429, throttle.REFUSED)
+            abort(429, str(throttle.REFUSED))
         user = db.session.scalar(User.by_email(form.email.data))
         password = form.password.data
         password_ok = user.check_password(password) if user is not None else check_no_password(password)
@@ -63,32 +64,32 @@ def login():
 
 # What the person reads when a sign-in through the provider ends without a session: status, title, text.
 REFUSALS = {
-    "cancelled": (403, "You were not signed in",
-                  "The sign-in was cancelled or refused at {provider}. You can try again."),
-    "provider_error": (502, "{provider} could not sign you in",
-                       "{provider} answered with an error, so you were not signed in. Try again in a few "
-                       "minutes; if it keeps happening, tell your district's IT help desk."),
-    "unreachable": (502, "{provider} cannot be reached",
-                    "The portal could not reach {provider} to sign you in. Try again in a few minutes; if it "
-                    "keeps happening, tell your district's IT help desk."),
-    "state": (400, "This sign-in had expired",
-              "The answer from {provider} did not belong to a sign-in started in this browser (it may have "
-              "been used already, or started in another window long ago). Start again from the log-in page."),
-    "token": (400, "The sign-in could not be checked",
-              "The answer from {provider} did not pass the portal's checks, so you were not signed in. Start "
-              "again from the log-in page; if it keeps happening, tell your district's IT help desk."),
-    "no_email": (403, "No e-mail address came with your sign-in",
-                 "{provider} did not tell the portal your e-mail address, which is how the portal knows you. "
-                 "Ask your district's IT help desk to send it (the email claim)."),
-    "unverified": (403, "Your e-mail address is not verified",
-                   "{provider} has not confirmed that {email} is yours, so the portal cannot use it to find "
-                   "your account. Ask your district's IT help desk to verify it."),
-    "unknown": (403, "There is no portal account for you",
-                "The portal has no account for {email}. Accounts come from the district's list of people: "
-                "ask your portal administrator to add you."),
-    "deactivated": (403, "Your portal account is turned off",
-                    "The portal account for {email} has been deactivated. If you need access again, ask your "
-                    "portal administrator."),
+    "cancelled": (403, _l("You were not signed in"),
+                  _l("The sign-in was cancelled or refused at %(provider)s. You can try again.")),
+    "provider_error": (502, _l("%(provider)s could not sign you in"),
+                       _l("%(provider)s answered with an error, so you were not signed in. Try again in a few "
+                          "minutes; if it keeps happening, tell your district's IT help desk.")),
+    "unreachable": (502, _l("%(provider)s cannot be reached"),
+                    _l("The portal could not reach %(provider)s to sign you in. Try again in a few minutes; if it "
+                       "keeps happening, tell your district's IT help desk.")),
+    "state": (400, _l("This sign-in had expired"),
+              _l("The answer from %(provider)s did not belong to a sign-in started in this browser (it may have "
+                 "been used already, or started in another window long ago). Start again from the log-in page.")),
+    "token": (400, _l("The sign-in could not be checked"),
+              _l("The answer from %(provider)s did not pass the portal's checks, so you were not signed in. Start "
+                 "again from the log-in page; if it keeps happening, tell your district's IT help desk.")),
+    "no_email": (403, _l("No e-mail address came with your sign-in"),
+                 _l("%(provider)s did not tell the portal your e-mail address, which is how the portal knows you. "
+                    "Ask your district's IT help desk to send it (the email claim).")),
+    "unverified": (403, _l("Your e-mail address is not verified"),
+                   _l("%(provider)s has not confirmed that %(email)s is yours, so the portal cannot use it to find "
+                      "your account. Ask your district's IT help desk to verify it.")),
+    "unknown": (403, _l("There is no portal account for you"),
+                _l("The portal has no account for %(email)s. Accounts come from the district's list of people: "
+                   "ask your portal administrator to add you.")),
+    "deactivated": (403, _l("Your portal account is turned off"),
+                    _l("The portal account for %(email)s has been deactivated. If you need access again, ask your "
+                       "portal administrator.")),
 }
 
 
@@ -100,8 +101,8 @@ def _refuse(kind: str, detail: str = "", email: str = ""):
     current_app.logger.warning("refused sign-in: reason=%s email=%r ip=%s detail=%r at=%s", kind, email,
                                request.remote_addr, detail, clock.now_aware().isoformat(timespec="seconds"))
     status, title, text = REFUSALS[kind]
-    words = {"provider": oidc.provider_name(), "email": email or "your address"}
-    title, text = (_sentence(part.format(**words)) for part in (title, text))
+    words = {"provider": oidc.provider_name(), "email": email or gettext("your address")}
+    title, text = (_sentence(str(part) % words) for part in (title, text))
     return render_template("auth/refused.html", code=status, title=title, text=text), status
 
 

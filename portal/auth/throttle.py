@@ -16,6 +16,7 @@ Flask-Limiter's storage (RATELIMIT_STORAGE_URI), shared by every worker and serv
 from dataclasses import dataclass, field
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse
 
 from portal.extensions import limiter
@@ -25,7 +26,7 @@ LIMITS = {
     "address": "LOGIN_ADDRESS_LIMIT",
     "account": "LOGIN_ACCOUNT_LIMIT",
 }
-REFUSED = "Too many failed log-in attempts. Wait a few minutes and try again."
+REFUSED = _l("Too many failed log-in attempts. Wait a few minutes and try again.")
 
 
 @dataclass

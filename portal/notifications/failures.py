@@ -3,6 +3,7 @@ and the e-mail that failed (newest first, a page at a time), to retry one by one
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -17,9 +18,9 @@ PAGE_SIZE = 50
 
 def kind_label(kind: str) -> str:
     if kind == "digest":
-        return "Daily digest"
+        return _("Daily digest")
     spec = KINDS.get(kind)
-    return spec.label if spec is not None else kind
+    return str(spec.label) if spec is not None else kind
 
 
 @dataclass

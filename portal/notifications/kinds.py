@@ -2,19 +2,21 @@
 it is delivered unless the person chooses otherwise."""
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from portal.kernel.policy import Role
 
 IMMEDIATE = "immediate"
 DAILY = "daily"
 OFF = "off"
 MODES = (IMMEDIATE, DAILY, OFF)
-MODE_LABELS = {IMMEDIATE: "Straight away", DAILY: "In a daily digest", OFF: "Off"}
+MODE_LABELS = {IMMEDIATE: _l("Straight away"), DAILY: _l("In a daily digest"), OFF: _l("Off")}
 
 
 @dataclass(frozen=True)
 class Kind:
     key: str
-    label: str  # what the preferences page calls it
+    label: str  # what the preferences page calls it (a lazy text, in the page's language)
     roles: frozenset[Role]  # who may hear it (and so see it on their preferences page)
     default: str = IMMEDIATE
     always: bool = False  # security messages: always sent straight away, never switched off
@@ -24,25 +26,25 @@ P, L, C, S, B = Role.principal, Role.regional_leader, Role.central_office, Role.
 EVERYONE = frozenset(Role)
 
 KINDS = {k.key: k for k in (
-    Kind("target_window_open", "The target-setting window opens for my school", frozenset({P})),
-    Kind("plan_returned", "My school's plan is returned with comments", frozenset({P})),
-    Kind("plan_approved", "My school's plan is approved", frozenset({P})),
-    Kind("plan_reopened", "My school's approved plan is reopened", frozenset({P})),
-    Kind("window_extended", "My school's target window is extended", frozenset({P})),
-    Kind("target_due", "Reminders: targets due in 7 days, in 1 day, and overdue", frozenset({P})),
-    Kind("reviewer_reminder", "A reminder from my regional leader", frozenset({P})),
-    Kind("plan_submitted", "Plans submitted or resubmitted in my region", frozenset({L}), default=DAILY),
-    Kind("region_overdue", "Weekly list of my region's overdue schools", frozenset({L})),
-    Kind("check_in_sent_back", "A check-in of my office is sent back", frozenset({C})),
-    Kind("check_in_accepted", "A check-in of my office is accepted", frozenset({C})),
-    Kind("check_in_placed", "A check-in of my office is placed in a Board update", frozenset({C})),
-    Kind("check_in_period_open", "A check-in period opens", frozenset({C})),
-    Kind("check_in_due", "Reminders: check-ins due in 7 days, and overdue", frozenset({C})),
-    Kind("check_in_for_review", "Check-ins waiting for data review", frozenset({S})),
-    Kind("check_in_for_board", "Check-ins ready for a Board update", frozenset({S})),
-    Kind("board_update_published", "A Board update is published", frozenset({B, S})),
-    Kind("annual_report_published", "An annual report is published", frozenset({B, S})),
-    Kind("security", "Password and sign-in security", EVERYONE, always=True),
+    Kind("target_window_open", _l("The target-setting window opens for my school"), frozenset({P})),
+    Kind("plan_returned", _l("My school's plan is returned with comments"), frozenset({P})),
+    Kind("plan_approved", _l("My school's plan is approved"), frozenset({P})),
+    Kind("plan_reopened", _l("My school's approved plan is reopened"), frozenset({P})),
+    Kind("window_extended", _l("My school's target window is extended"), frozenset({P})),
+    Kind("target_due", _l("Reminders: targets due in 7 days, in 1 day, and overdue"), frozenset({P})),
+    Kind("reviewer_reminder", _l("A reminder from my regional leader"), frozenset({P})),
+    Kind("plan_submitted", _l("Plans submitted or resubmitted in my region"), frozenset({L}), default=DAILY),
+    Kind("region_overdue", _l("Weekly list of my region's overdue schools"), frozenset({L})),
+    Kind("check_in_sent_back", _l("A check-in of my office is sent back"), frozenset({C})),
+    Kind("check_in_accepted", _l("A check-in of my office is accepted"), frozenset({C})),
+    Kind("check_in_placed", _l("A check-in of my office is placed in a Board update"), frozenset({C})),
+    Kind("check_in_period_open", _l("A check-in period opens"), frozenset({C})),
+    Kind("check_in_due", _l("Reminders: check-ins due in 7 days, and overdue"), frozenset({C})),
+    Kind("check_in_for_review", _l("Check-ins waiting for data review"), frozenset({S})),
+    Kind("check_in_for_board", _l("Check-ins ready for a Board update"), frozenset({S})),
+    Kind("board_update_published", _l("A Board update is published"), frozenset({B, S})),
+    Kind("annual_report_published", _l("An annual report is published"), frozenset({B, S})),
+    Kind("security", _l("Password and sign-in security"), EVERYONE, always=True),
 )}
 
 

@@ -46,8 +46,8 @@ def base_url() -> str:
 
 def compose(email: OutboxEmail) -> EmailMessage:
     """The e-mail for an outbox row: one notification's message, or the digest of several, in the
-    recipient's language (its greeting, wrapper and footer, and a digest's subject; a notification's
-    own subject and text are written in English by whatever raised it)."""
+    recipient's language: its greeting, wrapper and footer, a digest's subject, and the notifications'
+    own subjects and texts, which notify() wrote in that language when it stored them."""
     with force_locale(i18n.for_person(email.user)):
         return _compose(email)
 

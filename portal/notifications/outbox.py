@@ -4,20 +4,28 @@ that is rolled back tells nobody, and one that commits is never forgotten. It ne
 
 The rows are written with two bulk INSERT statements (the e-mails, then the notifications that point
 at them), not as ORM objects through the unit of work: a state change pays for the outbox in its
-own transaction, so the outbox keeps that share small (docs/performance.md, "E-mail")."""
+own transaction, so the outbox keeps that share small (docs/performance.md, "E-mail").
+
+A subject or body is written in each recipient's language: given as a callable (a lambda over
+gettext), it is called once for each language among the recipients, inside that language; given as a
+plain string, it is stored as it is for everyone."""
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+from flask_babel import force_locale
 from sqlalchemy import Table, insert, select
 
 from portal.extensions import db
+from portal.kernel import i18n
 from portal.notifications.kinds import DAILY, IMMEDIATE, KINDS, OFF
 from portal.notifications.models import Notification, OutboxEmail, Preference
 from portal.org.models import User
 
 SUBJECT_MAX = 200
+# A message's words: a string, or a callable that writes them in the language in force when it is called.
+Words = str | Callable[[], str]
 CHUNK = 5000  # keys per IN list: far below what SQLite and PostgreSQL take in one statement
 
 
@@ -40,19 +48,19 @@ class Message:
     """What one group of people is told: the arguments of notify(), for notify_each()."""
 
     users: Sequence[User]
-    subject: str
-    body: str
+    subject: Words
+    body: Words
     link: str
     comment: str | None = None
     dedupe: str | None = None
 
 
-def notify(users: Iterable[User], kind: str, subject: str, body: str, link: str, *,
+def notify(users: Iterable[User], kind: str, subject: Words, body: Words, link: str, *,
            comment: str | None = None, dedupe: str | None = None) -> list[int]:
     """Tell each of `users` (the active ones) about something: `subject` in a line, `body` in a sentence
     or two, `link` the path of the page that needs them, `comment` a person's words to quote. With
-    `dedupe`, a scheduled message: anyone already told under that key is not told again. Returns the
-    new notifications' ids."""
+    `dedupe`, a scheduled message: anyone already told under that key is not told again. `subject` and
+    `body` may be callables, written in each recipient's language. Returns the new notifications' ids."""
     return notify_each(kind, [Message(list(users), subject, body, link, comment, dedupe)])
 
 
@@ -70,14 +78,44 @@ def notify_each(kind: str, messages: Iterable[Message]) -> list[int]:
     how = modes(list(everyone.values()), kind)
     rows = []
     for i, (message, people) in enumerate(batch):
+        written: dict[str, tuple[str, str]] = {}  # the message in each language among its people
         for uid, user in people.items():
             key = keys.get((i, uid))
             if key in told:
                 continue
             if key:
                 told.add(key)  # the same message twice in one batch is still told once
-            rows.append(_row(user, kind, message, how[uid], key))
+            language = i18n.for_person(user)
+            if language not in written:
+                written[language] = words_in(message, language)
+            rows.append(_row(user, kind, message, written[language], how[uid], key))
     return _write(rows)
+
+
+def in_each_language(write: Callable[..., tuple[str, str]], *args) -> tuple[Callable[[], str], Callable[[], str]]:
+    """A subject and a body for notify() or Message, written by `write(*args)` in each reader's language
+    (`write` returns both, and is called once per language; its arguments are bound now, not when the
+    words are written)."""
+    written: dict[str, tuple[str, str]] = {}
+
+    def in_force() -> tuple[str, str]:
+        language = i18n.current()
+        if language not in written:
+            written[language] = write(*args)
+        return written[language]
+    return (lambda: in_force()[0]), (lambda: in_force()[1])
+
+
+def words_in(message: Message, language: str) -> tuple[str, str]:
+    """The subject and body of `message` in `language`: callables are called inside it."""
+    if isinstance(message.subject, str) and isinstance(message.body, str):
+        return message.subject, message.body
+    with force_locale(language):
+        return _text(message.subject), _text(message.body)
+
+
+def _text(words: Words) -> str:
+    return words if isinstance(words, str) else str(words())
 
 
 def _already_told(keys: list[str]) -> set[str]:
@@ -89,10 +127,11 @@ def _already_told(keys: list[str]) -> set[str]:
     return told
 
 
-def _row(user: User, kind: str, message: Message, mode: str, key: str | None) -> dict:
+def _row(user: User, kind: str, message: Message, words: tuple[str, str], mode: str, key: str | None) -> dict:
     if mode != OFF and not user.email:
         mode = "no_address"
-    row = {"user_id": user.id, "kind": kind, "subject": message.subject[:SUBJECT_MAX], "body": message.body,
+    subject, body = words
+    row = {"user_id": user.id, "kind": kind, "subject": subject[:SUBJECT_MAX], "body": body,
            "comment": message.comment, "link": message.link, "delivery": mode, "dedupe_key": key,
            "email_id": None}
     if mode == IMMEDIATE:
@@ -117,4 +156,4 @@ def _write(rows: list[dict]) -> list[int]:
     return list(made.scalars())
 
 
-__all__ = ["DAILY", "IMMEDIATE", "OFF", "Message", "modes", "notify", "notify_each"]
+__all__ = ["DAILY", "IMMEDIATE", "OFF", "Message", "in_each_language", "modes", "notify", "notify_each"]

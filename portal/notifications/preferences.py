@@ -3,6 +3,8 @@ preferences page, what it may be sent, and the Preference rows it writes (a row 
 differs from the kind's default). Security messages are always sent and never a choice."""
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField
@@ -13,9 +15,9 @@ from portal.extensions import db
 from portal.notifications.kinds import KINDS, MODE_LABELS, MODES, Kind, for_role
 from portal.notifications.models import Preference
 
-CHOOSE = "Choose " + ", ".join(MODE_LABELS[m] for m in MODES[:-1]) + f" or {MODE_LABELS[MODES[-1]]}."
-ALWAYS = ("Password and sign-in security messages are always sent straight away: they keep your account "
-          "safe, so they cannot be switched off.")
+CHOOSE = _l("Choose Straight away, In a daily digest or Off.")  # MODE_LABELS, in their order
+ALWAYS = _l("Password and sign-in security messages are always sent straight away: they keep your account safe, so "
+            "they cannot be switched off.")
 
 
 class ModeField(RadioField):
@@ -23,7 +25,7 @@ class ModeField(RadioField):
 
     def pre_validate(self, form) -> None:
         if self.data not in MODES:
-            raise ValidationError(CHOOSE)
+            raise ValidationError(str(CHOOSE))
 
 
 def choosable(kinds: Iterable[Kind]) -> list[Kind]:
@@ -44,7 +46,8 @@ def build_form(role, current: dict[str, str]) -> FlaskForm:
     for kind in choosable(for_role(role)):
         field = ModeField(kind.label, choices=[SelectChoice(m, MODE_LABELS[m]) for m in MODES],
                           default=current.get(kind.key, kind.default),
-                          validators=[InputRequired(message=f"Choose how to hear about this. {CHOOSE}")])
+                          validators=[InputRequired(message=_l("Choose how to hear about this. Choose Straight away, "
+                                                               "In a daily digest or Off."))])
         setattr(PreferencesForm, kind.key, field)
     return PreferencesForm()
 
@@ -59,12 +62,12 @@ def unexpected(names: Iterable[str], role) -> list[str]:
             continue
         kind = KINDS.get(name)
         if kind is not None and kind.always:
-            problems.append(ALWAYS)
+            problems.append(str(ALWAYS))
         elif kind is not None:
-            problems.append(f"“{kind.label}” is not a message your role receives, so there is nothing to choose "
-                            "for it.")
+            problems.append(_("“%(kind)s” is not a message your role receives, so there is nothing to choose for it.",
+                              kind=kind.label))
         else:
-            problems.append(f"“{name[:40]}” is not a kind of message the portal sends.")
+            problems.append(_("“%(name)s” is not a kind of message the portal sends.", name=name[:40]))
     return problems
 
 

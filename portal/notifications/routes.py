@@ -5,6 +5,8 @@ Every page works without script: the bell is a plain link to the list, and each 
 posts and comes back. With htmx the bell fills in its unread count after the page has loaded (and
 every minute), and marking one notification read swaps that notification and the bell in place."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.extensions import db
@@ -82,9 +84,9 @@ def read_all():
     marked = inbox.mark_all_read(current_user.id)
     db.session.commit()
     if marked:
-        flash(f"Marked {marked} notification{'' if marked == 1 else 's'} read.", "success")
+        flash(ngettext("Marked %(num)s notification read.", "Marked %(num)s notifications read.", marked), "success")
     else:
-        flash("You had no unread notifications.", "info")
+        flash(_("You had no unread notifications."), "info")
     return redirect(url_for("notifications.index"), code=303)
 
 
@@ -103,12 +105,13 @@ def preferences():
             changed = prefs.save(current_user.id, role, {kind.key: form[kind.key].data
                                                          for kind in prefs.choosable(for_role(role))})
             db.session.commit()
-            flash("Your choices are saved." if changed else "Your choices are saved (nothing changed).", "success")
+            flash(_("Your choices are saved.") if changed else _("Your choices are saved (nothing changed)."),
+                  "success")
             return redirect(url_for("notifications.preferences"), code=303)
         form.form_errors.extend(problems)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("notifications/preferences.html", form=form, kinds=for_role(role),
-                           always=prefs.ALWAYS, security_refused=prefs.ALWAYS in form.form_errors), status
+                           always=prefs.ALWAYS, security_refused=str(prefs.ALWAYS) in form.form_errors), status
 
 
 # ---------------------------------------------------------------- failed e-mail, for administrators
@@ -129,12 +132,13 @@ def retry(email_id: int):
     if email is None:
         abort(404)
     if email.state != FAILED:
-        flash(f"The e-mail to {email.to_address} has not failed (it is {email.state}): there is nothing to retry.",
-              "info")
+        flash(_("The e-mail to %(address)s has not failed (it is %(state)s): there is nothing to retry.",
+                address=email.to_address, state=email.state), "info")
     else:
         delivery.retry(email)
         db.session.commit()
-        flash(f"The e-mail to {email.to_address} is queued again: the worker sends it on its next round.", "success")
+        flash(_("The e-mail to %(address)s is queued again: the worker sends it on its next round.",
+                address=email.to_address), "success")
     return redirect(url_for("notifications.outbox"), code=303)
 
 
@@ -144,8 +148,9 @@ def retry_all():
     count = failures.retry_all()
     db.session.commit()
     if count:
-        flash(f"{count} failed e-mail{' is' if count == 1 else 's are'} queued again: the worker sends "
-              f"{'it' if count == 1 else 'them'} on its next round.", "success")
+        flash(ngettext("%(num)s failed e-mail is queued again: the worker sends it on its next round.",
+                       "%(num)s failed e-mails are queued again: the worker sends them on its next round.", count),
+              "success")
     else:
-        flash("No e-mail has failed: there is nothing to retry.", "info")
+        flash(_("No e-mail has failed: there is nothing to retry."), "info")
     return redirect(url_for("notifications.outbox"), code=303)

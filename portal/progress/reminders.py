@@ -12,13 +12,14 @@ left with its office for longer than CATCH_UP days after its due date is not rem
 schedule catches up on days the worker was down, not on years of check-ins that were never finished."""
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.kernel.formatting import long_date
 from portal.kernel.policy import Role
-from portal.notifications.outbox import Message, notify_each
+from portal.notifications.outbox import Message, in_each_language, notify_each
 from portal.org.models import User
 from portal.progress.models import CheckIn, Initiative, Stage
 from portal.progress.notices import check_in_page, headline, named
@@ -70,7 +71,7 @@ def remind(day: date) -> int:
         team = offices.get(check_in.initiative.office_id)
         if step is None or not team:
             continue
-        messages.append(Message(team, *words(step, check_in, day), check_in_page(check_in),
+        messages.append(Message(team, *in_each_language(words, step, check_in, day), check_in_page(check_in),
                                 dedupe=f"{step}:k{check_in.id}"))
     return len(notify_each("check_in_due", messages))
 
@@ -81,15 +82,25 @@ def capital(text: str) -> str:
 
 
 def words(step: str, check_in: CheckIn, day: date) -> tuple[str, str]:
-    """The subject and body of one check-in's reminder."""
-    due = long_date(check_in.period_end)
-    where = "was sent back to your office" if check_in.stage == Stage.sent_back else "is still with your office"
+    """The subject and body of one check-in's reminder, in the language in force."""
+    due, what, headed = long_date(check_in.period_end), capital(named(check_in)), headline(check_in)
+    if check_in.stage == Stage.sent_back:
+        where = _("was sent back to your office")
+    else:
+        where = _("is still with your office")
     if step == OVERDUE:
-        return (f"Overdue: {headline(check_in)}",
-                f"{capital(named(check_in))} was due on {due}, the last day of its period, and {where}. "
-                "Finish it and submit the platform update for data review.")
+        return (_("Overdue: %(check_in)s", check_in=headed),
+                _("%(check_in)s was due on %(date)s, the last day of its period, and %(where)s. Finish it and submit "
+                  "the platform update for data review.", check_in=what, date=due, where=where))
     days = (check_in.period_end - day).days
-    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
-    return (f"Due {when}: {headline(check_in)}",
-            f"{capital(named(check_in))} is due {when}, on {due}, the last day of its period, and {where}. "
-            "Finish it and submit the platform update for data review.")
+    if days == 0:
+        return (_("Due today: %(check_in)s", check_in=headed),
+                _("%(check_in)s is due today, on %(date)s, the last day of its period, and %(where)s. Finish it and "
+                  "submit the platform update for data review.", check_in=what, date=due, where=where))
+    if days == 1:
+        return (_("Due tomorrow: %(check_in)s", check_in=headed),
+                _("%(check_in)s is due tomorrow, on %(date)s, the last day of its period, and %(where)s. Finish it "
+                  "and submit the platform update for data review.", check_in=what, date=due, where=where))
+    return (_("Due in %(days)s days: %(check_in)s", days=days, check_in=headed),
+            _("%(check_in)s is due in %(days)s days, on %(date)s, the last day of its period, and %(where)s. Finish "
+              "it and submit the platform update for data review.", check_in=what, days=days, date=due, where=where))

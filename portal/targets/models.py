@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model, db
 from portal.kernel import clock
+from portal.kernel.i18n import N_
 from portal.kernel.plans import PlanOwned
 from portal.org.models import School, User
 from portal.strategic_plan.models import Metric, StudentGroup
@@ -30,8 +31,8 @@ class PlanStatus(str, enum.Enum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
-        return {"not_started": "Not started", "draft": "Draft", "submitted": "Submitted",
-                "returned": "Returned for revision", "approved": "Approved"}[self.value]
+        return {"not_started": N_("Not started"), "draft": N_("Draft"), "submitted": N_("Submitted"),
+                "returned": N_("Returned for revision"), "approved": N_("Approved")}[self.value]
 
 
 class TargetCycle(PlanOwned, Model):

@@ -4,10 +4,13 @@ A plan's decisions go to the school's principals, and its submissions to the lea
 region: nobody else, so no message names another school or region. Each is written by notify() in
 the change's own transaction (the plan workflow's announce, targets.workflow.PLAN), so a change that
 is rolled back tells nobody. Words name the school and the cycle, as the person would say them;
-subjects begin with what happened, so a full inbox reads at a glance."""
+subjects begin with what happened, so a full inbox reads at a glance. Each is written in its
+reader's language (in_each_language: the words are written again for each language among them)."""
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -16,7 +19,7 @@ from portal.kernel.audit import AuditEvent
 from portal.kernel.formatting import long_date
 from portal.kernel.policy import Role
 from portal.kernel.urls import page_path
-from portal.notifications.outbox import Message, notify, notify_each
+from portal.notifications.outbox import Message, in_each_language, notify, notify_each
 from portal.org.models import School, User
 from portal.targets.models import PlanStatus, TargetCycle, TargetPlan
 
@@ -48,14 +51,14 @@ def review_page(plan_id: int) -> str:
 
 def whose(school: School, cycle: TargetCycle) -> str:
     """"Juniper Elementary's 2024-25 targets": the school's plan for the cycle, as the messages say it."""
-    return f"{school.name}'s {cycle.name}"
+    return _("%(school)s's %(cycle)s", school=school.name, cycle=cycle.name)
 
 
 def actor_name(event: AuditEvent) -> str:
     """Who acted. The event is not yet flushed, so its actor is read by id (the person acting is
-    already in the session: no query)."""
+    already in the session: no query). "Someone" is written in the reader's language."""
     actor = event.actor or (db.session.get(User, event.actor_id) if event.actor_id else None)
-    return actor.name if actor is not None else "Someone"
+    return actor.name if actor is not None else _l("Someone")
 
 
 # ---------------------------------------------------------------- the plan workflow's announce
@@ -63,41 +66,57 @@ def actor_name(event: AuditEvent) -> str:
 def _submitted(plan: TargetPlan, event: AuditEvent) -> None:
     """To the region's leaders: a plan waits for their review. A plan sent in again after a return
     says so, as the leader has read it before."""
-    school, cycle = plan.school, plan.cycle
-    again = event.from_state == PlanStatus.returned.value
-    verb = "Resubmitted" if again else "Submitted"
-    body = (f"{actor_name(event)}, principal of {school.name}, {verb.lower()} the school's {cycle.name} for your "
-            f"review{' after they were returned for revision' if again else ''}. Open the plan to approve it "
-            "or return it with a comment.")
-    notify(leaders(school.region_id), "plan_submitted", f"{verb} for review: {whose(school, cycle)}", body,
+    notify(leaders(plan.school.region_id), "plan_submitted",
+           *in_each_language(submitted_words, plan, actor_name(event), event.from_state == PlanStatus.returned.value),
            review_page(plan.id))
 
 
-def _returned(plan: TargetPlan, event: AuditEvent) -> None:
+def submitted_words(plan: TargetPlan, actor: str, again: bool) -> tuple[str, str]:
     school, cycle = plan.school, plan.cycle
-    body = (f"{actor_name(event)} returned {whose(school, cycle)} for revision. Make the changes their comment "
-            f"asks for and submit the plan again{_by(cycle)}.")
-    notify(principals([school.id]), "plan_returned", f"Returned for revision: {whose(school, cycle)}", body,
-           plan_page(plan.id), comment=event.comment)
+    if again:
+        return (_("Resubmitted for review: %(plan)s", plan=whose(school, cycle)),
+                _("%(name)s, principal of %(school)s, resubmitted the school's %(cycle)s for your review after they "
+                  "were returned for revision. Open the plan to approve it or return it with a comment.",
+                  name=actor, school=school.name, cycle=cycle.name))
+    return (_("Submitted for review: %(plan)s", plan=whose(school, cycle)),
+            _("%(name)s, principal of %(school)s, submitted the school's %(cycle)s for your review. Open the plan "
+              "to approve it or return it with a comment.", name=actor, school=school.name, cycle=cycle.name))
+
+
+def _returned(plan: TargetPlan, event: AuditEvent) -> None:
+    notify(principals([plan.school.id]), "plan_returned", *in_each_language(decision_words, "return", plan,
+           actor_name(event)), plan_page(plan.id), comment=event.comment)
 
 
 def _approved(plan: TargetPlan, event: AuditEvent) -> None:
-    school, cycle = plan.school, plan.cycle
-    body = f"{actor_name(event)} approved {whose(school, cycle)}. Nothing more is needed from you for this cycle."
-    notify(principals([school.id]), "plan_approved", f"Approved: {whose(school, cycle)}", body, plan_page(plan.id))
+    notify(principals([plan.school.id]), "plan_approved", *in_each_language(decision_words, "approve", plan,
+           actor_name(event)), plan_page(plan.id))
 
 
 def _reopened(plan: TargetPlan, event: AuditEvent) -> None:
-    school, cycle = plan.school, plan.cycle
-    body = (f"{actor_name(event)} reopened {whose(school, cycle)}, which had been approved: the plan is back with "
-            "you for revision. Make the changes their comment asks for and submit it again.")
-    notify(principals([school.id]), "plan_reopened", f"Reopened for revision: {whose(school, cycle)}", body,
-           plan_page(plan.id), comment=event.comment)
+    notify(principals([plan.school.id]), "plan_reopened", *in_each_language(decision_words, "reopen", plan,
+           actor_name(event)), plan_page(plan.id), comment=event.comment)
 
 
-def _by(cycle: TargetCycle) -> str:
-    """", by 4 November 2024" while the due date is ahead; nothing once it has passed."""
-    return f", by {long_date(cycle.due_on)}" if clock.today() <= cycle.due_on else ""
+def decision_words(action: str, plan: TargetPlan, actor: str) -> tuple[str, str]:
+    """The subject and body of a decision on a plan, told to its school's principals."""
+    theirs = whose(plan.school, plan.cycle)
+    if action == "approve":
+        return (_("Approved: %(plan)s", plan=theirs),
+                _("%(name)s approved %(plan)s. Nothing more is needed from you for this cycle.",
+                  name=actor, plan=theirs))
+    if action == "reopen":
+        return (_("Reopened for revision: %(plan)s", plan=theirs),
+                _("%(name)s reopened %(plan)s, which had been approved: the plan is back with you for revision. "
+                  "Make the changes their comment asks for and submit it again.", name=actor, plan=theirs))
+    due = plan.cycle.due_on
+    if clock.today() <= due:  # the due date is named while it is ahead
+        body = _("%(name)s returned %(plan)s for revision. Make the changes their comment asks for and submit the "
+                 "plan again, by %(date)s.", name=actor, plan=theirs, date=long_date(due))
+    else:
+        body = _("%(name)s returned %(plan)s for revision. Make the changes their comment asks for and submit the "
+                 "plan again.", name=actor, plan=theirs)
+    return _("Returned for revision: %(plan)s", plan=theirs), body
 
 
 ANNOUNCED: dict[str, Callable[[TargetPlan, AuditEvent], None]] = {
@@ -117,11 +136,15 @@ def announce(plan: TargetPlan, event: AuditEvent) -> None:
 def window_extended(cycle: TargetCycle, school: School, plan: TargetPlan | None, until: date, reason: str) -> None:
     """To the school's principals: they may keep editing until the new date (the administrator's
     reason quoted)."""
-    body = (f"{school.name} may keep editing its {cycle.name} until {long_date(until)}. The administrator's "
-            "reason is below.")
     link = plan_page(plan.id) if plan is not None else page_path("targets.mine")
-    notify(principals([school.id]), "window_extended",
-           f"Window extended to {long_date(until)}: {whose(school, cycle)}", body, link, comment=reason or None)
+    notify(principals([school.id]), "window_extended", *in_each_language(extended_words, cycle, school, until), link,
+           comment=reason or None)
+
+
+def extended_words(cycle: TargetCycle, school: School, until: date) -> tuple[str, str]:
+    return (_("Window extended to %(date)s: %(plan)s", date=long_date(until), plan=whose(school, cycle)),
+            _("%(school)s may keep editing its %(cycle)s until %(date)s. The administrator's reason is below.",
+              school=school.name, cycle=cycle.name, date=long_date(until)))
 
 
 def reviewer_reminder(cycle: TargetCycle, reminded: Sequence[User], sender: User, day: date) -> list:
@@ -137,14 +160,21 @@ def reviewer_reminder(cycle: TargetCycle, reminded: Sequence[User], sender: User
     schools = {s.id: s for s in db.session.scalars(select(School).where(School.id.in_(school_ids)))}
     plans = dict(db.session.execute(select(TargetPlan.school_id, TargetPlan.id).where(
         TargetPlan.cycle_id == cycle.id, TargetPlan.school_id.in_(school_ids))).all())
-    title = "your regional leader" if sender.role == Role.regional_leader else "an administrator"
     messages = []
     for school_id in school_ids:
-        school = schools[school_id]
-        body = (f"{sender.name}, {title}, reminds you that {whose(school, cycle)} were due on "
-                f"{long_date(cycle.due_on)} and are not submitted yet. Please finish and submit them.")
-        messages.append(Message(by_school[school_id],
-                                f"A reminder from {sender.name}: {whose(school, cycle)} are overdue", body,
+        words = in_each_language(reminder_words, cycle, schools[school_id], sender)
+        messages.append(Message(by_school[school_id], *words,
                                 plan_page(plans[school_id]) if school_id in plans else page_path("targets.mine"),
                                 dedupe=f"reviewer-reminder:c{cycle.id}:s{school_id}:{day.isoformat()}"))
     return notify_each("reviewer_reminder", messages)
+
+
+def reminder_words(cycle: TargetCycle, school: School, sender: User) -> tuple[str, str]:
+    """A reviewer's reminder to one overdue school."""
+    theirs, due = whose(school, cycle), long_date(cycle.due_on)
+    subject = _("A reminder from %(name)s: %(plan)s are overdue", name=sender.name, plan=theirs)
+    if sender.role == Role.regional_leader:
+        return subject, _("%(name)s, your regional leader, reminds you that %(plan)s were due on %(date)s and are not "
+                          "submitted yet. Please finish and submit them.", name=sender.name, plan=theirs, date=due)
+    return subject, _("%(name)s, an administrator, reminds you that %(plan)s were due on %(date)s and are not "
+                      "submitted yet. Please finish and submit them.", name=sender.name, plan=theirs, date=due)

@@ -16,13 +16,16 @@ schools, the window extensions, the principals, and one batch of notifications p
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.kernel.formatting import long_date
 from portal.kernel.policy import Role
 from portal.kernel.urls import page_path
-from portal.notifications.outbox import Message, notify_each
+from portal.notifications.outbox import Message, in_each_language, notify_each
 from portal.org.models import Region, School, User
 from portal.targets import operations
 from portal.targets.models import PlanStatus, TargetCycle, TargetPlan
@@ -32,8 +35,9 @@ from portal.targets.review.queries import NOT_SUBMITTED
 
 WINDOW_OPEN, DUE_7, DUE_1, OVERDUE = "window-open", "due-7", "due-1", "overdue"
 NAMED_IN_A_LIST = 25  # a weekly list names this many schools; the review queue has them all
-WHERE_IT_STANDS = {PlanStatus.not_started: "Nothing is entered in the plan yet.",
-                   PlanStatus.draft: "The plan is a draft.", PlanStatus.returned: "The plan was returned for revision."}
+WHERE_IT_STANDS = {PlanStatus.not_started: _l("Nothing is entered in the plan yet."),
+                   PlanStatus.draft: _l("The plan is a draft."),
+                   PlanStatus.returned: _l("The plan was returned for revision.")}
 
 
 def step_on(cycle: TargetCycle, day: date) -> str | None:
@@ -71,9 +75,10 @@ def remind_schools(cycle: TargetCycle, waiting: Sequence[tuple[TargetPlan, Schoo
             if operations.window_open_on(cycle, extended.get(school.id), day)
             and (step != OVERDUE or operations.is_overdue(plan, day))]
     people: dict[int, list[User]] = {}
-    for person in principals([school.id for _, school in able]):
+    for person in principals([school.id for _plan, school in able]):
         people.setdefault(person.school_id or 0, []).append(person)
-    messages = [Message(people[school.id], *words(step, cycle, plan, school, day, extended.get(school.id)),
+    messages = [Message(people[school.id], *in_each_language(words, step, cycle, plan, school, day,
+                                                             extended.get(school.id)),
                         plan_page(plan.id), dedupe=f"{step}:c{cycle.id}:s{school.id}")
                 for plan, school in able if school.id in people]
     kind = "target_window_open" if step == WINDOW_OPEN else "target_due"
@@ -82,22 +87,31 @@ def remind_schools(cycle: TargetCycle, waiting: Sequence[tuple[TargetPlan, Schoo
 
 def words(step: str, cycle: TargetCycle, plan: TargetPlan, school: School, day: date,
           extended_to: date | None) -> tuple[str, str]:
-    """The subject and body of one school's reminder."""
+    """The subject and body of one school's reminder, in the language in force."""
     due, theirs = long_date(cycle.due_on), whose(school, cycle)
     if step == WINDOW_OPEN:
-        return (f"The window is open: {theirs}",
-                f"The target-setting window for {cycle.name} is open. Set {school.name}'s targets and submit "
-                f"them for review by {due}.")
+        return (_("The window is open: %(plan)s", plan=theirs),
+                _("The target-setting window for %(cycle)s is open. Set %(school)s's targets and submit them for "
+                  "review by %(date)s.", cycle=cycle.name, school=school.name, date=due))
+    stands = str(WHERE_IT_STANDS[plan.status])
     if step == OVERDUE:
         closes = max(cycle.closes_on, extended_to or cycle.closes_on)
-        return (f"Overdue: {theirs}",
-                f"{theirs} were due on {due} and are not submitted yet. {WHERE_IT_STANDS[plan.status]} "
-                f"Finish them and submit them for review before the window closes on {long_date(closes)}.")
+        return (_("Overdue: %(plan)s", plan=theirs),
+                _("%(plan)s were due on %(date)s and are not submitted yet. %(stands)s Finish them and submit them "
+                  "for review before the window closes on %(closes)s.", plan=theirs, date=due, stands=stands,
+                  closes=long_date(closes)))
     days = (cycle.due_on - day).days
-    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
-    return (f"Due {when}: {theirs}",
-            f"{theirs} are due {when}, on {due}, and are not submitted yet. {WHERE_IT_STANDS[plan.status]} "
-            "Finish them and submit them for review.")
+    if days == 0:
+        return (_("Due today: %(plan)s", plan=theirs),
+                _("%(plan)s are due today, on %(date)s, and are not submitted yet. %(stands)s Finish them and submit "
+                  "them for review.", plan=theirs, date=due, stands=stands))
+    if days == 1:
+        return (_("Due tomorrow: %(plan)s", plan=theirs),
+                _("%(plan)s are due tomorrow, on %(date)s, and are not submitted yet. %(stands)s Finish them and "
+                  "submit them for review.", plan=theirs, date=due, stands=stands))
+    return (_("Due in %(days)s days: %(plan)s", days=days, plan=theirs),
+            _("%(plan)s are due in %(days)s days, on %(date)s, and are not submitted yet. %(stands)s Finish them "
+              "and submit them for review.", plan=theirs, days=days, date=due, stands=stands))
 
 
 def remind_leaders(cycle: TargetCycle, waiting: Sequence[tuple[TargetPlan, School]], day: date) -> int:
@@ -118,7 +132,7 @@ def remind_leaders(cycle: TargetCycle, waiting: Sequence[tuple[TargetPlan, Schoo
         leaders.setdefault(person.region_id or 0, []).append(person)
     year, week, _ = day.isocalendar()
     link = page_path("review.queue", overdue="1")
-    messages = [Message(leaders[region_id], *region_words(cycle, regions[region_id], schools), link,
+    messages = [Message(leaders[region_id], *in_each_language(region_words, cycle, regions[region_id], schools), link,
                         dedupe=f"region-overdue:c{cycle.id}:r{region_id}:{year}-W{week:02d}")
                 for region_id, schools in overdue.items() if region_id in leaders]
     return len(notify_each("region_overdue", messages))
@@ -127,16 +141,21 @@ def remind_leaders(cycle: TargetCycle, waiting: Sequence[tuple[TargetPlan, Schoo
 def region_words(cycle: TargetCycle, region: Region, schools: list[School]) -> tuple[str, str]:
     """The subject and body of one region's weekly list: its own schools, and nobody else's."""
     count = len(schools)
-    schools_are = "1 school has" if count == 1 else f"{count} schools have"
-    return (f"{region.name}: {count} school{'' if count == 1 else 's'} overdue with {cycle.name}",
-            f"In {region.name}, {schools_are} not submitted their {cycle.name}, which were due on "
-            f"{long_date(cycle.due_on)}: {listing([s.name for s in schools])}. The review queue lists them, "
-            "with each plan's status.")
+    return (ngettext("%(region)s: %(num)s school overdue with %(cycle)s",
+                     "%(region)s: %(num)s schools overdue with %(cycle)s", count, region=region.name, cycle=cycle.name),
+            ngettext("In %(region)s, %(num)s school has not submitted their %(cycle)s, which were due on %(date)s: "
+                     "%(schools)s. The review queue lists them, with each plan's status.",
+                     "In %(region)s, %(num)s schools have not submitted their %(cycle)s, which were due on %(date)s: "
+                     "%(schools)s. The review queue lists them, with each plan's status.",
+                     count, region=region.name, cycle=cycle.name, date=long_date(cycle.due_on),
+                     schools=listing([s.name for s in schools])))
 
 
 def listing(names: list[str]) -> str:
     """"A, B and C"; past NAMED_IN_A_LIST names, "A, B, ... and 12 more"."""
     shown, more = names[:NAMED_IN_A_LIST], len(names) - NAMED_IN_A_LIST
     if more > 0:
-        return ", ".join(shown) + f" and {more} more"
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        return _("%(names)s and %(num)s more", names=", ".join(shown), num=more)
+    if len(shown) == 1:
+        return shown[0]
+    return _("%(names)s and %(last)s", names=", ".join(shown[:-1]), last=shown[-1])
