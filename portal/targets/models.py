@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model, db
 from portal.kernel import clock
+from portal.kernel.i18n import N_
 from portal.kernel.plans import PlanOwned
 from portal.org.models import School, User
 from portal.strategic_plan.models import Metric, StudentGroup
@@ -18,7 +19,7 @@ class CycleKind(str, enum.Enum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
-        return {"trajectory": "2026 targets with a trajectory", "annual": "This year's target"}[self.value]
+        return {"trajectory": N_("2026 targets with a trajectory"), "annual": N_("This year's target")}[self.value]
 
 
 class PlanStatus(str, enum.Enum):
@@ -30,8 +31,8 @@ class PlanStatus(str, enum.Enum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
-        return {"not_started": "Not started", "draft": "Draft", "submitted": "Submitted",
-                "returned": "Returned for revision", "approved": "Approved"}[self.value]
+        return {"not_started": N_("Not started"), "draft": N_("Draft"), "submitted": N_("Submitted"),
+                "returned": N_("Returned for revision"), "approved": N_("Approved")}[self.value]
 
 
 class TargetCycle(PlanOwned, Model):
