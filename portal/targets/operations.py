@@ -260,7 +260,7 @@ def save_rows(plan: TargetPlan, rows: Sequence[Target], cleaned: dict[int, dict]
         diff = {k: [getattr(row, k), v] for k, v in cleaned[row.id].items() if getattr(row, k) != v}
         if diff:
             changes[str(row.id)] = diff
-            for k, (_, v) in diff.items():
+            for k, (_before, v) in diff.items():
                 setattr(row, k, v)
     if not changes:
         return False
@@ -306,7 +306,7 @@ def about(words: dict, problem: str) -> Markup:
 def submit(plan: TargetPlan, user, expected_version: int | None) -> list[str]:
     problems = completeness_problems(plan)
     if problems:
-        return [message for _, message in problems]
+        return [message for _row, message in problems]
     plan_workflow.apply(plan, "submit", user, expected_version=expected_version, window_open=window_open(plan))
     return []
 

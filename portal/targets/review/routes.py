@@ -156,7 +156,7 @@ def bulk_approve():
     flt = ReviewFilter.from_args(request.form)
     chosen: list[tuple[int, int]] = []
     for value in request.form.getlist("plan"):
-        raw_id, _, raw_version = value.partition(":")
+        raw_id, _colon, raw_version = value.partition(":")
         plan_id, version = parse_int(raw_id), parse_int(raw_version)
         if plan_id is not None and version is not None:
             chosen.append((plan_id, version))
