@@ -1,13 +1,16 @@
 """Target cycles for administrators: open a cycle, and extend one school's window."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.access import allow
+from portal.kernel.formatting import count
 from portal.kernel.policy import Role
 from portal.org.models import School
+from portal.targets import formats
 from portal.targets import operations as svc
 from portal.targets.forms import CycleForm, ExtensionForm, read_cycle
 from portal.targets.models import PlanStatus, TargetCycle, TargetPlan, WindowExtension
@@ -50,8 +53,9 @@ def new_cycle():
         return _page(form, ExtensionForm(), 422)
     cycle = svc.create_cycle(new.school_year, new.kind, new.name, new.opens_on, new.due_on, new.closes_on)
     db.session.commit()
-    count = db.session.scalar(select(func.count()).select_from(TargetPlan).where(TargetPlan.cycle_id == cycle.id))
-    flash(f"Opened “{cycle.name}” with a plan for each of {count:,} schools.", "success")
+    plans = db.session.scalar(select(func.count()).select_from(TargetPlan).where(TargetPlan.cycle_id == cycle.id))
+    flash(_("Opened “%(cycle)s” with a plan for each of %(num)s schools.", cycle=cycle.name, num=count(plans)),
+          "success")
     return redirect(url_for("cycles.cycles"), code=303)
 
 
@@ -65,12 +69,13 @@ def extend_window(cycle_id: int):
     if form.validate_on_submit():
         school = db.session.scalar(select(School).where(School.code == form.school_code.data.strip()))
         if school is None:
-            form.school_code.errors.append("No school has that code.")
+            form.school_code.errors.append(_("No school has that code."))
         elif form.until.data < clock.today():
-            form.until.errors.append("Choose today or a later date.")
+            form.until.errors.append(_("Choose today or a later date."))
         else:
             svc.extend_window(cycle, school, form.until.data, form.reason.data, current_user)
             db.session.commit()
-            flash(f"{school.name} may edit “{cycle.name}” until {form.until.data:%d %b %Y}.", "success")
+            flash(_("%(school)s may edit “%(cycle)s” until %(date)s.", school=school.name, cycle=cycle.name,
+                    date=formats.day(form.until.data)), "success")
             return redirect(url_for("cycles.cycles"), code=303)
     return _page(CycleForm(), form, 422)

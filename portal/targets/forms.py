@@ -3,6 +3,8 @@ cycle on the plan's calendar."""
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField
@@ -27,31 +29,35 @@ def cycle_name(year: str, kind: CycleKind) -> str:
 
 
 class CycleForm(FlaskForm):
-    school_year = StringField("School year", validators=[DataRequired(message="Enter the school year.")])
-    kind = SelectField("Kind", choices=[])
-    name = StringField("Name shown to principals", validators=[Length(max=120)])
-    opens_on = DateField("Opens on", validators=[DataRequired(message="Enter the date the window opens."),
-                                                 Within(PLANNED)])
-    due_on = DateField("Due on", validators=[DataRequired(message="Enter the due date."), Within(PLANNED)])
-    closes_on = DateField("Closes on", description="After this date principals can no longer edit.",
-                          validators=[DataRequired(message="Enter the date the window closes."), Within(PLANNED)])
+    school_year = StringField(_l("School year"), validators=[DataRequired(message=_l("Enter the school year."))])
+    kind = SelectField(_l("Kind"), choices=[])
+    name = StringField(_l("Name shown to principals"), validators=[Length(max=120)])
+    opens_on = DateField(_l("Opens on"), validators=[DataRequired(message=_l("Enter the date the window opens.")),
+                                                     Within(PLANNED)])
+    due_on = DateField(_l("Due on"), validators=[DataRequired(message=_l("Enter the due date.")), Within(PLANNED)])
+    closes_on = DateField(_l("Closes on"), description=_l("After this date principals can no longer edit."),
+                          validators=[DataRequired(message=_l("Enter the date the window closes.")),
+                                      Within(PLANNED)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         years = calendar.plan_years()
         example = calendar.example_year()
         target = calendar.target_calendar_year()
-        self.school_year.description = (f"A school year of the plan, from {years[0]} to {years[-1]}, like {example}."
-                                        if years else f"Like {example}.")
+        self.school_year.description = (_("A school year of the plan, from %(first)s to %(last)s, like %(example)s.",
+                                          first=years[0], last=years[-1], example=example)
+                                        if years else _("Like %(example)s.", example=example))
         self.kind.choices = [
-            SelectChoice(CycleKind.trajectory.value, f"Set {target or 'the plan’s'} targets with a trajectory"),
-            SelectChoice(CycleKind.annual.value, "Set this year's target from the approved trajectory"),
+            SelectChoice(CycleKind.trajectory.value,
+                         _("Set %(year)s targets with a trajectory", year=target) if target
+                         else _("Set the plan’s targets with a trajectory")),
+            SelectChoice(CycleKind.annual.value, _("Set this year's target from the approved trajectory")),
         ]
-        self.name.description = ("Leave blank to use the school year and kind, like "
-                                 f"“{cycle_name(example, CycleKind.annual)}”.")
-        self.due_on.description = ("A trajectory cycle is due within its school year, before the years it sets "
-                                   "targets for begin; an annual cycle by 31 December of its year, while the year "
-                                   "can still reach its target.")
+        self.name.description = _("Leave blank to use the school year and kind, like “%(name)s”.",
+                                  name=cycle_name(example, CycleKind.annual))
+        self.due_on.description = _("A trajectory cycle is due within its school year, before the years it sets "
+                                    "targets for begin; an annual cycle by 31 December of its year, while the year "
+                                    "can still reach its target.")
 
 
 @dataclass
@@ -81,23 +87,24 @@ def read_cycle(form: CycleForm) -> NewCycle | None:
     year = (form.school_year.data or "").strip()
     kind = CycleKind(form.kind.data) if form.kind.data in {k.value for k in CycleKind} else None
     if kind is None:
-        _add(form.kind, "Choose the kind of cycle.")
+        _add(form.kind, _("Choose the kind of cycle."))
     if year and not form.school_year.errors:
         _add(form.school_year, calendar.year_format_problem(year) or calendar.year_problem(year))
     year_ok = bool(year) and not form.school_year.errors
     if year_ok and kind == CycleKind.trajectory and not calendar.later_years(year):
-        _add(form.school_year, f"A trajectory cycle sets targets for the plan's years after its own, and {year} is "
-                               f"the plan's last year. Open an annual cycle for {year} instead.")
+        _add(form.school_year, _("A trajectory cycle sets targets for the plan's years after its own, and %(year)s is "
+                                 "the plan's last year. Open an annual cycle for %(year)s instead.", year=year))
     if year_ok and kind is not None and db.session.scalar(
             select(TargetCycle.id).where(TargetCycle.school_year == year, TargetCycle.kind == kind)):
-        _add(form.school_year, "A cycle of this kind already exists for that school year.")
+        _add(form.school_year, _("A cycle of this kind already exists for that school year."))
     year_ok = year_ok and not form.school_year.errors
     name = " ".join((form.name.data or "").split())
     if year_ok and kind is not None and name:
         other = [y for y in calendar.years_named(name) if y != year]
         if other:
-            _add(form.name, f"This name says {other[0]}, but the cycle is for the {year} school year. Name the "
-                            f"cycle's own year, or leave the name blank to use “{cycle_name(year, kind)}”.")
+            _add(form.name, _("This name says %(other)s, but the cycle is for the %(year)s school year. Name the "
+                              "cycle's own year, or leave the name blank to use “%(name)s”.",
+                              other=other[0], year=year, name=cycle_name(year, kind)))
     dates = (form.opens_on, form.due_on, form.closes_on)
     if year_ok:
         for field, what in zip(dates, ("the opening date", "the due date", "the closing date"), strict=True):
@@ -106,11 +113,11 @@ def read_cycle(form: CycleForm) -> NewCycle | None:
     if year_ok and kind == CycleKind.annual and form.due_on.data is not None and not form.due_on.errors:
         by = date(clock.year_start(year), 12, 31)
         if form.due_on.data > by:
-            _add(form.due_on, f"An annual cycle sets the target for {year}, so it is due by {long_date(by)}, "
-                              "while the year can still reach it.")
+            _add(form.due_on, _("An annual cycle sets the target for %(year)s, so it is due by %(date)s, "
+                                "while the year can still reach it.", year=year, date=long_date(by)))
     if all(f.data is not None and not f.errors for f in dates) and not (
             form.opens_on.data <= form.due_on.data <= form.closes_on.data):
-        _add(form.closes_on, "The dates must run in order: opens, then due, then closes.")
+        _add(form.closes_on, _("The dates must run in order: opens, then due, then closes."))
     if form.errors or kind is None or not year_ok:
         return None
     return NewCycle(year, kind, name or cycle_name(year, kind), form.opens_on.data, form.due_on.data,
@@ -118,9 +125,9 @@ def read_cycle(form: CycleForm) -> NewCycle | None:
 
 
 class ExtensionForm(FlaskForm):
-    school_code = StringField("School code", validators=[DataRequired(message="Enter the school's code."),
-                                                         Length(max=12)])
-    until = DateField("Extend until", validators=[DataRequired(message="Enter the last day the school may edit."),
-                                                  Within(PLANNED)])
-    reason = TextAreaField("Reason", validators=[DataRequired(message="Give the reason for the extension."),
-                                                 Length(max=500)])
+    school_code = StringField(_l("School code"), validators=[DataRequired(message=_l("Enter the school's code.")),
+                                                             Length(max=12)])
+    until = DateField(_l("Extend until"), validators=[
+        DataRequired(message=_l("Enter the last day the school may edit.")), Within(PLANNED)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason for the extension.")),
+                                                     Length(max=500)])

@@ -1,9 +1,13 @@
-"""Trajectory arithmetic and the guardrails on a target. Plain functions, no Flask, no database:
-they take anything with a metric's fields (unit, target_kind, target_value, group_gain,
+"""Trajectory arithmetic and the guardrails on a target. Plain functions, no database (their messages
+are in the page's language, through Flask-Babel, English outside a request): they take anything with a
+metric's fields (unit, target_kind, target_value, group_gain,
 group_gain_reading, value_min, value_max)."""
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from portal.kernel.numbers import read_figure
+from portal.targets.formats import figure, gain
 
 MIN_RATIONALE = 15
 
@@ -60,26 +64,36 @@ def check_target(metric, targeted: bool, baseline: float | None, target: float |
     if target is None:
         return flags
     if not metric.value_min <= target <= metric.value_max:
-        flags.append(Flag("range", ERROR, f"Enter a value from {metric.value_min:g} to {metric.value_max:g}."))
+        flags.append(Flag("range", ERROR, out_of_range(metric)))
         return flags
     if baseline is None:
         return flags
     explained = len((rationale or "").strip()) >= MIN_RATIONALE
     if target < baseline:
         flags.append(Flag("below_baseline", NEEDS_RATIONALE if not explained else NOTE,
-                          f"This target is below the baseline ({baseline:g}). "
-                          + ("Explain why in the rationale." if not explained else "A rationale is given.")))
+                          _("This target is below the baseline (%(baseline)s). Explain why in the rationale.",
+                            baseline=figure(baseline)) if not explained else
+                          _("This target is below the baseline (%(baseline)s). A rationale is given.",
+                            baseline=figure(baseline))))
     wanted = plan_target(metric, baseline, targeted)
     if targeted and target < wanted and target >= baseline:
-        gain = metric.group_target_label if hasattr(metric, "group_target_label") else f"+{metric.group_gain:g}"
+        asked = metric.group_target_label if hasattr(metric, "group_target_label") else f"+{figure(metric.group_gain)}"
+        words = {"asked": asked, "wanted": figure(wanted), "gains": gain(target - baseline)}
         flags.append(Flag("group_pace", NEEDS_RATIONALE if not explained else NOTE,
-                          f"The plan asks targeted groups to gain {gain} (to {wanted:g}); this target gains "
-                          f"{target - baseline:+.1f}. " + ("Explain why in the rationale." if not explained
-                                                           else "A rationale is given.")))
+                          _("The plan asks targeted groups to gain %(asked)s (to %(wanted)s); this target gains "
+                            "%(gains)s. Explain why in the rationale.", **words) if not explained else
+                          _("The plan asks targeted groups to gain %(asked)s (to %(wanted)s); this target gains "
+                            "%(gains)s. A rationale is given.", **words)))
     if not targeted and target < wanted and target >= baseline:
         flags.append(Flag("district_pace", NOTE,
-                          f"Below the district goal's pace: the plan aims for {wanted:g} by 2026."))
+                          _("Below the district goal's pace: the plan aims for %(wanted)s by 2026.",
+                            wanted=figure(wanted))))
     return flags
+
+
+def out_of_range(metric) -> str:
+    """The message for a value outside the metric's range."""
+    return _("Enter a value from %(low)s to %(high)s.", low=figure(metric.value_min), high=figure(metric.value_max))
 
 
 def check_year_target(metric, planned: float | None, value: float | None, rationale: str = "") -> list[Flag]:
@@ -87,12 +101,15 @@ def check_year_target(metric, planned: float | None, value: float | None, ration
     if value is None:
         return []
     if not metric.value_min <= value <= metric.value_max:
-        return [Flag("range", ERROR, f"Enter a value from {metric.value_min:g} to {metric.value_max:g}.")]
+        return [Flag("range", ERROR, out_of_range(metric))]
     if planned is not None and abs(value - planned) >= 0.05:
         explained = len((rationale or "").strip()) >= MIN_RATIONALE
+        words = {"planned": figure(planned), "off": gain(value - planned)}
         return [Flag("off_path", NOTE if explained else NEEDS_RATIONALE,
-                     f"The approved trajectory gives {planned:g} for this year; this target is {value - planned:+.1f} "
-                     "from it. " + ("A rationale is given." if explained else "Explain why in the rationale."))]
+                     _("The approved trajectory gives %(planned)s for this year; this target is %(off)s from it. "
+                       "A rationale is given.", **words) if explained else
+                     _("The approved trajectory gives %(planned)s for this year; this target is %(off)s from it. "
+                       "Explain why in the rationale.", **words))]
     return []
 
 

@@ -19,7 +19,7 @@ class CycleKind(str, enum.Enum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
-        return {"trajectory": "2026 targets with a trajectory", "annual": "This year's target"}[self.value]
+        return {"trajectory": N_("2026 targets with a trajectory"), "annual": N_("This year's target")}[self.value]
 
 
 class PlanStatus(str, enum.Enum):

@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
@@ -13,14 +15,24 @@ from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.audit import AuditEvent
 from portal.kernel.clock import today
+from portal.kernel.formatting import count
 from portal.kernel.policy import SMALL_GROUP
 from portal.org.models import School
 from portal.strategic_plan.levels import applicable_levels, metric_bands
 from portal.strategic_plan.models import Baseline, Metric, StudentGroup, Trajectory
 from portal.strategic_plan.settings import setting
+from portal.strategic_plan.translations import group_name, plan_text
 from portal.targets import notices
 from portal.targets import workflow as plan_workflow
-from portal.targets.guardrails import ERROR, blocking, check_target, check_year_target, interim_targets, parse_number
+from portal.targets.guardrails import (
+    ERROR,
+    blocking,
+    check_target,
+    check_year_target,
+    interim_targets,
+    out_of_range,
+    parse_number,
+)
 from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, WindowExtension
 
 MAX_RATIONALE = 2000
@@ -191,7 +203,7 @@ def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, er
     rationale = row.rationale
     trajectory = row.trajectory_code
     if typed:
-        parsed, _ = parse_number(typed.get("target_2026"))
+        parsed, _problem = parse_number(typed.get("target_2026"))
         target = parsed if parsed is not None else None
         rationale = typed.get("rationale", rationale)
         trajectory = typed.get("trajectory", trajectory)
@@ -199,7 +211,7 @@ def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, er
         view.planned = planned_for_year(row, trajectory_shares)
         year_value = row.year_target
         if typed:
-            year_value, _ = parse_number(typed.get("year_target"))
+            year_value, _problem = parse_number(typed.get("year_target"))
         view.flags = check_year_target(row.metric, view.planned, year_value, rationale)
     else:
         view.flags = check_target(row.metric, row.group.targeted, row.baseline_value, target, rationale)
@@ -221,18 +233,18 @@ def validate_row_input(row: Target, form: dict, trajectory_codes) -> tuple[dict,
     if problem:
         errors[value_field] = problem
     elif value is not None and not row.metric.value_min <= value <= row.metric.value_max:
-        errors[value_field] = f"Enter a value from {row.metric.value_min:g} to {row.metric.value_max:g}."
+        errors[value_field] = out_of_range(row.metric)
     else:
         clean[value_field] = value
     if value_field == "target_2026":
         trajectory = (form.get("trajectory") or "").strip()
         if trajectory and trajectory not in trajectory_codes:
-            errors["trajectory"] = "Choose one of the four trajectories."
+            errors["trajectory"] = _("Choose one of the four trajectories.")
         else:
             clean["trajectory_code"] = trajectory or None
     rationale = (form.get("rationale") or "").strip()
     if len(rationale) > MAX_RATIONALE:
-        errors["rationale"] = f"Keep the rationale under {MAX_RATIONALE:,} characters."
+        errors["rationale"] = _("Keep the rationale under %(num)s characters.", num=count(MAX_RATIONALE))
     else:
         clean["rationale"] = rationale
     return clean, errors
@@ -248,7 +260,7 @@ def save_row(plan: TargetPlan, row: Target, form: dict, user, expected_version: 
         if expected_version is not None and plan.version != expected_version:
             raise workflow.ConflictError(plan_workflow.describe_last_change(plan))
         return {}
-    for k, (_, v) in changes.items():
+    for k, (_before, v) in changes.items():
         setattr(row, k, v)
     plan_workflow.apply(plan, "edit", user, expected_version=expected_version, window_open=window_open(plan),
                    details={"target_id": row.id, "metric": row.metric.code, "group": row.group.code,
@@ -264,7 +276,7 @@ def save_rows(plan: TargetPlan, rows: Sequence[Target], cleaned: dict[int, dict]
         diff = {k: [getattr(row, k), v] for k, v in cleaned[row.id].items() if getattr(row, k) != v}
         if diff:
             changes[str(row.id)] = diff
-            for k, (_, v) in diff.items():
+            for k, (_before, v) in diff.items():
                 setattr(row, k, v)
     if not changes:
         return False
@@ -280,31 +292,37 @@ def completeness_problems(plan: TargetPlan, rows: Sequence[Target] | None = None
     for row in rows:
         if not required(row):
             continue
-        label = f"{row.metric.short_name}, {row.group.short_name}"
+        words = {"metric": plan_text("metric", row.metric.code, "short_name", row.metric.short_name),
+                 "group": group_name(row.group, short=True)}  # Markup when kept in English (lang="en")
         if row.plan.cycle.kind == CycleKind.annual:
             if row.year_target is None:
-                problems.append((row, f"{label}: enter this year's target."))
+                problems.append((row, Markup(_("%(metric)s, %(group)s: enter this year's target.")) % words))
                 continue
             shares = shares if shares is not None else {t.code: t.shares for t in trajectories().values()}
             for flag in blocking(check_year_target(row.metric, planned_for_year(row, shares), row.year_target,
                                                    row.rationale)):
-                problems.append((row, f"{label}: {flag.message}"))
+                problems.append((row, about(words, flag.message)))
             continue
         if row.target_2026 is None:
-            problems.append((row, f"{label}: enter a 2026 target."))
+            problems.append((row, Markup(_("%(metric)s, %(group)s: enter a 2026 target.")) % words))
             continue
         if not row.trajectory_code:
-            problems.append((row, f"{label}: choose a trajectory."))
+            problems.append((row, Markup(_("%(metric)s, %(group)s: choose a trajectory.")) % words))
         for flag in blocking(check_target(row.metric, row.group.targeted, row.baseline_value, row.target_2026,
                                           row.rationale)):
-            problems.append((row, f"{label}: {flag.message}"))
+            problems.append((row, about(words, flag.message)))
     return problems
+
+
+def about(words: dict, problem: str) -> Markup:
+    """A row's problem, named by its metric and student group."""
+    return Markup(_("%(metric)s, %(group)s: %(problem)s")) % {**words, "problem": problem}
 
 
 def submit(plan: TargetPlan, user, expected_version: int | None) -> list[str]:
     problems = completeness_problems(plan)
     if problems:
-        return [message for _, message in problems]
+        return [message for _row, message in problems]
     plan_workflow.apply(plan, "submit", user, expected_version=expected_version, window_open=window_open(plan))
     return []
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import Row, case, func, select
 
 from portal.extensions import db
@@ -15,12 +16,14 @@ from portal.imports.report import ImportReport, RowError
 from portal.imports.writing import all_or_nothing, bulk_write, split_rows
 from portal.kernel import clock
 from portal.kernel.clock import current_school_year
+from portal.kernel.formatting import count
 from portal.kernel.numbers import ungroup
 from portal.org.models import School
 from portal.strategic_plan.levels import applicable_levels
 from portal.strategic_plan.models import Metric, StudentGroup
 from portal.strategic_plan.pace import TITLES, on_track
 from portal.strategic_plan.settings import setting
+from portal.targets.formats import figure
 from portal.targets.guardrails import interim_targets, parse_number
 from portal.targets.models import Actual, PlanStatus, TargetCycle, TargetPlan
 from portal.targets.operations import load_plan_rows, metric_bands, trajectories
@@ -47,10 +50,10 @@ SPEC = TableSpec(columns=tuple(COLUMNS), aliases=ALIASES, max_rows=MAX_ROWS, spl
 def check_year(text: str, latest: str) -> str | None:
     match = YEAR_RE.match(text)
     if not match or (int(match[1]) + 1) % 100 != int(match[2]):
-        return "Enter the school year like 2023-24."
+        return _("Enter the school year like 2023-24.")
     if int(match[1]) < FIRST_YEAR or text > latest:
-        return f"Enter a school year from {FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d} to {latest} (results for a year " \
-               "that has not started cannot be imported)."
+        return _("Enter a school year from %(first)s to %(latest)s (results for a year that has not started cannot "
+                 "be imported).", first=f"{FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d}", latest=latest)
     return None
 
 
@@ -80,40 +83,45 @@ def check_rows(frame: pd.DataFrame, report: ImportReport) -> list[tuple]:
         before = len(report.errors)
         school = schools.get(code)
         if school is None:
-            add(RowError(index, "school_code", f"Unknown school code {code!r}." if code else "Enter the school code."))
+            add(RowError(index, "school_code", _("Unknown school code %(code)s.", code=repr(code)) if code
+                         else _("Enter the school code.")))
         metric = metrics.get(metric_code.lower())
         if metric is None:
-            add(RowError(index, "metric", f"Unknown metric {metric_code!r}. Use one of: {', '.join(metrics)}."))
+            add(RowError(index, "metric", _("Unknown metric %(code)s. Use one of: %(codes)s.", code=repr(metric_code),
+                                            codes=", ".join(metrics))))
         group_id = groups.get(group_code.lower())
         if group_id is None:
-            add(RowError(index, "group", f"Unknown student group {group_code!r}. Use one of: {', '.join(groups)}."))
+            add(RowError(index, "group", _("Unknown student group %(code)s. Use one of: %(codes)s.",
+                                           code=repr(group_code), codes=", ".join(groups))))
         problem = check_year(year, latest)
         if problem:
             add(RowError(index, "year", problem))
         value, problem = parse_number(raw_value)
         if problem or value is None:
-            add(RowError(index, "value", problem or "Enter the result."))
+            add(RowError(index, "value", problem or _("Enter the result.")))
         elif metric is not None and not metric.value_min <= value <= metric.value_max:
-            add(RowError(index, "value", f"Enter a value from {metric.value_min:g} to {metric.value_max:g} "
-                                         f"for {metric.code}."))
+            add(RowError(index, "value", _("Enter a value from %(low)s to %(high)s for %(code)s.",
+                                           low=figure(metric.value_min), high=figure(metric.value_max),
+                                           code=metric.code)))
         n = parse_students(raw_n)
         if n is None:
-            add(RowError(index, "n_students", f"Enter the number of students as a whole number from 0 to "
-                                              f"{MAX_STUDENTS:,}."))
+            add(RowError(index, "n_students", _("Enter the number of students as a whole number from 0 to %(max)s.",
+                                                max=count(MAX_STUDENTS))))
         if school is not None and metric is not None:
             levels = levels_of.get(school.id)
             if levels is None:
                 levels = levels_of[school.id] = applicable_levels(school.level, school.grade_low, school.grade_high,
                                                                   bands)
             if not levels & set(metric.levels):
-                add(RowError(index, "metric", f"{metric.code} does not apply to school {school.code} "
-                                              f"({school.level}, grades {school.grade_low}-{school.grade_high})."))
+                add(RowError(index, "metric", _("%(metric)s does not apply to school %(school)s (%(level)s, grades "
+                                                "%(low)s-%(high)s).", metric=metric.code, school=school.code,
+                                                level=school.level, low=school.grade_low, high=school.grade_high)))
         if len(report.errors) > before or school is None or metric is None:
             continue  # an unknown school or metric is always reported above
         key = (school.id, metric.id, group_id, year)
         if key in seen:
             add(RowError(index, "school_code, metric, group, year",
-                         f"The same school, metric, group and year is also on row {seen[key]}."))
+                         _("The same school, metric, group and year is also on row %(row)s.", row=seen[key])))
             continue
         seen[key] = index
         clean.append((*key, value, n))
@@ -151,8 +159,8 @@ def import_actuals(data: bytes, filename: str) -> ImportReport:
                                 "import_id": report.import_id, "generated": False},
         report)
     all_or_nothing(report, lambda: bulk_write(Actual, new, changed),
-                   "Another import saved results for the same schools at the same moment, so nothing from this "
-                   "file was saved. Import it again.")
+                   _("Another import saved results for the same schools at the same moment, so nothing from this "
+                     "file was saved. Import it again."))
     if not report.ok:
         return report
     report.created, report.updated = len(new), len(changed)
@@ -203,7 +211,7 @@ class SchoolProgress:
     @property
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(TITLES, 0)
-        for _, rows in self.sections:
+        for _metric, rows in self.sections:
             for row in rows:
                 for result in row.years:
                     counts[result.status] += 1

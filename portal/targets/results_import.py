@@ -1,10 +1,13 @@
 """The actuals import: each year's outcomes from a CSV or Excel file, all rows or none."""
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from portal.extensions import db
 from portal.kernel.access import allow
+from portal.kernel.formatting import count
 from portal.kernel.policy import Role
 from portal.targets import results as actuals
 
@@ -12,10 +15,10 @@ bp = Blueprint("results", __name__, url_prefix="/admin", template_folder="templa
 
 
 class ActualsForm(FlaskForm):
-    file = FileField("CSV or Excel file", validators=[
-        FileRequired(message="Choose a CSV or Excel (.xlsx) file to import."),
-        FileAllowed(["csv", "xlsx"], message="Upload a .csv or .xlsx file (save the spreadsheet as CSV UTF-8 "
-                                             "or as an Excel workbook)."),
+    file = FileField(_l("CSV or Excel file"), validators=[
+        FileRequired(message=_l("Choose a CSV or Excel (.xlsx) file to import.")),
+        FileAllowed(["csv", "xlsx"], message=_l("Upload a .csv or .xlsx file (save the spreadsheet as CSV UTF-8 "
+                                                "or as an Excel workbook).")),
     ])
 
 
@@ -31,8 +34,9 @@ def actuals_import():
             db.session.rollback()
         else:
             db.session.commit()
-            flash(f"Imported {report.rows:,} rows: {report.created:,} new results, {report.updated:,} updated and "
-                  f"{report.unchanged:,} unchanged.", "success")
+            flash(_("Imported %(rows)s rows: %(new)s new results, %(updated)s updated and %(unchanged)s unchanged.",
+                    rows=count(report.rows), new=count(report.created), updated=count(report.updated),
+                    unchanged=count(report.unchanged)), "success")
             return redirect(url_for("results.actuals_import"), code=303)
     status = 422 if (report and not report.ok) or form.errors else 200
     return render_template("admin/actuals.html", form=form, report=report, columns=actuals.COLUMNS,

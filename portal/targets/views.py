@@ -2,22 +2,26 @@
 from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.charts.svg import path_chart
 from portal.extensions import db
-from portal.kernel import workflow
+from portal.kernel import i18n, workflow
 from portal.kernel.access import allow, deny
 from portal.kernel.actions import missing_version, posted_version
+from portal.kernel.formatting import count
 from portal.kernel.policy import Role
 from portal.strategic_plan.settings import setting
+from portal.strategic_plan.translations import catalogue
+from portal.targets import formats, peers
 from portal.targets import operations as svc
-from portal.targets import peers
 from portal.targets.models import PlanStatus, Target, TargetPlan
 from portal.targets.queries import school_plan
 
 EDITABLE = {PlanStatus.not_started, PlanStatus.draft, PlanStatus.returned}
 bp = Blueprint("targets", __name__, url_prefix="/targets", template_folder="templates")
+bp.record_once(formats.register)  # the target pages' days, times and gains, in the page's language
 
 FIELDS = ("target_2026", "trajectory", "year_target", "rationale")
 
@@ -59,12 +63,20 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
     last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
     return {
         "plan": plan, "sections": sections, "years": years, "trajectories": trajectories,
-        "trajectory_options": [(code, f"{t.name}: {' / '.join(map(str, t.shares))}")
-                               for code, t in trajectories.items()],
+        "trajectory_options": trajectory_options(trajectories),
         "editable": plan.status in EDITABLE and svc.window_open(plan), "window_open": svc.window_open(plan),
         "overdue": svc.is_overdue(plan), "events": events, "last_return": last_return,
         "comments": [e for e in events if e.comment],
     }
+
+
+def trajectory_options(trajectories: dict) -> list[tuple[str, str]]:
+    """Each trajectory's choice, named in the page's language with its yearly shares: "Linear: 0.25 / 0.5 / …"."""
+    if i18n.current() == i18n.DEFAULT:
+        return [(code, f"{t.name}: {' / '.join(map(str, t.shares))}") for code, t in trajectories.items()]
+    names = catalogue(i18n.current()).get("trajectory", {})
+    return [(code, f"{names.get(code, {}).get('name') or t.name}: {' / '.join(map(formats.figure, t.shares))}")
+            for code, t in trajectories.items()]
 
 
 @bp.route("/")
@@ -96,6 +108,10 @@ def _row_response(plan, row, status=200, typed=None, errors=None, message=None, 
     return make_response(html, status)
 
 
+def not_saved(reason: object) -> str:
+    return _("Not saved. %(reason)s", reason=reason)
+
+
 def context_years() -> list:
     return setting("trajectory_years", [])
 
@@ -109,17 +125,17 @@ def save_row(plan_id: int, row_id: int):
     typed = {k: request.form.get(f"{k}-{row.id}", "") for k in FIELDS}
     version = posted_version()
     if version is None:
-        return _row_response(plan, row, 422, typed=typed, message=f"Not saved. {missing_version('plan')}")
+        return _row_response(plan, row, 422, typed=typed, message=not_saved(missing_version("plan")))
     try:
         errors = svc.save_row(plan, row, typed, current_user, version)
     except workflow.ConflictError as exc:
         db.session.rollback()
-        return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
+        return _row_response(plan, row, 409, typed=typed, message=not_saved(exc))
     except workflow.WorkflowError as exc:
         db.session.rollback()
-        return _row_response(plan, row, 409, typed=typed, message=f"Not saved. {exc}")
+        return _row_response(plan, row, 409, typed=typed, message=not_saved(exc))
     if errors:
-        return _row_response(plan, row, 422, typed=typed, errors=errors, message="Not saved yet: fix the value.")
+        return _row_response(plan, row, 422, typed=typed, errors=errors, message=_("Not saved yet: fix the value."))
     if plan.version != version:  # the row changed: an unchanged autosave has nothing to commit (or to reload)
         db.session.commit()
     return _row_response(plan, row, saved=True)
@@ -153,9 +169,9 @@ def save_all(plan_id: int):
             return render_template("targets/plan.html", **context_for(plan, typed)), 409
         if changed:
             db.session.commit()
-        flash("Your draft is saved." if changed else "Nothing had changed since the last save.", "success")
+        flash(_("Your draft is saved.") if changed else _("Nothing had changed since the last save."), "success")
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
-    flash("Some values could not be saved. Fix the rows marked below; nothing was saved yet.", "error")
+    flash(_("Some values could not be saved. Fix the rows marked below; nothing was saved yet."), "error")
     db.session.rollback()
     return render_template("targets/plan.html", **context_for(plan, typed, errors)), 422
 
@@ -183,7 +199,7 @@ def submit(plan_id: int):
         context["submit_problems"] = submit_problems
         return render_template("targets/plan.html", **context), 422
     db.session.commit()
-    flash("Your targets are submitted to your regional office for review. They are locked while under review.",
+    flash(_("Your targets are submitted to your regional office for review. They are locked while under review."),
           "success")
     return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
 
@@ -194,9 +210,9 @@ def comment(plan_id: int):
     plan = own_plan_or_404(plan_id)
     text = (request.form.get("comment") or "").strip()
     if not text or len(text) > 2000:
-        flash("Write a comment of up to 2,000 characters.", "error")
+        flash(_("Write a comment of up to %(num)s characters.", num=count(2000)), "error")
     else:
         svc.add_comment(plan, current_user, text)
         db.session.commit()
-        flash("Your comment is added to the plan's thread.", "success")
+        flash(_("Your comment is added to the plan's thread."), "success")
     return redirect(url_for("targets.plan", plan_id=plan.id) + "#thread", code=303)

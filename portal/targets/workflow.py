@@ -1,6 +1,7 @@
 """The school target plan's workflow: draft, submit, approve, return, reopen, as a transition table."""
 from datetime import datetime
 
+from portal.kernel.i18n import N_
 from portal.kernel.policy import PRINCIPALS, REVIEWERS
 from portal.kernel.workflow import Machine
 from portal.targets import notices
@@ -30,8 +31,8 @@ PLAN = Machine(
         (S.submitted, "return"): (S.returned, REVIEWERS),
         (S.approved, "reopen"): (S.returned, REVIEWERS),
     },
-    {"return": "Say what needs to change before the plan is returned.",
-     "reopen": "Give the reason for reopening the approved plan."},
+    {"return": N_("Say what needs to change before the plan is returned."),
+     "reopen": N_("Give the reason for reopening the approved plan.")},
     windowed=frozenset({"edit", "submit"}),
     announce=notices.announce,  # submissions to the region's leaders, decisions to the school's principals
 )

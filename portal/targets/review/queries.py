@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, case, false, func, or_, select
 from portal.extensions import db
 from portal.kernel import clock
 from portal.kernel.access import deny
+from portal.kernel.i18n import N_
 from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
 from portal.org.models import LEVELS, Region, School, User
@@ -19,7 +20,7 @@ from portal.targets.models import PlanStatus, TargetCycle, TargetPlan
 from portal.targets.operations import NOT_SUBMITTED, due_cutoff
 
 PAGE_SIZE = 50
-SORTS = {"school": "School", "status": "Status", "submitted": "Submitted", "updated": "Last updated"}
+SORTS = {"school": N_("School"), "status": N_("Status"), "submitted": N_("Submitted"), "updated": N_("Last updated")}
 # A reviewer's order of work: what waits for them first, what is finished last.
 STATUS_ORDER = [PlanStatus.submitted, PlanStatus.returned, PlanStatus.draft, PlanStatus.not_started,
                 PlanStatus.approved]

@@ -5,6 +5,8 @@ Views never set a status: every decision goes through targets.operations.decide 
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
 
@@ -13,11 +15,13 @@ from portal.kernel import clock, workflow
 from portal.kernel.access import allow
 from portal.kernel.actions import missing_version, posted_version, safe_next
 from portal.kernel.exports import GENERATED_COLUMN, export_response, generated_cell
+from portal.kernel.formatting import count
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import REVIEWERS, TARGET_REVIEW_READERS, Role
 from portal.org.models import LEVELS, Region, School
 from portal.strategic_plan.settings import setting
+from portal.targets import formats
 from portal.targets import operations as svc
 from portal.targets import workflow as plan_workflow
 from portal.targets.models import PlanStatus, TargetPlan
@@ -141,8 +145,8 @@ def approve(plan_id: int):
         flash(f"{plan.school.name}: {exc}", "error")
         return redirect(back, code=303)
     if is_htmx():
-        return _row(plan, message=f"Approved {plan.school.name}'s plan.")
-    flash(f"Approved {plan.school.name}'s plan.", "success")
+        return _row(plan, message=_("Approved %(school)s's plan.", school=plan.school.name))
+    flash(_("Approved %(school)s's plan.", school=plan.school.name), "success")
     return redirect(back, code=303)
 
 
@@ -152,13 +156,13 @@ def bulk_approve():
     flt = ReviewFilter.from_args(request.form)
     chosen: list[tuple[int, int]] = []
     for value in request.form.getlist("plan"):
-        raw_id, _, raw_version = value.partition(":")
+        raw_id, _colon, raw_version = value.partition(":")
         plan_id, version = parse_int(raw_id), parse_int(raw_version)
         if plan_id is not None and version is not None:
             chosen.append((plan_id, version))
     if not chosen:
-        flash("No plans were selected. Tick the submitted plans you want to approve, then choose "
-              "Approve selected plans.", "error")
+        flash(_("No plans were selected. Tick the submitted plans you want to approve, then choose "
+                "Approve selected plans."), "error")
         return redirect(queue_url(flt), code=303)
     # Check every plan is within the reviewer's reach before approving any of them.
     plans = [(plan_or_404(plan_id, current_user), version) for plan_id, version in chosen]
@@ -172,9 +176,9 @@ def bulk_approve():
         except workflow.WorkflowError as exc:
             db.session.rollback()
             problems.append(f"{name}: {exc}")
-    flash(f"Approved {approved} plan{'' if approved == 1 else 's'}.", "success" if approved else "info")
+    flash(ngettext("Approved %(num)s plan.", "Approved %(num)s plans.", approved), "success" if approved else "info")
     if problems:
-        flash(f"{len(problems)} could not be approved. " + " ".join(problems), "error")
+        flash(_("%(num)s could not be approved. %(problems)s", num=len(problems), problems=" ".join(problems)), "error")
     return redirect(queue_url(flt), code=303)
 
 
@@ -195,7 +199,6 @@ def review_context(plan: TargetPlan, typed: dict | None = None, errors: dict | N
         "changes": svc.changes_since_return(plan, rows, events), "overdue": svc.is_overdue(plan),
         "allowed": allowed, "can_comment": can_act(current_user), "typed": typed or {}, "errors": errors or {},
         "problem": problem, "statuses": {s.value: s.title for s in PlanStatus},
-        "roles": {r.value: r.title for r in Role},
     }
 
 
@@ -220,11 +223,11 @@ def decide(plan_id: int):
     comment = (request.form.get("comment") or "").strip()
     typed = {action: request.form.get("comment", "")}
     if action not in DECISIONS:
-        return _page_again(plan, 422, problem="Choose approve, return or reopen.")
+        return _page_again(plan, 422, problem=_("Choose approve, return or reopen."))
     if action in plan_workflow.NEEDS_COMMENT and not comment:
-        return _page_again(plan, 422, typed, {action: plan_workflow.NEEDS_COMMENT[action]})
+        return _page_again(plan, 422, typed, {action: _(plan_workflow.NEEDS_COMMENT[action])})
     if len(comment) > MAX_COMMENT:
-        return _page_again(plan, 422, typed, {action: f"Keep the comment under {MAX_COMMENT:,} characters."})
+        return _page_again(plan, 422, typed, {action: too_long()})
     if posted_version() is None:
         return _page_again(plan, 422, typed, problem=missing_version("plan"))
     try:
@@ -235,13 +238,18 @@ def decide(plan_id: int):
         status = 409 if isinstance(exc, workflow.ConflictError) else 422
         return _page_again(plan_or_404(plan_id, current_user), status, typed, problem=str(exc))
     messages = {
-        "approve": f"Approved {plan.school.name}'s plan. The principal sees it as approved.",
-        "return": f"Returned {plan.school.name}'s plan for revision with your comment. "
-                  "The principal can edit and resubmit it.",
-        "reopen": f"Reopened {plan.school.name}'s approved plan. It is back with the principal for revision.",
+        "approve": _("Approved %(school)s's plan. The principal sees it as approved.", school=plan.school.name),
+        "return": _("Returned %(school)s's plan for revision with your comment. "
+                    "The principal can edit and resubmit it.", school=plan.school.name),
+        "reopen": _("Reopened %(school)s's approved plan. It is back with the principal for revision.",
+                    school=plan.school.name),
     }
     flash(messages[action], "success")
     return redirect(url_for("review.plan", plan_id=plan.id), code=303)
+
+
+def too_long() -> str:
+    return _("Keep the comment under %(num)s characters.", num=count(MAX_COMMENT))
 
 
 @bp.route("/plans/<int:plan_id>/comments", methods=["POST"])
@@ -251,14 +259,14 @@ def comment(plan_id: int):
     text = (request.form.get("comment") or "").strip()
     error = ""
     if not text:
-        error = "Write a comment before adding it."
+        error = _("Write a comment before adding it.")
     elif len(text) > MAX_COMMENT:
-        error = f"Keep the comment under {MAX_COMMENT:,} characters."
+        error = too_long()
     if error:
         return _page_again(plan, 422, {"comment": request.form.get("comment", "")}, {"comment": error})
     svc.add_comment(plan, current_user, text)
     db.session.commit()
-    flash("Your comment is added to the plan's thread.", "success")
+    flash(_("Your comment is added to the plan's thread."), "success")
     return redirect(url_for("review.plan", plan_id=plan.id) + "#thread", code=303)
 
 
@@ -281,19 +289,21 @@ def remind():
     cycle = current_cycle()
     back = safe_back()
     if cycle is None:
-        flash("There is no target cycle to send reminders for.", "error")
+        flash(_("There is no target cycle to send reminders for."), "error")
         return redirect(back, code=303)
     region = scope_region(current_user, request.form.get("region", ""))
     if region is None:
-        flash("Choose a region first: reminders go to one region's overdue schools at a time.", "error")
+        flash(_("Choose a region first: reminders go to one region's overdue schools at a time."), "error")
         return redirect(back, code=303)
     if clock.today() <= cycle.due_on:
-        flash(f"No school is overdue yet: targets are due on {cycle.due_on:%d %b %Y}.", "info")
+        flash(_("No school is overdue yet: targets are due on %(date)s.", date=formats.day(cycle.due_on)), "info")
         return redirect(back, code=303)
     sent, already = q.remind_overdue(cycle, region, current_user)
-    message = f"Reminded {sent} principal{'' if sent == 1 else 's'} of overdue schools in {region.name}."
+    message = ngettext("Reminded %(num)s principal of overdue schools in %(region)s.",
+                       "Reminded %(num)s principals of overdue schools in %(region)s.", sent, region=region.name)
     if already:
-        message += (f" {already} principal{' was' if already == 1 else 's were'} already reminded today "
-                    "and did not get a second reminder.")
+        message += " " + ngettext("%(num)s principal was already reminded today and did not get a second reminder.",
+                                  "%(num)s principals were already reminded today and did not get a second reminder.",
+                                  already)
     flash(message, "success" if sent else "info")
     return redirect(back, code=303)
