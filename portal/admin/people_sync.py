@@ -4,11 +4,13 @@ import base64
 import binascii
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.admin import bp
 from portal.admin.forms import ApplySyncForm, SyncForm
 from portal.extensions import db
+from portal.kernel import formatting
 from portal.kernel.access import allow
 from portal.kernel.policy import Role
 from portal.org import sync
@@ -41,7 +43,7 @@ def people_sync_apply():
     except (binascii.Error, ValueError):
         data = None
     if data is None:
-        flash("That preview could not be read back. Choose the file and preview it again.", "error")
+        flash(gettext("That preview could not be read back. Choose the file and preview it again."), "error")
         return redirect(url_for("admin.imports_page"), code=303)
     plan = sync.plan_sync(data, current_user)
     if plan.report.errors or plan.fingerprint != form.fingerprint.data:
@@ -53,7 +55,9 @@ def people_sync_apply():
         db.session.rollback()
         return _preview(sync.plan_sync(data, current_user), data, 409, changed_since=True)
     db.session.commit()
-    flash(f"The accounts now follow the list: {len(plan.of('create')):,} created, {len(plan.of('update')):,} "
-          f"changed, {len(plan.of('deactivate')):,} deactivated and {len(plan.of('reactivate')):,} reactivated.",
-          "success")
+    flash(gettext("The accounts now follow the list: %(created)s created, %(changed)s changed, %(deactivated)s "
+                  "deactivated and %(reactivated)s reactivated.", created=formatting.count(len(plan.of("create"))),
+                  changed=formatting.count(len(plan.of("update"))),
+                  deactivated=formatting.count(len(plan.of("deactivate"))),
+                  reactivated=formatting.count(len(plan.of("reactivate")))), "success")
     return redirect(url_for("admin.imports_page"), code=303)

@@ -1,5 +1,6 @@
 """People (list, create, password, enable/disable) and CSV imports, for administrators."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_translations, gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +10,7 @@ from portal.admin.forms import EmptyForm, ImportForm, PasswordForm, SyncForm, Us
 from portal.auth import notices as security
 from portal.extensions import db
 from portal.imports.report import ImportReport
+from portal.kernel import formatting
 from portal.kernel.access import allow
 from portal.kernel.database import refresh_statistics
 from portal.kernel.htmx import render
@@ -20,6 +22,26 @@ from portal.org.passwords import PasswordPolicyError, check_policy
 from portal.targets import baselines
 
 PAGE_SIZE = 50
+
+
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """Flask-Babel's ngettext, with the count (num) written as the page's language writes figures: 1,250."""
+    return get_translations().ngettext(singular, plural, n) % {"num": formatting.count(n), **variables}
+
+
+def imported(report: ImportReport) -> str:
+    """What an import wrote, in the page's language: 'Imported 2 rows: 2 new and 0 updated schools.'"""
+    counts = {"created": formatting.count(report.created), "updated": formatting.count(report.updated)}
+    if report.kind == "users":
+        return ngettext("Imported %(num)s row: %(created)s new and %(updated)s updated accounts.",
+                        "Imported %(num)s rows: %(created)s new and %(updated)s updated accounts.", report.rows,
+                        **counts)
+    if report.kind == "baselines":
+        return ngettext("Imported %(num)s row: %(created)s new and %(updated)s updated school baselines.",
+                        "Imported %(num)s rows: %(created)s new and %(updated)s updated school baselines.",
+                        report.rows, **counts)
+    return ngettext("Imported %(num)s row: %(created)s new and %(updated)s updated schools.",
+                    "Imported %(num)s rows: %(created)s new and %(updated)s updated schools.", report.rows, **counts)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -71,7 +93,8 @@ def new_user():
             user = imports.build_user(form.email.data, form.name.data, form.role.data, scope)
             db.session.add(user)
             db.session.commit()
-            flash(f"Created the account for {user.email}. Set a password for it below.", "success")
+            flash(gettext("Created the account for %(email)s. Set a password for it below.", email=user.email),
+                  "success")
             return redirect(url_for("admin.user", user_id=user.id), code=303)
         form.form_errors.extend(errors)
     # A refused form says so in its status too (422), as every other form does.
@@ -100,7 +123,8 @@ def set_password(user_id: int):
             person.end_sessions()
             security.password_set(person, current_user)
             db.session.commit()
-            flash(f"Set a new password for {person.email}. Their open sessions were ended.", "success")
+            flash(gettext("Set a new password for %(email)s. Their open sessions were ended.", email=person.email),
+                  "success")
             return redirect(url_for("admin.user", user_id=person.id), code=303)
     return render_template("admin/user.html", person=person, password_form=form, toggle_form=EmptyForm()), 422
 
@@ -113,7 +137,7 @@ def toggle_active(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     if person.id == current_user.id:
-        flash("You cannot disable your own account.", "error")
+        flash(gettext("You cannot disable your own account."), "error")
     else:
         if person.active:
             security.account_disabled(person, current_user)  # told while active: notify() tells only active people
@@ -123,7 +147,8 @@ def toggle_active(user_id: int):
             security.account_enabled(person, current_user)
         person.end_sessions()
         db.session.commit()
-        flash(f"{person.email} is now {'active' if person.active else 'disabled'}.", "success")
+        flash(gettext("%(email)s is now active.", email=person.email) if person.active else
+              gettext("%(email)s is now disabled.", email=person.email), "success")
     return redirect(url_for("admin.user", user_id=person.id), code=303)
 
 
@@ -144,9 +169,7 @@ def imports_page():
             if getattr(report, "large", False):
                 refresh_statistics()
                 db.session.commit()
-            what = {"schools": "schools", "users": "accounts", "baselines": "school baselines"}[report.kind]
-            flash(f"Imported {report.rows:,} rows: {report.created:,} new and {report.updated:,} updated {what}.",
-                  "success")
+            flash(imported(report), "success")
             return redirect(url_for("admin.imports_page"), code=303)
     status = 422 if (report and not report.ok) or form.errors else 200
     return render_template("admin/imports.html", form=form, report=report, sync_form=SyncForm(),

@@ -10,16 +10,21 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import get_translations, gettext
+from markupsafe import Markup
 from sqlalchemy import Select, and_, case, func, or_, select
 
 from portal.extensions import db
+from portal.kernel import formatting, i18n
 from portal.kernel.access import rule_for
+from portal.kernel.i18n import N_
 from portal.kernel.policy import Role
 from portal.org.models import Office, Region, School
 from portal.org.queries import visible_schools
 from portal.progress.models import Initiative
 from portal.search.text import fold, folded
 from portal.strategic_plan.models import Measure, Pillar, Priority
+from portal.strategic_plan.translations import plan_text
 
 MAX_LENGTH = 100  # characters searched; the rest of a longer query is left out, and the page says so
 MAX_WORDS = 8
@@ -60,6 +65,11 @@ class Query:
         return "".join(self.words)
 
 
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """Flask-Babel's ngettext, with the count (num) written as the page's language writes figures: 1,250."""
+    return get_translations().ngettext(singular, plural, n) % {"num": formatting.count(n), **variables}
+
+
 @dataclass(frozen=True)
 class Hit:
     label: str
@@ -81,7 +91,13 @@ class Group:
 
     @property
     def counted(self) -> str:
-        return f"{self.total:,} {self.one if self.total == 1 else self.many}"
+        """'1 Measure of Success', '5 schools', in the page's language."""
+        n = self.total
+        return {"schools": lambda: ngettext("%(num)s school", "%(num)s schools", n),
+                "initiatives": lambda: ngettext("%(num)s initiative", "%(num)s initiatives", n),
+                "measures": lambda: ngettext("%(num)s Measure of Success", "%(num)s Measures of Success", n),
+                "priorities": lambda: ngettext("%(num)s priority", "%(num)s priorities", n),
+                }[self.kind]()
 
 
 @dataclass(frozen=True)
@@ -141,8 +157,9 @@ def _initiatives(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
             .order_by(*([own] if own is not None else []), m.rank(Initiative.code, Initiative.name),
                       Initiative.name, Initiative.id))
     rows, total = _rows(stmt, limit)
-    return [Hit(r.name, r.code, f"Priority {r.priority} · {r.office}", "initiatives.initiative",
-                {"initiative_id": r.id}) for r in rows], total
+    return [Hit(i18n.english(r.name), r.code,
+                gettext("Priority %(code)s · %(office)s", code=r.priority, office=r.office),
+                "initiatives.initiative", {"initiative_id": r.id}) for r in rows], total
 
 
 def _measures(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
@@ -150,7 +167,9 @@ def _measures(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
             .join_from(Measure, Priority).where(m.matches(Measure.code, Measure.text))
             .order_by(m.rank(Measure.code, Measure.text), Priority.code, Measure.position))
     rows, total = _rows(stmt, limit)
-    return [Hit(_shortened(r.text), r.code, f"{r.priority} {r.priority_name}", "scorecard.measure",
+    return [Hit(i18n.english(_shortened(r.text)), r.code,
+                Markup("{} {}").format(r.priority, plan_text("priority", r.priority, "name", r.priority_name)),
+                "scorecard.measure",
                 {"code": r.code}) for r in rows], total
 
 
@@ -159,8 +178,10 @@ def _priorities(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
             .join_from(Priority, Pillar).where(m.matches(Priority.code, Priority.name))
             .order_by(m.rank(Priority.code, Priority.name), Priority.code))
     rows, total = _rows(stmt, limit)
-    return [Hit(r.name, r.code, f"Pillar {r.number}: {r.pillar}", "plan.priority", {"code": r.code})
-            for r in rows], total
+    pillar = Markup(gettext("Pillar %(number)s: %(name)s"))
+    return [Hit(plan_text("priority", r.code, "name", r.name), r.code,
+                pillar % {"number": r.number, "name": plan_text("pillar", r.number, "name", r.pillar)},
+                "plan.priority", {"code": r.code}) for r in rows], total
 
 
 def _shortened(text: str) -> str:
@@ -168,13 +189,14 @@ def _shortened(text: str) -> str:
     return text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN].rsplit(" ", 1)[0] + "…"
 
 
+# Titles and nouns in English (N_), translated where they are shown.
 KINDS = (
-    Kind("schools", "Schools", "school", "school", "schools", "main.school", _schools),
-    Kind("initiatives", "Initiatives", "initiative", "initiative", "initiatives", "initiatives.initiative",
+    Kind("schools", N_("Schools"), N_("school"), "school", "schools", "main.school", _schools),
+    Kind("initiatives", N_("Initiatives"), N_("initiative"), "initiative", "initiatives", "initiatives.initiative",
          _initiatives),
-    Kind("measures", "Measures of Success", "measure", "Measure of Success", "Measures of Success", "scorecard.measure",
-         _measures),
-    Kind("priorities", "Priorities", "priority", "priority", "priorities", "plan.priority", _priorities),
+    Kind("measures", N_("Measures of Success"), N_("measure"), "Measure of Success", "Measures of Success",
+         "scorecard.measure", _measures),
+    Kind("priorities", N_("Priorities"), N_("priority"), "priority", "priorities", "plan.priority", _priorities),
 )
 
 

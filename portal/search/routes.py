@@ -1,5 +1,6 @@
 """/search: the full page of results by kind, and (for htmx) the list under the header's search box."""
 from flask import render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.kernel.access import allow
@@ -9,9 +10,11 @@ from portal.search.queries import MAX_LENGTH, PAGE_LIMIT, SUGGEST_LIMIT, Query, 
 
 
 def nouns(groups) -> str:
-    """'school, initiative, measure or priority': the kinds this person searched."""
-    names = [g.noun for g in groups]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    """'school, initiative, measure or priority': the kinds this person searched, in the page's language."""
+    names = [gettext(g.noun) for g in groups]
+    if len(names) == 1:
+        return names[0]
+    return gettext("%(list)s or %(last)s", list=", ".join(names[:-1]), last=names[-1])
 
 
 @bp.route("/search")

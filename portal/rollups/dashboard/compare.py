@@ -63,7 +63,8 @@ def school_comparison(cycle: TargetCycle, school: School, vocab: Vocabulary, dat
                                           for f, state in zip(found, states, strict=True)],
                               "results_privacy": states,
                               "figure": p.get("projected"), "meets": p.get("meets"),
-                              "gap_text": p.get("gap_text") or ""})
+                              "gap_text": p.get("gap_text") or "", "gap": p.get("gap"),
+                              "goal_label": p.get("goal_label")})
             out.setdefault(t["metric"], []).append({
                 "group": vocab.group(t["group"]), "level": level,
                 "level_name": LEVEL_NAMES.get(level, level) if len(levels) > 1 else "", "lines": lines})

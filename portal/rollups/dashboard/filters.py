@@ -2,14 +2,18 @@
 checked against the plan's own codes, so links are shareable and the back button works."""
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.kernel import i18n
 from portal.org.models import Region
 from portal.rollups.compute import LEVEL_ORDER
-from portal.rollups.present import LEVEL_NAMES
+from portal.rollups.dashboard import words
 from portal.strategic_plan.models import Goal, StudentGroup
+from portal.strategic_plan.translations import group_name, plan_text
 
 
 @dataclass
@@ -92,15 +96,17 @@ class DashboardFilter:
     def narrowed(self) -> bool:
         return bool(self.region or self.goal or self.level or self.group)
 
-    def describe(self, vocab: Vocabulary) -> str:
+    def describe(self, vocab: Vocabulary) -> Markup:
+        """What the filters keep, in the page's language: 'Central, A-G, middle level, English Learners'."""
         parts = []
         if self.region:
-            parts.append(vocab.region(self.region).name)
+            parts.append(i18n.english(vocab.region(self.region).name))
         if self.goal:
-            thing = vocab.metric(self.goal) or vocab.goal(self.goal)
-            parts.append(getattr(thing, "short_name", None) or thing.name)
+            metric = vocab.metric(self.goal)
+            parts.append(words.metric_short(metric) if metric is not None else
+                         plan_text("goal", self.goal, "name", vocab.goal(self.goal).name))
         if self.level:
-            parts.append(LEVEL_NAMES[self.level].lower() + " level")
+            parts.append(gettext("%(level)s level", level=words.level_name(self.level).lower()))
         if self.group:
-            parts.append(vocab.group(self.group).name)
-        return ", ".join(parts) if parts else "the whole district"
+            parts.append(group_name(vocab.group(self.group)))
+        return Markup(", ").join(parts) if parts else Markup(gettext("the whole district"))

@@ -5,10 +5,14 @@ due. Who may read which office is portal.org.scope.scoped_to_office; this module
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import force_locale, gettext, ngettext
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.kernel import i18n
 from portal.kernel.formatting import long_date
+from portal.kernel.i18n import N_
 from portal.measures import catalog
 from portal.measures import scorecard_table as table
 from portal.measures import status as ms
@@ -20,8 +24,9 @@ from portal.strategic_plan.models import Measure
 
 # What is due, most pressing first.
 OVERDUE, DUE, NO_CHECK_IN, NO_VALUE = reminders.OVERDUE, reminders.DUE, "no-check-in", "no-value"
-DUE_TITLES = {OVERDUE: "Check-in overdue", DUE: "Check-in due soon", NO_CHECK_IN: "No check-in yet",
-              NO_VALUE: "No value for the school year"}
+# English, as the export writes them; the page translates them where it shows them.
+DUE_TITLES = {OVERDUE: N_("Check-in overdue"), DUE: N_("Check-in due soon"), NO_CHECK_IN: N_("No check-in yet"),
+              NO_VALUE: N_("No value for the school year")}
 
 
 @dataclass
@@ -39,10 +44,33 @@ class DueItem:
     check_in_id: int | None = None
     initiative_id: int | None = None
     measure_code: str = ""
+    measure_text: str = ""
 
     @property
     def title(self) -> str:
         return DUE_TITLES[self.kind]
+
+    def said(self) -> str:
+        """The detail in the page's language (the English detail, which the export writes, as it is)."""
+        if i18n.current() == i18n.DEFAULT:
+            return self.detail
+        if self.kind == NO_CHECK_IN:
+            return gettext("No check-in started yet")
+        if self.kind == NO_VALUE:
+            return Markup(gettext("No value recorded for %(year)s: %(text)s")) % {
+                "year": self.period, "text": i18n.english(self.measure_text)}
+        if self.stage == Stage.sent_back:
+            where = gettext("sent back to the office")
+        else:
+            stage = self.stage or Stage.sharing
+            where = gettext("still at stage %(number)s (%(name)s)", number=stage.number,
+                            name=gettext(stage.title).split(". ", 1)[-1].lower())
+        if self.kind == OVERDUE:
+            return ngettext("%(period)s check-in, due %(date)s, %(num)s day ago (%(where)s)",
+                            "%(period)s check-in, due %(date)s, %(num)s days ago (%(where)s)", self.days_late or 0,
+                            period=self.period, date=long_date(self.due_on), where=where)
+        return gettext("%(period)s check-in, due %(date)s (%(where)s)", period=self.period,
+                       date=long_date(self.due_on), where=where)
 
 
 @dataclass
@@ -91,7 +119,8 @@ def load(office: Office, args, today: date) -> OfficePage:
         number = check_in.stage.number if check_in else 0
         page.stages[number] = page.stages.get(number, 0) + 1
     shown = [m for m in measures if not flt.pillar or str(m.pillar_number) == flt.pillar]
-    page.due = _due(page, shown, today)
+    with force_locale(i18n.DEFAULT):  # the details in English, as the export writes them
+        page.due = _due(page, shown, today)
     return page
 
 
@@ -135,7 +164,7 @@ def _due(page: OfficePage, measures: list[catalog.MeasureView], today: date) -> 
     for m in measures:
         if m.status(page.year).change == ms.WORK_IN_PROGRESS:
             items.append(DueItem(NO_VALUE, m.code, f"No value recorded for {page.year}: {m.text}",
-                                 period=page.year, measure_code=m.code))
+                                 period=page.year, measure_code=m.code, measure_text=m.text))
     return items
 
 

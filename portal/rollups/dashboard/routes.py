@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal.cache import store
 from portal.extensions import db
-from portal.kernel import clock, formatting
+from portal.kernel import clock, formatting, i18n
 from portal.kernel.access import allow, deny
 from portal.kernel.clock import today
 from portal.kernel.exports import export_response
@@ -27,7 +27,7 @@ from portal.org.scope import DashboardReach, dashboard_reach
 from portal.rollups import compute as r
 from portal.rollups import data as rd
 from portal.rollups import present
-from portal.rollups.dashboard import bp, compare, payloads, suppression, tables, views
+from portal.rollups.dashboard import bp, compare, payloads, suppression, tables, views, words
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
 from portal.targets.models import TargetPlan
 from portal.targets.queries import current_cycle
@@ -38,7 +38,8 @@ FORMATS = ("csv", "xlsx")
 @bp.context_processor
 def helpers():
     return {"fmt_value": formatting.result, "fmt_gain": formatting.signed, "fmt_number": formatting.number,
-            "level_names": present.LEVEL_NAMES, "status_titles": tables.STATUS_TITLES}
+            "fmt_count": formatting.count, "level_names": present.LEVEL_NAMES, "status_titles": tables.STATUS_TITLES,
+            **words.helpers()}
 
 
 def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: DashboardFilter, **ctx):
@@ -114,7 +115,7 @@ def body_context(flt: DashboardFilter, vocab: Vocabulary, endpoint: str, endpoin
     # Other regions' names link to their pages only for those who may open them.
     regions_linked = dashboard_reach(current_user).district
     variant = (f"{endpoint}|{sorted(endpoint_args.items())}|{'linked' if linked else 'plain'}"
-               f"{'' if regions_linked else '|own-region'}|{suppression.audience(current_user)}")
+               f"{'' if regions_linked else '|own-region'}|{suppression.audience(current_user)}|{i18n.current()}")
 
     def draw(stale: bool) -> str:
         view = load_district_page(flt, vocab, accept_stale=stale)

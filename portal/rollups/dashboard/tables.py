@@ -2,11 +2,13 @@
 Numbers stay numbers, rounded as the page shows them; status is written out in words."""
 from portal.kernel import privacy
 from portal.kernel.exports import GENERATED_COLUMN, generated_cell
+from portal.kernel.i18n import N_
 from portal.rollups.dashboard import compare
 from portal.rollups.present import LEVEL_NAMES
 
-STATUS_TITLES = {"not_started": "Not started", "draft": "Draft", "submitted": "Submitted",
-                 "returned": "Returned for revision", "approved": "Approved"}
+# English, as the exports write them; a page translates them where it shows them.
+STATUS_TITLES = {"not_started": N_("Not started"), "draft": N_("Draft"), "submitted": N_("Submitted"),
+                 "returned": N_("Returned for revision"), "approved": N_("Approved")}
 
 
 def _r(value, places: int = 1):

@@ -4,11 +4,14 @@ DistrictPage is all of it for the district and region pages' body."""
 from dataclasses import dataclass
 from itertools import groupby
 
+from flask_babel import gettext
+
 from portal.charts.dashboard import path_chart, stacked_bars
 from portal.kernel import formatting
 from portal.kernel.privacy import HIDDEN
 from portal.org.models import Region
 from portal.rollups.compute import LEVEL_ORDER
+from portal.rollups.dashboard import words
 from portal.rollups.dashboard.filters import DashboardFilter, Vocabulary
 from portal.rollups.dashboard.payloads import DistrictRollup
 from portal.rollups.present import LEVEL_NAMES
@@ -56,7 +59,8 @@ def fmt(value, unit: str = "", places: int = 1) -> str:
     """A number in its unit for axis labels and titles."""
     if formatting.missing(value):
         return formatting.EMPTY
-    return formatting.number(value, places) + ("%" if unit == "percent" else "")
+    text = formatting.number(value, places)
+    return formatting.percent_sign(text) if unit == "percent" else text
 
 
 def achieved_text(line: dict) -> str:
@@ -138,8 +142,10 @@ def trajectory_chart(payload: DistrictRollup, vocab: Vocabulary, names: dict[str
         total = sum(r["targets"] for r in segs)
         if not total:
             continue
-        bars.append((goal.name, [(r["trajectory"], names.get(r["trajectory"], r["trajectory"]), r["share"],
-                                  r["targets"]) for r in segs]))
+        bars.append((words.chart_text("goal", goal.code, goal.name),
+                     [(r["trajectory"], words.chart_text("trajectory", r["trajectory"],
+                                                         names.get(r["trajectory"], r["trajectory"])),
+                       r["share"], r["targets"]) for r in segs]))
         table.append({"goal": goal, "total": total, "cells": {r["trajectory"]: r for r in segs}})
     return stacked_bars(bars), table
 
@@ -156,7 +162,7 @@ def path_charts(payload: DistrictRollup, vocab: Vocabulary) -> list[dict]:
         series = {"goal": {i["year"]: i["goal_path"] for i in items},
                   "projected": {i["year"]: i["projected_path"] for i in items},
                   "actual": {i["year"]: i["actual"] for i in items}}
-        chart = path_chart(timeline, series, m.unit, fmt)
+        chart = path_chart(timeline, series, m.unit, fmt, labels=words.path_labels())
         has_actuals = any(i["actual"] is not None for i in items)
         generated = any(i.get("start_generated") or i.get("actual_generated") for i in items)
         out.append({"metric": m, "mlevel": mlevel, "label": label, "chart": chart, "rows": items,
@@ -179,11 +185,13 @@ def school_sections(data: dict, vocab: Vocabulary) -> list[dict]:
         chart = None
         schoolwide = next((row for row in rows if row["group"] == "all"), None)
         if schoolwide is not None and schoolwide["baseline"] is not None:
-            timeline = ["Baseline", *years]
-            planned = {"Baseline": schoolwide["baseline"], **{y: schoolwide["interims"].get(y) for y in years}}
+            start = gettext("Baseline")
+            timeline = [start, *years]
+            planned = {start: schoolwide["baseline"], **{y: schoolwide["interims"].get(y) for y in years}}
             actual = {c["year"]: c.get("actual") for c in schoolwide["cells"]}
             chart = path_chart(timeline, {"projected": planned, "actual": actual}, m.unit, fmt,
-                               labels={"goal": "", "projected": "Interim targets", "actual": "Actual"},
+                               labels={"goal": "", "projected": gettext("Interim targets"),
+                                       "actual": gettext("Actual")},
                                width=520, height=220)
         sections.append({"metric": m, "rows": rows, "chart": chart, "id": f"school-{metric_code}"})
     return sections
