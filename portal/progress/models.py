@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model, db
 from portal.kernel import clock
+from portal.kernel.i18n import N_
 from portal.kernel.plans import PlanOwned
 from portal.org.models import Office, Region, School, User
 from portal.strategic_plan.models import BoardUpdateKind, Measure, Priority
@@ -50,17 +51,18 @@ class Stage(str, enum.Enum):
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
         return {
-            "sharing": "1. Strategy Sharing Session",
-            "data_review": "2. Platform Progress Update / Data Review",
-            "sent_back": "2. Sent back to the office",
-            "superintendent": "3. Update with the Superintendent",
-            "ready": "3. Ready for the Board",
-            "board": "4. Update to the Board of Education",
+            "sharing": N_("1. Strategy Sharing Session"),
+            "data_review": N_("2. Platform Progress Update / Data Review"),
+            "sent_back": N_("2. Sent back to the office"),
+            "superintendent": N_("3. Update with the Superintendent"),
+            "ready": N_("3. Ready for the Board"),
+            "board": N_("4. Update to the Board of Education"),
         }[self.value]
 
 
-STAGE_NAMES = {1: "Strategy Sharing Session", 2: "Platform Progress Update / Data Review",
-               3: "Update with the Superintendent", 4: "Update to the Board of Education"}
+# English kept as data (exports, notices); a page translates them where it shows them.
+STAGE_NAMES = {1: N_("Strategy Sharing Session"), 2: N_("Platform Progress Update / Data Review"),
+               3: N_("Update with the Superintendent"), 4: N_("Update to the Board of Education")}
 
 
 class Progress(str, enum.Enum):
@@ -70,7 +72,7 @@ class Progress(str, enum.Enum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
-        return {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[self.value]
+        return {"on_track": N_("On track"), "at_risk": N_("At risk"), "off_track": N_("Off track")}[self.value]
 
 
 class Initiative(PlanOwned, Model):
