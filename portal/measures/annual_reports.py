@@ -9,6 +9,7 @@ written in the same transaction, and a published report is always read from its 
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,7 @@ from portal.extensions import db
 from portal.kernel import clock, privacy
 from portal.kernel.audit import AuditEvent
 from portal.kernel.dates import PLANNED, read_date
+from portal.kernel.i18n import N_
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.measures import status as ms
 from portal.measures.catalog import MeasureView, load_measures
@@ -28,6 +30,7 @@ from portal.strategic_plan import figures as plan_figures
 from portal.strategic_plan.models import Baseline, BoardMeeting, Goal, PlanSetting, Priority, SchoolLevel, StudentGroup
 from portal.targets import figures
 
+NO_VALUE = N_("No value yet")  # kept in English in the frozen report; the page translates it
 KIND = "annual_report"
 PROGRESS_SYMBOL = {"on_track": "✓", "at_risk": "!", "off_track": "✕"}
 PROGRESS_TEXT = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
@@ -64,7 +67,7 @@ def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
     and then the caller rolls back."""
     errors: dict[str, str] = {}
     year = (form.get("school_year") or "").strip()
-    problem = year_problem(year) if year else "Enter the school year the report is on, like 2023-24."
+    problem = year_problem(year) if year else _("Enter the school year the report is on, like 2023-24.")
     if problem:
         errors["school_year"] = problem
     meeting_date, problem = read_date(form.get("meeting_date"), PLANNED, example="2024-10-08")
@@ -74,12 +77,13 @@ def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
         start = clock.year_start(year)
         meeting_date = meeting_date or default_meeting_date(year)
         if not date(start + 1, 7, 1) <= meeting_date <= date(start + 1, 12, 31):
-            errors["meeting_date"] = (f"The annual report on {year} goes to the Board after the year ends: "
-                                      f"choose a date from 1 July to 31 December {start + 1}.")
+            errors["meeting_date"] = _("The annual report on %(year)s goes to the Board after the year ends: choose "
+                                       "a date from 1 July to 31 December %(next)s.", year=year, next=start + 1)
         existing = db.session.scalar(select(BoardUpdate).where(BoardUpdate.kind_code == KIND,
                                                                BoardUpdate.school_year == year))
         if existing is not None:
-            errors["school_year"] = f"{year} already has its annual report: “{existing.title}”."
+            errors["school_year"] = _("%(year)s already has its annual report: “%(title)s”.", year=year,
+                                      title=existing.title)
     if errors:
         return None, errors
     update = BoardUpdate(kind_code=KIND, school_year=year, meeting_date=meeting_date, title=title_for(year))
@@ -87,7 +91,7 @@ def create_annual_report(form, user) -> tuple[BoardUpdate | None, dict]:
     try:
         db.session.flush()
     except IntegrityError:  # someone created it a moment ago
-        return None, {"school_year": f"{year} already has its annual report."}
+        return None, {"school_year": _("%(year)s already has its annual report.", year=year)}
     db.session.add(AuditEvent(entity="board_update", entity_id=update.id, action="create", to_state="draft",
                               actor_id=user.id, actor_role=user.role.value,
                               details={"kind": KIND, "school_year": year}))
@@ -180,11 +184,11 @@ def _measure_entry(m: MeasureView, status: ms.Status, subs, year: str) -> dict:
     own = m.own.entries.get(year)
     values = []
     if own or not m.subs:
-        values.append({"label": "", "value_text": m.fmt(own.value) if own else "No value yet",
+        values.append({"label": "", "value_text": m.fmt(own.value) if own else NO_VALUE,
                        "fed_from": own.fed_from if own else None, "generated": bool(own and own.generated)})
     for line, st in subs:
         entry = line.entries.get(year)
-        values.append({"label": line.label, "value_text": m.fmt(entry.value) if entry else "No value yet",
+        values.append({"label": line.label, "value_text": m.fmt(entry.value) if entry else NO_VALUE,
                        "fed_from": entry.fed_from if entry else None, "generated": bool(entry and entry.generated),
                        "change": st.change,
                        "change_text": ms.TITLES[st.change]})

@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.kernel import formatting
 from portal.kernel.audit import AuditEvent
 from portal.kernel.clock import school_year_of, year_start
+from portal.kernel.i18n import N_
 from portal.measures import status as ms
 from portal.measures.models import MeasureValue
 from portal.org.models import Office, User
@@ -20,10 +21,11 @@ from portal.targets import figures
 
 # A check-in feeds a measure only once the review has accepted its data.
 FEEDING_STAGES = (Stage.superintendent, Stage.ready, Stage.board)
-DIRECTIONS = {"increase": "Higher is better", "decrease": "Lower is better", "maintain": "Keep it at the target",
-              "achieve": "Reach the target"}
-UNITS = {"percent": "Percent", "points": "Points (distance from standard)", "count": "Number",
-         "dollars": "Dollars", "ratio": "Ratio", "text": "Number (done or not)"}
+# English kept as data; the measure's page translates them where it shows them.
+DIRECTIONS = {"increase": N_("Higher is better"), "decrease": N_("Lower is better"),
+              "maintain": N_("Keep it at the target"), "achieve": N_("Reach the target")}
+UNITS = {"percent": N_("Percent"), "points": N_("Points (distance from standard)"), "count": N_("Number"),
+         "dollars": N_("Dollars"), "ratio": N_("Ratio"), "text": N_("Number (done or not)")}
 
 
 @dataclass
@@ -121,8 +123,8 @@ class MeasureView:
         """Where a District Goal measure's values come from, in words ("" for any other measure)."""
         if not any(line.results for line in self.lines):
             return ""
-        return ("The district's results for all students: each school's result weighted by its number of "
-                "students (the same figures as the public progress page and the dashboard)")
+        return N_("The district's results for all students: each school's result weighted by its number of "
+                  "students (the same figures as the public progress page and the dashboard)")
 
     @property
     def lines(self) -> list[Line]:

@@ -2,6 +2,7 @@
 import re
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from portal.extensions import db
@@ -9,7 +10,7 @@ from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
 from portal.kernel.clock import current_school_year, year_label, year_start
 from portal.kernel.dates import HAPPENED, read_date
-from portal.kernel.formatting import long_date, measure_value
+from portal.kernel.formatting import count, long_date, measure_value
 from portal.kernel.numbers import read_figure
 from portal.kernel.policy import Role
 from portal.kernel.workflow import ConflictError, describe_change, flush_versioned
@@ -29,10 +30,10 @@ def year_problem(year: str, latest: str | None = None) -> str | None:
     """A school year like 2023-24, from 2010-11 up to the current school year."""
     match = YEAR_RE.fullmatch(year or "")
     if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
-        return "Write the school year as two years in a row, like 2023-24."
+        return _("Write the school year as two years in a row, like 2023-24.")
     latest = latest or current_school_year()
     if not FIRST_YEAR <= int(match.group(1)) <= year_start(latest):
-        return f"Choose a school year from {year_label(FIRST_YEAR)} to {latest}."
+        return _("Choose a school year from %(first)s to %(last)s.", first=year_label(FIRST_YEAR), last=latest)
     return None
 
 
@@ -45,29 +46,30 @@ def parse_value(raw) -> tuple[float | None, str | None]:
     # Offices paste figures as their reports print them: 1,250 or 62.5% or $1,200 or a true minus sign.
     value, problem = read_figure(raw)
     if value is None:
-        return None, problem or "Enter the value, like 62.5."
+        return None, problem or _("Enter the value, like 62.5.")
     return round(value, 4), None
 
 
 def unit_problem(unit: str, value: float) -> str | None:
     if unit == "percent" and not 0 <= value <= 100:
-        return "A percentage is from 0 to 100."
+        return _("A percentage is from 0 to 100.")
     if unit in {"count", "dollars", "ratio"} and value < 0:
-        return "Enter zero or more."
+        return _("Enter zero or more.")
     if unit == "points" and not -500 <= value <= 500:
-        return "Points from standard are between -500 and 500."
+        return _("Points from standard are between -500 and 500.")
     return None
 
 
 def parse_as_of(raw, year: str | None) -> tuple[date | None, str | None]:
     text = str(raw if raw is not None else "").strip()[:10]
     if not text:
-        return None, "Enter the date the value is as of, like 2024-06-30."
+        return None, _("Enter the date the value is as of, like 2024-06-30.")
     day, problem = read_date(text, HAPPENED, example="2024-06-30")
     if day is None:
         return None, problem
-    if year and YEAR_RE.fullmatch(year) and day < date(year_start(year), 7, 1):
-        return None, f"A value for {year} is as of 1 July {year_start(year)} or later."
+    first = date(year_start(year), 7, 1) if year and YEAR_RE.fullmatch(year) else None
+    if first is not None and day < first:
+        return None, _("A value for %(year)s is as of %(date)s or later.", year=year, date=long_date(first))
     return day, None
 
 
@@ -83,14 +85,15 @@ def check_value(measure: Measure, form, latest_year: str | None = None) -> tuple
     """The posted year, sub-target, value, as-of date, source and note: (clean values, field errors)."""
     errors: dict[str, str] = {}
     year = (form.get("year") or "").strip()
-    problem = year_problem(year, latest_year) if year else "Choose the school year the value is for."
+    problem = year_problem(year, latest_year) if year else _("Choose the school year the value is for.")
     if problem:
         errors["year"] = problem
     subtarget = (form.get("subtarget") or "").strip()
     labels = [s.get("label") for s in measure.subtargets or []]
     if subtarget and subtarget not in labels:
-        errors["subtarget"] = ("Choose the measure itself or one of its sub-targets: " + ", ".join(labels) + "."
-                               if labels else "This measure has no sub-targets: leave this blank.")
+        errors["subtarget"] = (_("Choose the measure itself or one of its sub-targets: %(labels)s.",
+                                 labels=", ".join(labels)) if labels else
+                               _("This measure has no sub-targets: leave this blank."))
     value, problem = parse_value(form.get("value"))
     if value is not None:  # parse_value gives a value or a problem
         problem = unit_problem(measure.unit, value)
@@ -101,10 +104,10 @@ def check_value(measure: Measure, form, latest_year: str | None = None) -> tuple
         errors["as_of"] = problem
     source = (form.get("source") or "").strip()
     if len(source) > MAX_SOURCE:
-        errors["source"] = f"Keep the source under {MAX_SOURCE} characters."
+        errors["source"] = _("Keep the source under %(num)s characters.", num=MAX_SOURCE)
     note = (form.get("note") or "").strip()
     if len(note) > MAX_NOTE:
-        errors["note"] = f"Keep the note under {MAX_NOTE:,} characters."
+        errors["note"] = _("Keep the note under %(num)s characters.", num=count(MAX_NOTE))
     return {"year": year, "subtarget": subtarget, "value": value, "as_of": as_of, "source": source,
             "note": note}, errors
 
@@ -199,16 +202,18 @@ def feed_choices(measure: Measure) -> list[tuple[str, str]]:
     for metric, initiative_name in metrics:
         keys = breakdowns(metric)
         if metric.breakdown and any(k in labels for k in keys):
-            whole = "each sub-target from the breakdown of its name"
+            whole = _("each sub-target from the breakdown of its name")
         elif metric.breakdown:
-            whole = "the figure without a breakdown"
+            whole = _("the figure without a breakdown")
         else:
-            whole = "the measure's own value"
+            whole = _("the measure's own value")
         choices.append((f"{metric.id}:", f"{initiative_name}: {metric.name} ({whole})"))
         if metric.breakdown:
             for key in keys:
-                target = f"the {key} sub-target" if key in labels else "the measure's own value"
-                choices.append((f"{metric.id}:{key}", f"{initiative_name}: {metric.name}, {key} only ({target})"))
+                target = _("the %(key)s sub-target", key=key) if key in labels else _("the measure's own value")
+                choices.append((f"{metric.id}:{key}", _("%(plan)s: %(metric)s, %(key)s only (%(target)s)",
+                                                        plan=initiative_name, metric=metric.name, key=key,
+                                                        target=target)))
     return choices
 
 
@@ -220,15 +225,17 @@ def feed_label(measure: Measure) -> str:
                              .where(ProgressMetric.id == measure.feed_metric_id)).first()
     if row is None:
         return ""
-    part = f", {measure.feed_breakdown} only" if measure.feed_breakdown else ""
-    return f"{row[0]}{part}, from the {row[1]} check-ins"
+    if measure.feed_breakdown:
+        return _("%(metric)s, %(key)s only, from the %(plan)s check-ins", metric=row[0], key=measure.feed_breakdown,
+                 plan=row[1])
+    return _("%(metric)s, from the %(plan)s check-ins", metric=row[0], plan=row[1])
 
 
 def set_feed(measure: Measure, choice: str, user) -> str | None:
     """Choose the check-in metric (and breakdown) that feeds the measure, or none. Returns a problem."""
     choice = (choice or "").strip()
     if choice and choice not in {value for value, _ in feed_choices(measure)}:
-        return "Choose one of the check-in metrics listed, or no feed."
+        return _("Choose one of the check-in metrics listed, or no feed.")
     metric_id, breakdown = (int(choice.split(":", 1)[0]), choice.split(":", 1)[1]) if choice else (None, "")
     before = f"{measure.feed_metric_id or ''}:{measure.feed_breakdown or ''}"
     measure.feed_metric_id, measure.feed_breakdown = metric_id, breakdown

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -66,7 +67,7 @@ def _audit(entity: str, entity_id: int, action: str, user, *, to_state: str | No
 def _owner(data: InitiativeData) -> tuple[Priority, Office]:
     """The Priority and office read_initiative found; views save nothing while either is missing."""
     if data.priority is None or data.office is None:
-        raise BadInput("Choose the Priority this action plan serves and the office that owns it.")
+        raise BadInput(gettext("Choose the Priority this action plan serves and the office that owns it."))
     return data.priority, data.office
 
 

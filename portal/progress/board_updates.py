@@ -4,11 +4,13 @@ Publishing stores the assembled report as a snapshot; a published update is alwa
 its snapshot, so later edits to a check-in or its initiative never change a presented report.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.kernel import clock, formatting, workflow
+from portal.kernel.i18n import N_
 from portal.progress import publishing
 from portal.progress.check_ins import breakdowns
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue
@@ -79,7 +81,7 @@ def build_report(update: BoardUpdate) -> dict:
         block["initiatives"].append({
             "name": initiative.name, "office": initiative.office.name, "period": check_in.period,
             "status": check_in.status.value if check_in.status else None,
-            "status_text": check_in.status.title if check_in.status else "Not given",
+            "status_text": check_in.status.title if check_in.status else N_("Not given"),
             "narrative": check_in.narrative,
             "decisions": check_in.supt_decisions,
             "generated": [f for f in check_in.generated or [] if f in ("status", "narrative", "supt_decisions")],
@@ -107,7 +109,7 @@ def publish(update: BoardUpdate, user, expected_version: int | None) -> None:
     def assemble() -> tuple[dict, dict]:
         report = build_report(update)
         if not report["initiative_count"]:
-            raise workflow.WorkflowError("Place at least one check-in in this Board update before publishing it.")
+            raise workflow.WorkflowError(_("Place at least one check-in in this Board update before publishing it."))
         return report, {"check_ins": [i["check_in_id"] for p in report["pillars"]
                                       for pr in p["priorities"] for i in pr["initiatives"]]}
 

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -11,6 +12,7 @@ from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.audit import AuditEvent
 from portal.kernel.dates import HAPPENED, DateRange, read_date
+from portal.kernel.formatting import count
 from portal.kernel.policy import Role
 from portal.progress import workflow as check_in_workflow
 from portal.progress.models import CheckIn, Initiative, MetricValue, Progress, ProgressMetric
@@ -117,28 +119,32 @@ def save_check_in(check_in: CheckIn, entry: CheckInEntry, user, expected_version
 def submit_problems(check_in: CheckIn) -> list[str]:
     problems = []
     if check_in.sharing_date is None:
-        problems.append("Record the strategy sharing session (stage 1) first.")
+        problems.append(_("Record the strategy sharing session (stage 1) first."))
     if not check_in.values:
-        problems.append("Enter at least one metric value.")
+        problems.append(_("Enter at least one metric value."))
     if check_in.status is None:
-        problems.append("Choose a status: on track, at risk or off track.")
+        problems.append(_("Choose a status: on track, at risk or off track."))
     if not check_in.narrative:
-        problems.append("Write a short narrative of the period's progress.")
+        problems.append(_("Write a short narrative of the period's progress."))
     return problems
+
+
+def too_long() -> str:
+    return _("Keep this under %(num)s characters.", num=count(MAX_TEXT))
 
 
 def record_sharing(check_in: CheckIn, form: dict, user, expected_version) -> dict:
     errors = {}
     when, problem = parse_date(form.get("sharing_date"))
     if problem or when is None:
-        errors["sharing_date"] = problem or "Enter the date of the sharing session."
+        errors["sharing_date"] = problem or _("Enter the date of the sharing session.")
     attendees = (form.get("sharing_attendees") or "").strip()
     if not attendees:
-        errors["sharing_attendees"] = "List who attended."
+        errors["sharing_attendees"] = _("List who attended.")
     notes = (form.get("sharing_notes") or "").strip()
     for name, text in (("sharing_attendees", attendees), ("sharing_notes", notes)):
         if len(text) > MAX_TEXT:
-            errors[name] = f"Keep this under {MAX_TEXT:,} characters."
+            errors[name] = too_long()
     if errors or when is None:
         return errors
 
@@ -166,9 +172,9 @@ def review(check_in: CheckIn, action: str, form: dict, user, expected_version) -
     """Stage 2: accept the data (with notes) or send it back (comment required)."""
     notes = (form.get("review_notes") or form.get("comment") or "").strip()
     if len(notes) > MAX_TEXT:
-        return {"comment": f"Keep this under {MAX_TEXT:,} characters."}
+        return {"comment": too_long()}
     if action == "send_back" and not notes:
-        return {"comment": check_in_workflow.CHECK_IN.needs_comment["send_back"]}
+        return {"comment": _(check_in_workflow.CHECK_IN.needs_comment["send_back"])}
 
     def fill(obj, _now):
         if action == "accept_data":
@@ -183,15 +189,15 @@ def record_superintendent(check_in: CheckIn, form: dict, user, expected_version)
     errors = {}
     when, problem = parse_date(form.get("supt_date"))
     if problem or when is None:
-        errors["supt_date"] = problem or "Enter the date of the update with the superintendent."
+        errors["supt_date"] = problem or _("Enter the date of the update with the superintendent.")
     feedback = (form.get("supt_feedback") or "").strip()
     if not feedback:
-        errors["supt_feedback"] = "Record the superintendent's feedback."
+        errors["supt_feedback"] = _("Record the superintendent's feedback.")
     decisions = (form.get("supt_decisions") or "").strip()
     followups = (form.get("supt_followups") or "").strip()
     for name, text in (("supt_feedback", feedback), ("supt_decisions", decisions), ("supt_followups", followups)):
         if len(text) > MAX_TEXT:
-            errors[name] = f"Keep this under {MAX_TEXT:,} characters."
+            errors[name] = too_long()
     if errors:
         return errors
 
@@ -206,7 +212,7 @@ def record_superintendent(check_in: CheckIn, form: dict, user, expected_version)
 def place(check_in: CheckIn, board_update, user, expected_version) -> None:
     """Stage 4: put a ready check-in into a Board update that is not yet published."""
     if board_update.published:
-        raise workflow.WorkflowError("That Board update is published; its report can no longer change.")
+        raise workflow.WorkflowError(_("That Board update is published; its report can no longer change."))
 
     def attach(obj, _now):
         obj.board_updates.append(board_update)
@@ -217,7 +223,7 @@ def place(check_in: CheckIn, board_update, user, expected_version) -> None:
 
 def unplace(check_in: CheckIn, board_update, user, expected_version) -> None:
     if board_update.published:
-        raise workflow.WorkflowError("That Board update is published; its report can no longer change.")
+        raise workflow.WorkflowError(_("That Board update is published; its report can no longer change."))
 
     def detach(obj, _now):
         if board_update in obj.board_updates:

@@ -6,11 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.kernel.audit import AuditEvent
+from portal.kernel.formatting import long_date
+from portal.kernel.i18n import N_
 from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
 from portal.org.models import Region, School
@@ -19,7 +22,7 @@ from portal.progress.models import DataReviewMeeting, data_review_school
 # "Implement annually at least three data sessions with designated priority schools" (Measure 4A-3).
 SESSIONS_A_YEAR = 3
 PAGE_SIZE = 100
-TIER_NAMES = {2: "Tier 2 (central office)", 3: "Tier 3 (region)"}
+TIER_NAMES = {2: N_("Tier 2 (central office)"), 3: N_("Tier 3 (region)")}  # the page translates them
 PLAN_START = date(2022, 7, 1)
 MAX_CODES = 500
 
@@ -109,7 +112,9 @@ def school_counts(user, flt: ReviewFilter, year: SchoolYear, region: Region | No
 
 def count_text(n: int) -> str:
     """Meetings against the plan's three, in words: '2 of 3', 'Met: 4 of 3'."""
-    return f"Met: {n} of {SESSIONS_A_YEAR}" if n >= SESSIONS_A_YEAR else f"{n} of {SESSIONS_A_YEAR}"
+    if n >= SESSIONS_A_YEAR:
+        return _("Met: %(n)s of %(needed)s", n=n, needed=SESSIONS_A_YEAR)
+    return _("%(n)s of %(needed)s", n=n, needed=SESSIONS_A_YEAR)
 
 
 def meetings_this_year(user, year: SchoolYear) -> list:
@@ -186,7 +191,7 @@ def _host_region(form, user, held_by: str) -> Region | None:
     code = form.region.data or ""
     region = db.session.scalar(select(Region).where(Region.code == code)) if code else None
     if region is None:
-        form.region.errors.append("Choose the region that held the meeting.")
+        form.region.errors.append(_("Choose the region that held the meeting."))
     return region
 
 
@@ -195,39 +200,39 @@ def _check_held_on(form, today: date) -> None:
     if held_on is None:
         return  # the form has already said to enter the date
     if held_on > today:
-        form.held_on.errors.append("That date has not come yet. Log a meeting once it has been held.")
+        form.held_on.errors.append(_("That date has not come yet. Log a meeting once it has been held."))
     elif held_on < PLAN_START:
-        form.held_on.errors.append("Data review meetings began with the Strategic Plan: "
-                                   "enter a date from 1 July 2022.")
+        form.held_on.errors.append(_("Data review meetings began with the Strategic Plan: enter a date from "
+                                     "%(date)s.", date=long_date(PLAN_START)))
 
 
 def _participants(form, user, region: Region | None) -> list[School]:
     """The schools the form names, each checked against who may log it; errors at the schools field."""
     codes = parse_codes(form.schools.data)
     if not codes and not form.schools.errors:
-        form.schools.errors.append("Enter the codes of the schools that took part.")
+        form.schools.errors.append(_("Enter the codes of the schools that took part."))
     elif len(codes) > MAX_CODES:
-        form.schools.errors.append(f"Enter at most {MAX_CODES} schools for one meeting.")
+        form.schools.errors.append(_("Enter at most %(num)s schools for one meeting.", num=MAX_CODES))
         codes = []
     found = {s.code: s for s in db.session.scalars(
         select(School).where(School.code.in_(codes)).options(joinedload(School.region)))} if codes else {}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        form.schools.errors.append("No school has the code " + ", ".join(unknown) + ". Check the codes and "
-                                   "try again.")
+        form.schools.errors.append(_("No school has the code %(codes)s. Check the codes and try again.",
+                                     codes=", ".join(unknown)))
     schools = [found[c] for c in codes if c in found]
     if user.role == Role.regional_leader:
         outside = [s for s in schools if s.region_id != user.region_id or s.priority_tier != 3]
         if outside:
-            form.schools.errors.append(f"Not Tier 3 priority schools of {user.region.name}, so you cannot "
-                                       f"log them: {_names(outside)}.")
+            form.schools.errors.append(_("Not Tier 3 priority schools of %(region)s, so you cannot log them: "
+                                         "%(schools)s.", region=user.region.name, schools=_names(outside)))
         return schools
     outside = [s for s in schools if s.priority_tier not in TIER_NAMES]
     if outside:
-        form.schools.errors.append(f"Not priority schools (Tier 2 or Tier 3): {_names(outside)}.")
+        form.schools.errors.append(_("Not priority schools (Tier 2 or Tier 3): %(schools)s.", schools=_names(outside)))
     if region is not None:
         elsewhere = [s for s in schools if s.region_id != region.id and s not in outside]
         if elsewhere:
-            form.schools.errors.append(f"A meeting held by {region.name} takes that region's schools; "
-                                       f"these are in other regions: {_names(elsewhere)}.")
+            form.schools.errors.append(_("A meeting held by %(region)s takes that region's schools; these are in "
+                                         "other regions: %(schools)s.", region=region.name, schools=_names(elsewhere)))
     return schools

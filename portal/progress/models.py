@@ -60,8 +60,9 @@ class Stage(str, enum.Enum):
         }[self.value]
 
 
-STAGE_NAMES = {1: "Strategy Sharing Session", 2: "Platform Progress Update / Data Review",
-               3: "Update with the Superintendent", 4: "Update to the Board of Education"}
+# English kept as data (exports, notices); a page translates them where it shows them.
+STAGE_NAMES = {1: N_("Strategy Sharing Session"), 2: N_("Platform Progress Update / Data Review"),
+               3: N_("Update with the Superintendent"), 4: N_("Update to the Board of Education")}
 
 
 class Progress(str, enum.Enum):
@@ -71,7 +72,7 @@ class Progress(str, enum.Enum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
-        return {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[self.value]
+        return {"on_track": N_("On track"), "at_risk": N_("At risk"), "off_track": N_("Off track")}[self.value]
 
 
 class Initiative(PlanOwned, Model):

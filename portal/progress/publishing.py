@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
+from flask_babel import gettext
+
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.kernel.workflow import ConflictError, Machine, WorkflowError
 from portal.progress import notices
@@ -34,12 +36,17 @@ def publish(update: BoardUpdate, user, expected_version: int | None,
             assemble: Callable[[], tuple[dict, dict]]) -> None:
     """Freeze what `assemble` returns (the report, and the details the audit event keeps) and mark the
     update published; raise WorkflowError / ConflictError and change nothing when it may not be."""
-    machine = MACHINES["annual report" if update.kind_code == ANNUAL_REPORT else "Board update"]
+    annual = update.kind_code == ANNUAL_REPORT
+    machine = MACHINES["annual report" if annual else "Board update"]
     if update.published:
-        raise WorkflowError(f"This {machine.noun} is already published.")
+        raise WorkflowError(gettext("This annual report is already published.") if annual else
+                            gettext("This Board update is already published."))
     if expected_version is not None and update.version != expected_version:
-        raise ConflictError(f"Someone changed this {machine.noun} while you were reading it. "
-                            "Reload to see the latest version before publishing.")
+        raise ConflictError(
+            gettext("Someone changed this annual report while you were reading it. Reload to see the latest "
+                    "version before publishing.") if annual else
+            gettext("Someone changed this Board update while you were reading it. Reload to see the latest "
+                    "version before publishing."))
     report, details = assemble()
 
     def freeze(obj: BoardUpdate, _now: datetime) -> None:

@@ -1,5 +1,6 @@
 """A check-in's way through the four-stage cycle, as a transition table: sharing session, platform
 update and data review, the superintendent's update, and the Board update."""
+from portal.kernel.i18n import N_
 from portal.kernel.policy import OFFICES, SUPERINTENDENTS
 from portal.kernel.workflow import Machine
 from portal.progress.models import CheckIn, Stage
@@ -22,7 +23,7 @@ CHECK_IN = Machine(
         (G.ready, "place"): (G.board, SUPERINTENDENTS),
         (G.board, "unplace"): (G.ready, SUPERINTENDENTS),
     },
-    {"send_back": "Say what the office should fix before the check-in is sent back."},
+    {"send_back": N_("Say what the office should fix before the check-in is sent back.")},
     announce=announce_check_in,  # to the office what is decided, to the superintendent's office what waits
 )
 

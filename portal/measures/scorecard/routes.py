@@ -4,15 +4,17 @@ Each view that changes something parses the request, calls one operation and own
 it commits when the operation succeeds and rolls back when it refuses. Statuses come from
 portal.measures.status through the catalog; views never compute one."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.kernel import clock, formatting, workflow
 from portal.kernel.access import allow, deny, public
-from portal.kernel.actions import missing_version, posted_version, refusal_status
+from portal.kernel.actions import posted_version, refusal_status
 from portal.kernel.exports import export_response
 from portal.kernel.htmx import is_htmx, render
+from portal.kernel.i18n import N_
 from portal.kernel.policy import OFFICES, PROGRESS_READERS, SUPERINTENDENTS
 from portal.measures import annual_reports as ar
 from portal.measures import catalog, value_import, values
@@ -21,9 +23,11 @@ from portal.measures import status as ms
 from portal.measures.charts import spark_chart
 from portal.measures.scorecard import bp
 from portal.measures.scorecard.loaders import measure_or_404, report_or_404
+from portal.progress.wording import missing_version
 
-VALUE_LABELS = {"year": "School year", "subtarget": "Sub-target", "value": "Value", "as_of": "As of",
-                "source": "Source", "note": "Note"}
+# English kept as data; the page translates them where it shows them.
+VALUE_LABELS = {"year": N_("School year"), "subtarget": N_("Sub-target"), "value": N_("Value"), "as_of": N_("As of"),
+                "source": N_("Source"), "note": N_("Note")}
 
 
 def common() -> dict:
@@ -151,9 +155,11 @@ def add_value(code: str):
         db.session.rollback()
         return _measure_page(measure, 422, posted=posted, errors=errors, seen=_seen(measure, *_posted_seen(), version))
     db.session.commit()
-    what = f"{measure.code}{' ' + clean['subtarget'] if clean['subtarget'] else ''} for {clean['year']}"
-    message = {"created": f"Saved the value of {what}.", "updated": f"Updated the value of {what}.",
-               "same": f"The value of {what} was already saved as it is."}[outcome]
+    line = f"{measure.code} {clean['subtarget']}" if clean["subtarget"] else measure.code
+    what = _("%(measure)s for %(year)s", measure=line, year=clean["year"])
+    message = {"created": _("Saved the value of %(what)s.", what=what),
+               "updated": _("Updated the value of %(what)s.", what=what),
+               "same": _("The value of %(what)s was already saved as it is.", what=what)}[outcome]
     flash(message, "success")
     return redirect(url_for("scorecard.measure", code=measure.code), code=303)
 
@@ -169,12 +175,24 @@ def set_feed(code: str):
         db.session.rollback()
         return _measure_page(measure, 422, feed_error=problem)
     db.session.commit()
-    flash(f"{measure.code} is now fed by the chosen check-in metric." if measure.feed_metric_id
-          else f"No check-in metric feeds {measure.code} now; its office types its values.", "success")
+    flash(_("%(code)s is now fed by the chosen check-in metric.", code=measure.code) if measure.feed_metric_id
+          else _("No check-in metric feeds %(code)s now; its office types its values.", code=measure.code), "success")
     return redirect(url_for("scorecard.measure", code=measure.code), code=303)
 
 
 # ---------------------------------------------------------------- import
+
+def _imported(report) -> str:
+    """What an import did, in one sentence whatever its numbers."""
+    numbers = {"rows": report.rows, "created": report.created, "updated": report.updated}
+    if report.rows == 1:
+        return (_("Imported %(rows)s row: %(created)s new and %(updated)s updated value.", **numbers)
+                if report.updated == 1 else
+                _("Imported %(rows)s row: %(created)s new and %(updated)s updated values.", **numbers))
+    return (_("Imported %(rows)s rows: %(created)s new and %(updated)s updated value.", **numbers)
+            if report.updated == 1 else
+            _("Imported %(rows)s rows: %(created)s new and %(updated)s updated values.", **numbers))
+
 
 @bp.route("/measures/import", methods=["GET", "POST"])
 @allow(*OFFICES)
@@ -183,7 +201,7 @@ def import_values():
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            problem = "Choose a CSV or Excel file to import."
+            problem = _("Choose a CSV or Excel file to import.")
         else:
             try:
                 report = value_import.import_values(upload.read(), upload.filename, current_user)
@@ -192,8 +210,7 @@ def import_values():
                 return _import_page(None, str(exc), 409)
             if report.ok:
                 db.session.commit()
-                flash(f"Imported {report.rows} row{'' if report.rows == 1 else 's'}: {report.created} new and "
-                      f"{report.updated} updated value{'' if report.updated == 1 else 's'}.", "success")
+                flash(_imported(report), "success")
                 return redirect(url_for("scorecard.import_values"), code=303)
             db.session.rollback()
     return _import_page(report, problem, 422 if problem or (report and not report.ok) else 200)
@@ -227,7 +244,8 @@ def create_annual_report():
         return _reports_page(422, posted={k: request.form.get(k, "") for k in ("school_year", "meeting_date")},
                              errors=errors)
     db.session.commit()
-    flash(f"Created the draft “{update.title}”. Read it through, then publish it to the Board.", "success")
+    flash(_("Created the draft “%(title)s”. Read it through, then publish it to the Board.", title=update.title),
+          "success")
     return redirect(url_for("scorecard.annual_report", update_id=update.id), code=303)
 
 
@@ -257,7 +275,7 @@ def publish_annual_report(update_id: int):
         db.session.rollback()
         update = report_or_404(update_id, current_user)
         return _show_report(update, 409 if isinstance(exc, workflow.ConflictError) else 422, problem=str(exc))
-    message = f"Published “{update.title}”. The report is frozen as the Board reads it now."
+    message = _("Published “%(title)s”. The report is frozen as the Board reads it now.", title=update.title)
     if is_htmx():
         return _show_report(update, message=message)
     flash(message, "success")

@@ -1,4 +1,6 @@
 """Forms for Board updates and data review meetings."""
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -24,38 +26,39 @@ class PlainDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError(f"Enter a date like {calendar.example_date(*self.example)}.") from exc
+            raise ValueError(gettext("Enter a date like %(date)s.", date=calendar.example_date(*self.example))) from exc
 
 
 class BoardUpdateForm(FlaskForm):
-    kind = SelectField("Kind of update", choices=[],
-                       validators=[InputRequired(message="Choose the kind of update.")])
-    school_year = StringField("School year", validators=[InputRequired(message="Enter the school year.")])
-    meeting_date = PlainDateField("Board meeting date", example_month=3, example_day=4,
-                                  validators=[InputRequired(message="Enter the date of the Board meeting."),
+    kind = SelectField(_l("Kind of update"), choices=[],
+                       validators=[InputRequired(message=_l("Choose the kind of update."))])
+    school_year = StringField(_l("School year"), validators=[InputRequired(message=_l("Enter the school year."))])
+    meeting_date = PlainDateField(_l("Board meeting date"), example_month=3, example_day=4,
+                                  validators=[InputRequired(message=_l("Enter the date of the Board meeting.")),
                                               Within(PLANNED)])
-    title = StringField("Title", validators=[Length(max=160, message="Keep the title under 160 characters.")])
+    title = StringField(_l("Title"), validators=[Length(max=160, message=_l("Keep the title under 160 characters."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         years, example = calendar.plan_years(), calendar.example_year()
-        self.school_year.description = (f"A school year of the plan, from {years[0]} to {years[-1]}, like {example}."
-                                        if years else f"Like {example}.")
-        self.meeting_date.description = ("The day the Board hears the update, in its school year (an annual "
-                                          "report: in the fall after the year ends).")
-        self.title.description = ("Leave blank to use the kind and school year, like "
-                                  f"“Strategic Plan Mid-Year Implementation Update {example}”.")
+        self.school_year.description = (
+            gettext("A school year of the plan, from %(first)s to %(last)s, like %(example)s.", first=years[0],
+                    last=years[-1], example=example) if years else gettext("Like %(example)s.", example=example))
+        self.meeting_date.description = gettext("The day the Board hears the update, in its school year (an annual "
+                                                "report: in the fall after the year ends).")
+        self.title.description = gettext("Leave blank to use the kind and school year, like “Strategic Plan "
+                                         "Mid-Year Implementation Update %(example)s”.", example=example)
 
 
 class MeetingForm(FlaskForm):
-    held_on = PlainDateField("Date of the meeting", example_month=10, example_day=14,
-                             validators=[InputRequired(message="Enter the date the meeting was held."),
+    held_on = PlainDateField(_l("Date of the meeting"), example_month=10, example_day=14,
+                             validators=[InputRequired(message=_l("Enter the date the meeting was held.")),
                                          calendar.InPlan()])
-    held_by = SelectField("Held by", choices=[SelectChoice("central", "Central office (Tier 2 schools)"),
-                                              SelectChoice("regional", "A region (Tier 3 schools)")])
-    region = SelectField("Region", description="For a meeting held by a region.", choices=[])
-    schools = TextAreaField("Schools that took part",
-                            description="School codes, one a line or separated by commas.",
-                            validators=[InputRequired(message="Enter the codes of the schools that took part.")])
-    notes = TextAreaField("Notes", description="What was reviewed and agreed (optional).",
-                          validators=[Length(max=2000, message="Keep the notes under 2,000 characters.")])
+    held_by = SelectField(_l("Held by"), choices=[SelectChoice("central", _l("Central office (Tier 2 schools)")),
+                                                  SelectChoice("regional", _l("A region (Tier 3 schools)"))])
+    region = SelectField(_l("Region"), description=_l("For a meeting held by a region."), choices=[])
+    schools = TextAreaField(_l("Schools that took part"),
+                            description=_l("School codes, one a line or separated by commas."),
+                            validators=[InputRequired(message=_l("Enter the codes of the schools that took part."))])
+    notes = TextAreaField(_l("Notes"), description=_l("What was reviewed and agreed (optional)."),
+                          validators=[Length(max=2000, message=_l("Keep the notes under 2,000 characters."))])

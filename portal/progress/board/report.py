@@ -28,6 +28,13 @@ def _initiative(initiative: dict) -> dict:
             "metrics": [_metric(m, initiative["period"]) for m in initiative["metrics"]]}
 
 
+def _figure(row: dict, key: str, unit: str) -> str:
+    """A row's figure written in the page's language from the number the report keeps (a report frozen
+    before it kept numbers keeps its text)."""
+    value = row.get(key)
+    return fmt(value, unit) if value is not None else (row.get(f"{key}_text") or "")
+
+
 def _metric(metric: dict, period: str) -> dict:
     """One table per metric: a row per breakdown, a column per period up to this one (this period's
     value with its as-of date), then the baseline and target when the metric has them."""
@@ -45,11 +52,11 @@ def _metric(metric: dict, period: str) -> dict:
             "label": key or metric["name"],
             "earlier": earlier,
             "earlier_generated": [p in made_up.get(key, set()) and p in path.get(key, {}) for p in periods[:-1]],
-            "value_text": current.get("value_text") or "—",
+            "value_text": _figure(current, "value", unit) or "—",
             "as_of": short_date(current.get("as_of")),
             "generated": bool(current.get("generated")),
-            "baseline_text": current.get("baseline_text") or "",
-            "target_text": current.get("target_text") or "",
+            "baseline_text": _figure(current, "baseline", unit),
+            "target_text": _figure(current, "target", unit),
         })
     return {
         **metric,

@@ -4,6 +4,8 @@ placing check-ins and publishing; and Priority 4A's data review meetings.
 Views never set a stage or publish by hand: placing goes through progress.check_ins (the
 check-in workflow) and publishing through progress.publishing, which freezes the report."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.extensions import db
 from portal.kernel import workflow
 from portal.kernel.access import allow
-from portal.kernel.actions import form_int, missing_version
+from portal.kernel.actions import form_int
 from portal.kernel.clock import today
 from portal.kernel.formatting import long_date
 from portal.kernel.htmx import is_htmx, render
@@ -25,12 +27,13 @@ from portal.progress.board import updates as up
 from portal.progress.board.forms import BoardUpdateForm, MeetingForm
 from portal.progress.board.report import present
 from portal.progress.models import CheckIn
+from portal.progress.wording import missing_version
 
 # ---------------------------------------------------------------- the calendar and list
 
 def _update_form() -> BoardUpdateForm:
     form = BoardUpdateForm()
-    form.kind.choices = [SelectChoice("", "Choose a kind")] + [
+    form.kind.choices = [SelectChoice("", _("Choose a kind"))] + [
         SelectChoice(k.code, f"{k.name} ({k.season})") for k in up.kinds()]
     return form
 
@@ -61,8 +64,8 @@ def create_update():
         db.session.rollback()
         return _updates_page(form, 422)
     db.session.commit()
-    flash(f"Created the draft “{update.title}”. Place the check-ins that are ready for the Board, "
-          "then publish it.", "success")
+    flash(_("Created the draft “%(title)s”. Place the check-ins that are ready for the Board, then publish it.",
+            title=update.title), "success")
     return redirect(url_for("board.update", update_id=update.id), code=303)
 
 
@@ -109,7 +112,7 @@ def _posted_check_in() -> tuple[CheckIn | None, int | None, str]:
     check_in = db.session.get(CheckIn, form_int("check_in_id") or 0)
     version = form_int("version")
     if check_in is None:
-        return None, None, "Choose a check-in from the list on this page."
+        return None, None, _("Choose a check-in from the list on this page.")
     if version is None:
         return None, None, missing_version()
     return check_in, version, ""
@@ -126,7 +129,8 @@ def place(update_id: int):
         checkin_svc.place(check_in, update, current_user, version)
     except workflow.WorkflowError as exc:
         return _refused(update_id, exc)
-    return _done(update, f"Placed {check_in.initiative.name} ({check_in.period}) in this update.")
+    return _done(update, _("Placed %(plan)s (%(period)s) in this update.", plan=check_in.initiative.name,
+                           period=check_in.period))
 
 
 @bp.route("/board-updates/<int:update_id>/unplace", methods=["POST"])
@@ -135,15 +139,15 @@ def unplace(update_id: int):
     update = up.update_or_404(update_id, current_user)
     check_in, version, problem = _posted_check_in()
     if check_in is not None and not problem and not update.published and update not in check_in.board_updates:
-        problem = "That check-in is not in this Board update."
+        problem = _("That check-in is not in this Board update.")
     if check_in is None or version is None or problem:
         return _show(update, 422, problem=problem)
     try:
         checkin_svc.unplace(check_in, update, current_user, version)
     except workflow.WorkflowError as exc:
         return _refused(update_id, exc)
-    return _done(update, f"Took {check_in.initiative.name} ({check_in.period}) out of this update. "
-                         "It is ready for the Board again.")
+    return _done(update, _("Took %(plan)s (%(period)s) out of this update. It is ready for the Board again.",
+                           plan=check_in.initiative.name, period=check_in.period))
 
 
 @bp.route("/board-updates/<int:update_id>/publish", methods=["POST"])
@@ -154,12 +158,12 @@ def publish(update_id: int):
     if version is None:
         return _show(update, 422, problem=missing_version())
     if update.kind_code == "annual_report":
-        return _show(update, 422, problem="Publish an annual report from its own page, where it is assembled.")
+        return _show(update, 422, problem=_("Publish an annual report from its own page, where it is assembled."))
     try:
         board_svc.publish(update, current_user, version)
     except workflow.WorkflowError as exc:
         return _refused(update_id, exc)
-    return _done(update, f"Published “{update.title}”. The report is frozen as the Board sees it now.")
+    return _done(update, _("Published “%(title)s”. The report is frozen as the Board sees it now.", title=update.title))
 
 
 # ---------------------------------------------------------------- data review meetings (Priority 4A)
@@ -172,7 +176,7 @@ def _meeting_form() -> MeetingForm:
     if hosts != ["central", "regional"]:
         del form.region
     else:
-        form.region.choices = [SelectChoice("", "Choose a region")] + [
+        form.region.choices = [SelectChoice("", _("Choose a region"))] + [
             SelectChoice(r.code, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))]
     return form
 
@@ -212,6 +216,7 @@ def log_meeting():
         return _reviews_page(form, 422)
     db.session.commit()
     n = len(meeting.schools)
-    flash(f"Logged the data review meeting of {long_date(meeting.held_on)} with {n} "
-          f"school{'' if n == 1 else 's'}.", "success")
+    flash(ngettext("Logged the data review meeting of %(date)s with %(num)s school.",
+                   "Logged the data review meeting of %(date)s with %(num)s schools.", n,
+                   date=long_date(meeting.held_on)), "success")
     return redirect(url_for("board.data_reviews"), code=303)

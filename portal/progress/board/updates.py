@@ -3,12 +3,13 @@ a draft can take. Publishing and placing go through progress.publishing and prog
 from datetime import date
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.kernel import clock
+from portal.kernel import clock, formatting
 from portal.kernel.access import deny
 from portal.kernel.audit import AuditEvent
 from portal.kernel.formatting import long_date
@@ -29,7 +30,7 @@ def short_date(value) -> str:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return f"{value.day} {value:%b %Y}"
+    return formatting.short_date(value)
 
 
 def kinds() -> list[BoardUpdateKind]:
@@ -69,8 +70,8 @@ def meeting_date_problem(day: date, year: str, kind_code: str) -> str | None:
     first, last = date(clock.year_start(year) + 1, 7, 1), date(clock.year_start(year) + 1, 12, 31)
     if first <= day <= last:
         return None
-    return (f"The annual report on {year} is given in the fall after the year ends: choose a date between "
-            f"{long_date(first)} and {long_date(last)}.")
+    return _("The annual report on %(year)s is given in the fall after the year ends: choose a date between "
+             "%(first)s and %(last)s.", year=year, first=long_date(first), last=long_date(last))
 
 
 def create_update(form, user) -> BoardUpdate | None:
@@ -84,14 +85,14 @@ def create_update(form, user) -> BoardUpdate | None:
             form.school_year.errors.append(problem)
     kind = db.session.get(BoardUpdateKind, form.kind.data) if form.kind.data else None
     if form.kind.data and kind is None and not form.kind.errors:
-        form.kind.errors.append("Choose one of the kinds of update in the Board calendar.")
+        form.kind.errors.append(_("Choose one of the kinds of update in the Board calendar."))
     year_ok = bool(year) and not form.school_year.errors
     if kind is not None and year_ok:
         existing = db.session.scalar(select(BoardUpdate).where(BoardUpdate.kind_code == kind.code,
                                                                BoardUpdate.school_year == year))
         if existing is not None:
-            form.kind.errors.append(f"{year} already has its {kind.name}: “{existing.title}”. "
-                                    "Each kind of update happens once a school year.")
+            form.kind.errors.append(_("%(year)s already has its %(kind)s: “%(title)s”. Each kind of update happens "
+                                      "once a school year.", year=year, kind=kind.name, title=existing.title))
     if kind is not None and year_ok and form.meeting_date.data is not None and not form.meeting_date.errors:
         problem = meeting_date_problem(form.meeting_date.data, year, kind.code)
         if problem:
@@ -108,7 +109,8 @@ def create_update(form, user) -> BoardUpdate | None:
                                   details={"kind": kind.code, "school_year": year}))
         db.session.flush()
     except IntegrityError:  # someone created the same kind for the same year a moment ago; the view rolls back
-        form.kind.errors.append(f"{year} already has its {kind.name}. Each kind of update happens once a school year.")
+        form.kind.errors.append(_("%(year)s already has its %(kind)s. Each kind of update happens once a school year.",
+                                  year=year, kind=kind.name))
         return None
     return update
 

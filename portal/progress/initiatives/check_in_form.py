@@ -2,7 +2,10 @@
 breakdown position), status, narrative and evidence links, read into a CheckInEntry with an error
 at each field that cannot be used."""
 
+from flask_babel import gettext as _
+
 from portal.kernel import clock
+from portal.kernel.formatting import count
 from portal.progress.check_ins import MAX_TEXT, CheckInEntry, breakdowns, initiative_values, parse_date
 from portal.progress.models import CheckIn, Progress, ProgressMetric
 from portal.targets.guardrails import parse_number
@@ -14,7 +17,7 @@ MAX_LABEL = 200
 def read_check_in(check_in: CheckIn, form) -> tuple[CheckInEntry, dict[str, str]]:
     errors: dict[str, str] = {}
     entry = CheckInEntry()
-    _, problem = parse_date(form.get("as_of"))
+    _as_of, problem = parse_date(form.get("as_of"))
     if problem:
         errors["as_of"] = problem
     reported = initiative_values(check_in.initiative)  # earlier periods' breakdowns are offered again
@@ -22,11 +25,11 @@ def read_check_in(check_in: CheckIn, form) -> tuple[CheckInEntry, dict[str, str]
         _read_metric(check_in, metric, reported, form, entry, errors)
     status = (form.get("status") or "").strip()
     if status and status not in {p.value for p in Progress}:
-        errors["status"] = "Choose on track, at risk or off track."
+        errors["status"] = _("Choose on track, at risk or off track.")
     entry.status = Progress(status) if status and "status" not in errors else None
     entry.narrative = (form.get("narrative") or "").strip()
     if len(entry.narrative) > MAX_TEXT:
-        errors["narrative"] = f"Keep the narrative under {MAX_TEXT:,} characters."
+        errors["narrative"] = _("Keep the narrative under %(num)s characters.", num=count(MAX_TEXT))
     entry.evidence, problem = parse_links(form.get("evidence") or "")
     if problem:
         errors["evidence"] = problem
@@ -39,7 +42,7 @@ def _read_metric(check_in: CheckIn, metric: ProgressMetric, reported, form, entr
     extra = (form.get(f"new-breakdown-{metric.id}") or "").strip()
     if extra:
         if len(extra) > 80:
-            errors[f"new-breakdown-{metric.id}"] = "Keep the breakdown name under 80 characters."
+            errors[f"new-breakdown-{metric.id}"] = _("Keep the breakdown name under 80 characters.")
         elif extra not in keys:
             keys = [*keys, extra]
     for index, key in enumerate(keys):
@@ -58,9 +61,9 @@ def _read_value(metric: ProgressMetric, raw) -> tuple[float | None, str | None]:
     if problem or value is None:
         return None, problem
     if metric.unit == "percent" and not 0 <= value <= 100:
-        return None, "A percentage is from 0 to 100."
+        return None, _("A percentage is from 0 to 100.")
     if value < 0:
-        return None, "Enter zero or more."
+        return None, _("Enter zero or more.")
     return value, None
 
 
@@ -71,14 +74,16 @@ def parse_links(raw: str) -> tuple[list[dict], str | None]:
         line = line.strip()
         if not line:
             continue
-        label, _, url = line.rpartition("|")
+        label, _bar, url = line.rpartition("|")
         url = url.strip()
         if not url.lower().startswith(("https://", "http://")) or len(url) > 500 or " " in url:
-            return [], f"“{line[:60]}” is not a web address. Put one link a line, starting with https://."
+            return [], _("“%(line)s” is not a web address. Put one link a line, starting with https://.",
+                         line=line[:60])
         label = label.strip()
         if len(label) > MAX_LABEL:
-            return [], f"Keep each link's label under {MAX_LABEL} characters (“{label[:40]}…”)."
+            return [], _("Keep each link's label under %(num)s characters (“%(label)s…”).", num=MAX_LABEL,
+                         label=label[:40])
         links.append({"label": label or url, "url": url})
     if len(links) > MAX_LINKS:
-        return [], f"Add at most {MAX_LINKS} links."
+        return [], _("Add at most %(num)s links.", num=MAX_LINKS)
     return links, None

@@ -7,12 +7,14 @@ Views never set a stage: each action goes through progress.check_ins (progress.w
 from collections import Counter
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.kernel import clock, workflow
 from portal.kernel.access import allow
-from portal.kernel.actions import missing_version, posted_version, refusal_status
+from portal.kernel.actions import posted_version, refusal_status
+from portal.kernel.i18n import N_
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
 from portal.progress import check_ins as svc
@@ -23,10 +25,17 @@ from portal.progress.initiatives import queries as q
 from portal.progress.initiatives.check_in_form import read_check_in
 from portal.progress.initiatives.forms import plain_number
 from portal.progress.models import BoardUpdate, CheckIn, Progress, Stage
+from portal.progress.wording import day, missing_version
 
 ACTIONS = ("edit", "record_sharing", "submit_update", "send_back", "accept_data", "record_superintendent",
            "place", "unplace")
 OFFICE_ACTIONS = {"edit", "record_sharing", "submit_update"}
+# What each step of a check-in's history did, in the history table.
+HISTORY = {"create": N_("Started the check-in"), "edit": N_("Edited values or narrative"),
+           "record_sharing": N_("Recorded the sharing session"), "submit_update": N_("Submitted the platform update"),
+           "send_back": N_("Sent back to the office"), "accept_data": N_("Accepted the data"),
+           "record_superintendent": N_("Recorded the superintendent's update"),
+           "place": N_("Placed in a Board update"), "unplace": N_("Taken out of a Board update")}
 # Where an error in the summary links to, when the input's id is not the field's name.
 FIELD_IDS = {"comment": "send_back_comment"}
 
@@ -66,7 +75,7 @@ def field_labels(blocks: list[dict]) -> dict[str, str]:
         for row in block["rows"]:
             labels[row["field"]] = f"{metric.name}, {row['key']}" if row["key"] else metric.name
         if metric.breakdown:
-            another = f"{metric.name}, another {metric.breakdown.lower()}"
+            another = _("%(metric)s, another %(breakdown)s", metric=metric.name, breakdown=metric.breakdown.lower())
             labels[f"value-{metric.id}-new"] = labels[f"new-breakdown-{metric.id}"] = another
     return labels
 
@@ -79,7 +88,7 @@ def default_as_of(check_in: CheckIn):
 
 
 def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: dict | None = None,
-                     problems: list[str] | None = None, heading: str = "There is a problem") -> dict:
+                     problems: list[str] | None = None, heading: str = "") -> dict:
     typed = typed if typed is not None else {}
 
     def val(form: str, name: str, default=""):
@@ -98,13 +107,14 @@ def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: di
         "blocks": blocks, "as_of_default": default_as_of(check_in),
         "sent_back": q.last_send_back(check_in) if check_in.stage == Stage.sent_back else None,
         "events": svc.history(check_in), "drafts": drafts, "placed": placed,
-        "drafts_options": [(u.id, f"{u.title} ({u.meeting_date:%d %b %Y})") for u in drafts],
+        "drafts_options": [(u.id, f"{u.title} ({day(u.meeting_date)})") for u in drafts],
         "removable_options": [(u.id, u.title) for u in placed if not u.published],
         "latest_draft": drafts[0] if drafts else None, "heading": heading, "evidence_text": evidence,
-        "status_options": [(p.value, p.title) for p in Progress], "problems": problems or [], "errors": errors or {},
+        "status_options": [(p.value, _(p.title)) for p in Progress], "problems": problems or [], "errors": errors or {},
         "posted": posted, "val": val, "field_ids": FIELD_IDS, "field_labels": field_labels(blocks), "fmt": fmt,
-        "plain": plain_number, "stages": {s.value: s.title for s in Stage},
-        "roles": {r.value: r.title for r in Role}, "submit_problems": svc.submit_problems(check_in),
+        "plain": plain_number, "stages": {s.value: _(s.title) for s in Stage},
+        "roles": {r.value: _(r.title) for r in Role}, "actions": {k: _(v) for k, v in HISTORY.items()},
+        "submit_problems": svc.submit_problems(check_in),
         "past": workflow.PAST,
     }
 
@@ -117,7 +127,7 @@ def check_in(check_in_id: int):
 
 
 def _again(check_in_id: int, status: int, posted: str, errors: dict | None = None, problems: list | None = None,
-           heading: str = "There is a problem"):
+           heading: str = ""):
     """The check-in page again after a refused post: the current record, and what was typed."""
     item = q.check_in_or_404(check_in_id)
     return render_template("initiatives/check_in.html",
@@ -147,7 +157,7 @@ def _act(check_in_id: int, action: str, posted: str, run, message, office: bool 
     except Incomplete as exc:
         db.session.rollback()
         return _again(check_in_id, 422, posted, problems=exc.problems,
-                      heading="The platform update cannot be submitted yet")
+                      heading=_("The platform update cannot be submitted yet"))
     except workflow.WorkflowError as exc:
         db.session.rollback()
         return _again(check_in_id, refusal_status(exc), posted, problems=[str(exc)])
@@ -160,7 +170,7 @@ def _act(check_in_id: int, action: str, posted: str, run, message, office: bool 
 
 
 def _name(item: CheckIn) -> str:
-    return f"{item.initiative.name}, {item.period}"
+    return _("%(plan)s, %(period)s", plan=item.initiative.name, period=item.period)
 
 
 # ---------------------------------------------------------------- the office: stages 1 and 2
@@ -178,7 +188,7 @@ def _save_values(item: CheckIn, version: int) -> dict[str, str]:
 def save_check_in(check_in_id: int):
     return _act(check_in_id, "edit", "values",
                 _save_values,
-                lambda item: f"Saved the {item.period} check-in.", office=True)
+                lambda item: _("Saved the %(period)s check-in.", period=item.period), office=True)
 
 
 @bp.route("/check-ins/<int:check_in_id>/sharing", methods=["POST"])
@@ -186,7 +196,8 @@ def save_check_in(check_in_id: int):
 def record_sharing(check_in_id: int):
     return _act(check_in_id, "record_sharing", "sharing",
                 lambda item, version: svc.record_sharing(item, request.form, current_user, version),
-                lambda item: f"Recorded the strategy sharing session of {item.sharing_date:%d %b %Y}.", office=True)
+                lambda item: _("Recorded the strategy sharing session of %(date)s.", date=day(item.sharing_date)),
+                office=True)
 
 
 @bp.route("/check-ins/<int:check_in_id>/submit", methods=["POST"])
@@ -206,11 +217,11 @@ def submit_check_in(check_in_id: int):
             version = item.version
         problems = svc.submit_update(item, current_user, version)
         if problems:
-            raise Incomplete((["Your changes are saved."] if saved else []) + problems)
+            raise Incomplete(([_("Your changes are saved.")] if saved else []) + problems)
         return {}
     return _act(check_in_id, "submit_update", "values", run,
-                lambda item: f"Submitted the platform update for {_name(item)}. It is now at stage 2, "
-                             "data review by the superintendent's office.", office=True)
+                lambda item: _("Submitted the platform update for %(name)s. It is now at stage 2, data review by the "
+                               "superintendent's office.", name=_name(item)), office=True)
 
 
 # ---------------------------------------------------------------- the superintendent's office: stages 2 to 4
@@ -220,18 +231,18 @@ def submit_check_in(check_in_id: int):
 def review_check_in(check_in_id: int):
     action = request.form.get("action", "")
     if action not in ("accept_data", "send_back"):
-        return _again(check_in_id, 422, "", problems=["Choose to accept the data or to send it back."])
+        return _again(check_in_id, 422, "", problems=[_("Choose to accept the data or to send it back.")])
     posted = "review-accept" if action == "accept_data" else "review-send"
 
     def run(item: CheckIn, version: int):
         errors = svc.review(item, action, request.form, current_user, version)
         if errors and action == "accept_data":
-            return {"review_notes": errors.get("comment", "Check the review notes.")}
+            return {"review_notes": errors.get("comment", _("Check the review notes."))}
         return errors
-    messages = {"accept_data": lambda item: f"Accepted the data of {_name(item)}. Next: the update with the "
-                                            "superintendent (stage 3).",
-                "send_back": lambda item: f"Sent {_name(item)} back to {item.initiative.office.name} with your "
-                                          "comment."}
+    messages = {"accept_data": lambda item: _("Accepted the data of %(name)s. Next: the update with the "
+                                              "superintendent (stage 3).", name=_name(item)),
+                "send_back": lambda item: _("Sent %(name)s back to %(office)s with your comment.", name=_name(item),
+                                            office=item.initiative.office.name)}
     return _act(check_in_id, action, posted, run, messages[action])
 
 
@@ -240,8 +251,8 @@ def review_check_in(check_in_id: int):
 def record_superintendent(check_in_id: int):
     return _act(check_in_id, "record_superintendent", "supt",
                 lambda item, version: svc.record_superintendent(item, request.form, current_user, version),
-                lambda item: f"Recorded the update with the superintendent for {_name(item)}. It is ready for "
-                             "a Board update.")
+                lambda item: _("Recorded the update with the superintendent for %(name)s. It is ready for a Board "
+                               "update.", name=_name(item)))
 
 
 def _board_update(field: str = "board_update_id") -> BoardUpdate | None:
@@ -257,12 +268,12 @@ def place_check_in(check_in_id: int):
 
     def run(item: CheckIn, version: int):
         if update is None:
-            return {"board_update_id": "Choose the Board update to place this check-in in."}
+            return {"board_update_id": _("Choose the Board update to place this check-in in.")}
         svc.place(item, update, current_user, version)
         return {}
     title = update.title if update is not None else ""  # the message is only shown once placed
     return _act(check_in_id, "place", "place", run,
-                lambda item: f"Placed {_name(item)} in {title}.")
+                lambda item: _("Placed %(name)s in %(update)s.", name=_name(item), update=title))
 
 
 @bp.route("/check-ins/<int:check_in_id>/unplace", methods=["POST"])
@@ -277,9 +288,10 @@ def unplace_check_in(check_in_id: int):
             if item.version != version:
                 raise workflow.ConflictError(check_in_workflow.CHECK_IN.describe_last_change(item))
         if update is None or update not in item.board_updates:
-            return {"unplace_board_update_id": "Choose a Board update this check-in is in."}
+            return {"unplace_board_update_id": _("Choose a Board update this check-in is in.")}
         svc.unplace(item, update, current_user, version)
         return {}
     title = update.title if update is not None else ""  # the message is only shown once taken out
     return _act(check_in_id, "unplace", "unplace", run,
-                lambda item: f"Took {_name(item)} out of {title}. It is ready for a Board update again.")
+                lambda item: _("Took %(name)s out of %(update)s. It is ready for a Board update again.",
+                               name=_name(item), update=title))

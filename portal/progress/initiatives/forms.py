@@ -4,9 +4,12 @@ metric (unit, direction, breakdown, baselines and targets typed as "K-5=13.6; 6-
 Each reader returns (clean values, field errors); the caller writes nothing when there are errors."""
 import re
 
+from flask_babel import gettext as _
+
 from portal.kernel import clock
 from portal.kernel.dates import PERIOD_END
-from portal.kernel.formatting import long_date
+from portal.kernel.formatting import count, long_date
+from portal.kernel.i18n import N_
 from portal.org.models import Office
 from portal.progress import periods
 from portal.progress.action_plans import InitiativeData, MetricData
@@ -15,8 +18,9 @@ from portal.strategic_plan.models import Measure, Priority
 from portal.targets.guardrails import parse_number
 
 MAX_TEXT = 5000
-UNITS = {"count": "Count", "percent": "Percent", "dollars": "Dollars"}
-DIRECTIONS = {"up": "Up is better", "down": "Down is better"}
+# English kept as data; the page translates them where it shows them.
+UNITS = {"count": N_("Count"), "percent": N_("Percent"), "dollars": N_("Dollars")}
+DIRECTIONS = {"up": N_("Up is better"), "down": N_("Down is better")}
 MEASURE_CODE = re.compile(r"^[1-5][A-D]-[0-9]{1,2}$")
 
 
@@ -26,27 +30,30 @@ def read_initiative(form, user, priorities: dict[str, Priority], measures: dict[
     data = InitiativeData()
     data.name = " ".join((form.get("name") or "").split())
     if not data.name:
-        errors["name"] = "Give the action plan a name."
+        errors["name"] = _("Give the action plan a name.")
     elif len(data.name) > 160:
-        errors["name"] = "Keep the name under 160 characters."
+        errors["name"] = _("Keep the name under 160 characters.")
     code = (form.get("priority") or "").strip().upper()
     data.priority = priorities.get(code)
     if data.priority is None:
-        errors["priority"] = "Choose the Priority this action plan serves."
+        errors["priority"] = _("Choose the Priority this action plan serves.")
     data.description = (form.get("description") or "").strip()
     if len(data.description) > MAX_TEXT:
-        errors["description"] = f"Keep the description under {MAX_TEXT:,} characters."
+        errors["description"] = _("Keep the description under %(num)s characters.", num=count(MAX_TEXT))
     chosen = [c.strip().upper() for c in form.getlist("measure") if c.strip()]
     extra_raw = form.get("extra_measures") or ""
     extra = [c.upper() for c in re.split(r"[\s,;]+", extra_raw.strip()) if c]
     bad = [c for c in extra if not MEASURE_CODE.match(c) or c not in measures]
     if bad:
-        what = "is not a Measure of Success" if len(bad) == 1 else "are not Measures of Success"
-        errors["extra_measures"] = (f"{', '.join(bad[:5])} {what} in the plan. "
-                                    "Codes look like 1A-1: the Priority, a dash and the measure's number.")
+        codes = ", ".join(bad[:5])
+        errors["extra_measures"] = (
+            _("%(codes)s is not a Measure of Success in the plan. Codes look like 1A-1: the Priority, a dash and "
+              "the measure's number.", codes=codes) if len(bad) == 1 else
+            _("%(codes)s are not Measures of Success in the plan. Codes look like 1A-1: the Priority, a dash and "
+              "the measure's number.", codes=codes))
     unknown = [c for c in chosen if c not in measures]
     if unknown:
-        errors["measure"] = "Choose measures from the list."
+        errors["measure"] = _("Choose measures from the list.")
     seen: dict[str, Measure] = {}
     for c in chosen + extra:
         if c in measures:
@@ -55,7 +62,7 @@ def read_initiative(form, user, priorities: dict[str, Priority], measures: dict[
     if user.role.value == "admin":
         data.office = offices.get((form.get("office") or "").strip())
         if data.office is None:
-            errors["office"] = "Choose the office that owns this action plan."
+            errors["office"] = _("Choose the office that owns this action plan.")
     else:
         data.office = user.office
     return data, errors
@@ -69,11 +76,11 @@ def _number(raw: str, unit: str) -> tuple[float | None, str | None]:
     if problem:
         return None, problem
     if value is None:
-        return None, "Enter a number."
+        return None, _("Enter a number.")
     if unit == "percent" and not 0 <= value <= 100:
-        return None, "A percentage is from 0 to 100."
+        return None, _("A percentage is from 0 to 100.")
     if value < 0:
-        return None, "Enter zero or more."
+        return None, _("Enter zero or more.")
     return value, None
 
 
@@ -83,16 +90,16 @@ def read_reference(raw: str, unit: str, breakdown: str) -> tuple[dict, str | Non
     if not raw:
         return {}, None
     if len(raw) > 1000:
-        return {}, "Keep this under 1,000 characters."
+        return {}, _("Keep this under %(num)s characters.", num=count(1000))
     if "=" not in raw:
         if breakdown:
-            return {}, (f"This metric is broken down by {breakdown.lower()}: give a value for each, "
-                        "like K-5=13.6; 6-8=12.4.")
+            return {}, _("This metric is broken down by %(breakdown)s: give a value for each, like K-5=13.6; "
+                         "6-8=12.4.", breakdown=breakdown.lower())
         value, problem = _number(raw, unit)
         return ({"": value}, None) if problem is None else ({}, problem)
     if not breakdown:
-        return {}, ("Values per breakdown need a breakdown label (like School level). "
-                    "Add the label, or enter one number.")
+        return {}, _("Values per breakdown need a breakdown label (like School level). Add the label, or enter "
+                     "one number.")
     out: dict[str, float] = {}
     for part in re.split(r"[;\n]+", raw):
         part = part.strip()
@@ -101,11 +108,11 @@ def read_reference(raw: str, unit: str, breakdown: str) -> tuple[dict, str | Non
         key, sep, value_text = part.partition("=")
         key = " ".join(key.split())
         if not sep or not key:
-            return {}, f"“{part[:40]}” needs a name and a value, like K-5=13.6."
+            return {}, _("“%(part)s” needs a name and a value, like K-5=13.6.", part=part[:40])
         if len(key) > 80:
-            return {}, "Keep each breakdown name under 80 characters."
+            return {}, _("Keep each breakdown name under 80 characters.")
         if key in out:
-            return {}, f"{key} is given twice."
+            return {}, _("%(key)s is given twice.", key=key)
         value, problem = _number(value_text, unit)
         if value is None:  # _number gives a value or a problem
             return {}, f"{key}: {problem}"
@@ -134,23 +141,23 @@ def read_metric(form) -> tuple[MetricData, dict[str, str]]:
     data = MetricData()
     data.name = " ".join((form.get("name") or "").split())
     if not data.name:
-        errors["name"] = "Name the metric, like “Tutoring: unique users”."
+        errors["name"] = _("Name the metric, like “Tutoring: unique users”.")
     elif len(data.name) > 160:
-        errors["name"] = "Keep the name under 160 characters."
+        errors["name"] = _("Keep the name under 160 characters.")
     data.unit = (form.get("unit") or "").strip()
     if data.unit not in UNITS:
-        errors["unit"] = "Choose count, percent or dollars."
+        errors["unit"] = _("Choose count, percent or dollars.")
     data.direction = (form.get("direction") or "").strip()
     if data.direction not in DIRECTIONS:
-        errors["direction"] = "Choose whether up or down is better."
+        errors["direction"] = _("Choose whether up or down is better.")
     data.breakdown = " ".join((form.get("breakdown") or "").split())
     if len(data.breakdown) > 60:
-        errors["breakdown"] = "Keep the breakdown label under 60 characters."
+        errors["breakdown"] = _("Keep the breakdown label under 60 characters.")
     for attr, limit in (("baseline_label", 80), ("target_label", 120)):
         text = " ".join((form.get(attr) or "").split())
         setattr(data, attr, text)
         if len(text) > limit:
-            errors[attr] = f"Keep the label under {limit} characters."
+            errors[attr] = _("Keep the label under %(num)s characters.", num=limit)
     if "unit" not in errors and "breakdown" not in errors:
         for attr in ("baselines", "targets"):
             values, problem = read_reference(form.get(attr) or "", data.unit, data.breakdown)
@@ -185,14 +192,14 @@ def read_period(form, taken: set[str]):
     errors: dict[str, str] = {}
     period = " ".join((form.get("period") or "").split())
     if not period:
-        errors["period"] = "Name the reporting period, like “Spring 2024”."
+        errors["period"] = _("Name the reporting period, like “Spring 2024”.")
     elif len(period) > 60:
-        errors["period"] = "Keep the period under 60 characters."
+        errors["period"] = _("Keep the period under 60 characters.")
     elif period.lower() in {t.lower() for t in taken}:
-        errors["period"] = f"This action plan already has a check-in for {period}. Open it, or name another period."
+        errors["period"] = already_started(period)
     period_end, problem = parse_date(form.get("period_end"), PERIOD_END)
     if problem or period_end is None:
-        errors["period_end"] = problem or "Enter the last day of the period, like 2024-03-31."
+        errors["period_end"] = problem or _("Enter the last day of the period, like 2024-03-31.")
     else:
         problem = calendar.date_problem(period_end)
         if problem:
@@ -206,13 +213,19 @@ def read_period(form, taken: set[str]):
 
 def _label_problem(period: str, period_end) -> str | None:
     """Why the period's name and its last day disagree, or None."""
-    ends = f"its last day, {long_date(period_end)},"
+    last = long_date(period_end)
     school_years = calendar.years_named(period)
     if school_years and clock.school_year_of(period_end) not in school_years:
-        return (f"“{period}” names the {school_years[0]} school year, but {ends} falls in "
-                f"{clock.school_year_of(period_end)}. Change the name or the last day so they agree.")
+        return _("“%(period)s” names the %(named)s school year, but its last day, %(last)s, falls in %(year)s. Change "
+                 "the name or the last day so they agree.", period=period, named=school_years[0], last=last,
+                 year=clock.school_year_of(period_end))
     years = calendar.calendar_years_named(period)
     if years and period_end.year not in years:
-        return (f"“{period}” names {years[0]}, but {ends} is in {period_end.year}. Change the name or the last "
-                "day so they agree.")
+        return _("“%(period)s” names %(named)s, but its last day, %(last)s, is in %(year)s. Change the name or the "
+                 "last day so they agree.", period=period, named=years[0], last=last, year=period_end.year)
     return None
+
+
+def already_started(period: str) -> str:
+    return _("This action plan already has a check-in for %(period)s. Open it, or name another period.",
+             period=period)

@@ -3,6 +3,7 @@ of initiatives, records by id (404 when missing), and the Board updates a check-
 from dataclasses import dataclass, field
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -10,6 +11,7 @@ from portal.extensions import db
 from portal.kernel import policy
 from portal.kernel.access import deny
 from portal.kernel.audit import AuditEvent
+from portal.kernel.i18n import N_
 from portal.kernel.numbers import parse_int
 from portal.org.models import Office
 from portal.progress import check_ins as svc
@@ -17,7 +19,9 @@ from portal.progress import workflow as check_in_workflow
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
 from portal.strategic_plan.models import Pillar, Priority
 
-STATUSES = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track", "none": "No status yet"}
+# English kept as data; the page translates them where it shows them.
+STATUSES = {"on_track": N_("On track"), "at_risk": N_("At risk"), "off_track": N_("Off track"),
+            "none": N_("No status yet")}
 
 
 # ---------------------------------------------------------------- records by id
@@ -184,37 +188,37 @@ def next_action(card: Card, user, draft: BoardUpdate | None, url_for) -> NextAct
     reviewer = user.role in policy.SUPERINTENDENTS
     if check_in is None:
         if office:
-            return NextAction("link", "Start a check-in", url_for("initiatives.initiative",
+            return NextAction("link", _("Start a check-in"), url_for("initiatives.initiative",
                                                                   initiative_id=initiative.id) + "#start")
-        return NextAction("wait", f"Waiting for {initiative.office.name} to start a check-in")
+        return NextAction("wait", _("Waiting for %(office)s to start a check-in", office=initiative.office.name))
     page = url_for("initiatives.check_in", check_in_id=check_in.id)
     stage = check_in.stage
     if stage == Stage.sharing:
         if office:
-            label = "Record the sharing session" if check_in.sharing_date is None else "Enter the platform update"
+            label = _("Record the sharing session") if check_in.sharing_date is None else _("Enter the platform update")
             return NextAction("link", label, page)
-        return NextAction("wait", f"Waiting for {initiative.office.name}: strategy sharing session")
+        return NextAction("wait", _("Waiting for %(office)s: strategy sharing session", office=initiative.office.name))
     if stage == Stage.sent_back:
         if office:
-            return NextAction("link", "Fix and resubmit the platform update", page)
-        return NextAction("wait", f"Waiting for {initiative.office.name} to fix and resubmit")
+            return NextAction("link", _("Fix and resubmit the platform update"), page)
+        return NextAction("wait", _("Waiting for %(office)s to fix and resubmit", office=initiative.office.name))
     if stage == Stage.data_review:
         if reviewer:
-            return NextAction("accept", "Accept the data")
-        return NextAction("wait", "Waiting for data review by the superintendent's office")
+            return NextAction("accept", _("Accept the data"))
+        return NextAction("wait", _("Waiting for data review by the superintendent's office"))
     if stage == Stage.superintendent:
         if reviewer:
-            return NextAction("link", "Record the superintendent's update", page)
-        return NextAction("wait", "Waiting for the update with the superintendent")
+            return NextAction("link", _("Record the superintendent's update"), page)
+        return NextAction("wait", _("Waiting for the update with the superintendent"))
     if stage == Stage.ready:
         if reviewer and draft is not None:
-            return NextAction("place", f"Place in {draft.title}", board_update=draft)
+            return NextAction("place", _("Place in %(update)s", update=draft.title), board_update=draft)
         if reviewer:
-            return NextAction("wait", "No Board update is being prepared: ask an administrator to set one up")
-        return NextAction("wait", "Ready for the next Board update")
+            return NextAction("wait", _("No Board update is being prepared: ask an administrator to set one up"))
+        return NextAction("wait", _("Ready for the next Board update"))
     if reviewer:
-        return NextAction("link", "Open the check-in", page)
-    return NextAction("wait", "In the update to the Board")
+        return NextAction("link", _("Open the check-in"), page)
+    return NextAction("wait", _("In the update to the Board"))
 
 
 def role_may(user, action: str) -> bool:

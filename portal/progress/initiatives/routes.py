@@ -4,6 +4,7 @@ its stage forms are in check_ins.py.
 
 Views never set a stage: every move goes through progress.check_ins (progress.workflow.CHECK_IN)."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,7 +13,7 @@ from portal.charts.initiative import line_chart
 from portal.extensions import db
 from portal.kernel import clock, workflow
 from portal.kernel.access import allow
-from portal.kernel.actions import BadInput, missing_version, posted_version, refusal_status, safe_next
+from portal.kernel.actions import BadInput, posted_version, refusal_status, safe_next
 from portal.kernel.formatting import long_date
 from portal.kernel.htmx import is_htmx, render
 from portal.kernel.numbers import parse_int
@@ -26,6 +27,7 @@ from portal.progress.initiatives import queries as q
 from portal.progress.initiatives.queries import CycleFilter
 from portal.progress.models import STAGE_NAMES, BoardUpdate, ProgressMetric
 from portal.progress.periods import open_on as open_periods
+from portal.progress.wording import missing_version
 from portal.strategic_plan.models import Pillar, Priority
 
 # ---------------------------------------------------------------- the cycle board
@@ -60,15 +62,15 @@ def _chosen_update(raw: str | None) -> BoardUpdate:
     an id (other scripts' digits, a figure) is refused, never read as naming none."""
     update_id = parse_int(raw)
     if update_id is None and (raw or "").strip():
-        raise BadInput("That Board update could not be found. Reload the page to see the current ones.")
+        raise BadInput(_("That Board update could not be found. Reload the page to see the current ones."))
     if update_id is not None:
         update = db.session.get(BoardUpdate, update_id)
         if update is None:
-            raise BadInput("That Board update could not be found. Reload the page to see the current ones.")
+            raise BadInput(_("That Board update could not be found. Reload the page to see the current ones."))
         return update
     update = q.latest_draft_update()
     if update is None:
-        raise BadInput("No Board update is being prepared. An administrator needs to set one up first.")
+        raise BadInput(_("No Board update is being prepared. An administrator needs to set one up first."))
     return update
 
 
@@ -79,23 +81,23 @@ def advance(check_in_id: int):
     check_in = q.check_in_or_404(check_in_id)
     action = request.form.get("action", "")
     back = safe_back()
-    label = f"{check_in.initiative.name}, {check_in.period}"
+    label = _("%(plan)s, %(period)s", plan=check_in.initiative.name, period=check_in.period)
     try:
         if action not in ("accept_data", "place"):
-            raise BadInput("Choose to accept the data or to place the check-in in a Board update.")
+            raise BadInput(_("Choose to accept the data or to place the check-in in a Board update."))
         version = posted_version()
         if version is None:
             raise BadInput(missing_version("check-in"))
         if action == "accept_data":
             svc.review(check_in, "accept_data", {}, current_user, version)
-            message = (f"Accepted the data of {label}. It is now at stage 3, waiting for the update with "
-                       "the superintendent.")
-            note = "Data accepted just now."
+            message = _("Accepted the data of %(label)s. It is now at stage 3, waiting for the update with the "
+                        "superintendent.", label=label)
+            note = _("Data accepted just now.")
         else:
             update = _chosen_update(request.form.get("board_update_id"))
             svc.place(check_in, update, current_user, version)
-            message = f"Placed {label} in {update.title}."
-            note = "Placed just now."
+            message = _("Placed %(label)s in %(update)s.", label=label, update=update.title)
+            note = _("Placed just now.")
     except workflow.WorkflowError as exc:
         db.session.rollback()
         status = refusal_status(exc)
@@ -103,7 +105,7 @@ def advance(check_in_id: int):
             fresh = q.check_in_or_404(check_in_id)
             return render_template("initiatives/_card.html", card=q.card_for(fresh), act=_act(q.latest_draft_update()),
                                    back=back, error=str(exc)), status
-        flash(f"{label}: {exc}", "error")
+        flash(_("%(label)s: %(problem)s", label=label, problem=exc), "error")
         return redirect(back, code=303)
     db.session.commit()
     if is_htmx():
@@ -132,7 +134,8 @@ def metric_view(metric: ProgressMetric, series: dict, check_ins: list, values: l
                          "as_of": dates, "generated": any(c[2] for c in cells if c)})
     baselines, targets = metric.baselines or {}, metric.targets or {}
     chart = line_chart([c.period for c in check_ins], {k: {p: v for p, (v, _d, _g) in by_key[k].items()} for k in keys},
-                       baselines, targets, metric.unit, fmt, metric.baseline_label, metric.target_label)
+                       baselines, targets, metric.unit, fmt, metric.baseline_label or _("Baseline"),
+                       metric.target_label or _("Target"))
     return {"metric": metric, "columns": keys, "rows": rows, "chart": chart,
             "baseline_row": [fmt(baselines[k], metric.unit) if baselines.get(k) is not None else "—" for k in keys]
             if baselines else None,
@@ -245,10 +248,11 @@ def new():
         return _form_page(choices, _typed_from(request.form, choices), errors), 422
     if data.office is None:  # a central office account without an office cannot own a plan
         return _form_page(choices, _typed_from(request.form, choices),
-                          {"office": "Your account has no office. Ask an administrator to set it."}), 422
+                          {"office": _("Your account has no office. Ask an administrator to set it.")}), 422
     item = plans.create_initiative(data, current_user)
     db.session.commit()
-    flash(f"Created the action plan {item.name}. Add its progress metrics, then start a check-in.", "success")
+    flash(_("Created the action plan %(name)s. Add its progress metrics, then start a check-in.", name=item.name),
+          "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id), code=303)
 
 
@@ -282,7 +286,7 @@ def edit(initiative_id: int):
         item = q.initiative_or_404(initiative_id)
         return _form_page(choices, typed, initiative=item, problems=[str(exc)], version=version), refusal_status(exc)
     db.session.commit()
-    flash(f"Saved the action plan {item.name}.", "success")
+    flash(_("Saved the action plan %(name)s.", name=item.name), "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id), code=303)
 
 
@@ -298,7 +302,7 @@ def add_metric(initiative_id: int):
         return _initiative_again(item, "metric-new", errors)
     metric = plans.add_metric(item, data, current_user)
     db.session.commit()
-    flash(f"Added the progress metric {metric.name}.", "success")
+    flash(_("Added the progress metric %(name)s.", name=metric.name), "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id) + f"#metric-{metric.id}", code=303)
 
 
@@ -325,7 +329,7 @@ def edit_metric(initiative_id: int, metric_id: int):
         return _initiative_again(q.initiative_or_404(initiative_id), posted, {}, [str(exc)], refusal_status(exc),
                                  version)
     db.session.commit()
-    flash(f"Saved the progress metric {metric.name}.", "success")
+    flash(_("Saved the progress metric %(name)s.", name=metric.name), "success")
     return redirect(url_for("initiatives.initiative", initiative_id=item.id) + f"#metric-{metric.id}", code=303)
 
 
@@ -341,10 +345,9 @@ def start_check_in(initiative_id: int):
     if check_in is None:
         db.session.rollback()
         item = q.initiative_or_404(initiative_id)
-        return _initiative_again(item, "start", {"period": f"This action plan already has a check-in for {period}. "
-                                                           "Open it, or name another period."})
+        return _initiative_again(item, "start", {"period": forms.already_started(period)})
     db.session.commit()
-    flash(f"Started the {period} check-in. Record the strategy sharing session, then enter the platform update.",
-          "success")
+    flash(_("Started the %(period)s check-in. Record the strategy sharing session, then enter the platform update.",
+            period=period), "success")
     return redirect(url_for("initiatives.check_in", check_in_id=check_in.id), code=303)
 
