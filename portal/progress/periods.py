@@ -118,6 +118,7 @@ def change_period(period: CheckInPeriod, data: PeriodData, user, expected_versio
     changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
     if not changes:
         return
+    assert data.opens_on is not None and data.due_on is not None  # checked by the form's rules
     period.name, period.opens_on, period.due_on = data.name, data.opens_on, data.due_on
     _audit(period, "edit", user, {"changes": changes})
     flush_versioned(lambda: describe_period_change(period_id))

@@ -213,7 +213,7 @@ def completeness(plans: pd.DataFrame, late: bool, by: tuple[str, ...] = ("region
     counts["pct_approved"] = (100 * counts["approved"] / counts["plans"]).round(1)
     if late:
         late_plans = plans.assign(_late=overdue(plans, late)).groupby(list(by))["_late"].sum()
-        counts["overdue"] = counts.set_index(list(by)).index.map(late_plans).fillna(0).astype(int)
+        counts["overdue"] = counts.set_index(list(by)).index.map(late_plans.to_dict()).fillna(0).astype(int)
     else:
         counts["overdue"] = 0
     if "school_level" in by:

@@ -287,7 +287,7 @@ def save_rows(plan: TargetPlan, rows: Sequence[Target], cleaned: dict[int, dict]
 
 def completeness_problems(plan: TargetPlan, rows: Sequence[Target] | None = None) -> list[tuple[Target, str]]:
     rows = rows if rows is not None else load_plan_rows(plan)
-    problems = []
+    problems: list[tuple[Target, str]] = []
     shares: dict | None = None  # the trajectories, read once when an annual row needs them
     for row in rows:
         if not required(row):
