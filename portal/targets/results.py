@@ -65,6 +65,17 @@ def parse_students(text: str) -> int | None:
     return n if n <= MAX_STUDENTS else None
 
 
+def value_in_range(raw_value, metric: Metric | None) -> tuple[float | None, str | None]:
+    """A row's result and what is wrong with it: not a number, missing, or outside its metric's range."""
+    value, problem = parse_number(raw_value)
+    if problem or value is None:
+        return None, problem or _("Enter the result.")
+    if metric is not None and not metric.value_min <= value <= metric.value_max:
+        return value, _("Enter a value from %(low)s to %(high)s for %(code)s.", low=figure(metric.value_min),
+                        high=figure(metric.value_max), code=metric.code)
+    return value, None
+
+
 def check_rows(frame: pd.DataFrame, report: ImportReport) -> list[tuple]:
     """Every row's problems into the report; the clean rows as (school, metric, group, year, value, n)."""
     schools = {s.code: s for s in db.session.execute(
@@ -96,13 +107,9 @@ def check_rows(frame: pd.DataFrame, report: ImportReport) -> list[tuple]:
         problem = check_year(year, latest)
         if problem:
             add(RowError(index, "year", problem))
-        value, problem = parse_number(raw_value)
-        if problem or value is None:
-            add(RowError(index, "value", problem or _("Enter the result.")))
-        elif metric is not None and not metric.value_min <= value <= metric.value_max:
-            add(RowError(index, "value", _("Enter a value from %(low)s to %(high)s for %(code)s.",
-                                           low=figure(metric.value_min), high=figure(metric.value_max),
-                                           code=metric.code)))
+        value, problem = value_in_range(raw_value, metric)
+        if problem:
+            add(RowError(index, "value", problem))
         n = parse_students(raw_n)
         if n is None:
             add(RowError(index, "n_students", _("Enter the number of students as a whole number from 0 to %(max)s.",
