@@ -1,4 +1,4 @@
-"""The check-in calendar, in Chromium: the superintendent's office opens the calendar from its navigation,
+"""The check-in calendar, in Chromium: the superintendent's office opens the calendar from the progress cycle,
 adds a period (its dates typed out of order first, and told so at the field), and a central office then
 starts its action plan's check-in by choosing that period, its name and last day taken from the calendar."""
 from playwright.sync_api import expect
@@ -19,9 +19,8 @@ def test_the_superintendents_office_adds_a_period_and_an_office_starts_its_check
         db.session.remove()
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     login(page, Role.superintendent)
-    if page.locator(".nav-toggle").is_visible():  # a narrow header folds the navigation into a menu
-        page.locator(".nav-toggle").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Check-in calendar").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Progress cycle").click()
+    page.get_by_role("link", name="Check-in calendar").click()
     expect(page.get_by_role("heading", name="Check-in calendar", level=1)).to_be_visible()
 
     page.get_by_label("Name of the period").fill(NAME)

@@ -18,7 +18,11 @@ class Watch:
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"script: {e}"))
         page.on("response", lambda r: r.status >= 400 and self.problems.append(f"{r.status} {r.url}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
+
+    def _failed(self, request) -> None:
+        if "ERR_ABORTED" not in (request.failure or ""):  # a click away cancels what was still loading
+            self.problems.append(f"failed: {request.url} {request.failure}")
 
 
 @pytest.mark.parametrize("role", [Role.principal, Role.regional_leader, Role.central_office, Role.superintendent,

@@ -26,7 +26,7 @@ def test_the_superintendents_office_works_the_cycle_in_spanish(app, browser, liv
         page.get_by_role("button", name="Español").click()
         expect(page.locator("html")).to_have_attribute("lang", "es")
         expect(page.get_by_role("heading", level=1)).to_have_text("Ciclo de monitoreo del progreso")
-        stage_3 = page.get_by_role("heading", name="Etapa 3 Reunión con el Superintendente")
+        stage_3 = page.get_by_role("heading", name="Etapa 3 Actualización con el Superintendente")
         expect(stage_3).to_be_visible()
 
         card = page.locator(f"#check-in-{plan['check_in_id']}")
@@ -34,7 +34,7 @@ def test_the_superintendents_office_works_the_cycle_in_spanish(app, browser, liv
         expect(page.locator("#cycle-status")).to_contain_text("Se aceptaron los datos de")
         moved = page.locator(f"#stage-3-cards #check-in-{plan['check_in_id']}")
         expect(moved).to_contain_text("Datos aceptados hace un momento.")
-        expect(moved).to_contain_text("3. Reunión con el Superintendente")
+        expect(moved).to_contain_text("3. Actualización con el Superintendente")
         screenshot(page, "language-cycle-es")
 
         page.get_by_role("navigation", name="Principal").get_by_role("link", name="Informes a la Junta").click()
