@@ -36,8 +36,8 @@ def add(client, auth, **form):
 
 def test_the_superintendents_office_adds_a_period(app, login_as, client, auth, factories):
     login_as(Role.superintendent)
-    page = client.get("/home").get_data(as_text=True)
-    assert f'href="{CALENDAR}"' in page  # in the navigation
+    page = client.get("/cycle").get_data(as_text=True)
+    assert f'href="{CALENDAR}"' in page  # on the progress cycle's page
     answer = add(client, auth, name="Spring check 2025", opens_on="2025-03-01", due_on="2025-05-30")
     assert answer.status_code == 303
     listing = client.get(CALENDAR).get_data(as_text=True)
