@@ -47,7 +47,7 @@ def names(app) -> set[str]:
     notifications written before anyone chose a language (stored in English)."""
     with app.app_context():
         found: set[str] = set()
-        for column in (Office.name, Region.name, Region.short_name, School.name, Initiative.name,
+        for column in (Office.name, Region.name, Region.short_name, School.name, School.code, Initiative.name,
                        TargetCycle.name, BoardUpdate.title, CheckIn.period, User.name, Notification.subject,
                        Notification.body, Notification.comment):
             found |= {" ".join(str(v).split()) for v in db.session.scalars(select(column).distinct()) if v}
@@ -65,9 +65,10 @@ def page(client, path: str, language: str | None = None, headers: dict | None = 
 
 
 def left_in_english(english: TextNodes, spanish: TextNodes, names: set[str]) -> list[str]:
-    """What the Spanish page still says as the English page does, but for names, figures and codes."""
+    """What the Spanish page still says as the English page does, but for names, figures and codes. A name
+    may stand after a colon, as a button's hidden words do: "Open: <the notification's subject>"."""
     return [text for text in untranslated(english, spanish, names)
-            if not any(p.match(text) for p in (IN_PARENTHESES, GRADES, SECRET)) and text.rstrip(":") not in names]
+            if not any(p.match(text) for p in (IN_PARENTHESES, GRADES, SECRET)) and text.strip(": ") not in names]
 
 
 def switch(client, language: str, at: str = "/home") -> None:

@@ -49,9 +49,10 @@ def records(app):
         annual = s.scalar(select(BoardUpdate.id).where(BoardUpdate.kind_code == "annual_report")
                           .order_by(BoardUpdate.published_at.is_not(None), BoardUpdate.meeting_date.desc()))
         names = set(FILE_COLUMNS)
-        for column in (Office.name, Region.name, School.name, User.name, Initiative.name, Initiative.description,
-                       ProgressMetric.name, ProgressMetric.breakdown, ProgressMetric.baseline_label,
-                       ProgressMetric.target_label, MetricValue.breakdown, CheckIn.period, CheckIn.narrative,
+        for column in (Office.name, Region.name, School.name, School.code, User.name, Initiative.name,
+                       Initiative.description, ProgressMetric.name, ProgressMetric.breakdown,
+                       ProgressMetric.baseline_label, ProgressMetric.target_label, MetricValue.breakdown,
+                       CheckIn.period, CheckIn.narrative,
                        CheckIn.sharing_attendees, CheckIn.sharing_notes, BoardUpdate.title):
             names |= {" ".join(str(v).split()) for v in s.scalars(select(column)) if v}
         # The kinds of Board update, as the create form offers them: the district's calendar, data in English.

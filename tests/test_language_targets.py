@@ -154,7 +154,7 @@ def test_a_principal_setting_a_trajectory_gets_every_answer_in_spanish(app, clie
                                   f"rationale-{row_id}": "", "version": "1"}, 422, page,
                                  headers={"HX-Request": "true"})
     assert left_in_english(app, english, spanish) == []
-    assert "Todavía no se guardó" in spanish and "Ingrese un valor" in spanish
+    assert "Todavía no se guardó" in spanish and "Escriba un valor" in spanish
     # Submitting a plan with rows still empty lists each one, in Spanish.
     with app.app_context():
         version = db.session.get(TargetPlan, plan_id).version
@@ -218,7 +218,7 @@ def test_an_administrator_opens_cycles_and_imports_results_in_spanish(app, clien
                                                                      "name": "", "opens_on": "", "due_on": "",
                                                                      "closes_on": ""}, 422, "/admin/cycles")
     assert left_in_english(app, english, spanish) == []
-    assert "Ingrese el ciclo escolar." in spanish
+    assert "Escriba el ciclo escolar." in spanish
     english, spanish = post_both(app, client, "/admin/actuals", {}, 422, "/admin/actuals")
     assert left_in_english(app, english, spanish) == []
     assert "Elija un archivo CSV o Excel (.xlsx) para importar." in spanish

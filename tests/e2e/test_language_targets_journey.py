@@ -27,7 +27,7 @@ def test_a_principal_and_a_leader_work_on_the_targets_in_spanish(app, browser, f
     expect(principal.locator(f"#fb-{first_id}")).to_contain_text("Guardado a las")
     principal.locator(f"#year_target-{second_id}").fill("999")
     expect(principal.locator(f"#fb-{second_id}")).to_contain_text("Todavía no se guardó: corrija el valor.")
-    expect(principal.locator(f"#fb-{second_id}")).to_contain_text("Ingrese un valor de")
+    expect(principal.locator(f"#fb-{second_id}")).to_contain_text("Escriba un valor de")
     screenshot(principal, "language-targets-plan-es")
     principal.locator(f"#year_target-{second_id}").fill("")
     expect(principal.locator(f"#fb-{second_id}")).to_contain_text("Guardado a las")
