@@ -69,7 +69,7 @@ QUERY = {
     "main.schools": ["q", "level", "region", "page"], "plan.browse": ["pillar", "q"], "plan.priority": [],
     "search.search_page": ["q"],
     "plan.plans_list": [], "plan.choose": [],
-    "public.progress": [], "results.actuals_import": [], "review.completeness": [], "review.plan": [],
+    "public.progress": [], "results.actuals_import": [], "review.completeness": [], "review.plan": ["queue"],
     "review.queue": REVIEW, "review.queue_export": REVIEW, "scorecard.annual_report": [],
     "scorecard.annual_reports": [], "scorecard.export": SCORECARD, "scorecard.import_values": [],
     "scorecard.measure": ["year", "subtarget"], "scorecard.scorecard": SCORECARD, "static": [],

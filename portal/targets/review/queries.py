@@ -96,8 +96,8 @@ def overdue_clause(cycle: TargetCycle):
     return and_(TargetPlan.status.in_(NOT_SUBMITTED), returned_on_time(cycle) == 0)
 
 
-def search_queue(user, cycle: TargetCycle, region: Region | None, flt: ReviewFilter):
-    """The page of (plan, school) rows and the total that match the filter."""
+def narrowed(user, cycle: TargetCycle, region: Region | None, flt: ReviewFilter) -> Select:
+    """The cycle's plans the person may see that match the queue's filters (every page)."""
     stmt = cycle_plans(user, cycle, region)
     if flt.status:
         stmt = stmt.where(TargetPlan.status == PlanStatus(flt.status))
@@ -107,16 +107,26 @@ def search_queue(user, cycle: TargetCycle, region: Region | None, flt: ReviewFil
         stmt = stmt.where(overdue_clause(cycle))
     if flt.q:
         stmt = stmt.where(or_(func.lower(School.name).contains(flt.q.lower(), autoescape=True), School.code == flt.q))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    return stmt
+
+
+def queue_order(flt: ReviewFilter) -> list[Any]:
+    """The queue's order for its sort, ending with the plan's id so that ties always fall the same way."""
     orders: dict[str, list[Any]] = {
         "school": [School.name],
         "status": [case({s: i for i, s in enumerate(STATUS_ORDER)}, value=TargetPlan.status), School.name],
         "submitted": [TargetPlan.submitted_at.is_(None), TargetPlan.submitted_at.desc(), School.name],
         "updated": [TargetPlan.updated_at.desc(), School.name],
     }
-    order = orders[flt.sort]
+    return [*orders[flt.sort], TargetPlan.id]
+
+
+def search_queue(user, cycle: TargetCycle, region: Region | None, flt: ReviewFilter):
+    """The page of (plan, school) rows and the total that match the filter."""
+    stmt = narrowed(user, cycle, region, flt)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(
-        stmt.add_columns(School).order_by(*order, TargetPlan.id)
+        stmt.add_columns(School).order_by(*queue_order(flt))
         .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE)
     ).all()
     # Regions for a district-wide list, in one query (the rows' schools are already loaded).

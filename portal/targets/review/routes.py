@@ -2,13 +2,14 @@
 decisions and comments, completeness per region, and reminders for overdue schools.
 
 Views never set a status: every decision goes through targets.operations.decide (targets.workflow)."""
-from typing import Any
+
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.kernel import clock, workflow
@@ -29,6 +30,7 @@ from portal.targets.queries import current_cycle
 from portal.targets.review import bp
 from portal.targets.review import queries as q
 from portal.targets.review.queries import ReviewFilter, plan_or_404, scope_region
+from portal.targets.review.sequence import carry, place_in_queue, queue_filter
 
 DECISIONS = ("approve", "return", "reopen")
 MAX_COMMENT = 2000
@@ -61,7 +63,8 @@ def queue():
     return render("review/queue.html", "review/_queue_results.html", cycle=cycle, region=region, rows=rows,
                   total=found, flt=flt, pages=max(1, -(-found // q.PAGE_SIZE)), counts=counts, levels=LEVELS,
                   regions=regions, sorts=q.SORTS, statuses=list(PlanStatus), can_act=can_act(current_user),
-                  back=request.full_path.rstrip("?"), show_region=region is None, is_overdue=svc.is_overdue)
+                  back=request.full_path.rstrip("?"), show_region=region is None, is_overdue=svc.is_overdue,
+                  carry=carry(flt))
 
 
 EXPORT_COLUMNS = ["School code", "School", "Region", "Level", "Status", "Submitted (UTC)", "Overdue",
@@ -70,27 +73,9 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def queue_export_rows(user, cycle, region, flt: ReviewFilter) -> list[list]:
-    """Every plan the queue's filters match (all pages), in the queue's order, as table rows.
-
-    The filters mirror queries.search_queue, which pages its results."""
-    stmt = q.cycle_plans(user, cycle, region)
-    if flt.status:
-        stmt = stmt.where(TargetPlan.status == PlanStatus(flt.status))
-    if flt.level:
-        stmt = stmt.where(School.level == flt.level)
-    if flt.overdue:
-        stmt = stmt.where(q.overdue_clause(cycle))
-    if flt.q:
-        stmt = stmt.where(or_(func.lower(School.name).contains(flt.q.lower(), autoescape=True), School.code == flt.q))
-    orders: dict[str, list[Any]] = {
-        "school": [School.name],
-        "status": [case({s: i for i, s in enumerate(q.STATUS_ORDER)}, value=TargetPlan.status), School.name],
-        "submitted": [TargetPlan.submitted_at.is_(None), TargetPlan.submitted_at.desc(), School.name],
-        "updated": [TargetPlan.updated_at.desc(), School.name],
-    }
-    order = orders[flt.sort]
-    rows = db.session.execute(stmt.add_columns(School, Region).join(Region, School.region_id == Region.id)
-                              .order_by(*order, TargetPlan.id)).all()
+    """Every plan the queue's filters match (all pages), in the queue's order, as table rows."""
+    rows = db.session.execute(q.narrowed(user, cycle, region, flt).add_columns(School, Region)
+                              .join(Region, School.region_id == Region.id).order_by(*q.queue_order(flt))).all()
     return [[school.code, school.name, school_region.name, school.level.capitalize(), plan.status.title,
              plan.submitted_at.strftime("%Y-%m-%d %H:%M") if plan.submitted_at else "",
              "Yes" if svc.is_overdue(plan) else "No", plan.updated_at.strftime("%Y-%m-%d %H:%M"),
@@ -122,8 +107,10 @@ def safe_back() -> str:
 
 def _row(plan: TargetPlan, status: int = 200, message: str = "", error: str = ""):
     """The queue's row for one plan, after acting on it in place."""
+    back = safe_back()
     return render_template("review/_queue_row.html", plan=plan, school=plan.school, region=plan.school.region,
-                           can_act=True, message=message, error=error, back=safe_back(),
+                           can_act=True, message=message, error=error, back=back,
+                           carry=carry(queue_filter(urlsplit(back).query)),
                            show_region=request.form.get("show_region") == "1", is_overdue=svc.is_overdue), status
 
 
@@ -184,6 +171,11 @@ def bulk_approve():
 
 # ---------------------------------------------------------------- the review page
 
+def carried_queue() -> ReviewFilter:
+    """The queue the reviewer opened the plan from, carried in the page's address or the posted form."""
+    return queue_filter(request.values.get("queue"))
+
+
 def review_context(plan: TargetPlan, typed: dict | None = None, errors: dict | None = None,
                    problem: str = "") -> dict:
     rows = svc.load_plan_rows(plan)
@@ -193,12 +185,14 @@ def review_context(plan: TargetPlan, typed: dict | None = None, errors: dict | N
         sections.setdefault(row.metric, []).append(svc.row_view(row, shares))
     events = svc.history(plan)
     allowed = {action: plan_workflow.check(plan, action, current_user).allowed for action in DECISIONS}
+    flt = carried_queue()
     return {
         "plan": plan, "school": plan.school, "sections": sections, "years": setting("trajectory_years", []),
         "trajectories": svc.trajectories(), "events": events, "comments": [e for e in events if e.comment],
         "changes": svc.changes_since_return(plan, rows, events), "overdue": svc.is_overdue(plan),
         "allowed": allowed, "can_comment": can_act(current_user), "typed": typed or {}, "errors": errors or {},
         "problem": problem, "statuses": {s.value: s.title for s in PlanStatus},
+        "place": place_in_queue(current_user, plan.id, flt), "carry": carry(flt), "queue_url": queue_url(flt),
     }
 
 
@@ -230,6 +224,10 @@ def decide(plan_id: int):
         return _page_again(plan, 422, typed, {action: too_long()})
     if posted_version() is None:
         return _page_again(plan, 422, typed, problem=missing_version("plan"))
+    flt = carried_queue()
+    # Where "Approve and open the next" goes, found while the plan still waits in the queue's order.
+    place = place_in_queue(current_user, plan.id, flt) if action == "approve" and request.form.get("then") == "next" \
+        else None
     try:
         svc.decide(plan, action, current_user, comment or None, posted_version())
         db.session.commit()
@@ -245,7 +243,12 @@ def decide(plan_id: int):
                     school=plan.school.name),
     }
     flash(messages[action], "success")
-    return redirect(url_for("review.plan", plan_id=plan.id), code=303)
+    if place is None:
+        return redirect(url_for("review.plan", plan_id=plan.id, **carry(flt)), code=303)
+    if place.next_id is None:
+        flash(_("No other plan in this list is waiting for a decision."), "info")
+        return redirect(queue_url(flt), code=303)
+    return redirect(url_for("review.plan", plan_id=place.next_id, **carry(flt)), code=303)
 
 
 def too_long() -> str:
@@ -267,7 +270,7 @@ def comment(plan_id: int):
     svc.add_comment(plan, current_user, text)
     db.session.commit()
     flash(_("Your comment is added to the plan's thread."), "success")
-    return redirect(url_for("review.plan", plan_id=plan.id) + "#thread", code=303)
+    return redirect(url_for("review.plan", plan_id=plan.id, **carry(carried_queue())) + "#thread", code=303)
 
 
 # ---------------------------------------------------------------- completeness and reminders
