@@ -4,8 +4,9 @@ their home page: every click, choice and typed field (`actions`), and every page
 fails here. The counts are printed (pytest -s).
 
 - A principal fills and submits an elementary school's plan of 35 required rows in a trajectory cycle.
-- A regional leader reviews and approves 10 submitted plans, found with the queue's filter.
+- A regional leader reviews and approves 10 submitted plans, found with the queue's filter, one after another.
 - The superintendent's office takes a check-in from data review to a published Board update."""
+import re
 import uuid
 
 from playwright.sync_api import expect
@@ -115,13 +116,16 @@ def test_a_regional_leader_reviews_and_approves_ten_plans(app, page, live_server
     login(page, Role.regional_leader)
     steps = Tally(page)
     steps.click(page.get_by_role("link", name="Target plans", exact=True))
+    steps.fill(page.get_by_label("School name or code"), word)
+    expect(page).to_have_url(re.compile(f"q={word}"))  # the filtered list, whose links carry the filter
+    steps.click(page.get_by_role("link", name=f"{word} 1 Elementary", exact=True))
     for n in range(1, 11):
-        steps.fill(page.get_by_label("School name or code"), word)
-        school = page.get_by_role("link", name=f"{word} {n} Elementary", exact=True)
-        steps.click(school)
-        steps.click(page.get_by_role("button", name="Approve the plan"))
+        expect(page.get_by_text(f"Plan 1 of {11 - n} waiting in this list.")).to_be_visible()
+        last = n == 10
+        steps.click(page.get_by_role("button", name="Approve and go back to the list" if last else
+                                     "Approve and open the next"))
         expect(page.locator(".flash--success")).to_contain_text("Approved")
-        steps.click(page.get_by_role("link", name="Back to the plans to review"))
+    expect(page.get_by_text("No other plan in this list is waiting for a decision.")).to_be_visible()
     with app.app_context():
         assert {db.session.get(TargetPlan, i).status for i in ids} == {PlanStatus.approved}
     within_budget("leader", steps.report("leader"))
