@@ -2,7 +2,6 @@
 decisions and comments, completeness per region, and reminders for overdue schools.
 
 Views never set a status: every decision goes through targets.operations.decide (targets.workflow)."""
-
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -226,8 +225,8 @@ def decide(plan_id: int):
         return _page_again(plan, 422, typed, problem=missing_version("plan"))
     flt = carried_queue()
     # Where "Approve and open the next" goes, found while the plan still waits in the queue's order.
-    place = place_in_queue(current_user, plan.id, flt) if action == "approve" and request.form.get("then") == "next" \
-        else None
+    then_next = action == "approve" and request.form.get("then") == "next"
+    place = place_in_queue(current_user, plan.id, flt) if then_next else None
     try:
         svc.decide(plan, action, current_user, comment or None, posted_version())
         db.session.commit()
