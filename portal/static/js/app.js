@@ -50,6 +50,61 @@
     showAlert(said("offline", "The portal could not be reached. Check your connection and try again."));
   });
 
+  // The dashboard's figures (#dashboard-body) come from two kinds of request: a change of filters
+  // (data-figures="filters"; one at a time, the latest choice queued) and the notice's polling for
+  // figures being computed (data-figures="poll"). Each answer sets the address bar as it lands, so only
+  // the answer to the latest choice may land: an answer overtaken by a newer choice of filters, or by
+  // Back or Forward, is dropped before it touches the page or the address (aborting it instead would
+  // log an error for each request called off). A poll waits while new filters are on their way or the
+  // browser is bringing back an earlier page.
+  var figures = {generation: 0, pending: false, restoring: false};
+
+  function figuresKind(elt) {
+    return elt && elt.getAttribute ? elt.getAttribute("data-figures") : null;
+  }
+
+  function dropStale(event) {
+    if (event.detail.xhr.figuresGeneration !== figures.generation) { event.preventDefault(); }
+  }
+
+  // Capturing: a choice counts before the form's own handler sends it.
+  ["change", "submit"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var form = event.target && event.target.closest ? event.target.closest("form") : null;
+      if (figuresKind(form) !== "filters") { return; }
+      figures.generation += 1;
+      figures.pending = true;
+    }, true);
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var kind = figuresKind(elt);
+    if (!kind) { return; }
+    if (figures.restoring || (kind === "poll" && figures.pending)) { event.preventDefault(); return; }
+    event.detail.xhr.figuresGeneration = figures.generation;
+    if (!elt.figuresWatched) {  // on the element itself: it may have left the page when the answer comes
+      elt.figuresWatched = true;
+      elt.addEventListener("htmx:beforeOnLoad", dropStale);
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (figuresKind(event.detail.elt) === "filters" && event.detail.xhr.figuresGeneration === figures.generation) {
+      figures.pending = false;
+    }
+  });
+
+  window.addEventListener("popstate", function (event) {
+    if (!event.state || !event.state.htmx) { return; }  // a link within the page (#goals): nothing to restore
+    figures.generation += 1;
+    figures.pending = false;
+    figures.restoring = true;
+  });
+  ["htmx:historyRestore", "htmx:historyCacheMissLoadError"].forEach(function (name) {
+    document.addEventListener(name, function () { figures.restoring = false; });
+  });
+
   function focusOn(element) {
     if (!element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "-1"); }
     element.focus();
