@@ -207,3 +207,7 @@ def test_publishing_asks_once_what_it_freezes_and_without_a_yes_changes_nothing(
     assert published.status_code == 303
     with data() as s:
         assert s.get(BoardUpdate, update_id).published
+    # Once published, a second try says so, with or without the box (htmx gets the same answer).
+    again = client.post(f"/board-updates/{update_id}/publish", data={"version": update_version + 1},
+                        headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert again.status_code == 422 and "This Board update is already published." in again.get_data(as_text=True)

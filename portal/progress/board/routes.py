@@ -180,7 +180,8 @@ def publish(update_id: int):
         return _show(update, 422, problem=missing_version())
     if update.kind_code == "annual_report":
         return _show(update, 422, problem=_("Publish an annual report from its own page, where it is assembled."))
-    if request.form.get("confirm") != "yes":  # publishing cannot be undone: the person says so first
+    # Publishing cannot be undone: the person says so first (a published one is refused as such below).
+    if not update.published and request.form.get("confirm") != "yes":
         return _show(update, 422, confirm_error=_("Check the box to confirm you want to freeze and publish this "
                                                   "report. Nothing was published."))
     try:
