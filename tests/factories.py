@@ -270,6 +270,14 @@ def principal(school: School) -> User:
                     school_id=school.id)
 
 
+def co_principal(school: School) -> User:
+    """A second principal account of the school (a new one each time): someone else at work on the
+    school's targets at the same moment as principal(school)."""
+    _, tag = _next()
+    return _account(Role.principal, f"co.principal.{tag.lower()}@{EMAIL_DOMAIN}", f"Cory Coprincipal {tag}",
+                    school_id=school.id)
+
+
 def regional_leader(region: Region) -> User:
     """The region's leader: its active one, or a new account."""
     found = db.session.scalar(select(User).where(User.region_id == region.id, User.role == Role.regional_leader,

@@ -213,7 +213,7 @@ def test_the_superintendents_office_places_a_ready_check_in_publishes_and_the_re
 
     # Publish (a plain form post): 303 back to the report, one audit event.
     response = client.post(f"/board-updates/{update_id}/publish",
-                           data={"csrf_token": token, "version": update_version})
+                           data={"csrf_token": token, "version": update_version, "confirm": "yes"})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/board-updates/{update_id}")
     with data() as s:
         published = s.get(BoardUpdate, update_id)
@@ -230,7 +230,8 @@ def test_the_superintendents_office_places_a_ready_check_in_publishes_and_the_re
     assert "A later rewrite the Board never saw." not in page and "$99,999,999" not in page
 
     # Publishing again is refused and writes nothing.
-    response = client.post(f"/board-updates/{update_id}/publish", data={"csrf_token": token, "version": 2})
+    response = client.post(f"/board-updates/{update_id}/publish",
+                           data={"csrf_token": token, "version": 2, "confirm": "yes"})
     assert response.status_code == 422
     assert "This Board update is already published." in response.get_data(as_text=True)
     with data() as s:
@@ -251,7 +252,9 @@ def test_taking_a_check_in_out_makes_it_ready_again(data, login_as, client, auth
         version = s.get(CheckIn, check_in_id).version
     stale = client.post(f"/board-updates/{update_id}/unplace",
                         data={"csrf_token": token, "check_in_id": check_in_id, "version": version - 1})
-    assert stale.status_code == 409 and "while you were working" in stale.get_data(as_text=True)
+    # The change this stale form missed was the administrator's own placing: they are told so.
+    assert stale.status_code == 409
+    assert "You placed this check-in in a Board update in another tab or a moment ago" in stale.get_data(as_text=True)
     response = client.post(f"/board-updates/{update_id}/unplace",
                            data={"check_in_id": check_in_id, "version": version}, headers=htmx(token))
     assert response.status_code == 200 and "It is ready for the Board again." in response.get_data(as_text=True)
@@ -263,7 +266,7 @@ def test_taking_a_check_in_out_makes_it_ready_again(data, login_as, client, auth
     assert client.post(f"/board-updates/{update_id}/place", data={"csrf_token": token, "check_in_id": check_in_id,
                                                                  "version": version}).status_code == 303
     assert client.post(f"/board-updates/{update_id}/publish",
-                       data={"csrf_token": token, "version": update_version}).status_code == 303
+                       data={"csrf_token": token, "version": update_version, "confirm": "yes"}).status_code == 303
 
 
 def test_publishing_an_empty_update_is_refused(data, login_as, client, auth, factories):
@@ -271,7 +274,8 @@ def test_publishing_an_empty_update_is_refused(data, login_as, client, auth, fac
         update_id = arrange_draft(s, factories, "mid_year").id
     login_as(Role.superintendent)
     token = auth.csrf(f"/board-updates/{update_id}")
-    response = client.post(f"/board-updates/{update_id}/publish", data={"csrf_token": token, "version": 1})
+    response = client.post(f"/board-updates/{update_id}/publish",
+                           data={"csrf_token": token, "version": 1, "confirm": "yes"})
     assert response.status_code == 422
     assert "Place at least one check-in in this Board update before publishing it." in response.get_data(as_text=True)
     with data() as s:
@@ -293,7 +297,8 @@ def test_a_published_update_refuses_new_check_ins_and_a_second_publish(data, log
                            data={"csrf_token": token, "check_in_id": ready_id, "version": ready_version})
     assert response.status_code == 422
     assert "That Board update is published; its report can no longer change." in response.get_data(as_text=True)
-    again = client.post(f"/board-updates/{update_id}/publish", data={"csrf_token": token, "version": 2})
+    again = client.post(f"/board-updates/{update_id}/publish",
+                        data={"csrf_token": token, "version": 2, "confirm": "yes"})
     assert again.status_code == 422 and "This Board update is already published." in again.get_data(as_text=True)
     with data() as s:
         assert s.get(CheckIn, ready_id).stage == Stage.ready and s.get(CheckIn, ready_id).version == ready_version
@@ -315,7 +320,7 @@ def test_central_offices_and_board_members_cannot_create_place_or_publish(data, 
                                                "meeting_date": meeting_day("initial", year).isoformat()}
                        ).status_code == 403
     assert client.post(f"/board-updates/{draft_id}/publish",
-                       data={"csrf_token": token, "version": 1}).status_code == 403
+                       data={"csrf_token": token, "version": 1, "confirm": "yes"}).status_code == 403
     assert client.post(f"/board-updates/{draft_id}/place", data={"csrf_token": token}).status_code == 403
     with data() as s:
         assert s.scalar(select(func.count()).select_from(BoardUpdate)) == before

@@ -147,7 +147,7 @@ def test_a_huge_figure_stored_without_any_form_leaves_every_page_with_its_table(
         assert shown in response.get_data(as_text=True), url
     token = auth.csrf(f"/board-updates/{made['update']}")
     published = client.post(f"/board-updates/{made['update']}/publish",
-                            data={"csrf_token": token, "version": made["update_version"]})
+                            data={"csrf_token": token, "version": made["update_version"], "confirm": "yes"})
     assert published.status_code == 303  # frozen with the figure as it is
     frozen = client.get(f"/board-updates/{made['update']}")
     assert frozen.status_code == 200 and "this report is frozen" in frozen.get_data(as_text=True)

@@ -186,6 +186,49 @@ def test_a_goal_filter_narrows_the_tables_to_its_metrics(login_as, client):
     assert "A-G (goal" not in regions and "ELA G3 (goal" not in regions
 
 
+def card_codes(html: str) -> list[str]:
+    return re.findall(r'<article class="dash-card" aria-labelledby="card-([a-z_]+)"', html)
+
+
+def test_the_headline_cards_follow_the_goal_filter(login_as, client):
+    login_as(Role.superintendent)
+    every = client.get("/dashboard/").get_data(as_text=True)
+    assert card_codes(every) == ["postsecondary", "literacy", "numeracy", "sel"]
+    assert 'id="figure-math_3_5-elementary"' in every
+    goal = client.get("/dashboard/?goal=numeracy", headers=HTMX).get_data(as_text=True)
+    assert card_codes(goal) == ["numeracy"]
+    assert 'id="figure-math_3_5-elementary"' in goal and 'id="figure-math_6_8-middle"' in goal
+    assert 'id="figure-ag_completion-high"' not in goal
+    metric = client.get("/dashboard/?region=C&goal=math_6_8").get_data(as_text=True)
+    assert card_codes(metric) == ["numeracy"]
+    assert 'id="figure-math_6_8-middle"' in metric and 'id="figure-math_3_5-elementary"' not in metric
+    # The goals table's export holds what the cards show.
+    rows = list(csv.reader(io.StringIO(client.get("/dashboard/export?table=goals&format=csv&goal=numeracy")
+                                       .get_data(as_text=True))))
+    assert {row[1] for row in rows[1:]} == {"SBA math distance from standard, grades 3-5",
+                                            "SBA math distance from standard, grades 6-8"}
+
+
+def clear_link(html: str) -> str:
+    """The filters' "Clear" slot: the link when a filter is set, empty otherwise."""
+    return re.search(r'<span id="dash-clear"[^>]*>(.*?)</span>', html, re.S).group(1)
+
+
+def test_clear_the_filters_shows_only_when_a_filter_is_set(login_as, client):
+    login_as(Role.superintendent)
+    assert clear_link(client.get("/dashboard/").get_data(as_text=True)) == ""
+    assert "Clear the filters" in clear_link(client.get("/dashboard/?level=high").get_data(as_text=True))
+    # A region's page is not a filter: its address names the region, and nothing is left to clear.
+    assert clear_link(client.get("/dashboard/regions/C").get_data(as_text=True)) == ""
+    narrowed = clear_link(client.get("/dashboard/regions/C?goal=sel").get_data(as_text=True))
+    assert 'href="/dashboard/regions/C"' in narrowed and "Clear the filters" in narrowed
+    # Changed in place, the figures bring the link (out of band) for the filters they were drawn for.
+    part = client.get("/dashboard/?group=el", headers=HTMX).get_data(as_text=True)
+    assert 'id="dash-clear" hx-swap-oob="true"' in part and "Clear the filters" in clear_link(part)
+    cleared = client.get("/dashboard/?region=&goal=", headers=HTMX).get_data(as_text=True)
+    assert 'id="dash-clear" hx-swap-oob="true"' in cleared and clear_link(cleared) == ""
+
+
 # ---------------------------------------------------------------- drill-down
 
 def test_drill_down_from_the_district_to_a_region_to_a_school(data, login_as, client):

@@ -222,3 +222,46 @@ def test_an_administrator_opens_cycles_and_imports_results_in_spanish(app, clien
     english, spanish = post_both(app, client, "/admin/actuals", {}, 422, "/admin/actuals")
     assert left_in_english(app, english, spanish) == []
     assert "Elija un archivo CSV o Excel (.xlsx) para importar." in spanish
+
+
+def test_a_principal_told_of_a_change_they_did_not_see_reads_it_in_spanish(app, client, auth, login_as, factories):
+    """Issue #19: the refusal of a row saved on an out-of-date page is in Spanish, the Spanish way: who
+    (another principal of the school, with their role's Spanish title) changed the plan and when (7 de
+    marzo de 2025); and when the change was the principal's own, it says so, in Spanish too."""
+    with app.app_context():
+        plan = factories.target_plan(factories.school(), PlanStatus.draft)
+        first, second = db.session.scalars(select(Target.id).where(Target.plan_id == plan.id)
+                                           .order_by(Target.id).limit(2)).all()
+        made = plan.id, plan.version, factories.principal(plan.school).email, factories.co_principal(plan.school)
+        other_email, other_name = made[3].email, made[3].name
+        db.session.remove()
+    plan_id, version, principal = made[:3]
+    page = f"/targets/plans/{plan_id}"
+
+    def row_save(row_id: int, value: str, seen: int) -> dict:
+        return {f"target_2026-{row_id}": value, f"trajectory-{row_id}": "linear", f"rationale-{row_id}": "",
+                "version": str(seen)}
+
+    login_as(Role.principal, other_email)
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    assert client.post(f"{page}/rows/{first}", data={**row_save(first, "80", version), "csrf_token": token},
+                       headers={"HX-Request": "true"}).status_code == 200
+    auth.logout()
+    login_as(Role.principal, principal)
+    english, spanish = post_both(app, client, f"{page}/rows/{second}", row_save(second, "75", version), 409, page,
+                                 headers={"HX-Request": "true"})
+    assert left_in_english(app, english, spanish) == []
+    assert re.search(rf"{re.escape(other_name)} \(Director de escuela\) editó este plan a las \d\d:\d\d UTC del "
+                     r"\d{1,2} de [a-z]+ de \d{4} mientras usted trabajaba\.", spanish)
+
+    # The principal's own save, from another tab: the one still showing the older version is told so.
+    with app.app_context():
+        version = db.session.get(TargetPlan, plan_id).version
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    assert client.post(f"{page}/rows/{first}", data={**row_save(first, "81", version), "csrf_token": token},
+                       headers={"HX-Request": "true"}).status_code == 200
+    english, spanish = post_both(app, client, f"{page}/rows/{second}", row_save(second, "75", version), 409, page,
+                                 headers={"HX-Request": "true"})
+    assert left_in_english(app, english, spanish) == []
+    assert "You edited this plan in another tab" in english
+    assert "Usted editó este plan en otra pestaña o hace un momento" in spanish

@@ -391,7 +391,7 @@ def test_publishing_tells_the_board_and_the_superintendents_office(app, factorie
     told.mark()
     sign_in(auth, ROLE_EMAILS[Role.superintendent])
     response = client.post(f"/{path}/{update_id}/publish", data={"csrf_token": auth.csrf(f"/{path}/{update_id}"),
-                                                                 "version": version})
+                                                                 "version": version, "confirm": "yes"})
     assert response.status_code == 303
     in_app(app, lambda: db.session.get(BoardUpdate, update_id).published or pytest.fail("not published"))
     notes = told()

@@ -50,7 +50,7 @@ def test_placing_a_check_in_someone_placed_a_moment_ago_says_who_and_changes_not
             theirs = db.session.get(CheckIn, check_in_id)
             svc.place(theirs, db.session.get(BoardUpdate, update_id), admin(), theirs.version)
             db.session.commit()  # as the administrator's page does
-        with pytest.raises(workflow.ConflictError, match="placed in a Board update this check-in at .* while you"):
+        with pytest.raises(workflow.ConflictError, match="placed this check-in in a Board update at .* while you"):
             svc.place(mine, db.session.get(BoardUpdate, update_id), person(Role.superintendent), seen)
         db.session.expire_all()
         after = db.session.get(CheckIn, check_in_id)
@@ -82,7 +82,7 @@ def test_taking_out_a_check_in_someone_took_out_a_moment_ago_answers_409_with_wh
                            data={"csrf_token": token, "version": version, "board_update_id": update_id})
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "took out of a Board update this check-in at" in page and "while you were working" in page
+    assert "took this check-in out of a Board update at" in page and "while you were working" in page
     with app.app_context():
         after = db.session.get(CheckIn, check_in_id)
         assert after.stage == Stage.ready and after.board_updates == []

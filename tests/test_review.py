@@ -260,7 +260,9 @@ def test_approve_without_htmx_redirects_to_the_queue_with_a_message(data, login_
     assert f"Approved {escape(name)}&#39;s plan." in page
     again = client.post(f"/review/approve/{plan_id}", data={"version": version, "csrf_token": token})
     assert again.status_code == 303 and again.headers["Location"] == "/review/"
-    assert "while you were working" in client.get(again.headers["Location"]).get_data(as_text=True)
+    # The same approval sent twice: the second is told the first was theirs.
+    assert "You approved this plan in another tab or a moment ago" in client.get(again.headers["Location"]).get_data(
+        as_text=True)
 
 
 def test_bulk_approve_approves_only_the_submitted_plans_selected(data, login_as, client, auth, factories):

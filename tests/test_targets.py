@@ -1,5 +1,6 @@
 """School target setting: the transition table, trajectory arithmetic and guardrails, the
 principal's autosave, submit and scope, and two people acting on one plan at once."""
+import re
 import threading
 from types import SimpleNamespace
 
@@ -237,8 +238,87 @@ def test_two_tabs_on_one_plan_do_not_silently_overwrite_each_other(app, auth, cl
     stale = client.post(f"/targets/plans/{plan_id}/rows/{second['id']}", headers=headers, data={
         f"target_2026-{second['id']}": "12.3", f"trajectory-{second['id']}": "delayed", "version": str(version)})
     html = stale.get_data(as_text=True)
-    assert stale.status_code == 409 and "Not saved." in html and "while you were working" in html
+    assert stale.status_code == 409 and "Not saved." in html
+    # The change the stale tab did not see was this principal's own: they are told so, not named as
+    # if someone else had edited the plan.
+    assert "You edited this plan in another tab or a moment ago" in html and "Reload to see the latest" in html
+    assert "while you were working" not in html
     assert "plan-version" not in html  # the stale tab is not quietly handed the new version
+    assert target_of(app, second["id"]) == second["target"]
+
+
+def own_plan_with_colleague(app, factories) -> tuple[int, str, str, str]:
+    """A draft plan at a school with two principals: the plan, each one's email, and the second's name."""
+    def make():
+        plan = factories.target_plan(factories.school(), S.draft)
+        other = factories.co_principal(plan.school)
+        return plan.id, factories.principal(plan.school).email, other.email, other.name
+    return in_app(app, make)
+
+
+def complete_form(app, plan_id: int) -> dict:
+    """Every required row of the plan at the pace the plan asks, on a linear trajectory."""
+    def fill():
+        form = {}
+        for row in svc.load_plan_rows(db.session.get(TargetPlan, plan_id)):
+            if svc.required(row):
+                wanted = plan_target(row.metric, row.baseline_value, row.group.targeted)
+                form.update({f"target_2026-{row.id}": str(wanted), f"trajectory-{row.id}": "linear"})
+        return form
+    return in_app(app, fill)
+
+
+def test_submitting_right_after_the_rows_own_autosave_says_it_was_their_own_change(app, auth, client, factories):
+    """Issue #20: the last value typed, then "Submit for review" at once. The row's autosave moved the
+    plan's version; a submit still carrying the page's older version is refused, and the refusal says
+    the change it missed was the principal's own, never naming them as another person."""
+    plan_id, email = own_plan(app, factories, S.draft)
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    form = complete_form(app, plan_id)
+    saved = client.post(f"/targets/plans/{plan_id}/save", data={**form, "csrf_token": token,
+                                                                "version": str(plan_facts(app, plan_id)["version"])})
+    assert saved.status_code == 303
+    page_version = plan_facts(app, plan_id)["version"]
+    row = row_facts(app, plan_id, limit=1)[0]
+    typed = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}", headers={"HX-Request": "true",
+                                                                             "X-CSRFToken": token},
+                        data={f"target_2026-{row['id']}": str(float(form[f"target_2026-{row['id']}"]) + 0.5),
+                              f"trajectory-{row['id']}": "linear", "version": str(page_version)})
+    assert typed.status_code == 200
+    refused = client.post(f"/targets/plans/{plan_id}/submit", data={"csrf_token": token,
+                                                                    "version": str(page_version)},
+                          follow_redirects=True)
+    html = refused.get_data(as_text=True)
+    name = in_app(app, lambda: db.session.scalar(select(User.name).where(User.email == email)))
+    assert "You edited this plan in another tab or a moment ago" in html
+    assert "while you were working" not in html and f"{name} (Principal) edited" not in html
+    assert plan_facts(app, plan_id)["status"] == S.draft
+
+
+def test_a_row_saved_on_a_page_another_principal_changed_names_them(app, auth, client, factories):
+    plan_id, email, other_email, other_name = own_plan_with_colleague(app, factories)
+    first, second = row_facts(app, plan_id, limit=1, group="all") + row_facts(app, plan_id, limit=1, group="low_income")
+    version = plan_facts(app, plan_id)["version"]
+    auth.login(other_email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    ok = client.post(f"/targets/plans/{plan_id}/rows/{first['id']}", headers={"HX-Request": "true",
+                                                                            "X-CSRFToken": token},
+                     data={f"target_2026-{first['id']}": str(round(first["baseline"] + 31, 1)),
+                           f"trajectory-{first['id']}": "linear", "version": str(version)})
+    assert ok.status_code == 200
+    auth.logout()
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    stale = client.post(f"/targets/plans/{plan_id}/rows/{second['id']}", headers={"HX-Request": "true",
+                                                                                "X-CSRFToken": token},
+                        data={f"target_2026-{second['id']}": "12.3", f"trajectory-{second['id']}": "delayed",
+                              "version": str(version)})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert re.search(rf"{re.escape(other_name)} \(Principal\) edited this plan at \d\d:\d\d UTC on \d{{1,2}} "
+                     r"[A-Z][a-z]{2} \d{4} while you were working\. Reload to see their change\.", html)
+    assert "in another tab" not in html
     assert target_of(app, second["id"]) == second["target"]
 
 

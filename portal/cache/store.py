@@ -39,7 +39,7 @@ from portal.cache.models import DataStamp, RollupCache
 from portal.extensions import db
 from portal.kernel import clock, plans
 
-CACHE_VERSION = "v7"  # bump when a rollup's shape or arithmetic changes
+CACHE_VERSION = "v8"  # bump when a rollup's shape or arithmetic changes
 # Rollups this process has already read back, by database and key: (stamp, payload). A stored
 # rollup is only served when its stamp is the current one, so this saves decoding it again, never
 # freshness.

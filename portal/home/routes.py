@@ -18,6 +18,7 @@ from portal.org.models import LEVELS, Region, School, User
 from portal.org.queries import PAGE_SIZE, SchoolFilter, search_schools, visible_schools
 from portal.org.scope import scoped_to_school
 from portal.progress import check_ins as checkins_service
+from portal.progress import readiness
 from portal.progress.models import BoardUpdate, Initiative, Stage
 from portal.rollups.dashboard import routes as school_dashboard
 from portal.strategic_plan.models import Goal, Pillar, Priority
@@ -111,7 +112,10 @@ def cycle_summary(user) -> dict:
         mine = [(i, current.get(i.id)) for i in initiatives if i.office_id == user.office_id]
     draft = db.session.scalar(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))
                               .order_by(BoardUpdate.meeting_date).limit(1))
-    return {"stage_counts": by_stage, "my_initiatives": mine, "draft_update": draft}
+    # Ready for a Board update: every check-in the Board update page offers, not only the latest ones.
+    ready, earlier = readiness.counts(readiness.measured_against(draft))
+    return {"stage_counts": by_stage, "my_initiatives": mine, "draft_update": draft, "ready_count": ready,
+            "ready_earlier": earlier, "ready_year": readiness.measured_against(draft)}
 
 
 def _levels(stmt) -> dict:

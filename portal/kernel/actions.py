@@ -4,6 +4,7 @@ incomplete), numbers read from a form, and back links that stay on this site."""
 from urllib.parse import urlsplit
 
 from flask import request
+from flask_babel import gettext
 
 from portal.kernel.numbers import parse_int
 from portal.kernel.workflow import WorkflowError
@@ -13,10 +14,13 @@ class BadInput(WorkflowError):
     """The request itself was incomplete or malformed (answered 422, not 409)."""
 
 
-def missing_version(noun: str = "") -> str:
-    """The message for a form that did not say which version of the record it was filled in on."""
-    what = f"version of the {noun}" if noun else "version"
-    return f"This form did not say which {what} you saw. Reload the page and try again."
+def missing_version(of_what: str = "") -> str:
+    """The message for a form that did not say which version of the record it was filled in on, in the
+    page's language; `of_what` names the record, translated ("of the plan")."""
+    if not of_what:
+        return gettext("This form did not say which version you saw. Reload the page and try again.")
+    return gettext("This form did not say which version %(of_what)s you saw. Reload the page and try again.",
+                   of_what=of_what)
 
 
 def form_int(name: str) -> int | None:

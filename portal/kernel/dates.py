@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from wtforms.validators import ValidationError
 
 from portal.kernel import clock
@@ -42,8 +43,11 @@ class DateRange:
         latest = self.latest()
         if self.earliest <= day <= latest:
             return None
-        end = f"today ({long_date(latest)})" if self.years_ahead == 0 else long_date(latest)
-        return f"Enter a date between {long_date(self.earliest)} and {end}."
+        if self.years_ahead == 0:
+            return gettext("Enter a date between %(earliest)s and today (%(latest)s).",
+                           earliest=long_date(self.earliest), latest=long_date(latest))
+        return gettext("Enter a date between %(earliest)s and %(latest)s.", earliest=long_date(self.earliest),
+                       latest=long_date(latest))
 
 
 HAPPENED = DateRange(0)  # an as-of date, a sharing session, an update with the superintendent
@@ -64,7 +68,7 @@ def read_date(raw: object, within: DateRange, example: str = "2024-06-30") -> tu
         except ValueError:  # 2023-02-30
             day = None
     if day is None:
-        return None, f"Enter a date like {example}."
+        return None, gettext("Enter a date like %(date)s.", date=example)
     problem = within.problem(day)
     return (None, problem) if problem else (day, None)
 

@@ -3,6 +3,10 @@ digits, which str.isdigit() accepts and int() then refuses), commas only where t
 never past what the database holds or a chart can draw."""
 import re
 
+from flask_babel import gettext
+
+from portal.kernel.i18n import N_
+
 MAX_ID = 2**63 - 1  # the largest id or count a BIGINT column (PostgreSQL's limit) can hold
 MAX_DIGITS = 18  # fewer digits than MAX_ID has, so any accepted number is below it
 
@@ -26,7 +30,7 @@ def page_number(raw: str | None) -> int:
 # No count, percentage, score or dollar sum the district reports comes near this; a figure past it is
 # a typing slip (or an attempt to break a chart's scale) and is refused where it is typed.
 MAX_FIGURE = 1e12
-TOO_LARGE = "Enter a number between −1,000,000,000,000 and 1,000,000,000,000."
+TOO_LARGE = N_("Enter a number between −1,000,000,000,000 and 1,000,000,000,000.")
 
 
 def within_bounds(value: float) -> bool:
@@ -34,8 +38,8 @@ def within_bounds(value: float) -> bool:
     return value == value and abs(value) <= MAX_FIGURE
 
 
-NOT_A_NUMBER = "Enter a number, like 62.5 or -20."
-AMBIGUOUS_COMMA = "Use a point for decimals, like 1.5; a comma only separates thousands, like 1,500."
+NOT_A_NUMBER = N_("Enter a number, like 62.5 or -20.")
+AMBIGUOUS_COMMA = N_("Use a point for decimals, like 1.5; a comma only separates thousands, like 1,500.")
 
 # 1,250 and 12,500.75: commas in the places that group thousands, and nowhere else.
 _GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?", re.ASCII)
@@ -62,10 +66,10 @@ def read_figure(raw) -> tuple[float | None, str | None]:
     text = text.removeprefix("$").removesuffix("%").strip()
     plain = ungroup(text)
     if plain is None:
-        return None, AMBIGUOUS_COMMA
+        return None, gettext(AMBIGUOUS_COMMA)
     if not _PLAIN.fullmatch(plain):
-        return None, NOT_A_NUMBER
+        return None, gettext(NOT_A_NUMBER)
     value = sign * float(plain)
     if not within_bounds(value):
-        return None, TOO_LARGE
+        return None, gettext(TOO_LARGE)
     return value, None

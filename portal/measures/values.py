@@ -144,8 +144,12 @@ def value_row(measure: Measure, year: str, subtarget: str) -> MeasureValue | Non
         MeasureValue.measure_id == measure.id, MeasureValue.subtarget == subtarget, MeasureValue.year == year))
 
 
-def value_noun(year: str, subtarget: str) -> str:
-    return f"{year} {subtarget} value" if subtarget else f"{year} value"
+def value_noun(year: str, subtarget: str, opening: bool = False) -> str:
+    """The value a refusal is about: "this 2023-24 value" ("The 2023-24 value" to start a sentence)."""
+    if subtarget:
+        return (_("The %(year)s %(subtarget)s value", year=year, subtarget=subtarget) if opening else
+                _("this %(year)s %(subtarget)s value", year=year, subtarget=subtarget))
+    return _("The %(year)s value", year=year) if opening else _("this %(year)s value", year=year)
 
 
 def describe_value_change(row_id: int | None, noun: str) -> str:
@@ -164,9 +168,12 @@ def check_seen(measure: Measure, clean: dict, existing: MeasureValue | None, see
         if (existing.version if existing is not None else 0) != seen_version:
             raise ConflictError(describe_value_change(existing.id if existing is not None else None, noun))
     elif existing is not None:  # the form showed another year (its page did not follow the choice)
-        who = existing.entered_by.name if existing.entered_by else "someone"
-        raise ConflictError(f"The {noun} is already saved: {measure_value(existing.value, measure.unit)}, entered "
-                            f"by {who} on {long_date(existing.entered_at)}. Check it, then save again to replace it.")
+        who = existing.entered_by.name if existing.entered_by else _("someone")
+        raise ConflictError(_("%(this)s is already saved: %(value)s, entered by %(who)s on %(date)s. Check it, "
+                              "then save again to replace it.",
+                              this=value_noun(clean["year"], clean["subtarget"], opening=True),
+                              value=measure_value(existing.value, measure.unit), who=who,
+                              date=long_date(existing.entered_at)))
 
 
 def save_value(measure: Measure, form, user, seen: tuple[str, str], seen_version: int) -> tuple[dict, dict, str]:

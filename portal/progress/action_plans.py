@@ -102,12 +102,13 @@ def _last_event(initiative_id: int, actions: tuple[str, ...], metric: str | None
 def describe_plan_change(initiative_id: int) -> str:
     """Who changed the action plan's own fields last, and when (a metric added or changed does not
     move the plan's version, so it is not the change to name)."""
-    return describe_change(_last_event(initiative_id, ("create", "edit")), "action plan")
+    return describe_change(_last_event(initiative_id, ("create", "edit")), gettext("this action plan"))
 
 
 def describe_metric_change(initiative_id: int, code: str) -> str:
     last = _last_event(initiative_id, ("add_metric", "edit_metric"), code)
-    return describe_change(last, "progress metric", done="added" if last and last.action == "add_metric" else "changed")
+    return describe_change(last, gettext("this progress metric"),
+                           done="added" if last and last.action == "add_metric" else "changed")
 
 
 def update_initiative(initiative: Initiative, data: InitiativeData, user, expected_version: int) -> None:

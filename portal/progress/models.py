@@ -3,6 +3,7 @@ cycle, Board updates, and data review meetings with priority schools."""
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,7 +47,9 @@ class Stage(str, enum.Enum):
 
     @property
     def phrase(self) -> str:
-        return f"at stage {self.number} ({self.title.split('. ', 1)[1].lower()})"
+        """Where the check-in is, in the page's language: "at stage 2 (sent back to the office)"."""
+        return gettext("at stage %(number)s (%(name)s)", number=self.number,
+                       name=gettext(self.title).split(". ", 1)[-1].lower())
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the district's name for it, not str.title()
@@ -212,7 +215,7 @@ class Publication(str, enum.Enum):
 
     @property
     def phrase(self) -> str:
-        return "already published" if self is Publication.published else "a draft"
+        return gettext("already published") if self is Publication.published else gettext("a draft")
 
 
 class BoardUpdate(PlanOwned, Model):

@@ -7,6 +7,7 @@ name (CheckIn.period), so a period check-ins already name keeps its name and las
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -97,7 +98,7 @@ def describe_period_change(period_id: int) -> str:
     last = db.session.scalar(select(AuditEvent).where(AuditEvent.entity == "check_in_period",
                                                       AuditEvent.entity_id == period_id)
                              .order_by(AuditEvent.id.desc()).limit(1))
-    return describe_change(last, "period")
+    return describe_change(last, _("this period"))
 
 
 def add_period(data: PeriodData, user) -> CheckInPeriod:

@@ -6,9 +6,10 @@ from datetime import datetime
 from functools import partial
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from portal.kernel.policy import SUPERINTENDENTS
-from portal.kernel.workflow import ConflictError, Machine, WorkflowError
+from portal.kernel.workflow import ConflictError, Machine, Noun, WorkflowError
 from portal.progress import notices
 from portal.progress.models import BoardUpdate, Publication
 
@@ -20,7 +21,7 @@ def _stamp(update: BoardUpdate, _state: Publication, user, now: datetime) -> Non
     update.published_by_id = user.id
 
 
-def _machine(noun: str, kind: str) -> Machine:
+def _machine(noun: Noun, kind: str) -> Machine:
     """Publishing one kind of report; `kind` is the notification the Board and the superintendent's
     office receive when one is published."""
     return Machine("board_update", noun, "publication",
@@ -28,8 +29,10 @@ def _machine(noun: str, kind: str) -> Machine:
                    set_state=_stamp, announce=partial(notices.published, kind=kind))
 
 
-MACHINES = {"Board update": _machine("Board update", "board_update_published"),
-            "annual report": _machine("annual report", "annual_report_published")}
+MACHINES = {"Board update": _machine(Noun(_l("this Board update"), _l("This Board update"), _l("a Board update")),
+                                     "board_update_published"),
+            "annual report": _machine(Noun(_l("this annual report"), _l("This annual report"), _l("an annual report")),
+                                      "annual_report_published")}
 
 
 def publish(update: BoardUpdate, user, expected_version: int | None,

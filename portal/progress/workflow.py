@@ -1,15 +1,17 @@
 """A check-in's way through the four-stage cycle, as a transition table: sharing session, platform
 update and data review, the superintendent's update, and the Board update."""
+from flask_babel import lazy_gettext as _l
+
 from portal.kernel.i18n import N_
 from portal.kernel.policy import OFFICES, SUPERINTENDENTS
-from portal.kernel.workflow import Machine
+from portal.kernel.workflow import Machine, Noun
 from portal.progress.models import CheckIn, Stage
 from portal.progress.notices import announce_check_in
 
 G = Stage
 
 CHECK_IN = Machine(
-    "check_in", "check-in", "stage",
+    "check_in", Noun(_l("this check-in"), _l("This check-in"), _l("a check-in")), "stage",
     {
         (G.sharing, "edit"): (G.sharing, OFFICES),
         (G.sent_back, "edit"): (G.sent_back, OFFICES),

@@ -258,7 +258,7 @@ def save_row(plan: TargetPlan, row: Target, form: dict, user, expected_version: 
     changes = {k: [getattr(row, k), v] for k, v in clean.items() if getattr(row, k) != v}
     if not changes:
         if expected_version is not None and plan.version != expected_version:
-            raise workflow.ConflictError(plan_workflow.describe_last_change(plan))
+            raise workflow.ConflictError(plan_workflow.describe_last_change(plan, user))
         return {}
     for k, (_before, v) in changes.items():
         setattr(row, k, v)

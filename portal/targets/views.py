@@ -125,7 +125,7 @@ def save_row(plan_id: int, row_id: int):
     typed = {k: request.form.get(f"{k}-{row.id}", "") for k in FIELDS}
     version = posted_version()
     if version is None:
-        return _row_response(plan, row, 422, typed=typed, message=not_saved(missing_version("plan")))
+        return _row_response(plan, row, 422, typed=typed, message=not_saved(missing_version(_("of the plan"))))
     try:
         errors = svc.save_row(plan, row, typed, current_user, version)
     except workflow.ConflictError as exc:
@@ -158,7 +158,7 @@ def save_all(plan_id: int):
         cleaned[row.id] = clean
     version = posted_version()
     if version is None:
-        flash(missing_version("plan"), "error")
+        flash(missing_version(_("of the plan")), "error")
         return render_template("targets/plan.html", **context_for(plan, typed)), 422
     if not errors:
         try:
@@ -182,7 +182,7 @@ def submit(plan_id: int):
     plan = own_plan_or_404(plan_id)
     version = posted_version()
     if version is None:
-        flash(missing_version("plan"), "error")
+        flash(missing_version(_("of the plan")), "error")
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
     try:
         problems = svc.submit(plan, current_user, version)

@@ -1,9 +1,11 @@
 """The school target plan's workflow: draft, submit, approve, return, reopen, as a transition table."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from portal.kernel.i18n import N_
 from portal.kernel.policy import PRINCIPALS, REVIEWERS
-from portal.kernel.workflow import Machine
+from portal.kernel.workflow import Machine, Noun
 from portal.targets import notices
 from portal.targets.models import PlanStatus, TargetPlan
 
@@ -20,7 +22,7 @@ def _plan_timestamps(plan: TargetPlan, now: datetime, action: str) -> None:
 
 
 PLAN = Machine(
-    "target_plan", "plan", "status",
+    "target_plan", Noun(_l("this plan"), _l("This plan"), _l("a plan")), "status",
     {
         (S.not_started, "edit"): (S.draft, PRINCIPALS),
         (S.draft, "edit"): (S.draft, PRINCIPALS),

@@ -95,6 +95,7 @@ def test_a_check_in_goes_from_the_sharing_session_to_a_published_board_update(ap
     expect(supt.locator(".flash--success")).to_be_visible()
     supt.goto(live_server + "/board-updates")
     supt.get_by_role("link", name=f"End-of-Year Update {year}").click()
+    supt.get_by_label("I have checked the report: freeze it and publish it to the Board.").check()
     supt.get_by_role("button", name="Publish this update").click()
     expect(supt.get_by_text("this report is frozen")).to_be_visible()
     screenshot(supt, "cycle-3-published")

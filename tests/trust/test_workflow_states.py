@@ -319,7 +319,7 @@ class Workflows(RuleBasedStateMachine):
         succeed = (actor.role in policy.SUPERINTENDENTS and not stale and self.model.placed
                    and not self.model.published)
         self.act(succeed, lambda: actor.person.post(f"/board-updates/{self.update_id}/publish",
-                                                    {"version": str(version)}))
+                                                    {"version": str(version), "confirm": "yes"}))
         if succeed:
             self.model.published = True
             state = self.read()

@@ -22,6 +22,7 @@ from portal.org.models import Region
 from portal.progress import board_updates as board_svc
 from portal.progress import check_ins as checkin_svc
 from portal.progress import data_reviews as rv
+from portal.progress import readiness
 from portal.progress.board import bp
 from portal.progress.board import updates as up
 from portal.progress.board.forms import BoardUpdateForm, MeetingForm
@@ -31,58 +32,78 @@ from portal.progress.wording import missing_version
 
 # ---------------------------------------------------------------- the calendar and list
 
-def _update_form() -> BoardUpdateForm:
-    form = BoardUpdateForm()
+def _update_form(check_in: CheckIn | None = None) -> BoardUpdateForm:
+    """The create form; for a check-in ready for the Board, prefilled for it (progress.board.updates)."""
+    form = BoardUpdateForm(**(up.prefill_for(check_in) if check_in is not None else {}))
     form.kind.choices = [SelectChoice("", _("Choose a kind"))] + [
         SelectChoice(k.code, f"{k.name} ({k.season})") for k in up.kinds()]
     return form
 
 
-def _updates_page(form: BoardUpdateForm | None, status: int = 200):
+def _updates_page(form: BoardUpdateForm | None, status: int = 200, check_in: CheckIn | None = None,
+                  problem: str = ""):
     year = rv.school_year(today())
     listed = up.visible_updates(current_user)
     this_year = {row["record"].kind_code: row["record"] for row in listed
                  if row["record"].school_year == year.label}
     return render_template("board/updates.html", kinds=up.kinds(), updates=listed, this_year=this_year,
-                           year=year, form=form, can_edit=up.can_edit(current_user),
-                           long_date=long_date), status
+                           year=year, form=form, can_edit=up.can_edit(current_user), long_date=long_date,
+                           check_in=check_in, check_in_version=form_int("check_in_version") or
+                           (check_in.version if check_in is not None else None), problem=problem), status
 
 
 @bp.route("/board-updates")
 @allow(*PROGRESS_READERS)
 def updates():
-    return _updates_page(_update_form() if up.can_edit(current_user) else None)
+    if not up.can_edit(current_user):
+        return _updates_page(None)
+    check_in = up.ready_check_in(request.args.get("check_in"))
+    return _updates_page(_update_form(check_in), check_in=check_in)
 
 
 @bp.route("/board-updates", methods=["POST"])
 @allow(*SUPERINTENDENTS)
 def create_update():
+    """Create a draft; prepared from a check-in's page, it also places that check-in in the new draft."""
     form = _update_form()
+    check_in = up.ready_check_in(request.form.get("check_in_id"))
     form.validate_on_submit()
     update = up.create_update(form, current_user)
     if update is None:
         db.session.rollback()
-        return _updates_page(form, 422)
+        return _updates_page(form, 422, check_in)
+    if check_in is not None:
+        try:
+            checkin_svc.place(check_in, update, current_user, form_int("check_in_version"))
+        except workflow.WorkflowError as exc:
+            db.session.rollback()
+            return _updates_page(form, 409 if isinstance(exc, workflow.ConflictError) else 422, check_in, str(exc))
     db.session.commit()
-    flash(_("Created the draft “%(title)s”. Place the check-ins that are ready for the Board, then publish it.",
-            title=update.title), "success")
+    if check_in is not None:
+        flash(_("Created the draft “%(title)s” with %(plan)s (%(period)s) in it. Place any other check-ins that are "
+                "ready for the Board, then publish it.", title=update.title, plan=check_in.initiative.name,
+                period=check_in.period), "success")
+    else:
+        flash(_("Created the draft “%(title)s”. Place the check-ins that are ready for the Board, then publish it.",
+                title=update.title), "success")
     return redirect(url_for("board.update", update_id=update.id), code=303)
 
 
 # ---------------------------------------------------------------- one update: the report
 
-def _update_context(update, problem: str = "", message: str = "") -> dict:
+def _update_context(update, problem: str = "", message: str = "", confirm_error: str = "") -> dict:
     editing = up.can_edit(current_user) and not update.published
     return {
         "update": update, "report": present(board_svc.report_for(update)), "editing": editing,
-        "ready": up.ready_check_ins() if editing else [], "placed": up.placed_check_ins(update) if editing else [],
-        "problem": problem, "message": message, "long_date": long_date,
+        "ready": readiness.ready_for_board(update.school_year) if editing else [],
+        "placed": up.placed_check_ins(update) if editing else [], "today": today(),
+        "problem": problem, "message": message, "confirm_error": confirm_error, "long_date": long_date,
     }
 
 
-def _show(update, status: int = 200, problem: str = "", message: str = ""):
+def _show(update, status: int = 200, problem: str = "", message: str = "", confirm_error: str = ""):
     return render("board/update.html", "board/_update_body.html",
-                  **_update_context(update, problem, message)), status
+                  **_update_context(update, problem, message, confirm_error)), status
 
 
 @bp.route("/board-updates/<int:update_id>")
@@ -159,6 +180,10 @@ def publish(update_id: int):
         return _show(update, 422, problem=missing_version())
     if update.kind_code == "annual_report":
         return _show(update, 422, problem=_("Publish an annual report from its own page, where it is assembled."))
+    # Publishing cannot be undone: the person says so first (a published one is refused as such below).
+    if not update.published and request.form.get("confirm") != "yes":
+        return _show(update, 422, confirm_error=_("Check the box to confirm you want to freeze and publish this "
+                                                  "report. Nothing was published."))
     try:
         board_svc.publish(update, current_user, version)
     except workflow.WorkflowError as exc:

@@ -13,8 +13,11 @@ from portal.kernel import clock, formatting
 from portal.kernel.access import deny
 from portal.kernel.audit import AuditEvent
 from portal.kernel.formatting import long_date
+from portal.kernel.numbers import parse_int
 from portal.kernel.policy import SUPERINTENDENTS
+from portal.progress import readiness
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
+from portal.progress.publishing import ANNUAL_REPORT
 from portal.strategic_plan import calendar
 from portal.strategic_plan.models import BoardUpdateKind
 
@@ -115,18 +118,30 @@ def create_update(form, user) -> BoardUpdate | None:
     return update
 
 
-def _with_initiative(stmt):
-    return stmt.options(selectinload(CheckIn.initiative).selectinload(Initiative.office),
-                        selectinload(CheckIn.initiative).selectinload(Initiative.priority))
+def placed_check_ins(update: BoardUpdate) -> list[readiness.Ready]:
+    """The check-ins in a draft, each flagged when its period is from a school year before the update's."""
+    rows = db.session.scalars(select(CheckIn).where(CheckIn.board_updates.any(BoardUpdate.id == update.id)).options(
+        selectinload(CheckIn.initiative).selectinload(Initiative.office),
+        selectinload(CheckIn.initiative).selectinload(Initiative.priority))).all()
+    return [readiness.Ready(c, readiness.school_year_of(c), readiness.is_earlier(c, update.school_year))
+            for c in sorted(rows, key=lambda c: (c.initiative.priority.code, c.initiative.name, c.period_end))]
 
 
-def ready_check_ins() -> list[CheckIn]:
-    """Check-ins recorded with the superintendent (stage 3) and not yet in a Board update."""
-    rows = db.session.scalars(_with_initiative(select(CheckIn).where(CheckIn.stage == Stage.ready))).all()
-    return sorted(rows, key=lambda c: (c.initiative.priority.code, c.initiative.name, c.period_end))
+def ready_check_in(raw: str | None) -> CheckIn | None:
+    """The check-in a new update is prepared for (`?check_in=` on the form, a hidden field when posted),
+    when it is one ready for the Board; None for anything else."""
+    check_in_id = parse_int((raw or "").strip())
+    check_in = db.session.get(CheckIn, check_in_id) if check_in_id is not None else None
+    return check_in if check_in is not None and check_in.stage == Stage.ready else None
 
 
-def placed_check_ins(update: BoardUpdate) -> list[CheckIn]:
-    rows = db.session.scalars(_with_initiative(
-        select(CheckIn).where(CheckIn.board_updates.any(BoardUpdate.id == update.id)))).all()
-    return sorted(rows, key=lambda c: (c.initiative.priority.code, c.initiative.name, c.period_end))
+def prefill_for(check_in: CheckIn) -> dict[str, str]:
+    """What the create form offers for a check-in ready for the Board: the check-in's school year, or the
+    current one when that is later, if it is one of the plan's; and the first kind of update on the
+    calendar that year has not had yet (never the annual report, which the scorecard assembles)."""
+    years = calendar.plan_years()
+    later = max(readiness.school_year_of(check_in), clock.current_school_year(), key=clock.year_start)
+    year = later if later in years else clock.current_school_year()
+    taken = set(db.session.scalars(select(BoardUpdate.kind_code).where(BoardUpdate.school_year == year)))
+    kind = next((k.code for k in kinds() if k.code != ANNUAL_REPORT and k.code not in taken), "")
+    return {"kind": kind, "school_year": year}

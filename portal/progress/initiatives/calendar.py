@@ -2,6 +2,7 @@
 reads (its own action plans beside each open period, with where to start each check-in); the
 superintendent's office and administrators add, change and remove periods (progress.periods)."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -78,7 +79,7 @@ def edit_period(period_id: int):
                               "due_on": period.due_on.isoformat()})
     version = posted_version()
     if version is None:
-        return _form(period, request.form, problems=[missing_version("period")],
+        return _form(period, request.form, problems=[missing_version(_("of the period"))],
                      version=request.form.get("version", ""), status=422)
     data, errors = periods.read_period(request.form, period)
     if errors:

@@ -18,6 +18,7 @@ from portal.kernel.i18n import N_
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
 from portal.progress import check_ins as svc
+from portal.progress import readiness
 from portal.progress import workflow as check_in_workflow
 from portal.progress.board_updates import fmt
 from portal.progress.initiatives import bp
@@ -87,6 +88,16 @@ def default_as_of(check_in: CheckIn):
     return min(dates.most_common(1)[0][0] if dates else check_in.period_end, clock.today())
 
 
+def _draft_options(check_in: CheckIn, drafts: list[BoardUpdate]) -> list[tuple[int, str]]:
+    """The Board updates a check-in can go into, each saying so when the check-in is from an earlier
+    school year than the update's (progress.readiness)."""
+    year = readiness.school_year_of(check_in)
+    return [(u.id, _("%(title)s (%(date)s): this check-in is from %(year)s, an earlier school year",
+                     title=u.title, date=day(u.meeting_date), year=year)
+             if readiness.is_earlier(check_in, u.school_year) else f"{u.title} ({day(u.meeting_date)})")
+            for u in drafts]
+
+
 def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: dict | None = None,
                      problems: list[str] | None = None, heading: str = "") -> dict:
     typed = typed if typed is not None else {}
@@ -107,9 +118,10 @@ def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: di
         "blocks": blocks, "as_of_default": default_as_of(check_in),
         "sent_back": q.last_send_back(check_in) if check_in.stage == Stage.sent_back else None,
         "events": svc.history(check_in), "drafts": drafts, "placed": placed,
-        "drafts_options": [(u.id, f"{u.title} ({day(u.meeting_date)})") for u in drafts],
+        "drafts_options": _draft_options(check_in, drafts), "check_in_year": readiness.school_year_of(check_in),
+        "earlier": any(readiness.is_earlier(check_in, u.school_year) for u in drafts),
         "removable_options": [(u.id, u.title) for u in placed if not u.published],
-        "latest_draft": drafts[0] if drafts else None, "heading": heading, "evidence_text": evidence,
+        "latest_draft": readiness.preselect(check_in, drafts), "heading": heading, "evidence_text": evidence,
         "status_options": [(p.value, _(p.title)) for p in Progress], "problems": problems or [], "errors": errors or {},
         "posted": posted, "val": val, "field_ids": FIELD_IDS, "field_labels": field_labels(blocks), "fmt": fmt,
         "plain": plain_number, "stages": {s.value: _(s.title) for s in Stage},

@@ -15,6 +15,7 @@ from portal.kernel.i18n import N_
 from portal.kernel.numbers import parse_int
 from portal.org.models import Office
 from portal.progress import check_ins as svc
+from portal.progress import readiness
 from portal.progress import workflow as check_in_workflow
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
 from portal.strategic_plan.models import Pillar, Priority
@@ -211,14 +212,25 @@ def next_action(card: Card, user, draft: BoardUpdate | None, url_for) -> NextAct
             return NextAction("link", _("Record the superintendent's update"), page)
         return NextAction("wait", _("Waiting for the update with the superintendent"))
     if stage == Stage.ready:
-        if reviewer and draft is not None:
-            return NextAction("place", _("Place in %(update)s", update=draft.title), board_update=draft)
-        if reviewer:
-            return NextAction("wait", _("No Board update is being prepared: ask an administrator to set one up"))
-        return NextAction("wait", _("Ready for the next Board update"))
+        return _ready_action(check_in, draft, url_for) if reviewer else NextAction(
+            "wait", _("Ready for the next Board update"))
     if reviewer:
         return NextAction("link", _("Open the check-in"), page)
     return NextAction("wait", _("In the update to the Board"))
+
+
+def _ready_action(check_in: CheckIn, draft: BoardUpdate | None, url_for) -> NextAction:
+    """For the superintendent's office, a check-in ready for the Board: placed in the draft in one click
+    when it is of the draft's school year (progress.readiness), else chosen on its page; with no draft,
+    a Board update prepared for it."""
+    if draft is None:
+        return NextAction("link", _("Prepare a Board update with this check-in"),
+                          url_for("board.updates", check_in=check_in.id) + "#new-update")
+    if readiness.is_earlier(check_in, draft.school_year):
+        return NextAction("link", _("From %(year)s, an earlier school year: choose its Board update",
+                                    year=readiness.school_year_of(check_in)),
+                          url_for("initiatives.check_in", check_in_id=check_in.id))
+    return NextAction("place", _("Place in %(update)s", update=draft.title), board_update=draft)
 
 
 def role_may(user, action: str) -> bool:

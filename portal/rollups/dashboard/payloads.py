@@ -145,12 +145,13 @@ def _headlines(every_level: pd.DataFrame, codes: list[str], flt: DashboardFilter
     short, and a region's rank on its own page) and the regions against the filters' goals.
 
     Regions are compared across the district, whatever region the page is for; the headline cards
-    always show the four goals (the goal filter narrows the tables below them)."""
+    follow the goal filter like everything else on the page (the chosen goal's or metric's lines)."""
     group = flt.shown_group
     of_group = every_level[every_level["group"] == group]
     all_regions = r.regions_against_goal(of_group, metrics)
     headline_rows = of_group[of_group["region"] == flt.region] if flt.region else of_group
     lines = r.headline(r.projection(headline_rows, metrics), all_regions, group)
+    lines = lines[lines["metric"].isin(codes)].reset_index(drop=True)
     cells = list(zip(lines["metric"], lines["mlevel"], strict=True))
     lines["region_rank"] = [_rank(all_regions, m, lv, flt.region) for m, lv in cells]
     lines["regions_total"] = [int(((all_regions["metric"] == m) & (all_regions["mlevel"] == lv)

@@ -45,13 +45,18 @@ def helpers():
 def page(template: str, partial: str, endpoint: str, endpoint_args: dict, flt: DashboardFilter, **ctx):
     """The full page, or for htmx the part below the filters, with the canonical address of what is
     shown pushed to the browser's history (no empty or unknown filters in shared links). A part
-    already drawn (body_html) is sent as it is for htmx."""
+    already drawn (body_html) is sent as it is for htmx, with the filters' "Clear" link out of band
+    (the filters themselves stay as the reader set them)."""
+    filters_set = bool(shown_args(endpoint, flt))
     if is_htmx() and "body_html" in ctx:
         response = make_response(ctx["body_html"])
     else:
         response = make_response(render(template, partial, endpoint=endpoint, endpoint_args=endpoint_args,
-                                        flt=flt, **ctx))
+                                        flt=flt, filters_set=filters_set, **ctx))
     if is_htmx():
+        response.set_data(response.get_data(as_text=True) + render_template(
+            "dashboard/_clear.html", endpoint=endpoint, endpoint_args=endpoint_args, filters_set=filters_set,
+            clear_oob=True))
         # A filter adds a step to the browser's history; the new figures taking the stored ones' place do not.
         replace = request.args.get(REFRESH_ARG) == "1" or POLL_ARG in request.args
         header = "HX-Replace-Url" if replace else "HX-Push-Url"

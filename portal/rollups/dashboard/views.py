@@ -50,7 +50,7 @@ def district_page(cycle: TargetCycle, flt: DashboardFilter, vocab: Vocabulary, p
         cycle=cycle, flt=flt, vocab=vocab, region=vocab.region(flt.region), payload=payload,
         trajectory_names=trajectory_names, regions_by_code=regions_by_code,
         short_names={reg.code: reg.short_name for reg in vocab.regions},
-        cards=cards(payload, vocab, regions_by_code), region_blocks=regions_by_metric(payload),
+        cards=cards(payload, flt, vocab, regions_by_code), region_blocks=regions_by_metric(payload),
         grid_completeness=completeness_grid(payload, vocab), trajectory_chart=chart,
         trajectory_table=trajectory_table, paths=path_charts(payload, vocab), grid=grid)
 
@@ -72,11 +72,15 @@ def achieved_text(line: dict) -> str:
     return formatting.signed(line["gain"]) + " pts"
 
 
-def cards(payload: DistrictRollup, vocab: Vocabulary, regions_by_code: dict) -> list[dict]:
-    """One card per goal with a line per metric (and level, for SEL)."""
+def cards(payload: DistrictRollup, flt: DashboardFilter, vocab: Vocabulary, regions_by_code: dict) -> list[dict]:
+    """One card per goal the filters keep (all four unless one goal or metric is chosen), with a line
+    per metric (and level, for SEL)."""
     out = []
+    kept = set(flt.metric_codes(vocab))
     for goal in vocab.goals:
         codes = [m.code for m in goal.metrics]
+        if kept.isdisjoint(codes):
+            continue
         lines = [dict(line) for line in payload.lines if line["metric"] in codes]
         for line in lines:
             line["figure"] = achieved_text(line)

@@ -50,6 +50,61 @@
     showAlert(said("offline", "The portal could not be reached. Check your connection and try again."));
   });
 
+  // The dashboard's figures (#dashboard-body) come from two kinds of request: a change of filters
+  // (data-figures="filters"; one at a time, the latest choice queued) and the notice's polling for
+  // figures being computed (data-figures="poll"). Each answer sets the address bar as it lands, so only
+  // the answer to the latest choice may land: an answer overtaken by a newer choice of filters, or by
+  // Back or Forward, is dropped before it touches the page or the address (aborting it instead would
+  // log an error for each request called off). A poll waits while new filters are on their way or the
+  // browser is bringing back an earlier page.
+  var figures = {generation: 0, pending: false, restoring: false};
+
+  function figuresKind(elt) {
+    return elt && elt.getAttribute ? elt.getAttribute("data-figures") : null;
+  }
+
+  function dropStale(event) {
+    if (event.detail.xhr.figuresGeneration !== figures.generation) { event.preventDefault(); }
+  }
+
+  // Capturing: a choice counts before the form's own handler sends it.
+  ["change", "submit"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var form = event.target && event.target.closest ? event.target.closest("form") : null;
+      if (figuresKind(form) !== "filters") { return; }
+      figures.generation += 1;
+      figures.pending = true;
+    }, true);
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var kind = figuresKind(elt);
+    if (!kind) { return; }
+    if (figures.restoring || (kind === "poll" && figures.pending)) { event.preventDefault(); return; }
+    event.detail.xhr.figuresGeneration = figures.generation;
+    if (!elt.figuresWatched) {  // on the element itself: it may have left the page when the answer comes
+      elt.figuresWatched = true;
+      elt.addEventListener("htmx:beforeOnLoad", dropStale);
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (figuresKind(event.detail.elt) === "filters" && event.detail.xhr.figuresGeneration === figures.generation) {
+      figures.pending = false;
+    }
+  });
+
+  window.addEventListener("popstate", function (event) {
+    if (!event.state || !event.state.htmx) { return; }  // a link within the page (#goals): nothing to restore
+    figures.generation += 1;
+    figures.pending = false;
+    figures.restoring = true;
+  });
+  ["htmx:historyRestore", "htmx:historyCacheMissLoadError"].forEach(function (name) {
+    document.addEventListener(name, function () { figures.restoring = false; });
+  });
+
   function focusOn(element) {
     if (!element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "-1"); }
     element.focus();
@@ -171,6 +226,52 @@
     });
   }
 
+  // A form whose fields save themselves (the target plan): its own buttons wait for those saves. A
+  // value typed a moment before "Submit for review" is saved first, and the submit then carries the
+  // plan's version that save produced, not the one the page had before it. A save that is refused
+  // stops the submit: its message is by the value.
+  function setUpWaitingForSaves(form) {
+    var typed = [];  // fields changed since their last save began
+    var running = 0;  // saves sent and not yet answered
+    var failed = false;
+    var waiting = null;  // the button pressed while saves were running
+    var saves = function (elt) { return elt && form.contains(elt) && elt.hasAttribute("hx-post"); };
+    form.addEventListener("input", function (event) {
+      if (saves(event.target) && typed.indexOf(event.target) < 0) { typed.push(event.target); }
+    });
+    form.addEventListener("htmx:beforeRequest", function (event) {
+      if (!saves(event.detail.elt)) { return; }
+      typed = typed.filter(function (field) { return field !== event.detail.elt; });
+      running += 1;
+    });
+    function carryOn() {
+      if (running > 0 || typed.length || !waiting) { return; }
+      var button = waiting;
+      waiting = null;
+      if (failed) {
+        showAlert(said("unsaved", "A value could not be saved, so nothing was sent. The message is next to the value."));
+        return;
+      }
+      form.setAttribute("data-saves-done", "");
+      form.requestSubmit(button);
+    }
+    form.addEventListener("htmx:afterRequest", function (event) {
+      if (!saves(event.detail.elt)) { return; }
+      running = Math.max(0, running - 1);
+      if (!event.detail.successful || event.detail.xhr.status >= 400) { failed = true; }
+      window.setTimeout(carryOn, 0);  // a queued save starts once this one has ended
+    });
+    form.addEventListener("submit", function (event) {
+      if (form.hasAttribute("data-saves-done")) { form.removeAttribute("data-saves-done"); return; }
+      if ((running === 0 && !typed.length) || !window.htmx) { return; }
+      event.preventDefault();
+      waiting = event.submitter || form.querySelector("button[type='submit']");
+      failed = false;
+      typed.slice().forEach(function (field) { window.htmx.trigger(field, "change"); });
+      window.setTimeout(carryOn, 0);
+    });
+  }
+
   // A link in an error summary takes the person into the field itself, not just to it.
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest(".error-summary a[href^='#']") : null;
@@ -188,6 +289,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     setUpMenu();
     setUpSiteSearch();
+    document.querySelectorAll("form[data-wait-for-saves]").forEach(setUpWaitingForSaves);
     markScrollingTables();
     var summary = document.querySelector(".error-summary");
     var flashes = document.querySelector(".flashes");

@@ -121,7 +121,7 @@ def approve(plan_id: int):
     version = posted_version()
     try:
         if version is None:
-            raise workflow.WorkflowError(missing_version("plan"))
+            raise workflow.WorkflowError(missing_version(_("of the plan")))
         svc.decide(plan, "approve", current_user, None, version)
         db.session.commit()
     except workflow.WorkflowError as exc:
@@ -222,7 +222,7 @@ def decide(plan_id: int):
     if len(comment) > MAX_COMMENT:
         return _page_again(plan, 422, typed, {action: too_long()})
     if posted_version() is None:
-        return _page_again(plan, 422, typed, problem=missing_version("plan"))
+        return _page_again(plan, 422, typed, problem=missing_version(_("of the plan")))
     flt = carried_queue()
     # Where "Approve and open the next" goes, found while the plan still waits in the queue's order.
     then_next = action == "approve" and request.form.get("then") == "next"
