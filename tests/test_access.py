@@ -116,6 +116,8 @@ DECLARED = {
     "cycles.cycles": {Role.admin},
     "cycles.new_cycle": {Role.admin},
     "cycles.extend_window": {Role.admin},
+    "cycles.extension": {Role.admin},
+    "cycles.withdraw_extension": {Role.admin},
     "admin.users": {Role.admin},
     "admin.new_user": {Role.admin},
     "admin.user": {Role.admin},

@@ -21,6 +21,7 @@ from portal.kernel.policy import Role
 
 PAST = {"create": "created", "edit": "edited", "submit": "submitted", "approve": "approved", "return": "returned",
         "reopen": "reopened", "comment": "commented on", "extend": "extended the window of",
+        "extend_change": "changed the window extension of", "extend_revoke": "withdrew the window extension of",
         "record_sharing": "recorded the sharing session of", "submit_update": "submitted",
         "send_back": "sent back", "accept_data": "accepted the data of",
         "record_superintendent": "recorded the superintendent's update on",

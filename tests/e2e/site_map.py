@@ -88,6 +88,7 @@ PAGES = {
     "scorecard.annual_report": [{"update_id": "annual_report"}, {"update_id": "annual_report_draft"}],
     "scorecard.import_values": [{}],
     "cycles.cycles": [{}],
+    "cycles.extension": [{"extension_id": "extension_id"}],
     "results.actuals_import": [{}],
     "admin.users": [{}],
     "admin.new_user": [{}],
