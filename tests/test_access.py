@@ -124,6 +124,7 @@ DECLARED = {
     "admin.set_password": {Role.admin},
     "admin.toggle_active": {Role.admin},
     "admin.imports_page": {Role.admin},
+    "admin.import_template": {Role.admin},
     "admin.people_sync_preview": {Role.admin},
     "admin.people_sync_apply": {Role.admin},
 }
@@ -146,7 +147,8 @@ def samples(app):
         return {"school_id": own.id, "other_school_id": other.id, "user_id": board.id, "code": "2D",
                 "filename": "css/app.css", "plan_id": own_plan.id, "row_id": row,
                 "cycle_id": own_plan.cycle_id, "notification_id": 10_000_000, "email_id": 10_000_000,
-                "fmt": "csv", "token": "not-a-signed-link", "what": "codes",
+                "fmt": "csv", "token": "not-a-signed-link", "what": "codes", "extension_id": 10_000_000,
+                "kind": "schools",
                 "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
                 "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)
                                                  .order_by(CheckIn.period_end.desc()).limit(1)),

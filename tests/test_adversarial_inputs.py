@@ -52,7 +52,7 @@ REVIEW = ["status", "level", "sort", "overdue", "q", "region", "page"]
 SCORECARD = ["year", "pillar", "office", "status"]
 ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "office"]
 QUERY = {
-    "admin.imports_page": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
+    "admin.imports_page": [], "admin.import_template": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
     "auth.login": ["next"], "auth.oidc_login": ["next"],
     "auth.oidc_callback": ["code", "state", "error", "error_description", "iss"],
     "password.forgot": [], "password.reset": [], "mfa.verify": [], "mfa.enrol": [], "mfa.account": [],
@@ -105,7 +105,7 @@ class Places:
         args = {"plan_id": ids["plan"], "row_id": ids["row"], "update_id": ids["update"], "school_id": ids["school"],
                 "check_in_id": self.check_ins["save"], "initiative_id": ids["initiative"], "user_id": ids["user"],
                 "code": ids["measure"], "fmt": "csv", "filename": "app.css", "period_id": ids["period"],
-                "extension_id": ids["extension"]}
+                "extension_id": ids["extension"], "kind": "schools"}
         return args | {"review.plan": {"plan_id": ids["submitted"]},
                        "scorecard.annual_report": {"update_id": ids["report"]},
                        "dashboard.region": {"code": "C"}, "plan.priority": {"code": "1A"},

@@ -32,6 +32,7 @@ NOT_PAGES = {
     "dashboard.office_export": "CSV / Excel download",
     "review.queue_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
+    "admin.import_template": "CSV / Excel download of an import's columns and an example row",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
     "mfa.verify": "redirects to the log-in page unless a password was just given",
     "mfa.enrol": "redirects to the log-in page unless an administrator's password was just given",
