@@ -52,7 +52,8 @@ REVIEW = ["status", "level", "sort", "overdue", "q", "region", "page"]
 SCORECARD = ["year", "pillar", "office", "status"]
 ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "office"]
 QUERY = {
-    "admin.imports_page": [], "admin.import_template": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
+    "admin.imports_page": [], "admin.import_template": [], "admin.new_user": [], "admin.user": [],
+    "admin.users": ["q", "role", "page"],
     "auth.login": ["next"], "auth.oidc_login": ["next"],
     "auth.oidc_callback": ["code", "state", "error", "error_description", "iss"],
     "password.forgot": [], "password.reset": [], "mfa.verify": [], "mfa.enrol": [], "mfa.account": [],
