@@ -265,3 +265,27 @@ def test_a_principal_told_of_a_change_they_did_not_see_reads_it_in_spanish(app, 
     assert left_in_english(app, english, spanish) == []
     assert "You edited this plan in another tab" in english
     assert "Usted editó este plan en otra pestaña o hace un momento" in spanish
+
+
+def test_an_administrator_changes_an_extension_and_reads_an_import_report_in_spanish(app, client, login_as,
+                                                                                    factories):
+    with app.app_context():
+        admin = factories.administrator()
+        plan = factories.target_plan(factories.school(), PlanStatus.draft)
+        ext = WindowExtension(cycle_id=plan.cycle_id, school_id=plan.school_id, until=plan.cycle.closes_on,
+                              reason="Principal on leave", granted_by_id=admin.id)
+        db.session.add(ext)
+        db.session.commit()
+        made = admin.email, ext.id
+        db.session.remove()
+    email, ext_id = made
+    login_as(Role.admin, email)
+    path = f"/admin/extensions/{ext_id}"
+    english, spanish = read_both(app, client, path)
+    assert left_in_english(app, english, spanish) == []
+    english, spanish = post_both(app, client, f"{path}/withdraw", {"withdraw_reason": ""}, 422, path)
+    assert left_in_english(app, english, spanish) == []
+    assert "Indique el motivo para retirar la ampliación." in spanish
+    english, spanish = read_both(app, client, "/admin/imports")
+    assert left_in_english(app, english, spanish) == []
+    assert "Importar escuelas, líneas de base o personas desde un archivo CSV o Excel" in spanish

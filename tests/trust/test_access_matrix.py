@@ -82,6 +82,8 @@ UNSCOPED = {
     "scorecard.export": "the format only; the scorecard is district-wide",
     "admin.user": "administrators only", "admin.set_password": "administrators only",
     "admin.toggle_active": "administrators only", "cycles.extend_window": "administrators only",
+    "admin.import_template": "administrators only; a template names nobody's records",
+    "cycles.extension": "administrators only", "cycles.withdraw_extension": "administrators only",
     "initiatives.edit_period": "the check-in calendar is the district's, the same for every office",
     "initiatives.remove_period": "the check-in calendar is the district's, the same for every office",
     "password.reset": "the signed link is the key, and names its own account",
