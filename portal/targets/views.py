@@ -135,7 +135,7 @@ def save_row(plan_id: int, row_id: int):
         db.session.rollback()
         return _row_response(plan, row, 409, typed=typed, message=not_saved(exc))
     if errors:
-        return _row_response(plan, row, 422, typed=typed, errors=errors, message=_("Not saved yet: fix the value."))
+        return _row_response(plan, row, 422, typed=typed, errors=errors)  # each error says "Not saved" at its field
     if plan.version != version:  # the row changed: an unchanged autosave has nothing to commit (or to reload)
         db.session.commit()
     return _row_response(plan, row, saved=True)
@@ -171,8 +171,7 @@ def save_all(plan_id: int):
             db.session.commit()
         flash(_("Your draft is saved.") if changed else _("Nothing had changed since the last save."), "success")
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
-    flash(_("Some values could not be saved. Fix the rows marked below; nothing was saved yet."), "error")
-    db.session.rollback()
+    db.session.rollback()  # the error summary above the form says what to fix; no second message
     return render_template("targets/plan.html", **context_for(plan, typed, errors)), 422
 
 
