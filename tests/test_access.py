@@ -54,6 +54,9 @@ DECLARED = {
     "targets.save_all": {Role.principal},
     "targets.submit": {Role.principal},
     "targets.comment": {Role.principal},
+    # A school's approved targets, to print or download: whoever reads the school (scope: tests/trust).
+    "targets.approved": {Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin},
+    "targets.approved_export": {Role.principal, Role.regional_leader, Role.superintendent, Role.board, Role.admin},
     "review.queue": {Role.regional_leader, Role.admin, Role.superintendent},
     "review.plan": {Role.regional_leader, Role.admin, Role.superintendent},
     "review.completeness": {Role.regional_leader, Role.admin, Role.superintendent},

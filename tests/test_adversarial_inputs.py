@@ -76,7 +76,7 @@ QUERY = {
     "review.queue": REVIEW, "review.queue_export": REVIEW, "scorecard.annual_report": [],
     "scorecard.annual_reports": [], "scorecard.export": SCORECARD, "scorecard.import_values": [],
     "scorecard.measure": ["year", "subtarget"], "scorecard.scorecard": SCORECARD, "static": [],
-    "targets.mine": [], "targets.plan": [],
+    "targets.mine": [], "targets.plan": [], "targets.approved": [], "targets.approved_export": [],
     "notifications.bell": [], "notifications.index": ["show", "page"], "notifications.preferences": [],
     "notifications.outbox": ["page"],
 }

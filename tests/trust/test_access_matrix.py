@@ -42,6 +42,8 @@ SCOPED = {
     "targets.save_all": ("plan", {P: 404}),
     "targets.submit": ("plan", {P: 404}),
     "targets.comment": ("plan", {P: 404}),
+    "targets.approved": ("plan", {P: 404, L: 404}),  # another school's, another region's: never
+    "targets.approved_export": ("plan", {P: 404, L: 404}),
     "review.plan": ("plan", {L: 404}),
     "review.approve": ("plan", {L: 404}),
     "review.decide": ("plan", {L: 404}),
@@ -115,7 +117,7 @@ def records(private_app, cast):
         def plan_args(school_id):
             plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == school_id))
             row = db.session.scalar(select(Target.id).where(Target.plan_id == plan.id).order_by(Target.id))
-            return {"plan_id": plan.id, "row_id": row}
+            return {"plan_id": plan.id, "row_id": row, "fmt": "xlsx"}
 
         def initiative_args(code):
             item = db.session.scalar(select(Initiative).where(Initiative.code == code))
