@@ -92,8 +92,10 @@ def test_a_file_with_bad_rows_writes_nothing_and_lists_every_problem_by_row(app,
                 (13, "school_code, metric, group, year", "is also on row 2"),
                 (14, "year", "results for a year that has not started")]
     for row, column, message in expected:
-        pattern = rf'<td class="num">{row}</td><td>{re.escape(column)}</td><td>[^<]*{re.escape(message)}'
+        pattern = (rf'<td class="num">{row}</td><td>{re.escape(column)}</td><td class="refused-value">.*?</td>'
+                   rf'<td>[^<]*{re.escape(message)}')
         assert re.search(pattern, page), (row, column, message)
+    assert "<code>reading</code>" in page and "<code>martians</code>" in page  # the values refused
 
 
 @pytest.mark.parametrize("data, filename, message", [

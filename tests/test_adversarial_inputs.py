@@ -31,10 +31,11 @@ from portal.kernel.urls import IdConverter
 from portal.measures.models import MeasureValue
 from portal.measures.value_import import IMPORT_COLUMNS
 from portal.org.imports import SCHOOL_COLUMNS, USER_COLUMNS
+from portal.org.models import User
 from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative, ProgressMetric, Stage
 from portal.strategic_plan.models import Measure
 from portal.targets import results as actuals
-from portal.targets.models import PlanStatus, Target, TargetPlan
+from portal.targets.models import PlanStatus, Target, TargetPlan, WindowExtension
 from tests.conftest import Actions, csrf_from
 from tests.trust.conftest import DERIVED, changed_tables, dump
 from tests.trust.test_bad_input import MESSAGES, csv_bytes
@@ -51,12 +52,14 @@ REVIEW = ["status", "level", "sort", "overdue", "q", "region", "page"]
 SCORECARD = ["year", "pillar", "office", "status"]
 ACTION_PLAN = ["name", "priority", "description", "measure", "extra_measures", "office"]
 QUERY = {
-    "admin.imports_page": [], "admin.new_user": [], "admin.user": [], "admin.users": ["q", "role", "page"],
+    "admin.imports_page": [], "admin.import_template": [], "admin.new_user": [], "admin.user": [],
+    "admin.users": ["q", "role", "page"],
     "auth.login": ["next"], "auth.oidc_login": ["next"],
     "auth.oidc_callback": ["code", "state", "error", "error_description", "iss"],
     "password.forgot": [], "password.reset": [], "mfa.verify": [], "mfa.enrol": [], "mfa.account": [],
     "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
-    "board.updates": [], "cycles.cycles": [], "dashboard.district": [*DASHBOARD, "refresh", "poll"],
+    "board.updates": [], "cycles.cycles": [], "cycles.extension": [],
+    "dashboard.district": [*DASHBOARD, "refresh", "poll"],
     "dashboard.export": ["table", "format", "school", *DASHBOARD],
     "dashboard.region": [*DASHBOARD, "refresh", "poll"],
     "dashboard.school": DASHBOARD, "dashboard.offices": [], "dashboard.office": ["year", "pillar", "status"],
@@ -73,7 +76,7 @@ QUERY = {
     "review.queue": REVIEW, "review.queue_export": REVIEW, "scorecard.annual_report": [],
     "scorecard.annual_reports": [], "scorecard.export": SCORECARD, "scorecard.import_values": [],
     "scorecard.measure": ["year", "subtarget"], "scorecard.scorecard": SCORECARD, "static": [],
-    "targets.mine": [], "targets.plan": [],
+    "targets.mine": [], "targets.plan": [], "targets.approved": [], "targets.approved_export": [],
     "notifications.bell": [], "notifications.index": ["show", "page"], "notifications.preferences": [],
     "notifications.outbox": ["page"],
 }
@@ -102,7 +105,8 @@ class Places:
         ids = self.ids
         args = {"plan_id": ids["plan"], "row_id": ids["row"], "update_id": ids["update"], "school_id": ids["school"],
                 "check_in_id": self.check_ins["save"], "initiative_id": ids["initiative"], "user_id": ids["user"],
-                "code": ids["measure"], "fmt": "csv", "filename": "app.css", "period_id": ids["period"]}
+                "code": ids["measure"], "fmt": "csv", "filename": "app.css", "period_id": ids["period"],
+                "extension_id": ids["extension"], "kind": "schools"}
         return args | {"review.plan": {"plan_id": ids["submitted"]},
                        "scorecard.annual_report": {"update_id": ids["report"]},
                        "dashboard.region": {"code": "C"}, "plan.priority": {"code": "1A"},
@@ -134,6 +138,12 @@ def arrange(f, app) -> Places:
            "measure": measure.code, "free_year": f"{free}-{(free + 1) % 100:02d}", "free_as_of": f"{free + 1}-06-30",
            "office": initiative.office.code, "today": clock.today().isoformat(),  # the portal's date
            "period": f.check_in_period(date(2025, 3, 3), date(2025, 5, 30)).id}
+    admin = db.session.scalar(select(User).where(User.email == "admin@district.example"))
+    extension = WindowExtension(cycle_id=plan.cycle_id, school_id=school.id, until=clock.today(),
+                                reason="A new principal.", granted_by_id=admin.id)
+    db.session.add(extension)
+    db.session.flush()
+    ids["extension"] = extension.id
     emails = {"admin": "admin@district.example", "principal": f.principal(school).email,
               "leader": f.regional_leader(school.region).email}
     return Places(app, ids, check_ins, emails)
@@ -294,6 +304,10 @@ POSTS: dict[str, Callable[[Places], Post]] = {
     "cycles.extend_window": lambda p: Post("admin", {"cycle_id": p.ids["cycle"]}, {
         "school_code": p.ids["school_code"], "until": p.ids["today"], "reason": "A new principal."},
         {"until": "{}", "school_code": "{}"}),
+    "cycles.extension": lambda p: Post("admin", {"extension_id": p.ids["extension"]}, {
+        "until": p.ids["today"], "reason": "The data team needs a week."}, {"until": "{}"}),
+    "cycles.withdraw_extension": lambda p: Post("admin", {"extension_id": p.ids["extension"]},
+                                                {"withdraw_reason": "Granted to the wrong school."}),
 }
 # Imports: the file's columns, a row a person would send, and the columns read as numbers, dates or codes.
 UPLOADS: dict[tuple[str, str], Callable[[Places], tuple[list[str], dict, list[str]]]] = {
@@ -572,7 +586,7 @@ NOTHING_TO_FUZZ = {
     "notifications.open_notification", "notifications.preferences", "notifications.read_all", "notifications.retry",
     "notifications.retry_all", "password.forgot", "admin.people_sync_preview", "admin.people_sync_apply",
     "mfa.verify", "mfa.enrol", "mfa.account", "review.comment", "review.remind", "targets.comment", "main.language",
-    "initiatives.remove_period",
+    "initiatives.remove_period", "cycles.withdraw_extension",
 }
 
 

@@ -21,6 +21,8 @@ WEB_MODULES = {
     "portal/kernel/security.py", "portal/kernel/urls.py", "portal/kernel/i18n.py",
     # The worker's jobs own their transactions as a view does: each sent e-mail is recorded in its own commit.
     "portal/worker.py", "portal/notifications/delivery.py", "portal/rollups/refresh.py",
+    # Views the targets blueprint registers (portal/targets/views.py): the approved targets to print or download.
+    "portal/targets/approved.py",
 }
 HTTP_NAMES = {"request", "abort", "render_template", "Response", "make_response", "redirect"}
 

@@ -5,9 +5,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
+from portal.notifications.models import Notification
+from portal.org.models import User
 from portal.targets.guardrails import interim_targets
-from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan
+from portal.targets.models import CycleKind, PlanStatus, Target, TargetCycle, TargetPlan, WindowExtension
 from tests.conftest import PORTAL_TODAY
 
 
@@ -137,3 +140,100 @@ def test_after_the_window_closes_a_principal_cannot_edit_until_an_admin_extends_
         assert '<input type="text"' in page
     finally:
         set_closes(closes_on)
+
+
+def test_an_admin_changes_then_withdraws_an_extension_and_the_principal_hears_each(app, login_as, client, auth,
+                                                                                    factories):
+    def arrange():
+        plan = factories.target_plan(factories.school(), PlanStatus.draft)
+        principal = factories.principal(plan.school)
+        return plan.cycle_id, plan.cycle.closes_on, plan.id, plan.school.code, principal.email, principal.id
+    cycle_id, closes_on, plan_id, code, email, principal_id = in_app(app, arrange)
+
+    def set_closes(value):
+        def go():
+            db.session.get(TargetCycle, cycle_id).closes_on = value
+            db.session.commit()
+        in_app(app, go)
+
+    def told():
+        return in_app(app, lambda: [(n.kind, n.subject, n.comment) for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == principal_id).order_by(Notification.id))])
+    today = portal_today()
+    set_closes(today - timedelta(days=1))
+    try:
+        login_as(Role.admin)
+        granted = client.post(f"/admin/cycles/{cycle_id}/extend", data={
+            "csrf_token": auth.csrf("/admin/cycles"), "school_code": code,
+            "until": (today + timedelta(days=5)).isoformat(), "reason": "New principal started this week"})
+        assert granted.status_code == 303
+        ext_id = in_app(app, lambda: db.session.scalar(select(WindowExtension.id).where(
+            WindowExtension.cycle_id == cycle_id)))
+        cycles_page = client.get("/admin/cycles").get_data(as_text=True)
+        assert f'href="/admin/extensions/{ext_id}"' in cycles_page and "Change or withdraw" in cycles_page
+
+        # A date in the past, or one that is no date, is refused at the field and changes nothing.
+        page = client.get(f"/admin/extensions/{ext_id}").get_data(as_text=True)
+        assert "New principal started this week" in page
+        for bad, message in [((today - timedelta(days=1)).isoformat(), "Choose today or a later date."),
+                             ("2025-02-31", "")]:
+            refused = client.post(f"/admin/extensions/{ext_id}", data={
+                "csrf_token": auth.csrf(f"/admin/extensions/{ext_id}"), "until": bad, "reason": "Moved"})
+            html = refused.get_data(as_text=True)
+            assert refused.status_code == 422 and 'id="until-error"' in html and message in html
+        assert in_app(app, lambda: db.session.get(WindowExtension, ext_id).until) == today + timedelta(days=5)
+
+        later = today + timedelta(days=12)
+        changed = client.post(f"/admin/extensions/{ext_id}", data={
+            "csrf_token": auth.csrf(f"/admin/extensions/{ext_id}"), "until": later.isoformat(),
+            "reason": "The data team needs another week"})
+        assert changed.status_code == 303
+        assert in_app(app, lambda: db.session.get(WindowExtension, ext_id).until) == later
+        kinds, subjects, comments = zip(*told(), strict=True)
+        assert kinds == ("window_extended", "window_extended")
+        assert subjects[1].startswith("Window extension changed to")
+        assert comments[1] == "The data team needs another week"
+
+        no_reason = client.post(f"/admin/extensions/{ext_id}/withdraw", data={
+            "csrf_token": auth.csrf(f"/admin/extensions/{ext_id}"), "withdraw_reason": "  "})
+        assert no_reason.status_code == 422
+        assert "Give the reason for withdrawing the extension." in no_reason.get_data(as_text=True)
+        withdrawn = client.post(f"/admin/extensions/{ext_id}/withdraw", data={
+            "csrf_token": auth.csrf(f"/admin/extensions/{ext_id}"), "withdraw_reason": "Granted to the wrong school"})
+        assert withdrawn.status_code == 303
+        assert in_app(app, lambda: db.session.get(WindowExtension, ext_id)) is None
+        assert client.get(f"/admin/extensions/{ext_id}").status_code == 404
+        last = told()[-1]
+        assert last[0] == "window_extended" and last[1].startswith("Window extension withdrawn")
+        assert last[2] == "Granted to the wrong school"
+        actions = in_app(app, lambda: [(e.action, e.actor_role) for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.entity == "target_plan", AuditEvent.entity_id == plan_id).order_by(AuditEvent.id))])
+        assert actions[-3:] == [("extend", "admin"), ("extend_change", "admin"), ("extend_revoke", "admin")]
+
+        # Without the extension the closed window is closed again for the principal.
+        auth.logout()
+        auth.login(email)
+        page = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+        assert "The target-setting window closed" in page and '<input type="text"' not in page
+        history = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+        assert "withdraw the extension" in history.lower()
+    finally:
+        set_closes(closes_on)
+
+
+def test_only_an_administrator_may_change_or_withdraw_an_extension(app, login_as, client, auth, factories):
+    def arrange():
+        plan = factories.target_plan(factories.school(), PlanStatus.draft)
+        admin = db.session.scalar(select(User).where(User.email == "admin@district.example"))
+        ext = WindowExtension(cycle_id=plan.cycle_id, school_id=plan.school_id, until=portal_today(),
+                              reason="Leave", granted_by_id=admin.id)
+        db.session.add(ext)
+        db.session.commit()
+        return ext.id, factories.principal(plan.school).email
+    ext_id, email = in_app(app, arrange)
+    auth.login(email)
+    token = auth.csrf("/home")
+    assert client.get(f"/admin/extensions/{ext_id}").status_code == 403
+    assert client.post(f"/admin/extensions/{ext_id}/withdraw", data={
+        "csrf_token": token, "withdraw_reason": "Mine now"}).status_code == 403
+    assert in_app(app, lambda: db.session.get(WindowExtension, ext_id)) is not None

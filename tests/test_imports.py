@@ -1,4 +1,5 @@
-"""Importing schools and accounts from CSV: all rows or none, with a row-level report."""
+"""Importing schools, accounts and baselines from CSV or Excel: all rows or none, with a row-level report
+that shows each refused value; and a template file to start from for each kind."""
 import io
 
 from sqlalchemy import func, select
@@ -72,10 +73,13 @@ def test_malformed_files_get_a_clear_message(login_as, client, auth):
                                content_type="multipart/form-data")
         assert response.status_code == 422
         assert message in response.get_data(as_text=True), message
-    wrong_type = upload(client, auth.csrf("/admin/imports"), "schools", GOOD_SCHOOLS, filename="schools.xlsx")
-    assert "Upload a .csv file" in wrong_type.get_data(as_text=True)
+    wrong_type = upload(client, auth.csrf("/admin/imports"), "schools", GOOD_SCHOOLS, filename="schools.xls")
+    assert "Upload a .csv file or an Excel .xlsx workbook." in wrong_type.get_data(as_text=True)
+    not_a_workbook = upload(client, auth.csrf("/admin/imports"), "schools", GOOD_SCHOOLS, filename="schools.xlsx")
+    assert not_a_workbook.status_code == 422
+    assert "could not be read as an Excel workbook" in not_a_workbook.get_data(as_text=True)
     no_file = client.post("/admin/imports", data={"csrf_token": auth.csrf("/admin/imports"), "kind": "schools"})
-    assert "Choose a CSV file to import." in no_file.get_data(as_text=True)
+    assert "Choose a CSV or Excel file to import." in no_file.get_data(as_text=True)
 
 
 def test_importing_people_checks_each_roles_scope(app, login_as, client, auth, factories):
@@ -170,3 +174,55 @@ def test_an_import_cannot_leave_the_portal_without_an_administrator(app):
         db.session.rollback()
         still = db.session.scalars(select(User.email).where(User.role == Role.admin, User.active.is_(True))).all()
         assert admins and sorted(still) == sorted(a.email for a in admins)
+
+
+def test_each_problem_shows_the_value_the_file_holds_there(app, login_as, client, auth):
+    login_as(Role.admin)
+    long_name = "Very " * 40 + "Long Elementary"
+    rows = BAD_SCHOOLS + f"T103,{long_name},<script>alert(1)</script>,K,5,400,C,1\n"
+    page = upload(client, auth.csrf("/admin/imports"), "schools", rows).get_data(as_text=True)
+    assert "Value in the file" in page
+    for shown in ["<code>college</code>", "<code>Atlantis</code>", "<code>14</code>", "<code>-3</code>",
+                  "<code>abc</code>", "<code>7</code>", "<code>T101</code>",
+                  "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"]:
+        assert shown in page, shown
+    assert "(blank)" in page  # row 3 has no name
+    assert "<script>alert(1)</script>" not in page
+    assert long_name not in page and ("<code>" + long_name[:59] + "…</code>") in page
+    assert school_count(app, "T10") == 0
+
+
+def test_an_admin_downloads_a_template_for_each_kind_and_imports_it_from_excel(app, login_as, client, auth):
+    from openpyxl import load_workbook
+
+    from portal.org.imports import SCHOOL_COLUMNS, USER_COLUMNS
+    from portal.targets.results import COLUMNS as BASELINE_COLUMNS
+
+    login_as(Role.admin)
+    page = client.get("/admin/imports").get_data(as_text=True)
+    assert "<title>Import from a CSV or Excel file" in page and "CSV or Excel file</label>" in page
+    for kind, columns in [("schools", SCHOOL_COLUMNS), ("users", USER_COLUMNS), ("baselines", BASELINE_COLUMNS)]:
+        for fmt in ("csv", "xlsx"):
+            assert f'href="/admin/imports/templates/{kind}.{fmt}"' in page
+        text = client.get(f"/admin/imports/templates/{kind}.csv")
+        assert text.status_code == 200 and "attachment" in text.headers["Content-Disposition"]
+        lines = text.get_data(as_text=True).lstrip("\ufeff").splitlines()
+        assert lines[0].split(",") == list(columns) and len(lines) == 2
+        book = client.get(f"/admin/imports/templates/{kind}.xlsx")
+        sheet = load_workbook(io.BytesIO(book.data)).active
+        assert [c.value for c in sheet[1]] == list(columns) and sheet.max_row == 2
+    assert client.get("/admin/imports/templates/grades.csv").status_code == 404
+    assert client.get("/admin/imports/templates/schools.pdf").status_code == 404
+
+    # Each template imports as it is, from Excel: its example row is the district's own codes.
+    for kind, message in [("schools", "Imported 1 row:"), ("users", "Imported 1 row:"),
+                          ("baselines", "Imported 1 row:")]:
+        workbook = client.get(f"/admin/imports/templates/{kind}.xlsx").data
+        response = client.post("/admin/imports", data={
+            "csrf_token": auth.csrf("/admin/imports"), "kind": kind,
+            "file": (io.BytesIO(workbook), f"{kind}.xlsx")}, content_type="multipart/form-data")
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+        assert message in client.get("/admin/imports").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(School.id)).where(School.code == "E999")) == 1
+        assert db.session.scalar(select(func.count(User.id)).where(User.email == "jane.doe@district.example")) == 1

@@ -717,3 +717,25 @@ def test_demo_users_are_set_up_as_the_tests_expect(app):
         assert office.code == "instruction"
         assert db.session.scalar(select(Office).where(Office.code == "instruction")).name == "Division of Instruction"
 
+
+
+def test_the_history_shows_an_edit_as_an_edit_and_only_a_change_of_stage_as_a_move(app, person, factories):
+    plan = arrange(app, factories, G.sharing)
+    office = person(Role.central_office, plan["office"])
+    url = f"/check-ins/{plan['check_in_id']}"
+    figures = office.post(f"{url}/save", {"version": plan["version"], f"value-{plan['metric_id']}-0": "140",
+                                          "as_of": "2024-01-31"})
+    assert figures.status_code in (200, 303)
+    with app.app_context():
+        version = db.session.get(CheckIn, plan["check_in_id"]).version
+    words = office.post(f"{url}/save", {"version": version, f"value-{plan['metric_id']}-0": "140",
+                                        "as_of": "2024-01-31", "narrative": "Coaches reached every school."})
+    assert words.status_code in (200, 303)
+    html = office.get(url).get_data(as_text=True)
+    history = html.split('id="history-title"', 1)[1]
+    sharing = Stage.sharing.title
+    assert f"{sharing} → {sharing}" not in history
+    assert history.count("Edited the figures") == 1 and re.search(r"<td>Edited</td>", history)
+    with app.app_context():
+        actions = [e.action for e in events_of(db.session, plan["check_in_id"])]
+    assert actions[-2:] == ["edit", "edit"]

@@ -138,7 +138,10 @@ def test_a_principal_reads_the_returned_plan_and_its_approved_trajectory_in_span
                                                                 TargetPlan.id != plan_id))
     english, spanish = read_both(app, client, f"/targets/plans/{approved}")
     assert left_in_english(app, english, spanish) == []
-    assert "Lineal" in spanish  # the trajectory's name, from the plan's own translations
+    assert "Constante" in spanish  # the trajectory's name, from the plan's own translations
+    english, spanish = read_both(app, client, f"/targets/plans/{approved}/approved")  # the page to print
+    assert left_in_english(app, english, spanish) == []
+    assert "metas aprobadas" in spanish and "Fecha de aprobación" in spanish and "Descargar en Excel" in spanish
 
 
 def test_a_principal_setting_a_trajectory_gets_every_answer_in_spanish(app, client, login_as, draft_plan):
@@ -146,7 +149,8 @@ def test_a_principal_setting_a_trajectory_gets_every_answer_in_spanish(app, clie
     login_as(Role.principal, principal)
     english, spanish = read_both(app, client, f"/targets/plans/{plan_id}")
     assert left_in_english(app, english, spanish) == []
-    assert "Guardar borrador" in spanish and "Lineal: " in spanish
+    assert "Guardar borrador" in spanish and "Lento al inicio, rápido al final" in spanish
+    assert "Poco cambio al principio" in spanish  # each trajectory's sentence, from the plan's own translations
     page = f"/targets/plans/{plan_id}"
     # A value out of the metric's range, typed into one row: the row's answer (htmx) says so in Spanish.
     english, spanish = post_both(app, client, f"/targets/plans/{plan_id}/rows/{row_id}",
@@ -154,7 +158,7 @@ def test_a_principal_setting_a_trajectory_gets_every_answer_in_spanish(app, clie
                                   f"rationale-{row_id}": "", "version": "1"}, 422, page,
                                  headers={"HX-Request": "true"})
     assert left_in_english(app, english, spanish) == []
-    assert "Todavía no se guardó" in spanish and "Escriba un valor" in spanish
+    assert spanish.count("Escriba un valor") == 1 and "No se guardó:" in spanish
     # Submitting a plan with rows still empty lists each one, in Spanish.
     with app.app_context():
         version = db.session.get(TargetPlan, plan_id).version
@@ -265,3 +269,27 @@ def test_a_principal_told_of_a_change_they_did_not_see_reads_it_in_spanish(app, 
     assert left_in_english(app, english, spanish) == []
     assert "You edited this plan in another tab" in english
     assert "Usted editó este plan en otra pestaña o hace un momento" in spanish
+
+
+def test_an_administrator_changes_an_extension_and_reads_an_import_report_in_spanish(app, client, login_as,
+                                                                                    factories):
+    with app.app_context():
+        admin = factories.administrator()
+        plan = factories.target_plan(factories.school(), PlanStatus.draft)
+        ext = WindowExtension(cycle_id=plan.cycle_id, school_id=plan.school_id, until=plan.cycle.closes_on,
+                              reason="Principal on leave", granted_by_id=admin.id)
+        db.session.add(ext)
+        db.session.commit()
+        made = admin.email, ext.id
+        db.session.remove()
+    email, ext_id = made
+    login_as(Role.admin, email)
+    path = f"/admin/extensions/{ext_id}"
+    english, spanish = read_both(app, client, path)
+    assert left_in_english(app, english, spanish) == []
+    english, spanish = post_both(app, client, f"{path}/withdraw", {"withdraw_reason": ""}, 422, path)
+    assert left_in_english(app, english, spanish) == []
+    assert "Indique el motivo para retirar la ampliación." in spanish
+    english, spanish = read_both(app, client, "/admin/imports")
+    assert left_in_english(app, english, spanish) == []
+    assert "Importar escuelas, líneas de base o personas desde un archivo CSV o Excel" in spanish

@@ -427,3 +427,55 @@ def test_two_reviewers_acting_at_once_exactly_one_wins(app, factories):
     with app.app_context():
         assert events(plan_id) == before + 1
         assert db.session.get(TargetPlan, plan_id).status in (S.approved, S.returned)
+
+
+def test_a_value_out_of_range_is_said_once_at_its_field_when_autosaved(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, S.draft)
+    row = row_facts(app, plan_id)[0]
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    response = client.post(f"/targets/plans/{plan_id}/rows/{row['id']}",
+                           headers={"HX-Request": "true", "X-CSRFToken": token},
+                           data={f"target_2026-{row['id']}": "5000", f"trajectory-{row['id']}": "linear",
+                                 "version": str(plan_facts(app, plan_id)["version"])})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.count("Enter a value from -300 to 300") == 1 and "Fix:" not in html and "fix the value" not in html
+    assert f'id="err-target_2026-{row["id"]}"' in html and "Not saved:" in html
+    assert "yearly targets" not in html.lower()  # no path is drawn from a value that cannot be saved
+
+
+def test_a_value_out_of_range_in_a_full_save_is_said_at_its_field_and_listed_once_above(app, auth, client,
+                                                                                        factories):
+    plan_id, email = own_plan(app, factories, S.draft)
+    row = row_facts(app, plan_id)[0]
+    auth.login(email)
+    token = auth.csrf(f"/targets/plans/{plan_id}")
+    response = client.post(f"/targets/plans/{plan_id}/save", data={
+        "csrf_token": token, "version": str(plan_facts(app, plan_id)["version"]),
+        f"target_2026-{row['id']}": "5000", f"trajectory-{row['id']}": "linear"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'value="5000"' in html
+    field_error = html.split(f'id="err-target_2026-{row["id"]}"', 1)[1].split("</p>", 1)[0]
+    assert "Enter a value from -300 to 300" in field_error
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert html.count("Enter a value from -300 to 300") == 2 and summary.count("Enter a value from -300 to 300") == 1
+    assert "Fix:" not in html and "Some values could not be saved" not in html
+    assert target_of(app, row["id"]) == row["target"]
+
+
+def test_each_trajectory_is_a_choice_named_in_words_with_a_picture_and_a_sentence(app, auth, client, factories):
+    plan_id, email = own_plan(app, factories, S.draft)
+    row = row_facts(app, plan_id)[0]
+    auth.login(email)
+    html = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+    group = html.split(f'id="trajectory-{row["id"]}"', 1)[0].rsplit("<fieldset", 1)[1] + \
+        html.split(f'id="trajectory-{row["id"]}"', 1)[1].split("</fieldset>", 1)[0]
+    assert "<legend>Trajectory</legend>" in group and group.count('type="radio"') == 4
+    assert f'value="linear" id="trajectory-{row["id"]}" checked' in html  # the saved choice stays chosen
+    for name, sentence in [("Steady", "The same gain every year"), ("Start fast, then ease off", "first two years"),
+                           ("Build up each year", "a little larger each year"),
+                           ("Start slow, finish fast", "most of the gain comes in the last two years")]:
+        assert name in group and sentence in group
+    assert group.count('aria-hidden="true" focusable="false"') == 4
+    assert "0.25 / 0.5" not in html and "Linear:" not in html

@@ -56,9 +56,10 @@ class ImportForm(FlaskForm):
                       choices=[SelectChoice("schools", _l("Schools")), SelectChoice("users", _l("People (accounts)")),
                                SelectChoice("baselines", _l("School baselines"))],
                       default="schools")
-    file = FileField(_l("CSV file"), validators=[
-        FileRequired(message=_l("Choose a CSV file to import.")),
-        FileAllowed(["csv"], message=_l("Upload a .csv file (save the spreadsheet as CSV UTF-8).")),
+    file = FileField(_l("CSV or Excel file"), description=_l(
+        "A .csv file (CSV UTF-8) or an Excel .xlsx workbook; the first sheet is read."), validators=[
+        FileRequired(message=_l("Choose a CSV or Excel file to import.")),
+        FileAllowed(["csv", "xlsx"], message=_l("Upload a .csv file or an Excel .xlsx workbook.")),
     ])
 
 

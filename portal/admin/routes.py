@@ -1,11 +1,11 @@
-"""People (list, create, password, enable/disable) and CSV imports, for administrators."""
+"""People (list, create, password, enable/disable) and imports from CSV or Excel, for administrators."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_translations, gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from portal.admin import bp
+from portal.admin import bp, import_templates
 from portal.admin.forms import EmptyForm, ImportForm, PasswordForm, SyncForm, UserForm
 from portal.auth import notices as security
 from portal.extensions import db
@@ -13,6 +13,7 @@ from portal.imports.report import ImportReport
 from portal.kernel import formatting
 from portal.kernel.access import allow
 from portal.kernel.database import refresh_statistics
+from portal.kernel.exports import export_response
 from portal.kernel.htmx import render
 from portal.kernel.numbers import page_number
 from portal.kernel.policy import Role
@@ -161,7 +162,8 @@ def imports_page():
         if form.kind.data == "baselines":
             report = baselines.import_baselines(form.file.data.read(), form.file.data.filename or "baselines.csv")
         else:
-            report = imports.import_csv(form.kind.data, form.file.data.read(), current_user)
+            report = imports.import_csv(form.kind.data, form.file.data.read(), current_user,
+                                        filename=form.file.data.filename or "")
         if not report.ok:
             db.session.rollback()
         else:
@@ -174,4 +176,14 @@ def imports_page():
     status = 422 if (report and not report.ok) or form.errors else 200
     return render_template("admin/imports.html", form=form, report=report, sync_form=SyncForm(),
                            school_columns=imports.SCHOOL_COLUMNS, user_columns=imports.USER_COLUMNS,
-                           baseline_columns=baselines.COLUMNS), status
+                           baseline_columns=baselines.COLUMNS, template_kinds=import_templates.KINDS), status
+
+
+@bp.route("/imports/templates/<kind>.<fmt>")
+@allow(Role.admin)
+def import_template(kind: str, fmt: str):
+    """A file with the kind's columns and one example row, as CSV or as an Excel workbook."""
+    if kind not in import_templates.KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    columns, example = import_templates.template(kind)
+    return export_response(import_templates.FILE_NAMES[kind], columns, [example], fmt)

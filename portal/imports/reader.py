@@ -53,7 +53,8 @@ def read_upload(data: bytes, filename: str, spec: TableSpec, report: ImportRepor
         report.file_problem(f"At most {spec.max_rows:,} rows can be imported at once.{spec.split_hint}")
         return None
     report.rows = len(frame)
-    return frame[list(spec.columns)].apply(lambda column: column.astype(str).str.strip())
+    report.table = frame[list(spec.columns)].apply(lambda column: column.astype(str).str.strip())
+    return report.table
 
 
 def _check_header(frame: pd.DataFrame, spec: TableSpec, report: ImportReport) -> bool:

@@ -55,6 +55,9 @@ PROGRESS_READERS = CYCLE_READERS | {Role.board}
 DATA_REVIEWERS = CYCLE_READERS | {Role.regional_leader}
 # See every school, region and office.
 DISTRICT_WIDE = frozenset({Role.admin, Role.superintendent, Role.board})
+# Read or print a school's approved targets: its principal, its region's leader and the district-wide roles
+# (portal.org.scope.scoped_to_school says whose).
+APPROVED_TARGET_READERS = DISTRICT_WIDE | {Role.regional_leader, Role.principal}
 # Read the dashboard: district-wide roles every page, a regional leader their Local District's and its
 # schools', a principal their school's (portal.org.scope.dashboard_reach says which pages).
 DASHBOARD_READERS = DISTRICT_WIDE | {Role.regional_leader, Role.principal}

@@ -29,6 +29,8 @@ from portal.kernel.policy import Role
 PAST = {"create": _l("created %(this)s"), "edit": _l("edited %(this)s"), "submit": _l("submitted %(this)s"),
         "approve": _l("approved %(this)s"), "return": _l("returned %(this)s"), "reopen": _l("reopened %(this)s"),
         "comment": _l("commented on %(this)s"), "extend": _l("extended the window of %(this)s"),
+        "extend_change": _l("changed the window extension of %(this)s"),
+        "extend_revoke": _l("withdrew the window extension of %(this)s"),
         "record_sharing": _l("recorded the sharing session of %(this)s"), "submit_update": _l("submitted %(this)s"),
         "send_back": _l("sent back %(this)s"), "accept_data": _l("accepted the data of %(this)s"),
         "record_superintendent": _l("recorded the superintendent's update on %(this)s"),

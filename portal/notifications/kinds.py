@@ -30,7 +30,7 @@ KINDS = {k.key: k for k in (
     Kind("plan_returned", _l("My school's plan is returned with comments"), frozenset({P})),
     Kind("plan_approved", _l("My school's plan is approved"), frozenset({P})),
     Kind("plan_reopened", _l("My school's approved plan is reopened"), frozenset({P})),
-    Kind("window_extended", _l("My school's target window is extended"), frozenset({P})),
+    Kind("window_extended", _l("My school's target window is extended, changed or withdrawn"), frozenset({P})),
     Kind("target_due", _l("Reminders: targets due in 7 days, in 1 day, and overdue"), frozenset({P})),
     Kind("reviewer_reminder", _l("A reminder from my regional leader"), frozenset({P})),
     Kind("plan_submitted", _l("Plans submitted or resubmitted in my region"), frozenset({L}), default=DAILY),

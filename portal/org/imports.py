@@ -1,4 +1,4 @@
-"""CSV imports of schools and user accounts: every row is checked first, then all rows are
+"""Imports of schools and user accounts from CSV or Excel: every row is checked first, then all rows are
 written in one transaction, or none are. Problems come back row by row."""
 import re
 
@@ -17,8 +17,8 @@ USER_COLUMNS = ["email", "name", "role", "school_code", "region_code", "office_c
 MAX_ROWS = 50_000
 
 
-SCHOOL_SPEC = TableSpec(columns=tuple(SCHOOL_COLUMNS), max_rows=MAX_ROWS, formats=(".csv",))
-USER_SPEC = TableSpec(columns=tuple(USER_COLUMNS), max_rows=MAX_ROWS, formats=(".csv",))
+SCHOOL_SPEC = TableSpec(columns=tuple(SCHOOL_COLUMNS), max_rows=MAX_ROWS)
+USER_SPEC = TableSpec(columns=tuple(USER_COLUMNS), max_rows=MAX_ROWS)
 
 
 def parse_grade(value: str) -> int | None:
@@ -31,18 +31,19 @@ def parse_grade(value: str) -> int | None:
     return None
 
 
-def import_csv(kind: str, data: bytes, actor: User | None = None) -> ImportReport:
-    """`actor` is the administrator importing (None from the command line)."""
+def import_csv(kind: str, data: bytes, actor: User | None = None, filename: str = "") -> ImportReport:
+    """`actor` is the administrator importing (None from the command line); `filename` says whether the
+    file is CSV or an Excel workbook (CSV when not given)."""
     if kind == "schools":
-        return import_schools(data)
+        return import_schools(data, filename or "schools.csv")
     if kind == "users":
-        return import_users(data, actor)
+        return import_users(data, actor, filename or "people.csv")
     raise ValueError(f"unknown import kind {kind!r}")
 
 
-def import_schools(data: bytes) -> ImportReport:
+def import_schools(data: bytes, filename: str = "schools.csv") -> ImportReport:
     report = ImportReport("schools")
-    frame = read_upload(data, "schools.csv", SCHOOL_SPEC, report)
+    frame = read_upload(data, filename, SCHOOL_SPEC, report)
     if frame is None:
         return report
     regions = {}
@@ -187,11 +188,12 @@ def _keep_an_administrator(checked: list, existing: dict[str, User], actor: User
         report.errors.append(RowError(1, "role", "The file would leave the portal without an administrator."))
 
 
-def check_users(data: bytes, actor: User | None = None) -> tuple[ImportReport, list, dict[str, User]]:
+def check_users(data: bytes, actor: User | None = None,
+                filename: str = "people.csv") -> tuple[ImportReport, list, dict[str, User]]:
     """Read and check every row of a people file: the report (with each problem at its row), the
     checked rows as (row, (email, name, role, scope ids)), and the accounts that exist, by address."""
     report = ImportReport("users")
-    frame = read_upload(data, "people.csv", USER_SPEC, report)
+    frame = read_upload(data, filename, USER_SPEC, report)
     if frame is None:
         return report, [], {}
     existing = {u.email: u for u in db.session.scalars(select(User))}
@@ -218,8 +220,8 @@ def account_values(name: str, role: Role, ids: dict) -> dict:
     return {"name": name, "role": role, "school_id": None, "region_id": None, "office_id": None, **ids}
 
 
-def import_users(data: bytes, actor: User | None = None) -> ImportReport:
-    report, checked, existing = check_users(data, actor)
+def import_users(data: bytes, actor: User | None = None, filename: str = "people.csv") -> ImportReport:
+    report, checked, existing = check_users(data, actor, filename)
     if report.errors:
         return report
     for _, (email, name, role, ids) in checked:

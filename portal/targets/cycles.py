@@ -1,5 +1,6 @@
-"""Target cycles for administrators: open a cycle, and extend one school's window."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""Target cycles for administrators: open a cycle, and extend one school's window (then change or
+withdraw the extension)."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -10,9 +11,9 @@ from portal.kernel.access import allow
 from portal.kernel.formatting import count
 from portal.kernel.policy import Role
 from portal.org.models import School
-from portal.targets import formats
+from portal.targets import extensions, formats
 from portal.targets import operations as svc
-from portal.targets.forms import CycleForm, ExtensionForm, read_cycle
+from portal.targets.forms import CycleForm, ExtensionChangeForm, ExtensionForm, WithdrawExtensionForm, read_cycle
 from portal.targets.models import PlanStatus, TargetCycle, TargetPlan, WindowExtension
 
 bp = Blueprint("cycles", __name__, url_prefix="/admin", template_folder="templates")
@@ -79,3 +80,50 @@ def extend_window(cycle_id: int):
                     date=formats.day(form.until.data)), "success")
             return redirect(url_for("cycles.cycles"), code=303)
     return _page(CycleForm(), form, 422)
+
+
+def _extension_or_404(extension_id: int) -> tuple[WindowExtension, School, TargetCycle]:
+    ext = db.session.get(WindowExtension, extension_id)
+    if ext is None:
+        abort(404)
+    return (ext, *extensions.school_and_cycle(ext))
+
+
+def _extension_page(extension_id: int, change_form, withdraw_form, status: int = 200):
+    ext, school, cycle = _extension_or_404(extension_id)
+    return render_template("admin/extension.html", ext=ext, school=school, cycle=cycle, change_form=change_form,
+                           withdraw_form=withdraw_form, today=clock.today()), status
+
+
+@bp.route("/extensions/<int:extension_id>", methods=["GET", "POST"])
+@allow(Role.admin)
+def extension(extension_id: int):
+    ext, school, cycle = _extension_or_404(extension_id)
+    if request.method == "GET":
+        return _extension_page(extension_id, ExtensionChangeForm(obj=ext), WithdrawExtensionForm())
+    form = ExtensionChangeForm()
+    if form.validate_on_submit():
+        if form.until.data < clock.today():
+            form.until.errors.append(_("Choose today or a later date."))
+        else:
+            changed = extensions.change_extension(ext, form.until.data, form.reason.data, current_user)
+            db.session.commit()
+            flash(_("%(school)s may now edit “%(cycle)s” until %(date)s.", school=school.name, cycle=cycle.name,
+                    date=formats.day(form.until.data)) if changed else _("Nothing changed in the extension."),
+                  "success")
+            return redirect(url_for("cycles.cycles"), code=303)
+    return _extension_page(extension_id, form, WithdrawExtensionForm(), 422)
+
+
+@bp.route("/extensions/<int:extension_id>/withdraw", methods=["POST"])
+@allow(Role.admin)
+def withdraw_extension(extension_id: int):
+    ext, school, cycle = _extension_or_404(extension_id)
+    form = WithdrawExtensionForm()
+    if not form.validate_on_submit():
+        return _extension_page(extension_id, ExtensionChangeForm(obj=ext, formdata=None), form, 422)
+    extensions.withdraw_extension(ext, form.withdraw_reason.data, current_user)
+    db.session.commit()
+    flash(_("Withdrew the extension: %(school)s keeps the dates of “%(cycle)s”.", school=school.name,
+            cycle=cycle.name), "success")
+    return redirect(url_for("cycles.cycles"), code=303)

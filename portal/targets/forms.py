@@ -131,3 +131,15 @@ class ExtensionForm(FlaskForm):
         DataRequired(message=_l("Enter the last day the school may edit.")), Within(PLANNED)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give the reason for the extension.")),
                                                      Length(max=500)])
+
+
+class ExtensionChangeForm(FlaskForm):
+    """A new last day, or a new reason, for one school's extension."""
+
+    until = ExtensionForm.until
+    reason = ExtensionForm.reason
+
+
+class WithdrawExtensionForm(FlaskForm):
+    withdraw_reason = TextAreaField(_l("Reason"), validators=[
+        DataRequired(message=_l("Give the reason for withdrawing the extension.")), Length(max=500)])

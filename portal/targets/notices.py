@@ -147,6 +147,36 @@ def extended_words(cycle: TargetCycle, school: School, until: date) -> tuple[str
               school=school.name, cycle=cycle.name, date=long_date(until)))
 
 
+def extension_changed(cycle: TargetCycle, school: School, plan: TargetPlan | None, until: date, reason: str) -> None:
+    """To the school's principals: the administrator moved the last day of their extended window."""
+    link = plan_page(plan.id) if plan is not None else page_path("targets.mine")
+    notify(principals([school.id]), "window_extended", *in_each_language(changed_words, cycle, school, until), link,
+           comment=reason or None)
+
+
+def changed_words(cycle: TargetCycle, school: School, until: date) -> tuple[str, str]:
+    return (_("Window extension changed to %(date)s: %(plan)s", date=long_date(until), plan=whose(school, cycle)),
+            _("%(school)s may now keep editing its %(cycle)s until %(date)s. The administrator's reason is below.",
+              school=school.name, cycle=cycle.name, date=long_date(until)))
+
+
+def extension_withdrawn(cycle: TargetCycle, school: School, plan: TargetPlan | None, reason: str) -> None:
+    """To the school's principals: their window is back to the cycle's own dates."""
+    link = plan_page(plan.id) if plan is not None else page_path("targets.mine")
+    notify(principals([school.id]), "window_extended", *in_each_language(withdrawn_words, cycle, school), link,
+           comment=reason or None)
+
+
+def withdrawn_words(cycle: TargetCycle, school: School) -> tuple[str, str]:
+    subject = _("Window extension withdrawn: %(plan)s", plan=whose(school, cycle))
+    if clock.today() <= cycle.closes_on:
+        return subject, _("The administrator withdrew the extension of %(school)s's window for %(cycle)s. The plan "
+                          "stays open until the cycle closes on %(date)s. The reason is below.",
+                          school=school.name, cycle=cycle.name, date=long_date(cycle.closes_on))
+    return subject, _("The administrator withdrew the extension of %(school)s's window for %(cycle)s, so the plan "
+                      "can no longer be edited. The reason is below.", school=school.name, cycle=cycle.name)
+
+
 def reviewer_reminder(cycle: TargetCycle, reminded: Sequence[User], sender: User, day: date) -> list:
     """A regional leader's reminder to the principals of overdue schools, each about their own school,
     at most once a day (the day is in the key)."""

@@ -215,8 +215,11 @@ def row_view(row: Target, trajectory_shares: dict, typed: dict | None = None, er
         view.flags = check_year_target(row.metric, view.planned, year_value, rationale)
     else:
         view.flags = check_target(row.metric, row.group.targeted, row.baseline_value, target, rationale)
+    refused = any(f.severity == ERROR for f in view.flags)
+    if view.errors:  # the field's own error says it once: no second "Fix:" flag for the same value
+        view.flags = [f for f in view.flags if f.severity != ERROR]
     if target is not None and row.baseline_value is not None and trajectory in trajectory_shares \
-            and not any(f.severity == ERROR for f in view.flags):
+            and not refused and not view.errors:
         view.interims = interim_targets(row.baseline_value, target, trajectory_shares[trajectory])
         previous = [row.baseline_value, *view.interims[:-1]]
         view.gains = [round(b - a, 1) for a, b in zip(previous, view.interims, strict=True)]

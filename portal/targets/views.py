@@ -7,14 +7,13 @@ from flask_login import current_user
 
 from portal.charts.svg import path_chart
 from portal.extensions import db
-from portal.kernel import i18n, workflow
+from portal.kernel import workflow
 from portal.kernel.access import allow, deny
 from portal.kernel.actions import missing_version, posted_version
 from portal.kernel.formatting import count
 from portal.kernel.policy import Role
 from portal.strategic_plan.settings import setting
-from portal.strategic_plan.translations import catalogue
-from portal.targets import formats, peers
+from portal.targets import approved, formats, paths, peers
 from portal.targets import operations as svc
 from portal.targets.models import PlanStatus, Target, TargetPlan
 from portal.targets.queries import school_plan
@@ -24,6 +23,8 @@ bp = Blueprint("targets", __name__, url_prefix="/targets", template_folder="temp
 bp.record_once(formats.register)  # the target pages' days, times and gains, in the page's language
 
 FIELDS = ("target_2026", "trajectory", "year_target", "rationale")
+bp.add_url_rule("/plans/<int:plan_id>/approved", view_func=approved.approved)
+bp.add_url_rule("/plans/<int:plan_id>/approved.<fmt>", view_func=approved.approved_export)
 
 
 def own_plan_or_404(plan_id: int) -> TargetPlan:
@@ -63,20 +64,11 @@ def context_for(plan: TargetPlan, typed: dict | None = None, errors: dict | None
     last_return = next((e for e in reversed(events) if e.action in ("return", "reopen")), None)
     return {
         "plan": plan, "sections": sections, "years": years, "trajectories": trajectories,
-        "trajectory_options": trajectory_options(trajectories),
+        "path_choices": paths.path_choices(trajectories),
         "editable": plan.status in EDITABLE and svc.window_open(plan), "window_open": svc.window_open(plan),
         "overdue": svc.is_overdue(plan), "events": events, "last_return": last_return,
         "comments": [e for e in events if e.comment],
     }
-
-
-def trajectory_options(trajectories: dict) -> list[tuple[str, str]]:
-    """Each trajectory's choice, named in the page's language with its yearly shares: "Linear: 0.25 / 0.5 / …"."""
-    if i18n.current() == i18n.DEFAULT:
-        return [(code, f"{t.name}: {' / '.join(map(str, t.shares))}") for code, t in trajectories.items()]
-    names = catalogue(i18n.current()).get("trajectory", {})
-    return [(code, f"{names.get(code, {}).get('name') or t.name}: {' / '.join(map(formats.figure, t.shares))}")
-            for code, t in trajectories.items()]
 
 
 @bp.route("/")
@@ -135,7 +127,7 @@ def save_row(plan_id: int, row_id: int):
         db.session.rollback()
         return _row_response(plan, row, 409, typed=typed, message=not_saved(exc))
     if errors:
-        return _row_response(plan, row, 422, typed=typed, errors=errors, message=_("Not saved yet: fix the value."))
+        return _row_response(plan, row, 422, typed=typed, errors=errors)  # each error says "Not saved" at its field
     if plan.version != version:  # the row changed: an unchanged autosave has nothing to commit (or to reload)
         db.session.commit()
     return _row_response(plan, row, saved=True)
@@ -171,8 +163,7 @@ def save_all(plan_id: int):
             db.session.commit()
         flash(_("Your draft is saved.") if changed else _("Nothing had changed since the last save."), "success")
         return redirect(url_for("targets.plan", plan_id=plan.id), code=303)
-    flash(_("Some values could not be saved. Fix the rows marked below; nothing was saved yet."), "error")
-    db.session.rollback()
+    db.session.rollback()  # the error summary above the form says what to fix; no second message
     return render_template("targets/plan.html", **context_for(plan, typed, errors)), 422
 
 

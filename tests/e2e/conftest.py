@@ -18,6 +18,7 @@ from portal.kernel.policy import Role
 from portal.measures import annual_reports as ar
 from portal.org.models import User
 from portal.progress.models import BoardUpdate
+from portal.targets.models import TargetPlan, WindowExtension
 from tests.conftest import DEMO_PASSWORD, PORTAL_TODAY, ROLE_EMAILS
 from tests.e2e.keyboard import focused, tab_to
 from tests.e2e.site_map import samples
@@ -105,6 +106,21 @@ def login(live_server):
     return _login
 
 
+def _an_extension() -> int:
+    """A window extension to open (the demo district grants none): the principal's school's latest plan."""
+    ext = db.session.scalar(select(WindowExtension).order_by(WindowExtension.id))
+    if ext is None:
+        principal = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.principal]))
+        admin = db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.admin]))
+        plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == principal.school_id)
+                                 .order_by(TargetPlan.id.desc()))
+        ext = WindowExtension(cycle_id=plan.cycle_id, school_id=plan.school_id, until=date.fromisoformat(PORTAL_TODAY),
+                              reason="A new principal started this week.", granted_by_id=admin.id)
+        db.session.add(ext)
+        db.session.commit()
+    return ext.id
+
+
 @pytest.fixture(scope="module")
 def sample_values(app):
     """The sample records the accessibility and layout walks visit (tests/e2e/site_map.py), with annual
@@ -122,9 +138,11 @@ def sample_values(app):
                 ar.publish_annual_report(report, office, None)
             db.session.commit()
             ids[year] = report.id
+        ids["extension"] = _an_extension()
         db.session.remove()
     values = samples(app, ids[PUBLISHED_REPORT_YEAR])
     values["annual_report_draft"] = ids[DRAFT_REPORT_YEAR]
+    values["extension_id"] = ids["extension"]
     return values
 
 

@@ -17,7 +17,7 @@ from portal.kernel.policy import Role
 from portal.org.models import User
 from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative, Stage
 from portal.strategic_plan.models import Measure
-from portal.targets.models import TargetPlan
+from portal.targets.models import PlanStatus, TargetPlan
 from tests.conftest import ROLE_EMAILS
 from tests.test_access import DECLARED, PUBLIC
 
@@ -31,7 +31,9 @@ NOT_PAGES = {
     "dashboard.export": "CSV / Excel download",
     "dashboard.office_export": "CSV / Excel download",
     "review.queue_export": "CSV / Excel download",
+    "targets.approved_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
+    "admin.import_template": "CSV / Excel download of an import's columns and an example row",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
     "mfa.verify": "redirects to the log-in page unless a password was just given",
     "mfa.enrol": "redirects to the log-in page unless an administrator's password was just given",
@@ -62,6 +64,7 @@ PAGES = {
     "main.my_school": [{}],
     "targets.mine": [{}],
     "targets.plan": [{"plan_id": "plan_id"}],
+    "targets.approved": [{"plan_id": "approved_plan_id"}, {"plan_id": "plan_id"}],
     "review.queue": [{}],
     "review.plan": [{"plan_id": "plan_id"}],
     "review.completeness": [{}],
@@ -88,6 +91,7 @@ PAGES = {
     "scorecard.annual_report": [{"update_id": "annual_report"}, {"update_id": "annual_report_draft"}],
     "scorecard.import_values": [{}],
     "cycles.cycles": [{}],
+    "cycles.extension": [{"extension_id": "extension_id"}],
     "results.actuals_import": [{}],
     "admin.users": [{}],
     "admin.new_user": [{}],
@@ -145,13 +149,15 @@ def samples(app, annual_report_id: int) -> dict:
         school = principal.school
         plan_id = db.session.scalar(select(TargetPlan.id).where(TargetPlan.school_id == school.id)
                                     .order_by(TargetPlan.id.desc()))
+        approved_plan_id = db.session.scalar(select(TargetPlan.id).where(  # a past cycle's, approved
+            TargetPlan.school_id == school.id, TargetPlan.status == PlanStatus.approved).order_by(TargetPlan.id))
         tutoring = db.session.scalar(select(Initiative.id).where(Initiative.code == "tutoring"))
 
         def check_in(stage):
             return db.session.scalar(select(CheckIn.id).where(CheckIn.stage == stage).order_by(CheckIn.id))
 
         values = {
-            "school_id": school.id, "plan_id": plan_id, "initiative_id": tutoring,
+            "school_id": school.id, "plan_id": plan_id, "approved_plan_id": approved_plan_id, "initiative_id": tutoring,
             "office_code": db.session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.central_office]))
             .office.code,
             "region_code": school.region.code,

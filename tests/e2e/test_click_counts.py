@@ -89,7 +89,7 @@ def test_a_principal_fills_and_submits_a_35_row_plan(app, page, live_server, log
     steps.click(page.get_by_role("link", name="Our targets", exact=True))
     for row_id, value in facts["rows"]:
         steps.fill(page.locator(f"#target_2026-{row_id}"), str(value))
-        steps.choose(page.locator(f"#trajectory-{row_id}"), "linear")
+        steps.click(page.locator(f"#trajectory-{row_id}"))  # the first choice, "Steady" (linear)
         expect(page.locator(f"#fb-{row_id}")).to_contain_text("Saved at")
     steps.click(page.get_by_role("button", name="Submit for review"))
     expect(page.locator(".status-badge")).to_contain_text("Submitted")

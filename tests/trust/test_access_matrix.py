@@ -42,6 +42,8 @@ SCOPED = {
     "targets.save_all": ("plan", {P: 404}),
     "targets.submit": ("plan", {P: 404}),
     "targets.comment": ("plan", {P: 404}),
+    "targets.approved": ("plan", {P: 404, L: 404}),  # another school's, another region's: never
+    "targets.approved_export": ("plan", {P: 404, L: 404}),
     "review.plan": ("plan", {L: 404}),
     "review.approve": ("plan", {L: 404}),
     "review.decide": ("plan", {L: 404}),
@@ -82,6 +84,8 @@ UNSCOPED = {
     "scorecard.export": "the format only; the scorecard is district-wide",
     "admin.user": "administrators only", "admin.set_password": "administrators only",
     "admin.toggle_active": "administrators only", "cycles.extend_window": "administrators only",
+    "admin.import_template": "administrators only; a template names nobody's records",
+    "cycles.extension": "administrators only", "cycles.withdraw_extension": "administrators only",
     "initiatives.edit_period": "the check-in calendar is the district's, the same for every office",
     "initiatives.remove_period": "the check-in calendar is the district's, the same for every office",
     "password.reset": "the signed link is the key, and names its own account",
@@ -113,7 +117,7 @@ def records(private_app, cast):
         def plan_args(school_id):
             plan = db.session.scalar(select(TargetPlan).where(TargetPlan.school_id == school_id))
             row = db.session.scalar(select(Target.id).where(Target.plan_id == plan.id).order_by(Target.id))
-            return {"plan_id": plan.id, "row_id": row}
+            return {"plan_id": plan.id, "row_id": row, "fmt": "xlsx"}
 
         def initiative_args(code):
             item = db.session.scalar(select(Initiative).where(Initiative.code == code))

@@ -24,7 +24,7 @@ from portal.org import imports
 from portal.org.models import UNUSABLE_PASSWORD, School, User
 from portal.progress.models import CheckIn, CheckInPeriod, Initiative
 from portal.targets import results as actuals
-from portal.targets.models import Target, TargetCycle, TargetPlan
+from portal.targets.models import Target, TargetCycle, TargetPlan, WindowExtension
 from tests.trust.conftest import changed_tables, dump, log_in
 
 NASTY = ["", " ", "\x00", "a\x00b", "\u202eevil\u202c", "\u200f\u05e9\u05dc\u05d5\u05dd", "NaN", "nan", "inf", "-inf",
@@ -90,6 +90,8 @@ FORMS = {
     "scorecard.publish_annual_report": ("admin", ["version"]),
     "cycles.new_cycle": ("admin", ["school_year", "kind", "name", "opens_on", "due_on", "closes_on"]),
     "cycles.extend_window": ("admin", ["school_code", "until", "reason"]),
+    "cycles.extension": ("admin", ["until", "reason"]),
+    "cycles.withdraw_extension": ("admin", ["withdraw_reason"]),
     "admin.new_user": ("admin", ["email", "name", "role", "school_code", "region_code", "office_code"]),
     "admin.set_password": ("admin", ["password", "confirm"]),
     "notifications.mark_read": ("principal", ["next"]),
@@ -134,8 +136,12 @@ def places(private_app, cast):
         note = Notification(user_id=principal.id, kind="reviewer_reminder", subject="Your targets are overdue",
                             body="Please finish and submit them.", link="/targets/", delivery="off")
         db.session.add(note)
+        admin = db.session.scalar(select(User).where(User.email == "admin@district.example"))
+        extension = WindowExtension(cycle_id=plan.cycle_id, school_id=school.id, until=plan.cycle.closes_on,
+                                    reason="A new principal.", granted_by_id=admin.id)
+        db.session.add(extension)
         db.session.commit()
-        args = {"plan_id": plan.id, "row_id": row, "initiative_id": initiative.id,
+        args = {"extension_id": extension.id, "plan_id": plan.id, "row_id": row, "initiative_id": initiative.id,
                 "metric_id": initiative.metrics[0].id, "check_in_id": check_in.id, "update_id": 3,
                 "user_id": someone.id, "cycle_id": db.session.scalar(select(TargetCycle.id)),
                 "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id), "notification_id": note.id,

@@ -21,7 +21,7 @@ from portal.kernel import clock
 from portal.kernel.policy import Role
 from portal.org.models import School, User
 from portal.org.passwords import MIN_LENGTH, PasswordPolicyError, check_policy
-from portal.targets.models import TargetPlan
+from portal.targets.models import PlanStatus, TargetPlan
 from tests.conftest import DEMO_PASSWORD, Actions, csrf_from
 from tests.test_access import DECLARED
 from tests.trust.conftest import changed_tables, dump, log_in
@@ -150,7 +150,7 @@ def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(privat
         plan = db.session.scalar(select(TargetPlan.id).where(TargetPlan.school_id == school))
     args = {"school_id": school, "plan_id": plan, "row_id": 1, "initiative_id": 1, "metric_id": 1,
             "check_in_id": 4, "update_id": 3, "user_id": 1, "period_id": 1, "cycle_id": 1, "notification_id": 1,
-            "email_id": 1,
+            "email_id": 1, "extension_id": 1,
             "code": "2D-1", "token": "not-a-signed-link", "what": "codes"}
     def role_for(rule):
         who = DECLARED[rule.endpoint]
@@ -259,9 +259,12 @@ def test_names_that_look_like_formulas_leave_every_export_as_plain_text(private_
         school = db.session.scalar(select(School).order_by(School.id))
         school_id, original = school.id, school.name
         school.name = FORMULAS[0]
+        approved = db.session.scalar(select(TargetPlan.id).where(TargetPlan.school_id == school.id,
+                                                                 TargetPlan.status == PlanStatus.approved))
         db.session.commit()
     try:
-        for url in ("/review/export.csv", "/dashboard/export?format=csv", "/scorecard/export.csv"):
+        for url in ("/review/export.csv", "/dashboard/export?format=csv", "/scorecard/export.csv",
+                    f"/targets/plans/{approved}/approved.csv"):
             response = admin.get(url)
             if response.status_code != 200:
                 continue

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.kernel import clock, workflow
 from portal.kernel.access import allow
 from portal.kernel.actions import posted_version, refusal_status
+from portal.kernel.audit import AuditEvent
 from portal.kernel.i18n import N_
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
@@ -37,6 +38,20 @@ HISTORY = {"create": N_("Started the check-in"), "edit": N_("Edited values or na
            "send_back": N_("Sent back to the office"), "accept_data": N_("Accepted the data"),
            "record_superintendent": N_("Recorded the superintendent's update"),
            "place": N_("Placed in a Board update"), "unplace": N_("Taken out of a Board update")}
+
+
+def stage_change(event: AuditEvent, stages: dict[str, str]) -> str:
+    """The history's "From → to" cell: a move between two stages, or, for a step that leaves the
+    check-in in its stage, that it was edited (its figures, when the step changed any)."""
+    if event.from_state is not None and event.from_state == event.to_state:
+        changes = (event.details or {}).get("changes") or {}
+        if event.action == "edit" and any(":" in key for key in changes):  # a figure is "metric:breakdown"
+            return _("Edited the figures")
+        return _("Edited")
+    return f"{stages.get(event.from_state or '', event.from_state or '—')} → " \
+           f"{stages.get(event.to_state or '', event.to_state or '—')}"
+
+
 # Where an error in the summary links to, when the input's id is not the field's name.
 FIELD_IDS = {"comment": "send_back_comment"}
 
@@ -127,7 +142,7 @@ def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: di
         "plain": plain_number, "stages": {s.value: _(s.title) for s in Stage},
         "roles": {r.value: _(r.title) for r in Role}, "actions": {k: _(v) for k, v in HISTORY.items()},
         "submit_problems": svc.submit_problems(check_in),
-        "past": workflow.PAST,
+        "past": workflow.PAST, "stage_change": stage_change,
     }
 
 
