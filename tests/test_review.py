@@ -402,7 +402,7 @@ def test_a_decision_on_a_stale_page_keeps_the_typed_comment(data, login_as, clie
 def test_a_reviewer_adds_a_comment_to_the_thread(data, login_as, client, auth, factories):
     with data() as s:
         plan, leader = own_plan(factories, PlanStatus.submitted)
-        plan_id, status = plan.id, plan.status
+        plan_id, status, principal = plan.id, plan.status, factories.principal(plan.school).email
     login_as(Role.regional_leader, leader)
     token = auth.csrf(f"/review/plans/{plan_id}")
     empty = client.post(f"/review/plans/{plan_id}/comments", data={"csrf_token": token, "comment": " "})
@@ -412,6 +412,12 @@ def test_a_reviewer_adds_a_comment_to_the_thread(data, login_as, client, auth, f
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Looks good so far; checking the SEL rows." in page and "Your comment is added" in page
+    # The history shows a comment as a step that left the plan where it was, not a move to itself.
+    assert "No change (Submitted)" in page and "Submitted → Submitted" not in page
+    auth.logout()
+    login_as(Role.principal, principal)
+    history = client.get(f"/targets/plans/{plan_id}").get_data(as_text=True)
+    assert "No change (submitted)" in history and "submitted → submitted" not in history
     with data() as s:
         last = events_of(s, plan_id)[-1]
         assert (last.action, last.from_state, last.to_state) == ("comment", status.value, status.value)
