@@ -228,12 +228,11 @@
 
   // A form whose fields save themselves (the target plan): its own buttons wait for those saves. A
   // value typed a moment before "Submit for review" is saved first, and the submit then carries the
-  // plan's version that save produced, not the one the page had before it. A save that is refused
-  // stops the submit: its message is by the value.
+  // plan's version that save produced, not the one the page had before it. When a save is refused
+  // the form is still sent, and the page that comes back lists the problem above the form.
   function setUpWaitingForSaves(form) {
     var typed = [];  // fields changed since their last save began
     var running = 0;  // saves sent and not yet answered
-    var failed = false;
     var waiting = null;  // the button pressed while saves were running
     var saves = function (elt) { return elt && form.contains(elt) && elt.hasAttribute("hx-post"); };
     form.addEventListener("input", function (event) {
@@ -248,17 +247,12 @@
       if (running > 0 || typed.length || !waiting) { return; }
       var button = waiting;
       waiting = null;
-      if (failed) {
-        showAlert(said("unsaved", "A value could not be saved, so nothing was sent. The message is next to the value."));
-        return;
-      }
       form.setAttribute("data-saves-done", "");
       form.requestSubmit(button);
     }
     form.addEventListener("htmx:afterRequest", function (event) {
       if (!saves(event.detail.elt)) { return; }
       running = Math.max(0, running - 1);
-      if (!event.detail.successful || event.detail.xhr.status >= 400) { failed = true; }
       window.setTimeout(carryOn, 0);  // a queued save starts once this one has ended
     });
     form.addEventListener("submit", function (event) {
@@ -266,7 +260,6 @@
       if ((running === 0 && !typed.length) || !window.htmx) { return; }
       event.preventDefault();
       waiting = event.submitter || form.querySelector("button[type='submit']");
-      failed = false;
       typed.slice().forEach(function (field) { window.htmx.trigger(field, "change"); });
       window.setTimeout(carryOn, 0);
     });
