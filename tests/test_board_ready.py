@@ -5,7 +5,8 @@ offers a Board update prepared for it; and publishing asks once, saying what it 
 freezes anything.
 
 Each test arranges its own draft update and ready check-ins (tests/test_board.py's helpers), removed
-when it ends."""
+when it ends; the drafts other tests left are set aside while it runs, so its own is the one being
+prepared."""
 import re
 from contextlib import contextmanager
 from datetime import date
@@ -35,12 +36,33 @@ def data(app):
     return _open
 
 
+@pytest.fixture
+def no_draft(app):
+    """No Board update being prepared while the test runs: the drafts are marked published, and
+    put back as drafts when it ends."""
+    with app.app_context():
+        drafts = db.session.scalars(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))).all()
+        ids = [u.id for u in drafts]
+        for u in drafts:
+            u.published_at = date(2000, 1, 1)
+        db.session.commit()
+        db.session.remove()
+    yield
+    with app.app_context():
+        for update_id in ids:
+            found = db.session.get(BoardUpdate, update_id)
+            if found is not None:
+                found.published_at = None
+        db.session.commit()
+        db.session.remove()
+
+
 def ready_in_database(s) -> int:
     return s.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.stage == Stage.ready))
 
 
 def test_the_home_page_and_the_board_update_page_count_the_same_ready_check_ins(data, login_as, client,
-                                                                               factories):
+                                                                               factories, no_draft):
     with data() as s:
         update_id = arrange_draft(s, factories, "end_of_year").id
         arrange_ready_check_in(s, factories, "counted twice")
@@ -57,7 +79,7 @@ def test_the_home_page_and_the_board_update_page_count_the_same_ready_check_ins(
 
 
 def test_a_check_in_from_an_earlier_school_year_is_flagged_and_never_preselected(data, login_as, client,
-                                                                                factories):
+                                                                                factories, no_draft):
     with data() as s:
         update = arrange_draft(s, factories, "end_of_year")
         update_id, year = update.id, update.school_year
@@ -83,27 +105,6 @@ def test_a_check_in_from_an_earlier_school_year_is_flagged_and_never_preselected
     current_page = client.get(f"/check-ins/{current_id}").get_data(as_text=True)
     select_box = re.search(r'<select id="board_update_id".*?</select>', current_page, re.S).group(0)
     assert re.search(rf'<option value="{update_id}" selected>', select_box)
-
-
-@pytest.fixture
-def no_draft(app):
-    """No Board update being prepared while the test runs: the drafts are marked published, and
-    put back as drafts when it ends."""
-    with app.app_context():
-        drafts = db.session.scalars(select(BoardUpdate).where(BoardUpdate.published_at.is_(None))).all()
-        ids = [u.id for u in drafts]
-        for u in drafts:
-            u.published_at = date(2000, 1, 1)
-        db.session.commit()
-        db.session.remove()
-    yield
-    with app.app_context():
-        for update_id in ids:
-            found = db.session.get(BoardUpdate, update_id)
-            if found is not None:
-                found.published_at = None
-        db.session.commit()
-        db.session.remove()
 
 
 def test_with_no_draft_the_superintendent_prepares_a_board_update_from_the_check_in(data, login_as, client,
