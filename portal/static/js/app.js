@@ -290,6 +290,9 @@
     setUpMenu();
     setUpSiteSearch();
     document.querySelectorAll("form[data-wait-for-saves]").forEach(setUpWaitingForSaves);
+    // A long form's finished rows fold to one line (their summary opens them again); without
+    // script every row stays open.
+    document.querySelectorAll("details[data-fold]").forEach(function (row) { row.open = false; });
     markScrollingTables();
     var summary = document.querySelector(".error-summary");
     var flashes = document.querySelector(".flashes");
