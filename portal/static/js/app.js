@@ -161,6 +161,9 @@
     var form = field && field.closest ? field.closest("form") : null;
     var bar = form ? form.querySelector(".form-actions") : null;
     if (!bar || bar.contains(field)) { return; }
+    // A button pressed with the mouse is left where it is: moving it between the press and the release
+    // would lose the click.
+    if (field.tagName === "BUTTON" && !field.matches(":focus-visible")) { return; }
     var hidden = field.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
     if (hidden > 0) { window.scrollBy(0, hidden + 16); }
   });
