@@ -227,3 +227,17 @@ def test_bad_input_to_a_fill_is_said_at_its_field_and_saves_nothing(app, auth, c
                                                                       "version": str(before["version"])})
     assert no_csrf.status_code == 400
     assert saved(app, facts["id"]) == before
+
+
+def test_an_annual_plan_counts_its_rows_but_keeps_them_open_and_offers_no_fills(app, auth, client, factories):
+    def make():
+        plan = factories.district_plan(factories.school(), PlanStatus.draft)
+        return {"id": plan.id, "email": factories.principal(plan.school).email,
+                "required": sum(1 for r in svc.load_plan_rows(plan) if svc.required(r))}
+    facts = in_app(app, make)
+    page, token = open_page(client, auth, facts)
+    assert re.search(rf"\d+ of {facts['required']} targets set", page)
+    assert "data-fold" not in page  # the rows start from the approved path: each is the principal's to check
+    assert 'value="pace:all"' not in page and "goal-fill" not in page
+    refused = fill(client, facts, token, "pace:all", saved(app, facts["id"])["version"])
+    assert refused.status_code == 422 and "That button fills nothing on this plan" in refused.get_data(as_text=True)
