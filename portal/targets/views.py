@@ -101,7 +101,7 @@ def _row_response(plan, row, status=200, typed=None, errors=None, message=None, 
     years = context_years()
     planned = [(row.baseline_year, row.baseline_value)] + list(zip(years, view.interims, strict=False))
     view.chart = path_chart(history, planned if view.interims else [])
-    progress = guided.plan_progress(svc.load_plan_rows(plan), shares) if status != 409 else None
+    progress = guided.plan_progress(svc.load_plan_rows(plan), shares) if saved else None  # else nothing changed
     html = render_template("targets/_row_feedback.html", v=view, years=years, message=message, saved=saved,
                            version=plan.version if status != 409 else None, progress=progress,
                            path_names={c.code: c.name for c in paths.path_choices(trajectories)})
