@@ -52,6 +52,7 @@ DECLARED = {
     "targets.plan": {Role.principal},
     "targets.save_row": {Role.principal},
     "targets.save_all": {Role.principal},
+    "targets.fill": {Role.principal},
     "targets.submit": {Role.principal},
     "targets.comment": {Role.principal},
     # A school's approved targets, to print or download: whoever reads the school (scope: tests/trust).

@@ -40,6 +40,7 @@ SCOPED = {
     "targets.plan": ("plan", {P: 404}),
     "targets.save_row": ("plan", {P: 404}),
     "targets.save_all": ("plan", {P: 404}),
+    "targets.fill": ("plan", {P: 404}),
     "targets.submit": ("plan", {P: 404}),
     "targets.comment": ("plan", {P: 404}),
     "targets.approved": ("plan", {P: 404, L: 404}),  # another school's, another region's: never
@@ -103,6 +104,7 @@ def body_for(endpoint: str, args: dict) -> dict:
     return {
         "targets.save_row": {f"target_2026-{row}": "not a number"},
         "targets.save_all": {f"target_2026-{row}": "not a number"},
+        "targets.fill": {"fill": "nothing"},
         "targets.submit": {"version": "999999"},
         "review.decide": {"action": "nothing"},
         "scorecard.set_feed": {"feed": "no-such-metric"},

@@ -51,6 +51,7 @@ FORMS = {
                                        "rationale-{row}", "version"]),
     "targets.save_all": ("principal", ["target_2026-{row}", "trajectory-{row}", "year_target-{row}",
                                        "rationale-{row}", "version"]),
+    "targets.fill": ("principal", ["fill", "target_2026-{row}", "trajectory-{row}", "rationale-{row}", "version"]),
     "targets.submit": ("principal", ["version"]),
     "targets.comment": ("principal", ["comment"]),
     "review.approve": ("leader", ["version", "back", "show_region"]),

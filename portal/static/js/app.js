@@ -161,6 +161,9 @@
     var form = field && field.closest ? field.closest("form") : null;
     var bar = form ? form.querySelector(".form-actions") : null;
     if (!bar || bar.contains(field)) { return; }
+    // A button pressed with the mouse is left where it is: moving it between the press and the release
+    // would lose the click.
+    if (field.tagName === "BUTTON" && !field.matches(":focus-visible")) { return; }
     var hidden = field.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
     if (hidden > 0) { window.scrollBy(0, hidden + 16); }
   });
@@ -283,6 +286,9 @@
     setUpMenu();
     setUpSiteSearch();
     document.querySelectorAll("form[data-wait-for-saves]").forEach(setUpWaitingForSaves);
+    // A long form's finished rows fold to one line (their summary opens them again); without
+    // script every row stays open.
+    document.querySelectorAll("details[data-fold]").forEach(function (row) { row.open = false; });
     markScrollingTables();
     var summary = document.querySelector(".error-summary");
     var flashes = document.querySelector(".flashes");
