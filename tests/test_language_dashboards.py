@@ -167,7 +167,8 @@ def test_an_administrator_reads_the_people_and_import_pages_in_spanish(app, in_s
              "/admin/imports"]
     pages = in_spanish(Role.admin, paths, htmx=("/admin/users?q=principal",))
     assert_spanish(pages, names)
-    assert "Importar escuelas, líneas de base o personas desde un archivo CSV o Excel" in texts(pages["/admin/imports"][1])
+    heading = "Importar escuelas, líneas de base o personas desde un archivo CSV o Excel"
+    assert heading in texts(pages["/admin/imports"][1])
 
 
 def test_a_refused_form_says_why_in_spanish(client, in_spanish):
@@ -180,7 +181,8 @@ def test_a_refused_form_says_why_in_spanish(client, in_spanish):
     assert "Escriba una dirección de correo electrónico." in page and "Escriba el nombre de la persona." in page
     token = csrf_from(client.get("/admin/imports").get_data(as_text=True))
     refused = client.post("/admin/imports", data={"kind": "schools", "csrf_token": token})
-    assert refused.status_code == 422 and "Elija un archivo CSV o Excel para importar." in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Elija un archivo CSV o Excel para importar." in refused.get_data(as_text=True)
 
 
 def test_the_exports_stay_in_english_when_the_page_is_spanish(client, in_spanish, places):
