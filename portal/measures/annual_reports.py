@@ -24,7 +24,7 @@ from portal.measures import status as ms
 from portal.measures.catalog import MeasureView, load_measures
 from portal.measures.scorecard_table import Counts, build_scorecard
 from portal.measures.values import year_problem
-from portal.progress import publishing
+from portal.progress import documents, publishing
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, board_update_check_in
 from portal.strategic_plan import figures as plan_figures
 from portal.strategic_plan.models import Baseline, BoardMeeting, Goal, PlanSetting, Priority, SchoolLevel, StudentGroup
@@ -273,12 +273,14 @@ def report_for(update: BoardUpdate) -> dict:
             "meeting_date": update.meeting_date.isoformat(), **(update.snapshot or {})}
 
 
-def publish_annual_report(update: BoardUpdate, user, expected_version: int | None) -> None:
-    """Freeze the assembled report in the snapshot: the same publishing move as a Board update's."""
+def publish_annual_report(update: BoardUpdate, user, expected_version: int | None,
+                          render: documents.Renderer) -> None:
+    """Freeze the assembled report in the snapshot and store the PDF and deck `render` makes from it
+    (measures.scorecard.documents): the same publishing move as a Board update's."""
     def assemble() -> tuple[dict, dict]:
         report = build_annual_report(update)
         total = report["scorecard"]["total"]
         return report, {"kind": KIND, "school_year": update.school_year, "improved": total["improved"],
                         "measures": total["total"], "check_ins": [h["check_in_id"] for h in report["highlights"]]}
 
-    publishing.publish(update, user, expected_version, assemble)
+    publishing.publish(update, user, expected_version, assemble, render)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.kernel import clock, formatting, workflow
 from portal.kernel.i18n import N_
-from portal.progress import publishing
+from portal.progress import documents, publishing
 from portal.progress.check_ins import breakdowns
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue
 from portal.strategic_plan.models import Priority
@@ -105,7 +105,8 @@ def report_for(update: BoardUpdate) -> dict:
     return (update.snapshot or {}) if update.published else build_report(update)
 
 
-def publish(update: BoardUpdate, user, expected_version: int | None) -> None:
+def publish(update: BoardUpdate, user, expected_version: int | None, render: documents.Renderer) -> None:
+    """Freeze the report and store the PDF and deck `render` makes from it (progress.board.documents)."""
     def assemble() -> tuple[dict, dict]:
         report = build_report(update)
         if not report["initiative_count"]:
@@ -113,4 +114,4 @@ def publish(update: BoardUpdate, user, expected_version: int | None) -> None:
         return report, {"check_ins": [i["check_in_id"] for p in report["pillars"]
                                       for pr in p["priorities"] for i in pr["initiatives"]]}
 
-    publishing.publish(update, user, expected_version, assemble)
+    publishing.publish(update, user, expected_version, assemble, render)

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import gettext
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model, db
@@ -238,6 +238,7 @@ class BoardUpdate(PlanOwned, Model):
 
     kind: Mapped[BoardUpdateKind] = relationship()
     check_ins: Mapped[list[CheckIn]] = relationship(secondary=board_update_check_in, back_populates="board_updates")
+    documents: Mapped[list["BoardDocument"]] = relationship(cascade="all, delete-orphan")
 
     @property
     def published(self) -> bool:
@@ -246,6 +247,21 @@ class BoardUpdate(PlanOwned, Model):
     @property
     def publication(self) -> "Publication":
         return Publication.published if self.published else Publication.draft
+
+
+class BoardDocument(Model):
+    """The PDF or slide deck of a published report, rendered once from its snapshot when it was
+    published; its SHA-256 lets the district show the document the Board received is unchanged."""
+
+    __table_args__ = (UniqueConstraint("board_update_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_update_id: Mapped[int] = mapped_column(ForeignKey("board_update.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # pdf | pptx
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only for a download
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class DataReviewMeeting(PlanOwned, Model):

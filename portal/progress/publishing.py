@@ -8,9 +8,10 @@ from functools import partial
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from portal.extensions import db
 from portal.kernel.policy import SUPERINTENDENTS
 from portal.kernel.workflow import ConflictError, Machine, Noun, WorkflowError
-from portal.progress import notices
+from portal.progress import documents, notices
 from portal.progress.models import BoardUpdate, Publication
 
 ANNUAL_REPORT = "annual_report"  # the Board update kind of an annual report
@@ -36,9 +37,10 @@ MACHINES = {"Board update": _machine(Noun(_l("this Board update"), _l("This Boar
 
 
 def publish(update: BoardUpdate, user, expected_version: int | None,
-            assemble: Callable[[], tuple[dict, dict]]) -> None:
-    """Freeze what `assemble` returns (the report, and the details the audit event keeps) and mark the
-    update published; raise WorkflowError / ConflictError and change nothing when it may not be."""
+            assemble: Callable[[], tuple[dict, dict]], render: documents.Renderer) -> None:
+    """Freeze what `assemble` returns (the report, and the details the audit event keeps), mark the
+    update published and store the PDF and deck `render` makes from the frozen report; raise
+    WorkflowError / ConflictError (DocumentError when a document fails) and the caller rolls back."""
     annual = update.kind_code == ANNUAL_REPORT
     machine = MACHINES["annual report" if annual else "Board update"]
     if update.published:
@@ -57,6 +59,10 @@ def publish(update: BoardUpdate, user, expected_version: int | None,
 
     machine.apply(update, "publish", user, expected_version=expected_version, details=storable(details),
                   before_flush=freeze)
+    with documents.in_district_language():
+        files = render(update)
+    documents.store(update, files)
+    db.session.flush()
 
 
 def storable(value):

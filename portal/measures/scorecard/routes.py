@@ -22,7 +22,9 @@ from portal.measures import scorecard_table as table
 from portal.measures import status as ms
 from portal.measures.charts import spark_chart
 from portal.measures.scorecard import bp
+from portal.measures.scorecard import documents as report_documents
 from portal.measures.scorecard.loaders import measure_or_404, report_or_404
+from portal.progress import documents
 from portal.progress.wording import missing_version
 
 # English kept as data; the page translates them where it shows them.
@@ -224,7 +226,9 @@ def _import_page(report, problem: str, status: int):
 # ---------------------------------------------------------------- annual reports
 
 def _reports_page(status: int = 200, posted: dict | None = None, errors: dict | None = None):
-    return render_template("scorecard/annual_reports.html", reports=ar.annual_reports(current_user),
+    reports = ar.annual_reports(current_user)
+    return render_template("scorecard/annual_reports.html", reports=reports,
+                           documents=documents.kinds_by_update([r.id for r in reports if r.published]),
                            can_edit=ar.can_edit(current_user), values=posted or {}, errors=errors or {},
                            year_hint=clock.current_school_year(), long_date=formatting.long_date), status
 
@@ -252,7 +256,7 @@ def create_annual_report():
 def _show_report(update, status: int = 200, problem: str = "", message: str = ""):
     return render("scorecard/annual_report.html", "scorecard/_annual_report_body.html", update=update,
                   report=ar.report_for(update), editing=ar.can_edit(current_user) and not update.published,
-                  problem=problem, message=message, **common()), status
+                  problem=problem, message=message, documents=documents.of(update), **common()), status
 
 
 @bp.route("/annual-reports/<int:update_id>")
@@ -269,7 +273,7 @@ def publish_annual_report(update_id: int):
     if version is None:
         return _show_report(update, 422, problem=missing_version())
     try:
-        ar.publish_annual_report(update, current_user, version)
+        ar.publish_annual_report(update, current_user, version, report_documents.render)
         db.session.commit()
     except workflow.WorkflowError as exc:
         db.session.rollback()

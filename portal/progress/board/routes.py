@@ -3,7 +3,9 @@ placing check-ins and publishing; and Priority 4A's data review meetings.
 
 Views never set a stage or publish by hand: placing goes through progress.check_ins (the
 check-in workflow) and publishing through progress.publishing, which freezes the report."""
-from flask import flash, redirect, render_template, request, url_for
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -22,8 +24,9 @@ from portal.org.models import Region
 from portal.progress import board_updates as board_svc
 from portal.progress import check_ins as checkin_svc
 from portal.progress import data_reviews as rv
-from portal.progress import readiness
+from portal.progress import documents, readiness
 from portal.progress.board import bp
+from portal.progress.board import documents as board_documents
 from portal.progress.board import updates as up
 from portal.progress.board.forms import BoardUpdateForm, MeetingForm
 from portal.progress.board.report import present
@@ -98,6 +101,7 @@ def _update_context(update, problem: str = "", message: str = "", confirm_error:
         "ready": readiness.ready_for_board(update.school_year) if editing else [],
         "placed": up.placed_check_ins(update) if editing else [], "today": today(),
         "problem": problem, "message": message, "confirm_error": confirm_error, "long_date": long_date,
+        "documents": documents.of(update),
     }
 
 
@@ -185,10 +189,25 @@ def publish(update_id: int):
         return _show(update, 422, confirm_error=_("Check the box to confirm you want to freeze and publish this "
                                                   "report. Nothing was published."))
     try:
-        board_svc.publish(update, current_user, version)
+        board_svc.publish(update, current_user, version, board_documents.render)
     except workflow.WorkflowError as exc:
         return _refused(update_id, exc)
     return _done(update, _("Published “%(title)s”. The report is frozen as the Board sees it now.", title=update.title))
+
+
+@bp.route("/board-updates/<int:update_id>/report.<any(pdf, pptx):kind>")
+@allow(*PROGRESS_READERS)
+def document(update_id: int, kind: str):
+    """The PDF or deck stored when the update (or annual report) was published: whoever may read the report."""
+    update = up.update_or_404(update_id, current_user)
+    stored = documents.one(update, kind)
+    if stored is None:
+        abort(404)
+    response = send_file(io.BytesIO(stored.content), mimetype=documents.MIME[kind], as_attachment=True,
+                         download_name=documents.filename(update, kind), etag=stored.sha256, max_age=0)
+    response.headers["X-Content-SHA256"] = stored.sha256
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 # ---------------------------------------------------------------- data review meetings (Priority 4A)

@@ -15,7 +15,7 @@ from portal.kernel.audit import AuditEvent
 from portal.kernel.formatting import long_date
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import SUPERINTENDENTS
-from portal.progress import readiness
+from portal.progress import documents, readiness
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Stage, board_update_check_in
 from portal.progress.publishing import ANNUAL_REPORT
 from portal.strategic_plan import calendar
@@ -51,8 +51,9 @@ def visible_updates(user) -> list[dict]:
     placed: dict[int, int] = dict(db.session.execute(
         select(board_update_check_in.c.board_update_id, func.count())
         .group_by(board_update_check_in.c.board_update_id)).all())
+    kinds = documents.kinds_by_update([u.id for u in updates if u.published])
     return [{"record": u, "initiatives": (u.snapshot or {}).get("initiative_count", 0) if u.published
-             else placed.get(u.id, 0)} for u in updates]
+             else placed.get(u.id, 0), "documents": kinds.get(u.id, [])} for u in updates]
 
 
 def update_or_404(update_id: int, user) -> BoardUpdate:
