@@ -92,6 +92,8 @@ DECLARED = {
     "board.place": {Role.superintendent, Role.admin},
     "board.unplace": {Role.superintendent, Role.admin},
     "board.publish": {Role.superintendent, Role.admin},
+    "board.report_pdf": {Role.board, Role.superintendent, Role.admin, Role.central_office},  # as board.update
+    "board.report_pptx": {Role.board, Role.superintendent, Role.admin, Role.central_office},
     "board.data_reviews": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
     "board.log_meeting": {Role.regional_leader, Role.central_office, Role.superintendent, Role.admin},
     "results.actuals_import": {Role.admin},

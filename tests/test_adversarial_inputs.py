@@ -58,6 +58,7 @@ QUERY = {
     "auth.oidc_callback": ["code", "state", "error", "error_description", "iss"],
     "password.forgot": [], "password.reset": [], "mfa.verify": [], "mfa.enrol": [], "mfa.account": [],
     "board.data_reviews": ["tier", "page", "region", "below"], "board.update": [],
+    "board.report_pdf": [], "board.report_pptx": [],
     "board.updates": [], "cycles.cycles": [], "cycles.extension": [],
     "dashboard.district": [*DASHBOARD, "refresh", "poll"],
     "dashboard.export": ["table", "format", "school", *DASHBOARD],

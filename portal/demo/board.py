@@ -16,7 +16,10 @@ from portal.kernel import clock
 from portal.kernel.audit import AuditEvent
 from portal.kernel.policy import Role
 from portal.measures.annual_reports import build_annual_report, title_for
+from portal.measures.scorecard import documents as report_documents
 from portal.org.models import User
+from portal.progress import documents
+from portal.progress.board import documents as board_documents
 from portal.progress.board_updates import build_report
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, Progress, Stage
 from portal.progress.publishing import ANNUAL_REPORT, storable
@@ -169,6 +172,9 @@ def publish_demo_updates(updates: DemoUpdates) -> None:
         update.snapshot = storable(updates.with_context(update, report))
         update.published_at = published_at
         update.published_by_id = supt_id
+        render = report_documents.render if update.kind_code == ANNUAL_REPORT else board_documents.render
+        with clock.set_now(published_at), documents.in_district_language():
+            documents.store(update, render(update))  # the PDF and deck the Board received that day
         updates.events.append({"entity": "board_update", "entity_id": update.id, "action": "publish",
                                "from_state": "draft", "to_state": "published", "actor_id": supt_id,
                                "actor_role": Role.superintendent.value, "at": published_at, "comment": None,

@@ -33,6 +33,8 @@ NOT_PAGES = {
     "review.queue_export": "CSV / Excel download",
     "targets.approved_export": "CSV / Excel download",
     "scorecard.export": "CSV / Excel download",
+    "board.report_pdf": "PDF download",
+    "board.report_pptx": "PowerPoint download",
     "admin.import_template": "CSV / Excel download of an import's columns and an example row",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
     "mfa.verify": "redirects to the log-in page unless a password was just given",

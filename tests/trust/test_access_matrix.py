@@ -67,6 +67,8 @@ SCOPED = {
     "board.place": ("board_update", {}),
     "board.unplace": ("board_update", {}),
     "board.publish": ("board_update", {}),
+    "board.report_pdf": ("board_update", EVERY_ROLE),  # a draft has no PDF or deck, for anyone
+    "board.report_pptx": ("board_update", EVERY_ROLE),
     "scorecard.annual_report": ("annual_report", {B: 404, C: 404}),
     "scorecard.publish_annual_report": ("annual_report", {}),
     "scorecard.add_value": ("measure", {C: 403}),  # the owning office keeps a measure's values

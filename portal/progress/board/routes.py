@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.extensions import db
 from portal.kernel import workflow
-from portal.kernel.access import allow
+from portal.kernel.access import allow, deny
 from portal.kernel.actions import form_int
 from portal.kernel.clock import today
 from portal.kernel.formatting import long_date
@@ -195,11 +195,23 @@ def publish(update_id: int):
     return _done(update, _("Published “%(title)s”. The report is frozen as the Board sees it now.", title=update.title))
 
 
-@bp.route("/board-updates/<int:update_id>/report.<any(pdf, pptx):kind>")
+@bp.route("/board-updates/<int:update_id>/report.pdf")
 @allow(*PROGRESS_READERS)
-def document(update_id: int, kind: str):
+def report_pdf(update_id: int):
+    return _document(update_id, documents.PDF)
+
+
+@bp.route("/board-updates/<int:update_id>/report.pptx")
+@allow(*PROGRESS_READERS)
+def report_pptx(update_id: int):
+    return _document(update_id, documents.DECK)
+
+
+def _document(update_id: int, kind: str):
     """The PDF or deck stored when the update (or annual report) was published: whoever may read the report."""
     update = up.update_or_404(update_id, current_user)
+    if not update.published:
+        deny(404, "the documents of a report not yet published")
     stored = documents.one(update, kind)
     if stored is None:
         abort(404)
