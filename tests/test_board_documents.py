@@ -14,11 +14,13 @@ from contextlib import contextmanager
 
 import pytest
 import weasyprint
+from flask_migrate import downgrade, upgrade
 from pptx import Presentation
 from pptx.presentation import Presentation as Deck
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, inspect, select
 
+from portal import create_app
 from portal.extensions import db
 from portal.kernel import privacy
 from portal.kernel.policy import PROGRESS_READERS, Role
@@ -247,3 +249,20 @@ def test_an_annual_reports_pdf_and_deck_hold_its_parts_with_small_groups_suppres
     assert any(t.startswith("Goal ") and f"{year}: {privacy.MARK}" in body for t, body in slides)
     assert not any(f"{year}: 12.7%" in body for _t, body in slides)
     assert sum(t.startswith("Pillar ") for t in titles) == len(snapshot["scorecard"]["pillars"])
+
+
+def test_the_migration_adds_the_documents_table_and_takes_it_away(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "documents.db")
+    app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "documents-migration-secret-key-0123456789",
+                      "SQLALCHEMY_DATABASE_URI": url, "PORTAL_TODAY": "2024-10-15"})
+    engine = create_engine(url)
+    with app.app_context():
+        upgrade()
+        columns = {c["name"] for c in inspect(engine).get_columns("board_document")}
+        assert columns == {"id", "board_update_id", "kind", "content", "sha256", "size", "created_at"}
+        downgrade(revision="a7c41e2b9d55")
+        engine.dispose()
+        assert "board_document" not in inspect(engine).get_table_names()
+        upgrade()
+        engine.dispose()
+        assert "board_document" in inspect(engine).get_table_names()

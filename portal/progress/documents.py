@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -32,9 +32,12 @@ class DocumentError(WorkflowError):
     """A report's PDF or deck could not be made: the report is not published."""
 
 
-def failed(what: str) -> DocumentError:
-    return DocumentError(_("The %(document)s could not be made, so nothing was published. Publish again; if it "
-                           "fails again, tell the portal's administrators.", document=what))
+def failed(kind: str) -> DocumentError:
+    if kind == PDF:
+        return DocumentError(_("The PDF could not be made, so nothing was published. Publish again; if it fails "
+                               "again, tell the portal's administrators."))
+    return DocumentError(_("The slide deck could not be made, so nothing was published. Publish again; if it fails "
+                           "again, tell the portal's administrators."))
 
 
 def in_district_language():
@@ -55,21 +58,16 @@ def _local_only(url: str):
     raise ValueError(f"a report document may not load {url}")
 
 
-def pdf_from(template: str, **context) -> bytes:
-    """A PDF from a print template; raise DocumentError when the engine fails."""
+def pdf_from(html: str) -> bytes:
+    """A PDF from a print page's HTML; raise DocumentError when the engine fails."""
     from weasyprint import CSS, HTML  # loads pango when a report is published, not when the portal starts
 
-    if has_request_context():
-        html = render_template(template, **context)
-    else:  # published from the command line or a script: the templates still need a request to read
-        with current_app.test_request_context():
-            html = render_template(template, **context)
     try:
         return HTML(string=html, url_fetcher=_local_only).write_pdf(
             stylesheets=[CSS(filename=str(_static(name)), url_fetcher=_local_only) for name in STYLESHEETS])
     except Exception as exc:  # the engine's errors come from pango, fonttools and pydyf alike
         log.exception("The PDF of a report could not be made")
-        raise failed(_("PDF")) from exc
+        raise failed(PDF) from exc
 
 
 def deck_bytes(build: Callable[[], object]) -> bytes:
@@ -80,7 +78,7 @@ def deck_bytes(build: Callable[[], object]) -> bytes:
         return buffer.getvalue()
     except Exception as exc:  # python-pptx raises from lxml and its own checks alike
         log.exception("The slide deck of a report could not be made")
-        raise failed(_("slide deck")) from exc
+        raise failed(DECK) from exc
 
 
 def store(update: BoardUpdate, files: dict[str, bytes]) -> None:

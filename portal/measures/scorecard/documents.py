@@ -8,6 +8,7 @@ from portal.kernel.formatting import long_date
 from portal.measures import annual_reports as ar
 from portal.measures import status as ms
 from portal.progress import documents, slides
+from portal.progress.board.documents import print_page
 from portal.progress.models import BoardUpdate
 from portal.strategic_plan.translations import plan_text
 
@@ -16,8 +17,7 @@ COUNT_KEYS = ("total", "improved", "no_change", "declined", "work_in_progress", 
 
 def render(update: BoardUpdate) -> dict[str, bytes]:
     report = ar.report_for(update)
-    pdf = documents.pdf_from("scorecard/document.html", update=update, report=report, editing=False, problem="",
-                             message="", long_date=long_date)
+    pdf = documents.pdf_from(print_page("scorecard/document.html", update, report))
     return {documents.PDF: pdf, documents.DECK: documents.deck_bytes(lambda: deck(update, report))}
 
 

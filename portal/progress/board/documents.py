@@ -1,5 +1,6 @@
 """A Board update's PDF and slide deck, made when it is published from the frozen report (the same
 presentation and partial the page uses): progress.publishing stores them with their SHA-256."""
+from flask import current_app, has_request_context, render_template
 from flask_babel import gettext as _
 
 from portal.progress import documents, slides
@@ -9,10 +10,19 @@ from portal.progress.models import BoardUpdate
 from portal.strategic_plan.translations import plan_text
 
 
+def print_page(template: str, update: BoardUpdate, report: dict) -> str:
+    """The report's print page (the page's own partial, read-only, with a table of contents)."""
+    context = {"update": update, "report": report, "editing": False, "problem": "", "message": "",
+               "long_date": long_date}
+    if has_request_context():
+        return render_template(template, **context)
+    with current_app.test_request_context():  # published by the demo or a script: templates still read a request
+        return render_template(template, **context)
+
+
 def render(update: BoardUpdate) -> dict[str, bytes]:
     report = present(update.snapshot or {})
-    pdf = documents.pdf_from("board/document.html", update=update, report=report, editing=False, problem="",
-                             message="", long_date=long_date)
+    pdf = documents.pdf_from(print_page("board/document.html", update, report))
     return {documents.PDF: pdf, documents.DECK: documents.deck_bytes(lambda: deck(update, report))}
 
 
