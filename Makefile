@@ -94,7 +94,7 @@ test: install-test lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The performance benchmark (docs/performance.md): wrk, PostgreSQL 15 and redis from Debian where missing.
-.PHONY: bench bench-mail
+.PHONY: bench bench-mail bench-documents
 bench: $(VENV)/.installed-test $(MO_FILES)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@if ! command -v wrk >/dev/null 2>&1 || [ ! -x /usr/lib/postgresql/15/bin/initdb ] \
@@ -104,6 +104,10 @@ bench: $(VENV)/.installed-test $(MO_FILES)
 	fi
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/report.py
+
+# Making a 40-initiative Board update's PDF and slide deck (docs/performance.md, "Board documents").
+bench-documents: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_board_documents.py $(BENCH_DOCUMENTS_ARGS)
 
 # The outbox's benchmark (docs/performance.md, "E-mail"): 1,200 reminders delivered to a local SMTP
 # server, and what notify() adds to a state change; on SQLite and PostgreSQL 15 (from Debian if missing).

@@ -158,7 +158,10 @@ def samples(app):
                 "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
                 "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)
                                                  .order_by(CheckIn.period_end.desc()).limit(1)),
-                "update_id": db.session.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_not(None))),
+                # the latest published Board update: the demo keeps its PDF and deck (portal/demo/board.py)
+                "update_id": db.session.scalar(select(BoardUpdate.id).where(
+                    BoardUpdate.published_at.is_not(None), BoardUpdate.kind_code != "annual_report")
+                    .order_by(BoardUpdate.meeting_date.desc()).limit(1)),
                 # a period check-ins report on: an administrator's post to remove it is refused
                 "period_id": db.session.scalar(select(CheckInPeriod.id).where(CheckInPeriod.name == "Fall 2024"))}
 

@@ -146,9 +146,11 @@ def test_the_march_2023_reports_pdf_draws_its_charts_as_vectors_and_its_deck_cha
 
 @pytest.mark.parametrize("role", list(Role))
 def test_who_may_download_is_who_may_read_the_report(data, login_as, client, role):
-    """The demo's March 2023 update, published with its PDF and deck the day of its meeting."""
+    """The demo's latest Board update, published with its PDF and deck the day of its meeting."""
     with data() as s:
-        update_id = march_2023(s).id
+        update_id = s.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_not(None),
+                                                          BoardUpdate.kind_code != "annual_report")
+                             .order_by(BoardUpdate.meeting_date.desc()).limit(1))
     login_as(role)
     report = client.get(f"/board-updates/{update_id}")
     want = 200 if role in PROGRESS_READERS else 403
@@ -158,6 +160,17 @@ def test_who_may_download_is_who_may_read_the_report(data, login_as, client, rol
     if want == 200:
         page = report.get_data(as_text=True)
         assert {kind for kind, _hash in HASH.findall(page)} == {"pdf", "pptx"} and "Download the PDF" in page
+
+
+def test_a_report_published_before_the_portal_kept_documents_says_so_and_offers_none(data, login_as, client):
+    with data() as s:
+        update_id = march_2023(s).id  # the demo's older updates were published before documents were kept
+        assert not s.get(BoardUpdate, update_id).documents
+    login_as(Role.board)
+    page = text_of(client.get(f"/board-updates/{update_id}").get_data(as_text=True))
+    assert "This report was published before the portal kept a PDF and slide deck of each report." in page
+    assert "Download the PDF" not in page
+    assert client.get(f"/board-updates/{update_id}/report.pdf").status_code == 404
 
 
 def test_a_drafts_documents_do_not_exist_for_anyone(data, login_as, client, auth, factories):

@@ -158,6 +158,19 @@ def narrative_for(initiative: Initiative, period: Period, status: Progress) -> s
             }[status]
 
 
+def store_latest_documents(published: list[BoardUpdate]) -> None:
+    """The PDF and deck of the latest Board update and the latest annual report, as the Board received them
+    the day each was published; the older ones were published before the portal kept documents."""
+    for annual in (False, True):
+        of_kind = [u for u in published if (u.kind_code == ANNUAL_REPORT) == annual]
+        if not of_kind:
+            continue
+        update = max(of_kind, key=lambda u: u.meeting_date)
+        render = report_documents.render if annual else board_documents.render
+        with clock.set_now(datetime.combine(update.meeting_date, time(9))), documents.in_district_language():
+            documents.store(update, render(update))
+
+
 def publish_demo_updates(updates: DemoUpdates) -> None:
     """Publish every update whose meeting has been held, its report assembled as of that day (the
     annual report from the results and measure values in by then); leave the coming one a draft."""
@@ -172,14 +185,12 @@ def publish_demo_updates(updates: DemoUpdates) -> None:
         update.snapshot = storable(updates.with_context(update, report))
         update.published_at = published_at
         update.published_by_id = supt_id
-        render = report_documents.render if update.kind_code == ANNUAL_REPORT else board_documents.render
-        with clock.set_now(published_at), documents.in_district_language():
-            documents.store(update, render(update))  # the PDF and deck the Board received that day
         updates.events.append({"entity": "board_update", "entity_id": update.id, "action": "publish",
                                "from_state": "draft", "to_state": "published", "actor_id": supt_id,
                                "actor_role": Role.superintendent.value, "at": published_at, "comment": None,
                                "details": {"check_ins": [c.id for c in update.check_ins]}})
         db.session.flush()
+    store_latest_documents([u for u in updates.by_key.values() if u.published])
     for update in updates.by_key.values():
         if update.meeting_date > updates.story.today:
             updates.events.append({"entity": "board_update", "entity_id": update.id, "action": "create",

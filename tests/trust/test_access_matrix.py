@@ -138,8 +138,9 @@ def records(private_app, cast):
             return db.session.scalar(select(Measure.code).where(Measure.owner_office_id == office.id)
                                      .order_by(Measure.code))
 
-        published = db.session.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_not(None),
-                                                                   BoardUpdate.kind_code != ar.KIND))
+        published = db.session.scalar(select(BoardUpdate.id).where(  # the latest: the demo keeps its documents
+            BoardUpdate.published_at.is_not(None), BoardUpdate.kind_code != ar.KIND)
+            .order_by(BoardUpdate.meeting_date.desc()).limit(1))
         draft = db.session.scalar(select(BoardUpdate.id).where(BoardUpdate.published_at.is_(None),
                                                                BoardUpdate.kind_code != ar.KIND))
         supt = db.session.scalar(select(User).where(User.role == Role.superintendent))
