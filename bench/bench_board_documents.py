@@ -97,7 +97,8 @@ def main() -> None:
     pages = len(PdfReader(io.BytesIO(files["pdf"])).pages)
     slides = len(Presentation(io.BytesIO(files["pptx"])).slides)
     pdf_s, deck_s = statistics.median(timings["pdf"]), statistics.median(timings["pptx"])
-    print(f"Board documents, {report['initiative_count']} initiatives ({datetime.now(UTC).isoformat(timespec='seconds')}, "
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    print(f"Board documents, {report['initiative_count']} initiatives ({when}, "
           f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores)")
     print(f"  PDF:  median {pdf_s:.2f} s of {args.runs} (min {min(timings['pdf']):.2f}, max {max(timings['pdf']):.2f}),"
           f" {pages} pages, {len(files['pdf']) / 1024:,.0f} KB")
