@@ -22,9 +22,11 @@ from tests.mail_server import body
 PUBLIC_PAGES = ["/progress", "/plan", "/plan/priorities/1A", "/plans", "/scorecard", "/login"]
 # Words that read the same in both languages: names, file formats, the demo mark, the brand's letter.
 SAME_IN_BOTH = {"Latinx", "Latinx:", "CSV", "Excel", "demo", "Plan", "Error:", "Los Angeles Unified", "R",
-                "n<11"}  # the small-group rule's mark (kernel.privacy.MARK)
-# A text node with no word of three letters or more besides a unit is a figure: 68.2, +30 pts, 2023-24.
-FIGURE = re.compile(r"^(?:[^A-Za-z]|\bpts\b)*$")
+                "n<11",  # the small-group rule's mark (kernel.privacy.MARK)
+                "PDF", "SHA-256:"}  # a published report's documents (progress/board/templates/board/_documents.html)
+# A text node with no word of three letters or more besides a unit is a figure: 68.2, +30 pts, 2023-24, (48 KB);
+# a document's SHA-256 is one too.
+FIGURE = re.compile(r"^(?:(?:[^A-Za-z]|\bpts\b|\bKB\b)*|[0-9a-f]{64})$")
 ADDRESS = re.compile(r"^[\w.+-]+@[\w.-]+$")
 CODE = re.compile(r"^\d[A-Z](-\d+)?$")  # a priority's or a measure's code: 1A, 1A-3
 
