@@ -167,9 +167,10 @@ def samples(app, annual_report_id: int) -> dict:
             "check_in_sent_back": check_in(Stage.sent_back),
             "check_in_superintendent": check_in(Stage.superintendent), "check_in_ready": check_in(Stage.ready),
             "check_in_board": check_in(Stage.board),
+            # the latest published update: the demo keeps its PDF and deck, so the walks read their links
             "published_update": db.session.scalar(select(BoardUpdate.id).where(
                 BoardUpdate.published_at.is_not(None), BoardUpdate.kind_code != "annual_report")
-                .order_by(BoardUpdate.id)),
+                .order_by(BoardUpdate.meeting_date.desc()).limit(1)),
             "draft_update": db.session.scalar(select(BoardUpdate.id).where(
                 BoardUpdate.published_at.is_(None), BoardUpdate.kind_code != "annual_report")
                 .order_by(BoardUpdate.id)),
