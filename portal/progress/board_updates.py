@@ -26,7 +26,8 @@ def _text(value: float | None, unit: str) -> str:
 
 def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
     """One progress metric as the Board sees it: this period's values against baseline and target,
-    and the path so far (every earlier period up to this one)."""
+    and the path so far (every earlier period up to this one, each point with its period's last day so
+    the chart places it in time)."""
     values = {v.breakdown: v for v in check_in.values if v.metric_id == metric.id}
     rows = []
     for key in breakdowns(metric, list(values.values())):
@@ -45,7 +46,7 @@ def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
     made_up: dict[str, list] = {}
     for period, period_end, breakdown, value, generated in history:
         if period_end <= check_in.period_end:
-            path.setdefault(breakdown, []).append([period, value])
+            path.setdefault(breakdown, []).append([period, value, period_end.isoformat()])
             if generated:
                 made_up.setdefault(breakdown, []).append(period)
     return {"name": metric.name, "unit": metric.unit, "direction": metric.direction, "breakdown": metric.breakdown,
