@@ -80,5 +80,5 @@ def evidence_file(check_in_id: int, file_id: int):
     response = send_file(io.BytesIO(found.data), mimetype=found.content_type, as_attachment=True,
                          download_name=found.name, max_age=0, etag=found.sha256)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = "no-store"  # people's reports: never in a shared cache
     return response
