@@ -233,7 +233,7 @@ def test_a_name_with_path_parts_and_control_characters_is_cleaned(data, factorie
     ("chart.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
      "is not a PDF, Word, Excel or PowerPoint document"),
     ("figures.xlsx", zip_bomb(), "unpacks to far more than its size suggests"),
-    ("notes.docx", workbook(), "This is a file of type Excel, but its name does not end in .docx."),
+    ("notes.docx", workbook(), "This is a file of type Excel, but its name does not end in .xlsx."),
     ("../\x07\x1b/.pdf", report_pdf(), "The file's name has nothing left"),
     ("big.pdf", report_pdf() + b"\0" * (10 * 1024 * 1024), "This file is larger than 10.0 MB."),
 ])
