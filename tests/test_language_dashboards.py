@@ -189,7 +189,7 @@ def test_a_refused_form_says_why_in_spanish(client, in_spanish):
     for upload, said in (((b"", "schools.csv"), "El archivo está vacío."),
                          ((b"name\nA\n", "schools.csv"), "Falta(n) la(s) columna(s):"),
                          ((b"\xff\xfe", "schools.csv"), "El archivo no es texto UTF-8."),
-                         ((b"x", "schools.txt"), "Suba un archivo .csv o .xlsx.")):
+                         ((b"x", "schools.txt"), "Suba un archivo .csv o un libro de Excel .xlsx.")):
         token = csrf_from(client.get("/admin/imports").get_data(as_text=True))
         refused = client.post("/admin/imports", data={"kind": "schools", "csrf_token": token,
                                                       "file": (io.BytesIO(upload[0]), upload[1])},

@@ -13,11 +13,10 @@ import pandas as pd
 from flask_babel import format_number, gettext
 
 from portal.imports.report import ImportReport
+from portal.kernel.uploads import unpacks_too_far
 
 NOT_A_WORKBOOK = ("The file could not be read as an Excel workbook. Save it from Excel as .xlsx (or as CSV UTF-8) "
                   "and try again.")
-MAX_UNPACKED = 200_000_000  # bytes a workbook may unpack to (a 10 MB upload of real data stays far below)
-MAX_RATIO = 100  # how much smaller than its content a part of the archive may be
 TIME_BUDGET = 10.0  # seconds an import may spend reading a workbook: a third of a worker's timeout
 
 
@@ -138,9 +137,7 @@ def _archive_problem(data: bytes) -> str | None:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
         return NOT_A_WORKBOOK
-    unpacked = sum(m.file_size for m in members)
-    squeezed = any(m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members)
-    if unpacked > MAX_UNPACKED or squeezed:
+    if unpacks_too_far(members):
         return ("The workbook unpacks to far more than its size suggests, so it was not opened. Save the "
                 "sheet as CSV UTF-8, or split it, and try again.")
     return None

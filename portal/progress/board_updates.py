@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.kernel import clock, formatting, workflow
 from portal.kernel.i18n import N_
-from portal.progress import publishing
+from portal.progress import evidence_files, publishing
 from portal.progress.check_ins import breakdowns
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue
 from portal.strategic_plan.models import Priority
@@ -71,6 +71,7 @@ def build_report(update: BoardUpdate) -> dict:
                 .order_by(CheckIn.period_end)):
             history.setdefault(value.metric_id, []).append((period, period_end, value.breakdown, value.value,
                                                             value.generated))
+    files = evidence_files.attachments([c.id for c in check_ins])  # frozen with the report once published
     pillars: dict[int, dict] = {}
     for check_in in sorted(check_ins, key=lambda c: (c.initiative.priority.code, c.initiative.name)):
         initiative = check_in.initiative
@@ -88,7 +89,7 @@ def build_report(update: BoardUpdate) -> dict:
             "generated": [f for f in check_in.generated or [] if f in ("status", "narrative", "supt_decisions")],
             "measures": [{"code": m.code, "text": m.text} for m in initiative.measures],
             "metrics": [_metric_block(m, check_in, history.get(m.id, [])) for m in initiative.metrics],
-            "check_in_id": check_in.id,
+            "check_in_id": check_in.id, "attachments": files.get(check_in.id, []),
         })
     return {
         "title": update.title, "kind": update.kind.name, "school_year": update.school_year,
