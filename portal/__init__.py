@@ -185,6 +185,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     from portal.kernel.htmx import is_htmx
     from portal.kernel.plans import PlanReadOnly
+    from portal.kernel.uploads import too_large_answer
 
     messages = {
         400: (_l("Something in that request was not right"),
@@ -208,6 +209,12 @@ def register_errorhandlers(app: Flask) -> None:
     for code in messages:
         app.register_error_handler(code, lambda e, code=code: render_error(
             code, getattr(e, "description", None) if code in (409, 429) else None))
+
+    @app.errorhandler(413)
+    def too_large(e):
+        """An upload form answers a body past the limit itself, with the error at the file's field."""
+        answer = too_large_answer()
+        return answer if answer is not None else render_error(413)
 
     @app.errorhandler(PlanReadOnly)
     def plan_read_only(e):

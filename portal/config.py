@@ -65,7 +65,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "ready4world"),
         "DEMO_SCHOOLS": int(os.environ.get("DEMO_SCHOOLS", "1200")),
         "SEED_DIR": os.environ.get("SEED_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "seed")),
-        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        **_uploads(),
         **_mail_and_worker(),
         **_accounts(relaxed),
         **_sign_in(),
@@ -74,6 +74,12 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     }
     cfg.update(overrides or {})
     return _checked(cfg)
+
+
+def _uploads() -> dict:
+    """The largest evidence file a check-in takes; a request may be a little larger, for the form around it."""
+    evidence_max = int(os.environ.get("EVIDENCE_FILE_MAX_BYTES", str(10 * 1024 * 1024)))
+    return {"EVIDENCE_FILE_MAX_BYTES": evidence_max, "MAX_CONTENT_LENGTH": evidence_max + 512 * 1024}
 
 
 def _accounts(relaxed: bool) -> dict:

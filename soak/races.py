@@ -23,8 +23,10 @@ from .hostile import RowFields, plan_rows
 
 VERSION_RE = re.compile(r'name="version" value="(\d+)"')
 SAVED_VERSION_RE = re.compile(r'id="plan-version" name="version" value="(\d+)" hx-swap-oob')
-# How the portal tells the loser: who acted first and when, or what the record's state allows.
+# How the portal tells the loser: who acted first and when (the person themself, from another tab,
+# is told it was them), or what the record's state allows.
 REFUSED = re.compile(r"[^.]* while you were working\. Reload to see their change\.|"
+                     r"You [^.]* in another tab or a moment ago, at [^,]+, so this page was out of date\.|"
                      r"This (plan|check-in) is [^:]+: you cannot [^.]+ now\.")
 
 
@@ -55,7 +57,8 @@ class Ledger:
             self.problems.append(text)
 
     def refused(self, reason: str) -> None:
-        kind = "someone acted first" if "while you were working" in reason else "the state no longer allows it"
+        first = "while you were working" in reason or "in another tab" in reason
+        kind = "someone acted first" if first else "the state no longer allows it"
         with self.lock:
             self.losers += 1
             self.refusals[kind] += 1

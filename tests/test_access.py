@@ -86,6 +86,10 @@ DECLARED = {
     "initiatives.record_superintendent": {Role.superintendent, Role.admin},
     "initiatives.place_check_in": {Role.superintendent, Role.admin},
     "initiatives.unplace_check_in": {Role.superintendent, Role.admin},
+    "initiatives.attach_file": {Role.central_office, Role.admin},  # the office that keeps the check-in
+    "initiatives.remove_file": {Role.central_office, Role.admin},
+    # The check-in's readers; a Board member only a file frozen in a published Board update (others 404).
+    "initiatives.evidence_file": {Role.central_office, Role.superintendent, Role.admin, Role.board},
     "board.updates": {Role.board, Role.superintendent, Role.admin, Role.central_office},
     "board.update": {Role.board, Role.superintendent, Role.admin, Role.central_office},
     "board.create_update": {Role.superintendent, Role.admin},
@@ -154,6 +158,7 @@ def samples(app):
                 "filename": "css/app.css", "plan_id": own_plan.id, "row_id": row,
                 "cycle_id": own_plan.cycle_id, "notification_id": 10_000_000, "email_id": 10_000_000,
                 "fmt": "csv", "token": "not-a-signed-link", "what": "codes", "extension_id": 10_000_000,
+                "file_id": 10_000_000,
                 "kind": "schools",
                 "initiative_id": tutoring.id, "metric_id": tutoring.metrics[0].id,
                 "check_in_id": db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == tutoring.id)

@@ -21,6 +21,7 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+from PIL import Image
 from sqlalchemy import Integer, event, func, select
 
 from portal.extensions import db, limiter
@@ -32,6 +33,8 @@ from portal.measures.models import MeasureValue
 from portal.measures.value_import import IMPORT_COLUMNS
 from portal.org.imports import SCHOOL_COLUMNS, USER_COLUMNS
 from portal.org.models import User
+from portal.progress import evidence_files
+from portal.progress.evidence_checks import check_upload
 from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative, ProgressMetric, Stage
 from portal.strategic_plan.models import Measure
 from portal.targets import results as actuals
@@ -65,6 +68,7 @@ QUERY = {
     "dashboard.region": [*DASHBOARD, "refresh", "poll"],
     "dashboard.school": DASHBOARD, "dashboard.offices": [], "dashboard.office": ["year", "pillar", "status"],
     "dashboard.office_export": ["table", "format", "year", "pillar", "status"], "initiatives.check_in": [],
+    "initiatives.evidence_file": [],
     "initiatives.cycle": ["pillar", "status", "office"],
     "initiatives.edit": ACTION_PLAN, "initiatives.initiative": ["period"], "initiatives.new": ACTION_PLAN,
     "initiatives.calendar": [], "initiatives.edit_period": [],
@@ -107,12 +111,13 @@ class Places:
         args = {"plan_id": ids["plan"], "row_id": ids["row"], "update_id": ids["update"], "school_id": ids["school"],
                 "check_in_id": self.check_ins["save"], "initiative_id": ids["initiative"], "user_id": ids["user"],
                 "code": ids["measure"], "fmt": "csv", "filename": "app.css", "period_id": ids["period"],
-                "extension_id": ids["extension"], "kind": "schools"}
+                "extension_id": ids["extension"], "kind": "schools", "file_id": ids["file"]}
         return args | {"review.plan": {"plan_id": ids["submitted"]},
                        "scorecard.annual_report": {"update_id": ids["report"]},
                        "dashboard.region": {"code": "C"}, "plan.priority": {"code": "1A"},
                        "dashboard.office": {"code": ids["office"]}, "dashboard.office_export": {"code": ids["office"]},
-                       "plan.choose": {"code": "2022-26"}}.get(endpoint, {})
+                       "plan.choose": {"code": "2022-26"},
+                       "initiatives.evidence_file": {"check_in_id": self.check_ins["files"]}}.get(endpoint, {})
 
 
 def arrange(f, app) -> Places:
@@ -125,7 +130,7 @@ def arrange(f, app) -> Places:
     draft = f.board_update()
     stages = {"save": Stage.sharing, "sharing": Stage.sharing, "submit": Stage.sharing, "review": Stage.data_review,
               "superintendent": Stage.superintendent, "place": Stage.ready, "advance": Stage.ready,
-              "board_place": Stage.ready, "unplace": Stage.board, "board_unplace": Stage.board}
+              "board_place": Stage.ready, "unplace": Stage.board, "board_unplace": Stage.board, "files": Stage.sharing}
     check_ins = {purpose: f.check_in(initiative, stage, period=f"Fuzzed {purpose}", period_end=date(2025, 1, 31),
                                      board=draft).id for purpose, stage in stages.items()}
     measure = db.session.scalar(select(Measure).where(Measure.unit == "percent").order_by(Measure.code))
@@ -145,9 +150,23 @@ def arrange(f, app) -> Places:
     db.session.add(extension)
     db.session.flush()
     ids["extension"] = extension.id
+    ids["file"] = evidence_file(f, check_ins["files"])
     emails = {"admin": "admin@district.example", "principal": f.principal(school).email,
               "leader": f.regional_leader(school.region).email}
     return Places(app, ids, check_ins, emails)
+
+
+def evidence_file(f, check_in_id: int) -> int:
+    """A PDF the office attached to the check-in: the file's id."""
+    check_in = db.session.get(CheckIn, check_in_id)
+    page = Image.new("RGB", (200, 100), "white")
+    pdf = io.BytesIO()
+    page.save(pdf, "PDF")
+    checked, problem = check_upload("report.pdf", pdf.getvalue(), 10 * 1024 * 1024)
+    assert checked is not None, problem
+    assert evidence_files.attach(check_in, checked, f.office_user(check_in.initiative.office), check_in.version) == {}
+    db.session.commit()
+    return check_in.files[0].id
 
 
 # ---------------------------------------------------------------- forms: who sends them, what, and the fields fuzzed
@@ -284,6 +303,9 @@ POSTS: dict[str, Callable[[Places], Post]] = {
     "board.create_update": lambda p: Post("admin", {}, {"kind": "end_of_year", "school_year": "2005-06",
                                                         "meeting_date": "2006-06-09", "title": ""},
                                           {"school_year": "{}", "meeting_date": "{}"}),
+    "initiatives.attach_file": lambda p: _check_in(p, "files", {}, []),  # no file chosen: told so at the field
+    "initiatives.remove_file": lambda p: Post("admin", {"check_in_id": p.check_ins["files"], "file_id": p.ids["file"]},
+                                              {"version": "0"}, {"version": "{}"}),
     "board.place": lambda p: _placing(p, "board_place"),
     "board.unplace": lambda p: _placing(p, "board_unplace"),
     "board.publish": lambda p: Post("admin", {"update_id": p.ids["update"]},

@@ -18,7 +18,7 @@ WEB_PACKAGES = {
 WEB_MODULES = {
     "portal/__init__.py", "portal/cli.py", "portal/kernel/access.py", "portal/kernel/actions.py",
     "portal/kernel/exports.py", "portal/kernel/htmx.py", "portal/kernel/navigation.py",
-    "portal/kernel/security.py", "portal/kernel/urls.py", "portal/kernel/i18n.py",
+    "portal/kernel/security.py", "portal/kernel/urls.py", "portal/kernel/i18n.py", "portal/kernel/uploads.py",
     # The worker's jobs own their transactions as a view does: each sent e-mail is recorded in its own commit.
     "portal/worker.py", "portal/notifications/delivery.py", "portal/rollups/refresh.py",
     # Views the targets blueprint registers (portal/targets/views.py): the approved targets to print or download.

@@ -3,6 +3,8 @@ the switch in the header and reads the district's, a region's, a school's and an
 search and the people and import pages with nothing left in English but names (schools, offices, Local
 Districts, action plans, people) and the plan's untranslated words (marked lang="en"); figures and dates
 are written the Spanish way, the parts htmx loads are Spanish too, and a refused form says why in Spanish."""
+import html
+import io
 import re
 
 import pytest
@@ -183,6 +185,16 @@ def test_a_refused_form_says_why_in_spanish(client, in_spanish):
     refused = client.post("/admin/imports", data={"kind": "schools", "csrf_token": token})
     assert refused.status_code == 422
     assert "Elija un archivo CSV o Excel para importar." in refused.get_data(as_text=True)
+    # A file the import cannot use says why in Spanish too.
+    for upload, said in (((b"", "schools.csv"), "El archivo está vacío."),
+                         ((b"name\nA\n", "schools.csv"), "Falta(n) la(s) columna(s):"),
+                         ((b"\xff\xfe", "schools.csv"), "El archivo no es texto UTF-8."),
+                         ((b"x", "schools.txt"), "Suba un archivo .csv o un libro de Excel .xlsx.")):
+        token = csrf_from(client.get("/admin/imports").get_data(as_text=True))
+        refused = client.post("/admin/imports", data={"kind": "schools", "csrf_token": token,
+                                                      "file": (io.BytesIO(upload[0]), upload[1])},
+                              content_type="multipart/form-data")
+        assert said in html.unescape(refused.get_data(as_text=True)), said
 
 
 def test_the_exports_stay_in_english_when_the_page_is_spanish(client, in_spanish, places):

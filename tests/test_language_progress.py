@@ -9,12 +9,12 @@ is put back when the test ends. The demo's records are only read, or sent forms 
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.kernel.policy import Role
 from portal.org.models import Office, Region, School, User
-from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue, ProgressMetric
+from portal.progress.models import BoardUpdate, CheckIn, CheckInPeriod, Initiative, MetricValue, ProgressMetric
 from portal.strategic_plan.models import BoardUpdateKind, Measure
 from tests.conftest import ROLE_EMAILS, csrf_from
 from tests.test_language import TextNodes, switch, untranslated
@@ -282,3 +282,27 @@ def test_english_is_unchanged_for_someone_who_has_not_chosen(client, login_as, r
     text = words(html)
     assert "Sent back to Pupil Services and Attendance" in text and "Period ends" in text
     assert ENGLISH_DAY.search(text) and "Stage" in text
+
+
+def test_the_check_in_calendar_refuses_a_bad_period_in_spanish(spanish, app):
+    """The calendar's own refusals, each at its field, then a period check-ins already report on."""
+    client = spanish(Role.superintendent)
+    switch(client, "es", "/home")
+    answer = post(client, "/check-in-calendar", {"name": "", "opens_on": "2025-05-30", "due_on": "2025-03-01"},
+                  "/check-in-calendar")
+    assert answer.status_code == 422
+    text = words(answer.get_data(as_text=True))
+    assert "Póngale nombre al periodo, por ejemplo «Mitad de año 2024-25»." in text
+    assert "El último día debe ser posterior al día en que se abre el periodo (30 de mayo de 2025)." in text
+    answer = post(client, "/check-in-calendar", {"name": "Spring 2025", "opens_on": "", "due_on": ""},
+                  "/check-in-calendar")
+    text = words(answer.get_data(as_text=True))
+    assert "Escriba el último día del periodo, cuando vencen sus seguimientos." in text
+    with app.app_context():
+        fall = db.session.scalar(select(CheckInPeriod).where(CheckInPeriod.name == "Fall 2024"))
+        fall_id, count = fall.id, db.session.scalar(select(func.count()).select_from(CheckIn)
+                                                    .where(CheckIn.period == "Fall 2024"))
+    answer = post(client, f"/check-in-calendar/{fall_id}/remove", {}, "/check-in-calendar")
+    assert answer.status_code == 409
+    assert (f"Fall 2024 se queda en el calendario: ya hay {count} seguimientos que informan sobre él."
+            in words(answer.get_data(as_text=True)))

@@ -160,6 +160,11 @@ def test_the_filters_narrow_the_page_in_place_and_keep_a_clean_address(login_as,
     assert response.headers["HX-Push-Url"] == f"/dashboard/offices/{OWN}?year=2023-24&pillar=1&status=improved"
     statuses = re.findall(r'<tr id="measure-[^"]+">.*?</tr>', body, re.S)
     assert statuses and all("Improved" in row for row in statuses)
+    # The "Clear the filters" link comes along out of band, so it follows the filters the figures are for.
+    assert re.search(r'<span id="dash-clear" hx-swap-oob="true"><a class="dash-clear" '
+                     rf'href="/dashboard/offices/{OWN}">Clear the filters</a></span>', body)
+    unfiltered = client.get(f"/dashboard/offices/{OWN}", headers=HTMX).get_data(as_text=True)
+    assert '<span id="dash-clear" hx-swap-oob="true"></span>' in unfiltered
     nothing = client.get(f"/dashboard/offices/{OWN}?pillar=5").get_data(as_text=True)  # no work of the office there
     nothing = nothing.split("<main", 1)[1]  # the header's forms carry the page's own address back
     assert "pillar=5" not in nothing and '<option value="5"' not in nothing  # an unknown choice is dropped

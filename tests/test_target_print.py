@@ -12,6 +12,7 @@ from portal.kernel.policy import Role
 from portal.targets import operations as svc
 from portal.targets.guardrails import interim_targets
 from portal.targets.models import PlanStatus, TargetPlan
+from portal.targets.queries import current_cycle
 
 S = PlanStatus
 
@@ -80,6 +81,23 @@ def test_the_district_roles_read_any_schools_approved_targets(app, login_as, cli
     page = client.get(f"/targets/plans/{facts['plan_id']}/approved")
     assert page.status_code == 200 and facts["school"] in page.get_data(as_text=True)
     assert client.get(f"/targets/plans/{facts['plan_id']}/approved.xlsx").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.superintendent, Role.board])
+def test_the_district_roles_find_them_from_the_schools_dashboard_once_approved(app, login_as, client, factories,
+                                                                               role):
+    """The school dashboard shows the district's current cycle: the link comes with an approved plan there."""
+    with app.app_context():
+        approved, submitted = factories.school(), factories.school()
+        plan_id = factories.target_plan(approved, S.approved, cycle=current_cycle()).id
+        factories.target_plan(submitted, S.submitted, cycle=current_cycle())
+        ids, name = (approved.id, submitted.id), submitted.name
+    login_as(role)
+    page = client.get(f"/dashboard/schools/{ids[0]}").get_data(as_text=True)
+    assert f'href="/targets/plans/{plan_id}/approved"' in page and "Print the approved targets" in page
+    assert client.get(f"/targets/plans/{plan_id}/approved").status_code == 200
+    page = client.get(f"/dashboard/schools/{ids[1]}").get_data(as_text=True)
+    assert name in page and "Print the approved targets" not in page
 
 
 def test_the_schools_regional_leader_reads_them_and_finds_them_from_the_review_page(app, auth, client,

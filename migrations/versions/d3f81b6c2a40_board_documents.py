@@ -1,7 +1,7 @@
 """the PDF and slide deck of each published report, stored with their SHA-256
 
 Revision ID: d3f81b6c2a40
-Revises: a7c41e2b9d55
+Revises: b3e8d6f19a42
 Create Date: 2026-12-01 11:00:00.000000
 
 Publishing a Board update or an annual report renders its PDF and deck once, from the frozen report;
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'd3f81b6c2a40'
-down_revision = 'a7c41e2b9d55'
+down_revision = 'b3e8d6f19a42'
 branch_labels = None
 depends_on = None
 

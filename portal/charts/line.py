@@ -32,6 +32,7 @@ class LineChart:
     lines: list[Line]
     x_ticks: list[tuple[float, str]]
     y_ticks: list[tuple[float, str]]
+    x_label_rows: list[int] = field(default_factory=list)  # each x label's row (0 or 1) where labels crowd
     description: str = ""  # the lines in words, for the SVG's <desc>
     references: list[str] = field(default_factory=list)  # the labels of hollow reference points, for the legend
 

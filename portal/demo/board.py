@@ -51,8 +51,8 @@ class DemoUpdates:
     by_key: dict[tuple[str, str], BoardUpdate] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
     # Figures from before the plan the district's updates showed for context: metric name ->
-    # [(breakdown, period, value)], oldest first; and the updates the documents date, which showed them.
-    context: dict[str, list[tuple[str, str, float]]] = field(default_factory=dict)
+    # [(breakdown, period, value, its last day)], oldest first; and the updates the documents date, which showed them.
+    context: dict[str, list[tuple[str, str, float, str]]] = field(default_factory=dict)
     documented: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
@@ -77,7 +77,7 @@ class DemoUpdates:
         names = {m["code"]: m["name"] for m in initiative["metrics"]}
         for v in check_in["values"]:
             self.context.setdefault(names[v["metric"]], []).append(
-                (v.get("breakdown", ""), check_in["period"], float(v["value"])))
+                (v.get("breakdown", ""), check_in["period"], float(v["value"]), check_in["period_end"].isoformat()))
 
     def with_context(self, update: BoardUpdate, report: dict) -> dict:
         """A documented update's report with the earlier figures it showed at the start of each path."""
@@ -87,12 +87,12 @@ class DemoUpdates:
             for priority in pillar["priorities"]:
                 for initiative in priority["initiatives"]:
                     for metric in initiative["metrics"]:
-                        for breakdown, period, value in reversed(self.context.get(metric["name"], [])):
+                        for breakdown, period, value, end in reversed(self.context.get(metric["name"], [])):
                             line = next((s for s in metric["series"] if s["breakdown"] == breakdown), None)
                             if line is None:
                                 line = {"breakdown": breakdown, "points": []}
                                 metric["series"].append(line)
-                            line["points"].insert(0, [period, value])
+                            line["points"].insert(0, [period, value, end])
         return report
 
     def for_meeting(self, meeting: Meeting) -> BoardUpdate:

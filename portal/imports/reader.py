@@ -10,13 +10,13 @@ from datetime import date, datetime
 
 import openpyxl
 import pandas as pd
+from flask_babel import format_number, gettext
 
 from portal.imports.report import ImportReport
+from portal.kernel.uploads import unpacks_too_far
 
 NOT_A_WORKBOOK = ("The file could not be read as an Excel workbook. Save it from Excel as .xlsx (or as CSV UTF-8) "
                   "and try again.")
-MAX_UNPACKED = 200_000_000  # bytes a workbook may unpack to (a 10 MB upload of real data stays far below)
-MAX_RATIO = 100  # how much smaller than its content a part of the archive may be
 TIME_BUDGET = 10.0  # seconds an import may spend reading a workbook: a third of a worker's timeout
 
 
@@ -32,25 +32,32 @@ class TableSpec:
     no_rows: str | None = None  # the message for a header without rows; None accepts such a file
 
 
+def too_many_rows(spec: TableSpec) -> str:
+    limit = gettext("At most %(num)s rows can be imported at once.", num=format_number(spec.max_rows))
+    return f"{limit}{gettext(spec.split_hint) if spec.split_hint else ''}"
+
+
 def read_upload(data: bytes, filename: str, spec: TableSpec, report: ImportReport) -> pd.DataFrame | None:
     """The first sheet or the CSV as a table of stripped strings, in the spec's column order."""
     name = (filename or "").strip().lower()
     if not name.endswith(spec.formats):
-        hint = " Old .xls workbooks cannot be read: save it as .xlsx." if name.endswith(".xls") else ""
         named = [f for f in spec.formats if f != ".xlsm"]  # a macro workbook is read as the .xlsx it contains
-        report.file_problem(f"Upload a {' or '.join(named)} file.{hint}")
+        kinds = gettext(" or ").join(named)
+        report.file_problem(gettext("Upload a %(kinds)s file. Old .xls workbooks cannot be read: save it as .xlsx.",
+                                    kinds=kinds) if name.endswith(".xls") else
+                            gettext("Upload a %(kinds)s file.", kinds=kinds))
         return None
     if not data or not data.strip():
-        report.file_problem("The file is empty.")
+        report.file_problem(gettext("The file is empty."))
         return None
     frame = _read_excel(data, spec, report) if name.endswith((".xlsx", ".xlsm")) else _read_csv(data, spec, report)
     if frame is None or not _check_header(frame, spec, report):
         return None
     if frame.empty and spec.no_rows is not None:
-        report.file_problem(spec.no_rows)
+        report.file_problem(gettext(spec.no_rows))
         return None
     if len(frame) > spec.max_rows:
-        report.file_problem(f"At most {spec.max_rows:,} rows can be imported at once.{spec.split_hint}")
+        report.file_problem(too_many_rows(spec))
         return None
     report.rows = len(frame)
     report.table = frame[list(spec.columns)].apply(lambda column: column.astype(str).str.strip())
@@ -63,12 +70,12 @@ def _check_header(frame: pd.DataFrame, spec: TableSpec, report: ImportReport) ->
     headings = list(frame.columns)
     twice = sorted({c for c in headings if c in spec.columns and headings.count(c) > 1})
     if twice:
-        report.file_problem(f"Column(s) given twice: {', '.join(twice)}.", "header")
+        report.file_problem(gettext("Column(s) given twice: %(columns)s.", columns=", ".join(twice)), "header")
         return False
     missing = [c for c in spec.columns if c not in headings]
     if missing:
-        report.file_problem(f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(spec.columns)}.",
-                            "header")
+        report.file_problem(gettext("Missing column(s): %(missing)s. Expected: %(expected)s.",
+                                    missing=", ".join(missing), expected=", ".join(spec.columns)), "header")
         return False
     return True
 
@@ -77,8 +84,9 @@ def _read_csv(data: bytes, spec: TableSpec, report: ImportReport) -> pd.DataFram
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        excel = " (or as an Excel .xlsx workbook)" if ".xlsx" in spec.formats else ""
-        report.file_problem(f"The file is not UTF-8 text. Save it as 'CSV UTF-8'{excel} and try again.")
+        report.file_problem(gettext("The file is not UTF-8 text. Save it as 'CSV UTF-8' (or as an Excel .xlsx "
+                                    "workbook) and try again.") if ".xlsx" in spec.formats else
+                            gettext("The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."))
         return None
     try:
         with warnings.catch_warnings():
@@ -87,10 +95,10 @@ def _read_csv(data: bytes, spec: TableSpec, report: ImportReport) -> pd.DataFram
             return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
                                index_col=False)
     except pd.errors.ParserWarning:
-        report.file_problem("The file could not be read as CSV: a row has more values than the header has "
-                            "columns. Check for stray commas.")
+        report.file_problem(gettext("The file could not be read as CSV: a row has more values than the header "
+                                    "has columns. Check for stray commas."))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        report.file_problem(f"The file could not be read as CSV ({str(exc).strip()}).")
+        report.file_problem(gettext("The file could not be read as CSV (%(reason)s).", reason=str(exc).strip()))
     return None
 
 
@@ -129,9 +137,7 @@ def _archive_problem(data: bytes) -> str | None:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
         return NOT_A_WORKBOOK
-    unpacked = sum(m.file_size for m in members)
-    squeezed = any(m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members)
-    if unpacked > MAX_UNPACKED or squeezed:
+    if unpacks_too_far(members):
         return ("The workbook unpacks to far more than its size suggests, so it was not opened. Save the "
                 "sheet as CSV UTF-8, or split it, and try again.")
     return None
@@ -154,7 +160,7 @@ def _sheet_rows(sheet, spec: TableSpec, report: ImportReport) -> list[tuple] | N
         blanks = 0
         rows.append(row)
         if len(rows) > spec.max_rows + 1:  # the header and one row past the limit are enough to refuse
-            report.file_problem(f"At most {spec.max_rows:,} rows can be imported at once.{spec.split_hint}")
+            report.file_problem(too_many_rows(spec))
             return None
     return rows
 

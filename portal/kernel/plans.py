@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import g, has_app_context, has_request_context, session
+from flask_babel import gettext
 from sqlalchemy import Boolean, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column, with_loader_criteria
 
@@ -88,13 +89,14 @@ class PlanReadOnly(Exception):
 
 def refusal(plan: "StrategicPlan | PlanInfo | None") -> str:
     if plan is None:
-        return "That belongs to a Strategic Plan that is not the current one, so it can't be changed."
+        return gettext("That belongs to a Strategic Plan that is not the current one, so it can't be changed.")
     if plan.upcoming(clock.today()):
-        return (f"{plan.name} is not the current plan yet, so it can't be changed. An administrator makes it "
-                "current at Administration → Strategic Plans.")
+        return gettext("%(plan)s is not the current plan yet, so it can't be changed. An administrator makes it "
+                       "current at Administration → Strategic Plans.", plan=plan.name)
     if plan.ended(clock.today()):
-        return f"{plan.name} has ended and is kept as it was: it can be read but no longer changed."
-    return f"{plan.name} is no longer the current plan, so it can be read but no longer changed."
+        return gettext("%(plan)s has ended and is kept as it was: it can be read but no longer changed.",
+                       plan=plan.name)
+    return gettext("%(plan)s is no longer the current plan, so it can be read but no longer changed.", plan=plan.name)
 
 
 def _plan_in_scope_default(context) -> int | None:

@@ -8,8 +8,12 @@ once the digits and symbols around them are taken off and look-alike digits read
 single listed word is refused as well."""
 import re
 
+from flask_babel import gettext
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from portal.kernel import i18n
+from portal.kernel.i18n import N_
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -23,8 +27,8 @@ WORDS = frozenset(w for words in FREQUENCY_LISTS.values() for w in words if len(
     | frozenset(PORTAL_WORDS)
 _LOOK_ALIKES = str.maketrans("0134578@$!", "oieastbasi")
 _DRESSING = re.compile(r"^[^a-z]*(?P<core>.*?)[^a-z]*$", re.DOTALL)
-DRESSED_WORD = "A single word with numbers or symbols added (like Summer2026!!) is among the first passwords " \
-    "attackers try. Choose a few unrelated words instead."
+DRESSED_WORD = N_("A single word with numbers or symbols added (like Summer2026!!) is among the first passwords "
+                  "attackers try. Choose a few unrelated words instead.")
 
 
 def dressed_word(password: str) -> bool:
@@ -40,13 +44,15 @@ class PasswordPolicyError(ValueError):
 
 def check_policy(password: str, email: str = "", name: str = "") -> None:
     if len(password) < MIN_LENGTH:
-        raise PasswordPolicyError(f"Use at least {MIN_LENGTH} characters.")
+        raise PasswordPolicyError(gettext("Use at least %(num)s characters.", num=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"Use at most {MAX_LENGTH} characters.")
+        raise PasswordPolicyError(gettext("Use at most %(num)s characters.", num=MAX_LENGTH))
     if dressed_word(password):
-        raise PasswordPolicyError(DRESSED_WORD)
+        raise PasswordPolicyError(gettext(DRESSED_WORD))
     hints = [part for part in (email, email.split("@")[0], name) if part] + PORTAL_WORDS
     result = zxcvbn(password, user_inputs=hints)
     if result["score"] < 3:
-        advice = result["feedback"].get("warning") or "It is too easy to guess."
-        raise PasswordPolicyError(f"Choose a harder password. {advice}".strip())
+        # zxcvbn's own advice is in English: a reader in another language gets the portal's words alone.
+        advice = result["feedback"].get("warning") if i18n.current() == i18n.DEFAULT else ""
+        raise PasswordPolicyError(f"{gettext('Choose a harder password.')} "
+                                  f"{advice or gettext('It is too easy to guess.')}")

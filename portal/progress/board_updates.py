@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.kernel import clock, formatting, workflow
 from portal.kernel.i18n import N_
-from portal.progress import documents, publishing
+from portal.progress import documents, evidence_files, publishing
 from portal.progress.check_ins import breakdowns
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue
 from portal.strategic_plan.models import Priority
@@ -26,7 +26,8 @@ def _text(value: float | None, unit: str) -> str:
 
 def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
     """One progress metric as the Board sees it: this period's values against baseline and target,
-    and the path so far (every earlier period up to this one)."""
+    and the path so far (every earlier period up to this one, each point with its period's last day so
+    the chart places it in time)."""
     values = {v.breakdown: v for v in check_in.values if v.metric_id == metric.id}
     rows = []
     for key in breakdowns(metric, list(values.values())):
@@ -45,7 +46,7 @@ def _metric_block(metric, check_in: CheckIn, history: list[tuple]) -> dict:
     made_up: dict[str, list] = {}
     for period, period_end, breakdown, value, generated in history:
         if period_end <= check_in.period_end:
-            path.setdefault(breakdown, []).append([period, value])
+            path.setdefault(breakdown, []).append([period, value, period_end.isoformat()])
             if generated:
                 made_up.setdefault(breakdown, []).append(period)
     return {"name": metric.name, "unit": metric.unit, "direction": metric.direction, "breakdown": metric.breakdown,
@@ -70,6 +71,7 @@ def build_report(update: BoardUpdate) -> dict:
                 .order_by(CheckIn.period_end)):
             history.setdefault(value.metric_id, []).append((period, period_end, value.breakdown, value.value,
                                                             value.generated))
+    files = evidence_files.attachments([c.id for c in check_ins])  # frozen with the report once published
     pillars: dict[int, dict] = {}
     for check_in in sorted(check_ins, key=lambda c: (c.initiative.priority.code, c.initiative.name)):
         initiative = check_in.initiative
@@ -87,7 +89,7 @@ def build_report(update: BoardUpdate) -> dict:
             "generated": [f for f in check_in.generated or [] if f in ("status", "narrative", "supt_decisions")],
             "measures": [{"code": m.code, "text": m.text} for m in initiative.measures],
             "metrics": [_metric_block(m, check_in, history.get(m.id, [])) for m in initiative.metrics],
-            "check_in_id": check_in.id,
+            "check_in_id": check_in.id, "attachments": files.get(check_in.id, []),
         })
     return {
         "title": update.title, "kind": update.kind.name, "school_year": update.school_year,

@@ -186,6 +186,26 @@ class CheckIn(PlanOwned, Model):
     updated_by: Mapped[User | None] = relationship()
     board_updates: Mapped[list["BoardUpdate"]] = relationship(secondary=board_update_check_in,
                                                               back_populates="check_ins")
+    files: Mapped[list["EvidenceFile"]] = relationship(back_populates="check_in", order_by="EvidenceFile.id",
+                                                       cascade="all, delete-orphan")
+
+
+class EvidenceFile(PlanOwned, Model):
+    """A file an office attaches to a check-in as evidence (a report, a workbook, a photo), kept in the
+    database with the type recognised from its content and a SHA-256 of its bytes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_in.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))  # the display name, cleaned of path parts
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only to serve a download
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="files")
+    uploaded_by: Mapped[User | None] = relationship()
 
 
 class MetricValue(PlanOwned, Model):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -48,23 +49,25 @@ def read_period(form, period: CheckInPeriod | None = None) -> tuple[PeriodData, 
     errors: dict[str, str] = {}
     data = PeriodData(name=" ".join(str(form.get("name") or "").split()))
     if not data.name:
-        errors["name"] = "Name the period, like “Mid-year 2024-25”."
+        errors["name"] = _("Name the period, like “Mid-year 2024-25”.")
     elif len(data.name) > NAME_MAX:
-        errors["name"] = f"Keep the name under {NAME_MAX} characters."
+        errors["name"] = _("Keep the name under %(max)s characters.", max=NAME_MAX)
     elif any(not ch.isprintable() for ch in data.name):
-        errors["name"] = "Use letters, digits and punctuation only in the name."
+        errors["name"] = _("Use letters, digits and punctuation only in the name.")
     elif name_taken(data.name, period):
-        errors["name"] = f"The calendar already has a period named “{data.name}”. Give this one another name."
-    data.opens_on = _date(form, "opens_on", "Enter the day the period opens, like 2024-10-01.", errors)
-    data.due_on = _date(form, "due_on", "Enter the period's last day, when its check-ins are due.", errors)
+        errors["name"] = _("The calendar already has a period named “%(name)s”. Give this one another name.",
+                           name=data.name)
+    data.opens_on = _date(form, "opens_on", _("Enter the day the period opens, like 2024-10-01."), errors)
+    data.due_on = _date(form, "due_on", _("Enter the period's last day, when its check-ins are due."), errors)
     if data.opens_on and data.due_on and data.due_on <= data.opens_on:
-        errors["due_on"] = (f"The last day must come after the day the period opens ({long_date(data.opens_on)}). "
-                            "Check the order of the two dates.")
+        errors["due_on"] = _("The last day must come after the day the period opens (%(opens)s). "
+                             "Check the order of the two dates.", opens=long_date(data.opens_on))
     if period is not None and not errors and in_use(period) and (
             data.name != period.name or data.due_on != period.due_on):
         key = "name" if data.name != period.name else "due_on"
-        errors[key] = (f"Check-ins already report on {period.name}, so its name and last day stay as they are "
-                       f"({long_date(period.due_on)}). Only the day it opens can change.")
+        errors[key] = _("Check-ins already report on %(period)s, so its name and last day stay as they are "
+                        "(%(due)s). Only the day it opens can change.", period=period.name,
+                        due=long_date(period.due_on))
     return data, errors
 
 
@@ -129,8 +132,10 @@ def remove_period(period: CheckInPeriod, user) -> str | None:
     """Remove the period; the reason it stays (check-ins report on it), or None when it is gone."""
     count = check_ins_naming(period)
     if count:
-        return (f"{period.name} stays on the calendar: {count} check-in{'' if count == 1 else 's'} already "
-                f"report{'s' if count == 1 else ''} on it. A period no check-in names can be removed.")
+        return ngettext("%(period)s stays on the calendar: %(num)d check-in already reports on it. A period no "
+                        "check-in names can be removed.",
+                        "%(period)s stays on the calendar: %(num)d check-ins already report on it. A period no "
+                        "check-in names can be removed.", count, period=period.name)
     _audit(period, "remove", user, _shown(PeriodData(period.name, period.opens_on, period.due_on)))
     db.session.delete(period)
     db.session.flush()

@@ -6,6 +6,7 @@ from babel.dates import format_date
 from flask_babel import gettext
 
 from portal.kernel import i18n
+from portal.progress.evidence_checks import size_text
 
 
 def day(value: date | datetime | None) -> str:
@@ -26,8 +27,8 @@ def stamp(value: datetime | None) -> str:
 
 
 def helpers() -> dict:
-    """What the cycle and Board templates use to write dates."""
-    return {"day": day, "stamp": stamp}
+    """What the cycle and Board templates use to write dates and file sizes."""
+    return {"day": day, "stamp": stamp, "file_size": size_text}
 
 
 def missing_version(noun: str = "") -> str:

@@ -17,6 +17,7 @@ from portal.imports.writing import all_or_nothing, bulk_write, split_rows
 from portal.kernel import clock
 from portal.kernel.clock import current_school_year
 from portal.kernel.formatting import count
+from portal.kernel.i18n import N_
 from portal.kernel.numbers import ungroup
 from portal.org.models import School
 from portal.strategic_plan.levels import applicable_levels
@@ -41,8 +42,8 @@ FIRST_YEAR = 2000
 
 # ---------------------------------------------------------------- reading the file
 
-SPEC = TableSpec(columns=tuple(COLUMNS), aliases=ALIASES, max_rows=MAX_ROWS, split_hint=" Split the file by year.",
-                 no_rows="The file has a header but no rows of results.")
+SPEC = TableSpec(columns=tuple(COLUMNS), aliases=ALIASES, max_rows=MAX_ROWS, split_hint=N_(" Split the file by year."),
+                 no_rows=N_("The file has a header but no rows of results."))
 
 
 # ---------------------------------------------------------------- checking every row

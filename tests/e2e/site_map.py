@@ -36,6 +36,7 @@ NOT_PAGES = {
     "board.report_pdf": "PDF download",
     "board.report_pptx": "PowerPoint download",
     "admin.import_template": "CSV / Excel download of an import's columns and an example row",
+    "initiatives.evidence_file": "an evidence file, always a download (tests/e2e/test_evidence_journey.py)",
     "plan.choose": "chooses the plan in view and redirects to the plan page",
     "mfa.verify": "redirects to the log-in page unless a password was just given",
     "mfa.enrol": "redirects to the log-in page unless an administrator's password was just given",

@@ -25,8 +25,11 @@ def test_the_central_office_opens_its_dashboard_from_the_navigation(page, login,
     screenshot(page, "office-dashboard-1-instruction")
 
     page.evaluate("window.__stayed = true")  # survives only if filtering does not reload the page
+    clear = page.get_by_role("link", name="Clear the filters")
+    expect(clear).to_have_count(0)  # nothing to clear yet
     page.get_by_label("Measure status", exact=True).select_option("improved")
     expect(page).to_have_url(re.compile(r"status=improved"))
+    expect(clear).to_be_visible()  # the way back comes with the filtered figures
     rows = page.locator("#measures tbody tr[id^=measure-]")
     expect(rows.first).to_be_visible()
     for text in rows.all_inner_texts():

@@ -9,9 +9,11 @@ only what happens to records outside a person's reach."""
 import csv
 import io
 import logging
+from datetime import date
 
 import pytest
 from flask import url_for
+from PIL import Image
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -19,7 +21,10 @@ from portal.kernel.policy import Role
 from portal.measures import annual_reports as ar
 from portal.notifications.models import Notification
 from portal.org.models import Office, User
-from portal.progress.models import BoardUpdate, CheckIn, Initiative
+from portal.progress import board_updates
+from portal.progress import check_ins as check_in_ops
+from portal.progress.evidence_checks import check_upload
+from portal.progress.models import BoardUpdate, CheckIn, EvidenceFile, Initiative, Progress, Stage
 from portal.strategic_plan.models import Measure
 from portal.targets.models import Target, TargetPlan
 from tests.test_access import DECLARED, PUBLIC
@@ -63,6 +68,10 @@ SCOPED = {
     "initiatives.record_superintendent": ("check_in", {}),
     "initiatives.place_check_in": ("check_in", {}),
     "initiatives.unplace_check_in": ("check_in", {}),
+    "initiatives.attach_file": ("check_in", {C: 403}),  # the office keeps its check-ins' files ...
+    "initiatives.remove_file": ("evidence_file", {C: 403}),
+    # ... every reader of check-ins downloads them; the Board only a file frozen in a published update
+    "initiatives.evidence_file": ("evidence_file", {B: 404}),
     "board.update": ("board_update", {B: 404, C: 404}),  # a draft is hidden until published
     "board.place": ("board_update", {}),
     "board.unplace": ("board_update", {}),
@@ -152,6 +161,7 @@ def records(private_app, cast):
         assert draft_report is not None, errors
         someone = db.session.scalar(select(User).where(User.email == cast.other_principal))
         notification = notification_for(someone, "Your targets are overdue.")
+        files = evidence_files(supt)
         db.session.commit()
         out = {
             "school": ({"school_id": cast.school}, {"school_id": cast.other_school}),
@@ -164,9 +174,45 @@ def records(private_app, cast):
             "measure": ({"code": measure_of("instruction")}, {"code": measure_of("facilities")}),
             "office": ({"code": "instruction"}, {"code": "facilities"}),
             "notification": (None, {"notification_id": notification.id}),
+            "evidence_file": files,
         }
         db.session.remove()
         return out
+
+
+def evidence_files(supt: User) -> tuple[dict, dict]:
+    """A file the Board was given (on a Tutoring check-in in a Board update published here), and one on
+    Greening Projects' latest check-in that no Board update holds."""
+    page = Image.new("RGB", (200, 100), "white")
+    pdf = io.BytesIO()
+    page.save(pdf, "PDF")
+    checked, problem = check_upload("report.pdf", pdf.getvalue(), 10 * 1024 * 1024)
+    assert checked is not None, problem
+
+    def kept(check_in_id: int) -> dict:
+        made = EvidenceFile(check_in_id=check_in_id, name=checked.name, content_type=checked.content_type,
+                            size=len(checked.data), sha256=checked.sha256, data=checked.data)
+        db.session.add(made)
+        db.session.flush()
+        return {"check_in_id": check_in_id, "file_id": made.id}
+
+    tutoring = db.session.scalar(select(Initiative).where(Initiative.code == "tutoring"))
+    given = CheckIn(initiative=tutoring, period="Access matrix", period_end=date(2019, 6, 30), stage=Stage.ready,
+                    status=Progress.on_track, narrative="Given to the Board.", sharing_date=date(2019, 6, 30),
+                    sharing_attendees="Team", supt_date=date(2019, 6, 30), supt_feedback="Good.")
+    db.session.add(given)
+    db.session.flush()
+    own = kept(given.id)
+    update = BoardUpdate(kind_code="end_of_year", school_year="2390-91", meeting_date=date(2391, 6, 10),
+                         title="Access matrix update")
+    db.session.add(update)
+    db.session.flush()
+    check_in_ops.place(given, update, supt, given.version)
+    board_updates.publish(update, supt, update.version)
+    greening = db.session.scalar(select(Initiative).where(Initiative.code == "greening"))
+    latest = db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == greening.id)
+                               .order_by(CheckIn.period_end.desc()).limit(1))
+    return own, kept(latest)
 
 
 def notification_for(user: User, subject: str) -> Notification:

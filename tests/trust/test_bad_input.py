@@ -6,12 +6,14 @@ with the wrong sheet). Never a server error; a refusal says what is wrong on the
 refused request leaves every table as it was. A new form route without a case here fails."""
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from PIL import Image
 from sqlalchemy import select
 
 from portal.admin.forms import ImportForm
@@ -22,6 +24,8 @@ from portal.measures.value_import import IMPORT_COLUMNS
 from portal.notifications.models import Notification
 from portal.org import imports
 from portal.org.models import UNUSABLE_PASSWORD, School, User
+from portal.progress import action_plans, evidence_files
+from portal.progress.evidence_checks import check_upload
 from portal.progress.models import CheckIn, CheckInPeriod, Initiative
 from portal.targets import results as actuals
 from portal.targets.models import Target, TargetCycle, TargetPlan, WindowExtension
@@ -79,6 +83,9 @@ FORMS = {
     "initiatives.place_check_in": ("admin", ["version", "board_update_id"]),
     "initiatives.unplace_check_in": ("admin", ["version", "board_update_id"]),
     "initiatives.advance": ("admin", ["action", "version", "board_update_id", "back"]),
+    # On a check-in of its own at stage 1 (so the office may change its files): a file field sent as text.
+    "initiatives.attach_file": ("admin", ["version", "evidence_file"]),
+    "initiatives.remove_file": ("admin", ["version"]),
     "board.create_update": ("admin", ["kind", "school_year", "meeting_date", "title"]),
     "board.place": ("admin", ["check_in_id", "version"]),
     "board.unplace": ("admin", ["check_in_id", "version"]),
@@ -141,8 +148,10 @@ def places(private_app, cast):
         extension = WindowExtension(cycle_id=plan.cycle_id, school_id=school.id, until=plan.cycle.closes_on,
                                     reason="A new principal.", granted_by_id=admin.id)
         db.session.add(extension)
+        evidence_check_in, file_id = evidence_place(initiative, admin)
         db.session.commit()
-        args = {"extension_id": extension.id, "plan_id": plan.id, "row_id": row, "initiative_id": initiative.id,
+        args = {"extension_id": extension.id, "evidence_check_in_id": evidence_check_in, "file_id": file_id,
+                "plan_id": plan.id, "row_id": row, "initiative_id": initiative.id,
                 "metric_id": initiative.metrics[0].id, "check_in_id": check_in.id, "update_id": 3,
                 "user_id": someone.id, "cycle_id": db.session.scalar(select(TargetCycle.id)),
                 "code": "2D-1", "row": str(row), "metric": str(initiative.metrics[0].id), "notification_id": note.id,
@@ -153,6 +162,22 @@ def places(private_app, cast):
         db.session.remove()
     people = {who: log_in(private_app, email) for who, email in emails.items()}
     return args, people
+
+
+EVIDENCE_FORMS = {"initiatives.attach_file", "initiatives.remove_file"}
+
+
+def evidence_place(initiative: Initiative, admin: User) -> tuple[int, int]:
+    """A check-in at stage 1 of its own, with a PDF attached: (its id, the file's id)."""
+    check_in = action_plans.start_check_in(initiative, "Evidence files, bad input", date(2019, 1, 31), admin)
+    page = Image.new("RGB", (200, 100), "white")
+    pdf = io.BytesIO()
+    page.save(pdf, "PDF")
+    checked, problem = check_upload("report.pdf", pdf.getvalue(), 10 * 1024 * 1024)
+    assert checked is not None and check_in is not None, problem
+    db.session.flush()
+    assert evidence_files.attach(check_in, checked, admin, check_in.version) == {}
+    return check_in.id, check_in.files[0].id
 
 
 def post_routes(app) -> set[str]:
@@ -191,6 +216,8 @@ def answer_is_clear(app, before: dict, response) -> None:
 @given(data=st.data())
 def test_no_form_fails_or_half_writes_whatever_is_typed(private_app, places, endpoint, data):
     args, people = places
+    if endpoint in EVIDENCE_FORMS:
+        args = {**args, "check_in_id": args["evidence_check_in_id"]}
     who, fields = FORMS[endpoint]
     person = people[who] if who else log_in(private_app, None)
     form = {}
@@ -327,3 +354,49 @@ def test_an_import_of_unknown_kind_is_refused_plainly(private_app, places):
     assert response.status_code == 422
     answer_is_clear(private_app, before, response)
 
+
+
+# ---------------------------------------------------------------- evidence files
+
+EVIDENCE_NAMES = ["report.pdf", "../../etc/passwd.pdf", "\x00\x1b.pdf", "\u202efdp.exe", "a" * 400 + ".pdf",
+                  "page.html", "chart.svg", "book.xlsx", "notes.docx", "slides.pptx", "photo.png", ".pdf", ""]
+
+
+@st.composite
+def bad_evidence(draw):
+    """A file that is not an evidence file the portal takes, under any name."""
+    kind = draw(st.sampled_from(["random", "elf", "exe", "html", "svg", "zip", "office_without_parts", "empty"]))
+    if kind == "random":
+        content = draw(st.binary(min_size=1, max_size=2000))
+    elif kind in ("elf", "exe"):
+        content = (b"\x7fELF\x02\x01\x01" if kind == "elf" else b"MZ\x90\x00") + draw(st.binary(max_size=500))
+    elif kind in ("html", "svg"):
+        content = (b"<!doctype html><script>alert(1)</script>" if kind == "html" else
+                   b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    elif kind in ("zip", "office_without_parts"):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("[Content_Types].xml" if kind == "office_without_parts" else "notes.txt",
+                             draw(st.text(max_size=200)))
+        content = out.getvalue()
+    else:
+        content = b""
+    # A browser escapes line breaks and quotes in the name it sends (as %0D, %0A and %22).
+    typed = st.text(st.characters(exclude_characters='\r\n"'), max_size=60)
+    return content, draw(st.one_of(st.sampled_from(EVIDENCE_NAMES), typed))
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_no_evidence_file_fails_or_half_writes_whatever_the_file(private_app, places, data):
+    args, people = places
+    content, filename = data.draw(bad_evidence(), label="file")
+    with private_app.app_context():
+        version = db.session.get(CheckIn, args["evidence_check_in_id"]).version
+    before = dump(private_app)
+    url = url_of(private_app, "initiatives.attach_file", {"check_in_id": args["evidence_check_in_id"]})
+    response = people["admin"].post(url, {"version": str(version), "evidence_file": (io.BytesIO(content), filename)},
+                                    content_type="multipart/form-data")
+    assert response.status_code == 422, response.status_code
+    assert 'id="evidence_file-error"' in response.get_data(as_text=True)
+    answer_is_clear(private_app, before, response)

@@ -150,7 +150,7 @@ def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(privat
         plan = db.session.scalar(select(TargetPlan.id).where(TargetPlan.school_id == school))
     args = {"school_id": school, "plan_id": plan, "row_id": 1, "initiative_id": 1, "metric_id": 1,
             "check_in_id": 4, "update_id": 3, "user_id": 1, "period_id": 1, "cycle_id": 1, "notification_id": 1,
-            "email_id": 1, "extension_id": 1,
+            "email_id": 1, "extension_id": 1, "file_id": 1,
             "code": "2D-1", "token": "not-a-signed-link", "what": "codes"}
     def role_for(rule):
         who = DECLARED[rule.endpoint]

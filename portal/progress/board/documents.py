@@ -53,7 +53,8 @@ def _initiative_slides(prs, item: dict) -> None:
     for metric in item["metrics"]:
         if metric["chart"] is None:
             continue
-        path = {s["breakdown"] or metric["name"]: dict(s["points"]) for s in metric["series"]}
+        path = {s["breakdown"] or metric["name"]: {point[0]: point[1] for point in s["points"]}
+                for s in metric["series"]}
         slides.chart_slide(prs, f"{item['name']}: {metric['name']}", metric["periods"],
                            {name: [points_of.get(p) for p in metric["periods"]] for name, points_of in path.items()},
                            notes=metric["chart"].description)

@@ -40,7 +40,7 @@ def _metric(metric: dict, period: str) -> dict:
     value with its as-of date), then the baseline and target when the metric has them."""
     unit = metric["unit"]
     periods = [p for p in periods_in_order(metric["series"]) if p != period] + [period]
-    path = {s["breakdown"]: dict(s["points"]) for s in metric["series"]}
+    path = {s["breakdown"]: {point[0]: point[1] for point in s["points"]} for s in metric["series"]}
     made_up = {s["breakdown"]: set(s.get("generated") or []) for s in metric["series"]}
     now = {r["breakdown"]: r for r in metric["rows"]}
     keys = list(now) + [k for k in path if k not in now]

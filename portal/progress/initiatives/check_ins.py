@@ -6,7 +6,7 @@ with who changed it first, and what the person typed is kept.
 Views never set a stage: each action goes through progress.check_ins (progress.workflow.CHECK_IN)."""
 from collections import Counter
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,9 +19,10 @@ from portal.kernel.i18n import N_
 from portal.kernel.numbers import parse_int
 from portal.kernel.policy import CYCLE_READERS, OFFICES, SUPERINTENDENTS, Role
 from portal.progress import check_ins as svc
-from portal.progress import readiness
+from portal.progress import evidence_files, readiness
 from portal.progress import workflow as check_in_workflow
 from portal.progress.board_updates import fmt
+from portal.progress.evidence_checks import ACCEPTED, size_text
 from portal.progress.initiatives import bp
 from portal.progress.initiatives import queries as q
 from portal.progress.initiatives.check_in_form import read_check_in
@@ -37,7 +38,8 @@ HISTORY = {"create": N_("Started the check-in"), "edit": N_("Edited values or na
            "record_sharing": N_("Recorded the sharing session"), "submit_update": N_("Submitted the platform update"),
            "send_back": N_("Sent back to the office"), "accept_data": N_("Accepted the data"),
            "record_superintendent": N_("Recorded the superintendent's update"),
-           "place": N_("Placed in a Board update"), "unplace": N_("Taken out of a Board update")}
+           "place": N_("Placed in a Board update"), "unplace": N_("Taken out of a Board update"),
+           "attach_file": N_("Attached an evidence file"), "remove_file": N_("Removed an evidence file")}
 
 
 def stage_change(event: AuditEvent, stages: dict[str, str]) -> str:
@@ -143,6 +145,9 @@ def check_in_context(check_in: CheckIn, posted: str = "", typed=None, errors: di
         "roles": {r.value: _(r.title) for r in Role}, "actions": {k: _(v) for k, v in HISTORY.items()},
         "submit_problems": svc.submit_problems(check_in),
         "past": workflow.PAST, "stage_change": stage_change,
+        "files": [evidence_files.listed(f) for f in check_in.files], "accepted_files": ACCEPTED,
+        "max_file_size": size_text(current_app.config["EVIDENCE_FILE_MAX_BYTES"]),
+        "may_change_files": evidence_files.may_change_files(check_in, current_user),
     }
 
 

@@ -56,10 +56,14 @@ def offices():
 def office(code: str):
     office = office_or_404(code)
     view = office_view.load(office, request.args, today())
+    clear = {"endpoint": "dashboard.office", "endpoint_args": {"code": office.code},
+             "filters_set": bool(view.flt.narrowed or view.flt.year)}
     response = make_response(render("dashboard/office.html", "dashboard/_office_body.html", view=view,
                                     titles=ms.TITLES, target_label=ms.target_label(), stage_names=STAGE_NAMES,
-                                    fmt_measure=formatting.measure_value))
+                                    fmt_measure=formatting.measure_value, **clear))
     if is_htmx():  # the filters' canonical address, without empty ones, for shared links and history
+        response.set_data(response.get_data(as_text=True) + render_template("dashboard/_clear.html", **clear,
+                                                                              clear_oob=True))
         response.headers["HX-Push-Url"] = url_for("dashboard.office", code=office.code, **view.flt.as_args())
     return response
 

@@ -233,13 +233,27 @@
   // value typed a moment before "Submit for review" is saved first, and the submit then carries the
   // plan's version that save produced, not the one the page had before it. When a save is refused
   // the form is still sent, and the page that comes back lists the problem above the form.
+  // A form whose fields save themselves (htmx) waits, when its button is pressed, for the saves typed or
+  // running, then submits. A save that fails stops the wait (the alert says why) and its field counts as
+  // unsaved again; a wait longer than data-wait-for-saves milliseconds (20 s) stops too and says so, so
+  // nothing is submitted without a value the person typed.
   function setUpWaitingForSaves(form) {
-    var typed = [];  // fields changed since their last save began
+    var typed = [];  // fields changed since their last save began, or whose save failed
     var running = 0;  // saves sent and not yet answered
     var waiting = null;  // the button pressed while saves were running
+    var limit = null;  // the timer that ends a wait gone on too long
     var saves = function (elt) { return elt && form.contains(elt) && elt.hasAttribute("hx-post"); };
+    function unsaved(field) {
+      if (typed.indexOf(field) < 0) { typed.push(field); }
+    }
+    function stopWaiting(message) {
+      window.clearTimeout(limit);
+      limit = null;
+      waiting = null;
+      if (message) { showAlert(message); }
+    }
     form.addEventListener("input", function (event) {
-      if (saves(event.target) && typed.indexOf(event.target) < 0) { typed.push(event.target); }
+      if (saves(event.target)) { unsaved(event.target); }
     });
     form.addEventListener("htmx:beforeRequest", function (event) {
       if (!saves(event.detail.elt)) { return; }
@@ -249,20 +263,31 @@
     function carryOn() {
       if (running > 0 || typed.length || !waiting) { return; }
       var button = waiting;
-      waiting = null;
+      stopWaiting("");
       form.setAttribute("data-saves-done", "");
       form.requestSubmit(button);
     }
     form.addEventListener("htmx:afterRequest", function (event) {
       if (!saves(event.detail.elt)) { return; }
       running = Math.max(0, running - 1);
+      if (event.detail.successful !== true) {  // not reached, or an error answer: the value is not saved
+        unsaved(event.detail.elt);
+        if (waiting) { stopWaiting(""); }  // htmx:sendError / htmx:responseError have said why
+        return;
+      }
       window.setTimeout(carryOn, 0);  // a queued save starts once this one has ended
     });
     form.addEventListener("submit", function (event) {
       if (form.hasAttribute("data-saves-done")) { form.removeAttribute("data-saves-done"); return; }
       if ((running === 0 && !typed.length) || !window.htmx) { return; }
       event.preventDefault();
+      if (waiting) { return; }  // already waiting for these saves
       waiting = event.submitter || form.querySelector("button[type='submit']");
+      var wait = parseInt(form.getAttribute("data-wait-for-saves"), 10) || 20000;
+      limit = window.setTimeout(function () {
+        stopWaiting(said("saving", "Your last change is still being saved, so nothing was sent yet. Check your " +
+                                   "connection, then press the button again."));
+      }, wait);
       typed.slice().forEach(function (field) { window.htmx.trigger(field, "change"); });
       window.setTimeout(carryOn, 0);
     });
