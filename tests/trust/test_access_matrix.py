@@ -23,6 +23,7 @@ from portal.notifications.models import Notification
 from portal.org.models import Office, User
 from portal.progress import board_updates
 from portal.progress import check_ins as check_in_ops
+from portal.progress.board import documents as board_documents
 from portal.progress.evidence_checks import check_upload
 from portal.progress.models import BoardUpdate, CheckIn, EvidenceFile, Initiative, Progress, Stage
 from portal.strategic_plan.models import Measure
@@ -208,7 +209,7 @@ def evidence_files(supt: User) -> tuple[dict, dict]:
     db.session.add(update)
     db.session.flush()
     check_in_ops.place(given, update, supt, given.version)
-    board_updates.publish(update, supt, update.version)
+    board_updates.publish(update, supt, update.version, board_documents.render)
     greening = db.session.scalar(select(Initiative).where(Initiative.code == "greening"))
     latest = db.session.scalar(select(CheckIn.id).where(CheckIn.initiative_id == greening.id)
                                .order_by(CheckIn.period_end.desc()).limit(1))

@@ -7,13 +7,14 @@ from portal.progress import documents, slides
 from portal.progress.board.report import present
 from portal.progress.board.updates import long_date
 from portal.progress.models import BoardUpdate
+from portal.progress.wording import helpers
 from portal.strategic_plan.translations import plan_text
 
 
 def print_page(template: str, update: BoardUpdate, report: dict) -> str:
     """The report's print page (the page's own partial, read-only, with a table of contents)."""
     context = {"update": update, "report": report, "editing": False, "problem": "", "message": "",
-               "long_date": long_date}
+               "long_date": long_date, **helpers()}  # the Board pages' helpers, whichever page publishes
     if has_request_context():
         return render_template(template, **context)
     with current_app.test_request_context():  # published by the demo or a script: templates still read a request
