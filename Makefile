@@ -10,7 +10,7 @@ PORTAL_TODAY ?= 2024-10-15
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-test chromium db clean messages
+.PHONY: run test lint install install-test chromium pdf-engine db clean messages
 
 # The translators' catalogues (portal/translations/<lang>/LC_MESSAGES/messages.po), compiled to the .mo
 # files the portal reads; git ignores the .mo files, so a fresh clone compiles them here.
@@ -38,7 +38,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed $(MO_FILES)
+install: $(VENV)/.installed $(MO_FILES) pdf-engine
+
+# Debian's Pango and DejaVu fonts, which WeasyPrint draws each published report's PDF with.
+pdf-engine:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		echo "Installing Pango and the DejaVu fonts for the Board reports' PDF"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends \
+			libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	fi
 
 # The OpenID provider the sign-in tests run (tests/oidc, docs/sign-in.md): oidc-provider installed from its
 # lock file, and again only when the lock file changes. Without Node.js the sign-in tests skip, except in CI.
@@ -53,7 +61,7 @@ $(OIDC_PROVIDER): tests/oidc/package-lock.json
 		echo "Node.js and npm are not installed: the sign-in tests will be skipped"; \
 	fi
 
-install-test: $(VENV)/.installed-test $(MO_FILES) chromium $(OIDC_PROVIDER)
+install-test: $(VENV)/.installed-test $(MO_FILES) chromium pdf-engine $(OIDC_PROVIDER)
 
 # Debian's Chromium for the browser tests (Playwright cannot download a browser here).
 chromium:

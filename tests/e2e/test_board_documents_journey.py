@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.kernel.policy import Role
 from portal.progress.models import BoardUpdate, CheckIn, Initiative, MetricValue, Progress, Stage
 from portal.strategic_plan import calendar
+from tests.factories import purge
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +44,8 @@ def prepared(app):
         ids = update.id, check_in.id, update.title
         db.session.remove()
     yield ids
-    with app.app_context():
-        for model, record_id in ((CheckIn, ids[1]), (BoardUpdate, ids[0])):
-            record = db.session.get(model, record_id)
-            if record is not None:
-                db.session.delete(record)
-        db.session.commit()
+    with app.app_context():  # with their audit events and documents, so no later record inherits them
+        purge([(CheckIn.__tablename__, ids[1]), (BoardUpdate.__tablename__, ids[0])])
         db.session.remove()
 
 
