@@ -92,6 +92,7 @@ def test_publishing_a_board_update_stores_its_pdf_and_deck_and_a_board_member_do
     page = client.get(f"/board-updates/{update_id}").get_data(as_text=True)
     shown = dict(HASH.findall(page))
     assert set(shown) == {"pdf", "pptx"} and "Download the PDF" in page and "Download the slide deck" in page
+    assert "use your browser's Print command" not in page.replace("&#39;", "'")  # the PDF is the copy to keep
     assert f'href="/board-updates/{update_id}/report.pdf"' in client.get("/board-updates").get_data(as_text=True)
 
     first = client.get(f"/board-updates/{update_id}/report.pdf")
@@ -169,7 +170,7 @@ def test_a_report_published_before_the_portal_kept_documents_says_so_and_offers_
     login_as(Role.board)
     page = text_of(client.get(f"/board-updates/{update_id}").get_data(as_text=True))
     assert "This report was published before the portal kept a PDF and slide deck of each report." in page
-    assert "Download the PDF" not in page
+    assert "Download the PDF" not in page and "To print this report or save it as a PDF" in page
     assert client.get(f"/board-updates/{update_id}/report.pdf").status_code == 404
 
 
