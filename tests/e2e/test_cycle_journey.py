@@ -103,7 +103,7 @@ def test_a_check_in_goes_from_the_sharing_session_to_a_published_board_update(ap
     # A board member reads it.
     login(board, Role.board)
     board.get_by_role("link", name="Board updates", exact=True).click()
-    board.get_by_role("link", name=f"End-of-Year Update {year}").click()
+    board.get_by_role("link", name=f"End-of-Year Update {year}", exact=True).click()  # not its PDF or slides
     expect(board.get_by_role("heading", name=plan_name)).to_be_visible()
     expect(board.get_by_text("Academies opened in all six Local Districts.")).to_be_visible()
     expect(board.get_by_text("845").first).to_be_visible()

@@ -88,7 +88,7 @@ def test_an_office_value_moves_the_scorecard_and_the_published_annual_report_rea
     # A board member reads it in the portal.
     login(board, Role.board)
     board.goto(live_server + "/annual-reports")
-    board.get_by_role("link", name=f"Annual Report {YEAR}").click()
+    board.get_by_role("link", name=f"Annual Report {YEAR}", exact=True).click()  # not its PDF or slides
     expect(board.get_by_text("this report is frozen")).to_be_visible()
     expect(board.locator("#ar-pillar-1 .sc-count")).to_have_text(f"{after[0]} of {after[1]} measures improved")
     expect(board.get_by_role("row", name=re.compile("1B-2")).first).to_contain_text("13.6%")
