@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import requests
 from sqlalchemy import select
 
-from portal.imports.reader import MAX_RATIO, MAX_UNPACKED
+from portal.kernel.uploads import MAX_RATIO, MAX_UNPACKED
 from portal.kernel.clock import today
 from portal.kernel.policy import Role
 from portal.measures import annual_reports, value_import
