@@ -109,6 +109,19 @@ def test_everyone_finds_a_priority_and_its_measures_by_code(client, login_as, ro
     assert hits[0] == ("/measures/1A-2", "1A-2")
 
 
+def test_a_code_typed_in_full_comes_before_a_name_that_merely_holds_it(app, client, login_as, factories):
+    with app.app_context():
+        made = factories.initiative(name="Saturday Academies f71a4a", priority="2B")
+        initiative_id = made.id
+    login_as(Role.superintendent)
+    html, hits = found(client, "1a")
+    assert f"/initiatives/{initiative_id}" in links(hits)  # it is found: its name holds "1a"
+    assert hits[0] == ("/plan/priorities/1A", "1A")  # but the priority whose code it is leads
+    assert html.index("Priorities") < html.index("Initiatives")
+    _, hits = found(client, "academies")
+    assert hits[0][0] == f"/initiatives/{initiative_id}"  # kinds keep their order when no code is typed
+
+
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_every_link_a_search_gives_opens_for_the_person_who_searched(client, login_as, role):
     login_as(role)

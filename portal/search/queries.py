@@ -77,6 +77,7 @@ class Hit:
     detail: str
     endpoint: str
     args: dict
+    rank: int = 3  # Matcher.rank: 0 the exact code, 1 a code that starts with it, 2 a name that does, 3 any other
 
 
 @dataclass
@@ -140,18 +141,19 @@ def _rows(stmt: Select, limit: int) -> tuple[list, int]:
 
 
 def _schools(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
-    stmt = (visible_schools(user).with_only_columns(School.id, School.code, School.name, Region.short_name)
+    stmt = (visible_schools(user).with_only_columns(School.id, School.code, School.name, Region.short_name,
+                                                    m.rank(School.code, School.name).label("rank"))
             .join_from(School, Region).where(m.matches(School.code, School.name))
             .order_by(m.rank(School.code, School.name), School.name, School.id))
     rows, total = _rows(stmt, limit)
-    return [Hit(r.name, r.code, r.short_name, "main.school", {"school_id": r.id}) for r in rows], total
+    return [Hit(r.name, r.code, r.short_name, "main.school", {"school_id": r.id}, r.rank) for r in rows], total
 
 
 def _initiatives(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
     # Every office reads every action plan; an office's own come first.
     own = case((Initiative.office_id == user.office_id, 0), else_=1) if user.role == Role.central_office else None
     stmt = (select(Initiative.id, Initiative.code, Initiative.name, Office.name.label("office"),
-                   Priority.code.label("priority"))
+                   Priority.code.label("priority"), m.rank(Initiative.code, Initiative.name).label("rank"))
             .join_from(Initiative, Office).join_from(Initiative, Priority)
             .where(m.matches(Initiative.code, Initiative.name, m.of(Priority.code) == m.query.code))
             .order_by(*([own] if own is not None else []), m.rank(Initiative.code, Initiative.name),
@@ -159,29 +161,31 @@ def _initiatives(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
     rows, total = _rows(stmt, limit)
     return [Hit(i18n.english(r.name), r.code,
                 gettext("Priority %(code)s · %(office)s", code=r.priority, office=r.office),
-                "initiatives.initiative", {"initiative_id": r.id}) for r in rows], total
+                "initiatives.initiative", {"initiative_id": r.id}, r.rank) for r in rows], total
 
 
 def _measures(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
-    stmt = (select(Measure.code, Measure.text, Priority.code.label("priority"), Priority.name.label("priority_name"))
+    stmt = (select(Measure.code, Measure.text, Priority.code.label("priority"), Priority.name.label("priority_name"),
+                   m.rank(Measure.code, Measure.text).label("rank"))
             .join_from(Measure, Priority).where(m.matches(Measure.code, Measure.text))
             .order_by(m.rank(Measure.code, Measure.text), Priority.code, Measure.position))
     rows, total = _rows(stmt, limit)
     return [Hit(i18n.english(_shortened(r.text)), r.code,
                 Markup("{} {}").format(r.priority, plan_text("priority", r.priority, "name", r.priority_name)),
                 "scorecard.measure",
-                {"code": r.code}) for r in rows], total
+                {"code": r.code}, r.rank) for r in rows], total
 
 
 def _priorities(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
-    stmt = (select(Priority.code, Priority.name, Pillar.number, Pillar.name.label("pillar"))
+    stmt = (select(Priority.code, Priority.name, Pillar.number, Pillar.name.label("pillar"),
+                   m.rank(Priority.code, Priority.name).label("rank"))
             .join_from(Priority, Pillar).where(m.matches(Priority.code, Priority.name))
             .order_by(m.rank(Priority.code, Priority.name), Priority.code))
     rows, total = _rows(stmt, limit)
     pillar = Markup(gettext("Pillar %(number)s: %(name)s"))
     return [Hit(plan_text("priority", r.code, "name", r.name), r.code,
                 pillar % {"number": r.number, "name": plan_text("pillar", r.number, "name", r.pillar)},
-                "plan.priority", {"code": r.code}) for r in rows], total
+                "plan.priority", {"code": r.code}, r.rank) for r in rows], total
 
 
 def _shortened(text: str) -> str:
@@ -207,7 +211,8 @@ def kinds_for(user) -> list[Kind]:
 
 def search(user, query: Query, limit: int) -> list[Group]:
     """Each kind the person may search, with its first `limit` hits and its count (none run for an
-    empty query)."""
+    empty query). The kind holding the best match comes first: whoever types '1A-2' sees that measure
+    before an initiative whose name happens to hold '1a'; kinds that match equally keep their order."""
     kinds = kinds_for(user)
     groups = [Group(kind.key, kind.title, kind.noun, kind.one, kind.many) for kind in kinds]
     if not query.words:
@@ -215,4 +220,4 @@ def search(user, query: Query, limit: int) -> list[Group]:
     matcher = Matcher(query)
     for group, kind in zip(groups, kinds, strict=True):
         group.hits, group.total = kind.find(matcher, user, limit)
-    return groups
+    return sorted(groups, key=lambda group: min((hit.rank for hit in group.hits), default=len(KINDS)))

@@ -82,7 +82,7 @@ def _fresh_login_limit(app):
 @pytest.fixture
 def login(live_server):
     """The browser tests' one log-in: login(page, who) opens the log-in page, fills in the form as a
-    person would and waits for /home. `who` is a role (its demo account) or an email (an account a
+    person would and waits for /home to load. `who` is a role (its demo account) or an email (an account a
     test made). keyboard=True reaches the fields and sends the form by keyboard alone, every focused
     control showing its focus; expect_home=False stops after sending (a refused log-in)."""
     def _login(page, who: Role | str, password: str = DEMO_PASSWORD, expect_home: bool = True,
@@ -102,6 +102,7 @@ def login(live_server):
             page.get_by_role("button", name="Log in", exact=True).click()
         if expect_home:
             expect(page).to_have_url(live_server + "/home")
+            page.wait_for_load_state()  # the URL changes before the page's scripts run: wait for them, as a person does
         return page
 
     return _login
