@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from html import unescape
 
 import openpyxl
+import pptx
 import pypdf
 import pytest
 from PIL import Image, ImageDraw
@@ -62,6 +63,15 @@ def workbook() -> bytes:
     book.active.append(["K-5", 120])
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+def slides() -> bytes:
+    """A one-slide deck written by python-pptx, as PowerPoint writes it."""
+    deck = pptx.Presentation()
+    deck.slides.add_slide(deck.slide_layouts[1]).shapes.title.text = "Reading Tutors: spring check-in"
+    out = io.BytesIO()
+    deck.save(out)
     return out.getvalue()
 
 
@@ -203,11 +213,12 @@ def test_a_file_of_another_check_in_is_not_found_through_this_one(data, factorie
 
 @pytest.mark.parametrize("name, content, content_type", [
     ("Tutor sign-ups.xlsx", workbook(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Spring check-in.pptx", slides(), "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
     ("Session photo.png", image("PNG"), "image/png"),
     ("Session photo.jpg", image("JPEG"), "image/jpeg"),
 ])
-def test_workbooks_and_images_are_recognised_from_their_bytes(data, factories, client, auth, login_as, name,
-                                                              content, content_type):
+def test_workbooks_decks_and_images_are_recognised_from_their_bytes(data, factories, client, auth, login_as,
+                                                                   name, content, content_type):
     email, check_in_id, _office = office_and_check_in(data, factories)
     login_as(Role.central_office, email)
     assert attach(data, client, auth, check_in_id, name, content).status_code == 303
