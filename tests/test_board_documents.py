@@ -226,6 +226,7 @@ def test_an_annual_reports_pdf_and_deck_hold_its_parts_with_small_groups_suppres
     year = "2010-11"
     with data() as s:
         district_results(s, factories, "ag_completion", year, [(12.7, privacy.SMALL_GROUP - 1)])
+        district_results(s, factories, "ag_completion", "2009-10", [(48.0, 300)])
     login_as(Role.superintendent)
     token = auth.csrf("/annual-reports")
     assert client.post("/annual-reports", data={"csrf_token": token, "school_year": year,
@@ -263,6 +264,18 @@ def test_an_annual_reports_pdf_and_deck_hold_its_parts_with_small_groups_suppres
     assert any(t.startswith("Goal ") and f"{year}: {privacy.MARK}" in body for t, body in slides)
     assert not any(f"{year}: 12.7%" in body for _t, body in slides)
     assert sum(t.startswith("Pillar ") for t in titles) == len(snapshot["scorecard"]["pillars"])
+    charts = {slide.shapes.title.text: shape.chart for slide in Presentation(io.BytesIO(deck.data)).slides
+              for shape in slide.shapes if shape.has_chart}
+    charted = [f"Goal {goal['number']}: {metric['name']}" for goal in snapshot["goals"] for metric in goal["metrics"]
+               if any(r["value"] is not None for line in metric["lines"] for r in line["results"])]
+    assert charted and sorted(charts) == sorted(charted)  # a chart for each goal metric with a result to show
+    ag = next(chart for title, chart in charts.items() if title.startswith("Goal 1:"))
+    years = list(ag.plots[0].categories)
+    assert "2009-10" in years and year in years
+    everyone = next(series for series in ag.plots[0].series if series.name == "All students")
+    assert everyone.values[years.index("2009-10")] == 48.0
+    assert everyone.values[years.index(year)] is None  # the small group's result is a gap, as on the page
+    assert not any(12.7 in series.values for chart in charts.values() for series in chart.plots[0].series)
 
 
 def test_the_migration_adds_the_documents_table_and_takes_it_away(tmp_path):

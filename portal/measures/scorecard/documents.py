@@ -1,6 +1,7 @@
 """An annual report's PDF and slide deck, made when it is published from the frozen report (the page's
-own partial, and a deck of its parts: the year at a glance, the District Goals, the scorecard by pillar
-and the initiatives' highlights). progress.publishing stores them with their SHA-256."""
+own partial, and a deck of its parts: the year at a glance, the District Goals with a chart of each
+metric's path, the scorecard by pillar and the initiatives' highlights). progress.publishing stores them
+with their SHA-256."""
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -47,6 +48,25 @@ def _goals(prs, report: dict) -> None:
             points.append((f"{metric['name']} ({metric['target_text']})", lines))
         slides.points_slide(prs, f"{_('Goal %(number)s', number=goal['number'])}: {goal['name']}", points,
                             notes=goal.get("statement") or "", size=16)
+        for metric in goal["metrics"]:
+            _metric_chart(prs, goal, metric)
+
+
+def _metric_chart(prs, goal: dict, metric: dict) -> None:
+    """A District Goal metric's path: each line from its baseline through the years' results. A result
+    withheld for a small group is a gap, as on the page; a metric with no result yet has no chart."""
+    if not any(r["value"] is not None for line in metric["lines"] for r in line["results"]):
+        return
+    years = sorted({line["baseline_year"] for line in metric["lines"] if line["baseline"] is not None}
+                   | {r["year"] for line in metric["lines"] for r in line["results"]})
+    lines = {}
+    for line in metric["lines"]:
+        values = {r["year"]: r["value"] for r in line["results"]}
+        if line["baseline"] is not None:
+            values.setdefault(line["baseline_year"], line["baseline"])
+        lines[line["label"]] = [values.get(year) for year in years]
+    slides.chart_slide(prs, f"{_('Goal %(number)s', number=goal['number'])}: {metric['name']}", years, lines,
+                       notes=f"{metric['name']} ({metric['target_text']})")
 
 
 def _value(value: dict) -> str:
