@@ -47,6 +47,7 @@ class Tally:
     def click(self, locator) -> None:
         self.actions += 1
         locator.click()
+        self.page.wait_for_load_state()  # a page the click opened has run its scripts before the next step
 
     def fill(self, locator, value: str) -> None:
         self.actions += 1

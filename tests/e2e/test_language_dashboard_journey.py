@@ -28,6 +28,7 @@ def test_the_superintendent_filters_the_dashboard_and_searches_in_spanish(browse
         expect(page.locator("html")).to_have_attribute("lang", "es")
         expect(page.get_by_role("heading", level=1)).to_have_text("Panel de datos del distrito")
         expect(page.get_by_role("heading", name="Si cada escuela cumple la meta que presentó")).to_be_visible()
+        page.wait_for_load_state()  # the filters refresh the figures once the page's scripts have run
 
         page.get_by_label("Nivel", exact=True).select_option(label="Secundaria")
         expect(page).to_have_url(live_server + "/dashboard/?level=middle")

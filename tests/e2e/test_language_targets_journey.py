@@ -21,6 +21,7 @@ def test_a_principal_and_a_leader_work_on_the_targets_in_spanish(app, browser, f
     principal.get_by_role("button", name="Español").click()
     expect(principal.locator("html")).to_have_attribute("lang", "es")
     expect(principal.get_by_role("heading", level=1)).to_contain_text("metas para")
+    principal.wait_for_load_state()  # the page in Spanish saves as one types once its scripts have run
 
     (first_id, first_value), (second_id, _) = facts["rows"][0], facts["rows"][1]
     principal.locator(f"#year_target-{first_id}").fill(str(first_value))
@@ -38,6 +39,7 @@ def test_a_principal_and_a_leader_work_on_the_targets_in_spanish(app, browser, f
     leader.get_by_role("button", name="Español").click()
     leader.get_by_role("link", name="Planes de metas", exact=True).click()
     expect(leader.get_by_role("heading", level=1)).to_contain_text("Planes de metas en")
+    leader.wait_for_load_state()  # the queue's filters refresh the list once the page's scripts have run
     leader.get_by_label("Estado", exact=True).select_option(label="Borrador")
     expect(leader.locator("#queue-results .result-count")).to_contain_text("coincide con su filtro")
     screenshot(leader, "language-review-queue-es")
