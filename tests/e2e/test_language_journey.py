@@ -37,6 +37,7 @@ def test_a_parent_switches_to_spanish_and_reads_the_public_pages(browser, live_s
     screenshot(page, "language-plan-es")
 
     nav.get_by_role("link", name="Tablero de medidas").click()
+    page.wait_for_load_state()  # its live fields answer once the page's scripts have run
     expect(page.get_by_role("heading", level=1)).to_have_text("Tablero de las Medidas de Éxito")
     page.get_by_label("Estado", exact=True).select_option(label="Mejoró")
     expect(page.locator("#scorecard-results .result-count")).to_contain_text("se muestran las")

@@ -126,6 +126,7 @@ def test_the_preview_names_who_changes_and_applying_does_exactly_that(portal, se
     expect(leavers_browser).to_have_url(re.compile(re.escape(server) + r"/login\?next="))
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.wait_for_load_state()  # its live fields answer once the page's scripts have run
     for email, shows in ((leaving["email"], "Disabled"), (mover["email"], "Central office"),
                          (RETURNING["email"], "Active")):
         page.get_by_label("Name or email").fill(email)

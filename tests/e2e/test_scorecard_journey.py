@@ -50,6 +50,7 @@ def test_an_office_value_moves_the_scorecard_and_the_published_annual_report_rea
 
     # ...opens measure 1B-2, which it keeps, and enters the year's value.
     office.get_by_role("link", name="1B-2", exact=True).click()
+    office.wait_for_load_state()  # its live fields answer once the page's scripts have run
     expect(office.get_by_role("heading", level=1)).to_contain_text("1B-2")
     office.get_by_label("School year", exact=True).select_option(YEAR)
     office.get_by_label("Value", exact=True).fill("13.6")

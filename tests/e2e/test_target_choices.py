@@ -51,6 +51,7 @@ def test_a_value_out_of_range_is_said_once_at_its_field(browser, app, live_serve
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     login(page, facts["principal"])
     page.get_by_role("link", name="Our targets", exact=True).click()
+    page.wait_for_load_state()  # its live fields answer once the page's scripts have run
     row_id = facts["rows"][0][0]
     field = page.locator(f"#target_2026-{row_id}")
     field.fill("5000")

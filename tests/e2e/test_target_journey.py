@@ -29,6 +29,7 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
     # The principal fills every required row; each saves as it is typed.
     login(principal, principal_email)
     principal.get_by_role("link", name="Our targets", exact=True).click()
+    principal.wait_for_load_state()  # its live fields answer once the page's scripts have run
     expect(principal.get_by_role("heading", level=1)).to_contain_text(school)
     for row_id, value in rows:
         principal.locator(f"#year_target-{row_id}").fill(str(value))
@@ -42,6 +43,7 @@ def test_a_plan_goes_from_draft_through_return_to_approval(app, browser, live_se
     # The regional leader finds it in the queue and returns it with a comment.
     login(leader, Role.regional_leader)  # leader.central@, the region's leader
     leader.get_by_role("link", name="Target plans", exact=True).click()
+    leader.wait_for_load_state()  # its live fields answer once the page's scripts have run
     leader.get_by_label("School name or code").fill(code)
     expect(leader.get_by_role("link", name=school)).to_be_visible()
     leader.get_by_role("link", name=school).click()
