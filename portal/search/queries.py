@@ -141,10 +141,10 @@ def _rows(stmt: Select, limit: int) -> tuple[list, int]:
 
 
 def _schools(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
-    stmt = (visible_schools(user).with_only_columns(School.id, School.code, School.name, Region.short_name,
-                                                    m.rank(School.code, School.name).label("rank"))
+    rank = m.rank(School.code, School.name).label("rank")
+    stmt = (visible_schools(user).with_only_columns(School.id, School.code, School.name, Region.short_name, rank)
             .join_from(School, Region).where(m.matches(School.code, School.name))
-            .order_by(m.rank(School.code, School.name), School.name, School.id))
+            .order_by(rank, School.name, School.id))
     rows, total = _rows(stmt, limit)
     return [Hit(r.name, r.code, r.short_name, "main.school", {"school_id": r.id}, r.rank) for r in rows], total
 
@@ -152,11 +152,12 @@ def _schools(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
 def _initiatives(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
     # Every office reads every action plan; an office's own come first.
     own = case((Initiative.office_id == user.office_id, 0), else_=1) if user.role == Role.central_office else None
+    rank = m.rank(Initiative.code, Initiative.name).label("rank")
     stmt = (select(Initiative.id, Initiative.code, Initiative.name, Office.name.label("office"),
-                   Priority.code.label("priority"), m.rank(Initiative.code, Initiative.name).label("rank"))
+                   Priority.code.label("priority"), rank)
             .join_from(Initiative, Office).join_from(Initiative, Priority)
             .where(m.matches(Initiative.code, Initiative.name, m.of(Priority.code) == m.query.code))
-            .order_by(*([own] if own is not None else []), m.rank(Initiative.code, Initiative.name),
+            .order_by(*([own] if own is not None else []), rank,
                       Initiative.name, Initiative.id))
     rows, total = _rows(stmt, limit)
     return [Hit(i18n.english(r.name), r.code,
@@ -165,10 +166,11 @@ def _initiatives(m: Matcher, user, limit: int) -> tuple[list[Hit], int]:
 
 
 def _measures(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
+    rank = m.rank(Measure.code, Measure.text).label("rank")
     stmt = (select(Measure.code, Measure.text, Priority.code.label("priority"), Priority.name.label("priority_name"),
-                   m.rank(Measure.code, Measure.text).label("rank"))
+                   rank)
             .join_from(Measure, Priority).where(m.matches(Measure.code, Measure.text))
-            .order_by(m.rank(Measure.code, Measure.text), Priority.code, Measure.position))
+            .order_by(rank, Priority.code, Measure.position))
     rows, total = _rows(stmt, limit)
     return [Hit(i18n.english(_shortened(r.text)), r.code,
                 Markup("{} {}").format(r.priority, plan_text("priority", r.priority, "name", r.priority_name)),
@@ -177,10 +179,10 @@ def _measures(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
 
 
 def _priorities(m: Matcher, _user, limit: int) -> tuple[list[Hit], int]:
-    stmt = (select(Priority.code, Priority.name, Pillar.number, Pillar.name.label("pillar"),
-                   m.rank(Priority.code, Priority.name).label("rank"))
+    rank = m.rank(Priority.code, Priority.name).label("rank")
+    stmt = (select(Priority.code, Priority.name, Pillar.number, Pillar.name.label("pillar"), rank)
             .join_from(Priority, Pillar).where(m.matches(Priority.code, Priority.name))
-            .order_by(m.rank(Priority.code, Priority.name), Priority.code))
+            .order_by(rank, Priority.code))
     rows, total = _rows(stmt, limit)
     pillar = Markup(gettext("Pillar %(number)s: %(name)s"))
     return [Hit(plan_text("priority", r.code, "name", r.name), r.code,
